@@ -1,0 +1,321 @@
+import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock, RandomSource } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { AccountRow, DB } from '../db/types.js';
+import type { Mailer } from '../email/mailer.js';
+import { confirmationMail, formatDurationText, passwordResetMail } from '../email/templates.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.js';
+import { isPermitted, rolePermissions, type BuiltinRole } from '../permissions/wildcard.js';
+import type { SessionService } from '../sessions/session.service.js';
+import { safeEqual } from '../util/hashing.js';
+import {
+  ensureBuiltinGroups, findAccountById, findAccountByLogin, findConflicts, findGroupPermissions, findMemberships,
+  findOwnPermissions, findPasswordHash, insertAccount, loginKey, setRoles, storePasswordHash, updateAccountRow,
+} from './account.repository.js';
+import type { OneTimeTokens } from './one-time-tokens.js';
+
+/** An account as the API shows it (CONTRACT §3); never carries a secret. */
+export interface AccountView {
+  id: string;
+  username: string;
+  email: string | null;
+  confirmed: boolean;
+  language: string | null;
+  type: AccountRow['type'];
+  roles: string[];
+  groups: string[];
+  permissions: string[];
+  createdAt: string;
+  lastLoginAt: string | null;
+  hasPassword: boolean;
+  pendingEmail: string | null;
+}
+
+/** Who is acting, for permission checks. */
+export interface Principal {
+  accountId: string;
+  sessionId: string;
+  roles: string[];
+  permissions: string[];
+}
+
+/** Registration input shared by every registration endpoint. */
+export interface Registration {
+  username?: string;
+  email: string;
+  password: string;
+  confirmationKey?: string;
+}
+
+/** Fields an administrator may set on any account (`PUT /api/auth/admin/account`). */
+export interface AdminAccountUpdate {
+  id?: string;
+  username?: string;
+  email?: string;
+  password?: string;
+  confirmed?: boolean;
+  roles?: string[];
+}
+
+/** What the account service needs; injected so tests can swap the clock and the mailer. */
+export interface AccountServiceDeps {
+  db: Kysely<DB>;
+  config: Config;
+  clock: Clock;
+  random: RandomSource;
+  hasher: PasswordHasher;
+  checkPolicy: (password: string) => PolicyViolation[];
+  tokens: OneTimeTokens;
+  mailer: Mailer;
+  sessions: SessionService;
+  audit: AuditLog;
+  logError: (error: unknown, message: string) => void;
+}
+
+/** Account rules: registration, confirmation, password changes and resets, roles. Knows nothing of HTTP. */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  /** Creates a user account with a password; confirmed at once with `signup.alwaysConfirm` or the confirmation key (seed 002). */
+  async register(input: Registration): Promise<AccountView> {
+    const { config } = this.deps;
+    if (!config.signup.enabled) throw new AppError('signup-disabled');
+    this.assertPolicy(input.password);
+    const username = input.username ?? input.email;
+    const conflicts = await findConflicts(this.deps.db, loginKey(username), loginKey(input.email));
+    if (conflicts.email) throw new AppError('conflict', 'email: an account with this e-mail already exists', { errors: [{ field: 'email', message: 'is already registered' }] });
+    if (conflicts.username) throw new AppError('conflict', 'username: this username is taken', { errors: [{ field: 'username', message: 'is taken' }] });
+    const confirmed = config.signup.alwaysConfirm || this.matchesConfirmationKey(input.confirmationKey);
+    const account = await this.createAccount({ username, email: input.email, type: 'user', confirmed });
+    await storePasswordHash(this.deps.db, account.id, await this.deps.hasher.hash(input.password), this.deps.clock.now(), this.deps.random.uuid());
+    await this.deps.audit.record('account.registered', { accountId: account.id, loginName: username });
+    if (!confirmed) await this.sendConfirmation(account);
+    return this.view(account.id);
+  }
+
+  /** Creates an account row of any type (guests and API keys have no e-mail and no password). */
+  async createAccount(input: { username: string; email: string | null; type: AccountRow['type']; confirmed: boolean }): Promise<AccountRow> {
+    const row: AccountRow = {
+      id: this.deps.random.uuid(),
+      username: input.username,
+      username_key: loginKey(input.username),
+      email: input.email,
+      email_key: input.email ? loginKey(input.email) : null,
+      pending_email: null,
+      type: input.type,
+      confirmed: input.confirmed ? 1 : 0,
+      language: null,
+      created_at: this.deps.clock.now(),
+      last_login_at: null,
+    };
+    try {
+      await insertAccount(this.deps.db, row);
+    } catch (error) {
+      // Two registrations of the same name can both pass the conflict check; the unique index decides.
+      if (isUniqueViolation(error)) throw new AppError('conflict', 'username or email: already registered');
+      throw error;
+    }
+    return row;
+  }
+
+  /** Mails a confirmation link valid for `signup.confirmationTokenTtl`. */
+  async sendConfirmation(account: AccountRow): Promise<void> {
+    if (!account.email) return;
+    const token = await this.deps.tokens.create('confirm', account.id, this.deps.config.signup.confirmationTokenTtl);
+    const content = confirmationMail({ baseUrl: this.deps.config.server.baseUrl, token, username: account.username });
+    await this.deps.mailer.send({ to: account.email, ...content }).catch((error) => this.deps.logError(error, 'confirmation mail failed'));
+  }
+
+  /** Confirms the account a confirmation token was mailed for. */
+  async confirm(token: string): Promise<AccountView> {
+    const used = await this.deps.tokens.consume('confirm', token);
+    if (!used) throw invalidField('token', 'is invalid, expired or already used');
+    await updateAccountRow(this.deps.db, used.account_id, { confirmed: 1 });
+    await this.deps.audit.record('account.confirmed', { accountId: used.account_id });
+    return this.view(used.account_id);
+  }
+
+  /** Whether the account with this login name is confirmed; unknown names answer `false` so nothing is revealed. */
+  async isConfirmed(login: string): Promise<boolean> {
+    const account = await findAccountByLogin(this.deps.db, login);
+    return account?.confirmed === 1;
+  }
+
+  /** The public view of an account; `not-found` when it does not exist. */
+  async view(accountId: string): Promise<AccountView> {
+    const row = await findAccountById(this.deps.db, accountId);
+    if (!row) throw new AppError('not-found', 'account not found');
+    const [memberships, permissions, passwordHash] = await Promise.all([
+      findMemberships(this.deps.db, accountId),
+      findOwnPermissions(this.deps.db, accountId),
+      findPasswordHash(this.deps.db, accountId),
+    ]);
+    return {
+      id: row.id,
+      username: row.username,
+      email: row.email,
+      confirmed: row.confirmed === 1,
+      language: row.language,
+      type: row.type,
+      roles: rolesOf(row, memberships.roles),
+      groups: memberships.groups,
+      permissions,
+      createdAt: new Date(row.created_at).toISOString(),
+      lastLoginAt: row.last_login_at === null ? null : new Date(row.last_login_at).toISOString(),
+      hasPassword: passwordHash !== null,
+      pendingEmail: row.pending_email,
+    };
+  }
+
+  /** Roles and effective permissions (own + groups' + roles'), for authorization. */
+  async principal(accountId: string, sessionId: string): Promise<Principal> {
+    const row = await findAccountById(this.deps.db, accountId);
+    if (!row) throw new AppError('invalid-token', 'the account no longer exists');
+    const [memberships, own, fromGroups] = await Promise.all([
+      findMemberships(this.deps.db, accountId),
+      findOwnPermissions(this.deps.db, accountId),
+      findGroupPermissions(this.deps.db, accountId),
+    ]);
+    const roles = rolesOf(row, memberships.roles);
+    const fromRoles = roles.flatMap((role) => rolePermissions[role] ?? []);
+    return { accountId, sessionId, roles, permissions: [...new Set([...own, ...fromGroups, ...fromRoles])] };
+  }
+
+  /** Throws `forbidden` unless the principal holds the permission. */
+  requirePermission(principal: Principal, permission: string): void {
+    if (!isPermitted(principal.permissions, permission)) throw new AppError('forbidden', `requires permission ${permission}`);
+  }
+
+  /**
+   * Changes one's own password (seed 004): `currentPassword` is required while `password.requireCurrentPassword` is on;
+   * every other session of the account ends, the current one stays.
+   */
+  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; password: string }): Promise<void> {
+    const storedHash = await findPasswordHash(this.deps.db, principal.accountId);
+    const mustProve = this.deps.config.password.requireCurrentPassword && storedHash !== null;
+    if (mustProve && input.currentPassword === undefined) throw invalidField('currentPassword', 'is required to change your password');
+    if (input.currentPassword !== undefined && !(await this.passwordMatches(storedHash, input.currentPassword))) {
+      throw new AppError('invalid-credentials', 'currentPassword is wrong');
+    }
+    await this.setPassword(principal.accountId, input.password, principal.sessionId);
+  }
+
+  /** Sets a password after the policy check and ends the account's other sessions. */
+  async setPassword(accountId: string, password: string, keepSession?: string): Promise<void> {
+    this.assertPolicy(password);
+    await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
+    await this.deps.sessions.revokeAllForAccount(accountId, keepSession);
+    await this.deps.audit.record('password.changed', { accountId, sessionId: keepSession ?? null });
+  }
+
+  /** Mails a reset link when the e-mail belongs to an account; silent otherwise (no enumeration). */
+  async requestPasswordReset(email: string): Promise<void> {
+    const account = await findAccountByLogin(this.deps.db, email);
+    if (!account || !account.email || account.email_key !== loginKey(email)) return;
+    const ttl = this.deps.config.password.resetTokenTtl;
+    await this.deps.tokens.revokeAll('reset', account.id);
+    const token = await this.deps.tokens.create('reset', account.id, ttl);
+    const content = passwordResetMail({ baseUrl: this.deps.config.server.baseUrl, token, username: account.username, ttlText: formatDurationText(ttl) });
+    await this.deps.audit.record('password.reset-requested', { accountId: account.id });
+    await this.deps.mailer.send({ to: account.email, ...content });
+  }
+
+  /** Sets a new password with a reset token (single use); ends every session. Proving control of the mailbox also confirms it. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    this.assertPolicy(password);
+    const used = await this.deps.tokens.consume('reset', token);
+    if (!used) throw invalidField('token', 'is invalid, expired or already used');
+    await this.setPassword(used.account_id, password);
+    await updateAccountRow(this.deps.db, used.account_id, { confirmed: 1 });
+    await this.deps.audit.record('password.reset', { accountId: used.account_id });
+  }
+
+  /** `PUT /api/auth/admin/account`: needs `accounts:write`; granting or removing a role needs that role. */
+  async adminUpdate(actor: Principal, input: AdminAccountUpdate): Promise<AccountView> {
+    this.requirePermission(actor, 'accounts:write');
+    const target = input.id ? await findAccountById(this.deps.db, input.id) : await findAccountByLogin(this.deps.db, input.username!);
+    if (!target) throw new AppError('not-found', 'account not found');
+    if (input.password !== undefined) this.assertPolicy(input.password);
+    if (input.email !== undefined) await this.assertEmailFree(input.email, target.id);
+    if (input.roles !== undefined) await this.changeRoles(actor, target, input.roles);
+    const patch: Partial<AccountRow> = {};
+    if (input.email !== undefined) Object.assign(patch, { email: input.email, email_key: loginKey(input.email), pending_email: null });
+    if (input.confirmed !== undefined) patch.confirmed = input.confirmed ? 1 : 0;
+    if (Object.keys(patch).length) await updateAccountRow(this.deps.db, target.id, patch);
+    if (input.password !== undefined) {
+      // An admin changing its own password must prove it (seed 004) — that path is `PUT /api/auth/account`.
+      if (target.id === actor.accountId) throw invalidField('password', 'change your own password with PUT /api/auth/account and currentPassword');
+      await this.setPassword(target.id, input.password);
+    }
+    await this.deps.audit.record('account.updated', { accountId: target.id, data: { by: actor.accountId, fields: Object.keys(input).filter((k) => k !== 'password') } });
+    return this.view(target.id);
+  }
+
+  /** Creates the admin on the very first start (CONTRACT §2 "Admin bootstrap"). */
+  async bootstrapAdmin(): Promise<void> {
+    const { admin } = this.deps.config;
+    await ensureBuiltinGroups(this.deps.db, this.deps.clock.now());
+    if (await findAccountByLogin(this.deps.db, admin.username)) return;
+    const account = await this.createAccount({ username: admin.username, email: admin.email, type: 'user', confirmed: true });
+    await setRoles(this.deps.db, account.id, ['sysadmin']);
+    if (admin.initialPassword) {
+      // Seed 004: at least eight characters, no other rule for the bootstrap password.
+      await storePasswordHash(this.deps.db, account.id, await this.deps.hasher.hash(admin.initialPassword), this.deps.clock.now(), this.deps.random.uuid());
+    }
+    await this.deps.audit.record('admin.bootstrapped', { accountId: account.id, data: { withPassword: admin.initialPassword !== null } });
+  }
+
+  /** Verifies a password against a stored hash; a missing hash still costs one verify (no timing oracle). */
+  async passwordMatches(storedHash: string | null, password: string): Promise<boolean> {
+    if (storedHash === null || password.length > MAX_PASSWORD_LENGTH) {
+      await this.deps.hasher.verifyDummy(password.slice(0, MAX_PASSWORD_LENGTH));
+      return false;
+    }
+    return this.deps.hasher.verify(storedHash, password);
+  }
+
+  /** Throws `password-policy` listing every unmet rule (CONTRACT §4). */
+  assertPolicy(password: string): void {
+    const violations = this.deps.checkPolicy(password);
+    if (violations.length) {
+      throw new AppError('password-policy', `password ${violations.map((v) => v.message).join('; ')}`, {
+        errors: violations.map((v) => ({ field: 'password', message: v.message, rule: v.rule })),
+      });
+    }
+  }
+
+  private matchesConfirmationKey(key: string | undefined): boolean {
+    const expected = this.deps.config.signup.confirmationKey;
+    return key !== undefined && expected !== null && safeEqual(key, expected);
+  }
+
+  private async assertEmailFree(email: string, ownerId: string): Promise<void> {
+    const existing = await findAccountByLogin(this.deps.db, email);
+    if (existing && existing.id !== ownerId) throw new AppError('conflict', 'email: already registered', { errors: [{ field: 'email', message: 'is already registered' }] });
+  }
+
+  private async changeRoles(actor: Principal, target: AccountRow, requested: string[]): Promise<void> {
+    const wanted = [...new Set(requested.filter((role) => role !== 'user'))];
+    const unknown = wanted.filter((role) => role !== 'admin' && role !== 'sysadmin');
+    if (unknown.length) throw invalidField('roles', `unknown role ${unknown.join(', ')}; roles are user, admin, sysadmin`);
+    const current = (await findMemberships(this.deps.db, target.id)).roles;
+    const changed = [...wanted.filter((r) => !current.includes(r)), ...current.filter((r) => !wanted.includes(r))];
+    // No privilege escalation: only a holder of a role may hand it out or take it away.
+    const missing = changed.filter((role) => !actor.roles.includes(role) && !actor.roles.includes('sysadmin'));
+    if (missing.length) throw new AppError('forbidden', `changing role ${missing.join(', ')} requires holding it`);
+    await setRoles(this.deps.db, target.id, wanted as BuiltinRole[]);
+  }
+}
+
+/** `user` for every human account, plus the built-in groups it belongs to (CONTRACT §3). */
+function rolesOf(row: AccountRow, builtin: string[]): string[] {
+  return row.type === 'user' ? ['user', ...builtin] : builtin;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e?.message ?? '');
+}

@@ -1,0 +1,96 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { apiAuthRoutes } from './auth/api-auth.routes.js';
+import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
+import type { Config } from './config/index.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createMailer, type Mailer } from './email/mailer.js';
+import { healthRoutes } from './http/health.routes.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { validatorCompiler } from './http/validation.js';
+import { tokenPageRoutes } from './pages/token-pages.routes.js';
+import { createServices, type Services } from './services.js';
+import { keyRoutes } from './tokens/keys.routes.js';
+
+/** Replaceable parts; tests inject a manual clock, a database of their own, a capturing mailer. */
+export interface AppDeps {
+  clock?: Clock;
+  random?: RandomSource;
+  mailer?: Mailer;
+  database?: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** Large enough for every JSON body we accept (a 2048-character password included), small enough to refuse floods. */
+const BODY_LIMIT = 64 * 1024;
+
+/** Builds the app without listening (fastify's `build(config)` pattern); `close()` releases everything it opened. */
+export async function createApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { req: requestSummary } },
+    trustProxy: config.server.trustProxy,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  registerProblemHandlers(app);
+
+  const database = deps.database ?? openDatabase(config.database.url);
+  const mailer = deps.mailer ?? createMailer({ ...config.email, logger: app.log });
+  const services = await createServices(config, {
+    database,
+    mailer,
+    clock: deps.clock ?? systemClock,
+    random: deps.random ?? cryptoRandom,
+    logError: (error, message) => app.log.error({ err: error }, message),
+  }).catch(async (error) => {
+    await database.close();
+    throw error;
+  });
+  app.decorate('services', services);
+  app.addHook('onClose', async () => {
+    await mailer.close();
+    if (!deps.database) await database.close();
+  });
+
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request) => {
+    request.auth = await services.authenticator.authenticate(request);
+  });
+
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  await registerOpenApi(app, config);
+  await app.register(healthRoutes, { services });
+  await app.register(keyRoutes, { services });
+  await app.register(tokenPageRoutes, { services });
+  await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
+  return app;
+}
+
+/** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */
+async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse', version: '0.1.0', description: 'Account server: registration, login, tokens, sessions.' },
+      servers: [{ url: config.server.baseUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Request log lines without secrets: `_token` query values are cut out of the URL. */
+function requestSummary(request: { method: string; url: string; ip?: string }) {
+  return { method: request.method, url: request.url.replace(/([?&]_token=)[^&]*/g, '$1[redacted]'), remoteAddress: request.ip };
+}

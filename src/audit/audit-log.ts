@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { DB } from '../db/types.js';
+
+/** Security event types written to the audit log (served by `GET /audit`, issue 6). */
+export type AuditType =
+  | 'account.registered' | 'account.confirmed' | 'account.updated' | 'account.deleted'
+  | 'login.succeeded' | 'login.failed' | 'login.locked'
+  | 'token.refreshed' | 'token.reused' | 'session.revoked' | 'logout'
+  | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped';
+
+/** What an event is about; every field optional. Never put a secret here. */
+export interface AuditDetails {
+  accountId?: string | null;
+  sessionId?: string | null;
+  loginName?: string | null;
+  inetAddress?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Appends security events; a failure to write one is logged, never fails the request it describes. */
+export class AuditLog {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async record(type: AuditType, details: AuditDetails = {}): Promise<void> {
+    try {
+      await this.db
+        .insertInto('audit_events')
+        .values({
+          at: this.clock.now(),
+          type,
+          account_id: details.accountId ?? null,
+          session_id: details.sessionId ?? null,
+          login_name: details.loginName ? details.loginName.slice(0, 256) : null,
+          inet_address: details.inetAddress ?? null,
+          data: details.data ? JSON.stringify(details.data) : null,
+        })
+        .execute();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}

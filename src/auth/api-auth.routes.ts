@@ -1,0 +1,108 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { clientInfo, requireAuth } from '../http/authenticate.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { Services } from '../services.js';
+import {
+  AccountView, AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, errorResponses, ForgotPasswordBody,
+  LoginBody, LogoutBody, OAuthToken, RefreshBody, RegisterBody, ResetPasswordBody,
+} from './api-auth.schemas.js';
+
+const tags = ['api/auth'];
+
+/** `/api/auth/*` (seeds 002 and 003; CONTRACT §5 "Tokens for apps and gateways"). */
+export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { accounts, logins } = services;
+
+  app.post('/register', {
+    schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: AccountView, ...errorResponses } },
+  }, async (request, reply) => reply.code(201).send(await accounts.register(request.body)));
+
+  app.post('/login', {
+    schema: { tags, summary: 'Log in with a password; returns an OAuthToken', body: LoginBody, response: { 200: OAuthToken, ...errorResponses } },
+  }, async (request) => {
+    const { username, email, password, clientId, scope } = request.body;
+    const login = username ?? email;
+    if (login === undefined) throw invalidField('username', 'username or email is required');
+    return logins.passwordLogin({ login, password, clientId, scope, ...clientInfo(request) });
+  });
+
+  app.post('/refresh', {
+    schema: { tags, summary: 'Rotate a refresh token; returns a new OAuthToken', body: RefreshBody, response: { 200: OAuthToken, ...errorResponses } },
+  }, async (request) => logins.refresh(request.body.refreshToken));
+
+  app.post('/guest', {
+    schema: { tags, summary: 'Create a guest account and log it in', response: { 200: OAuthToken, ...errorResponses } },
+  }, async (request) => logins.guest(clientInfo(request)));
+
+  app.post('/logout', {
+    schema: { tags, summary: 'End the session of the bearer token or of a refresh token', body: Type.Optional(LogoutBody), response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    const refreshToken = request.body?.refreshToken;
+    if (refreshToken !== undefined) {
+      await logins.logout(await services.refreshTokens.sessionOf(refreshToken), request.auth?.accountId ?? null);
+    } else {
+      const auth = requireAuth(request);
+      await logins.logout(auth.sessionId, auth.accountId);
+    }
+    return reply.code(204).send(null);
+  });
+
+  app.get('/account', {
+    schema: { tags, summary: 'The caller’s account', response: { 200: AccountView, ...errorResponses } },
+  }, async (request) => accounts.view(requireAuth(request).accountId));
+
+  app.put('/account', {
+    schema: { tags, summary: 'Change one’s own password', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await accounts.changeOwnPassword(await accounts.principal(auth.accountId, auth.sessionId), request.body);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/account/confirmed', {
+    schema: { tags, summary: 'Whether an account is confirmed', querystring: ConfirmedQuery, response: { 200: Type.Object({ confirmed: Type.Boolean() }), ...errorResponses } },
+  }, async (request) => {
+    const login = request.query.username ?? request.query.email;
+    if (login === undefined) throw invalidField('username', 'username or email is required');
+    return { confirmed: await accounts.isConfirmed(login) };
+  });
+
+  app.post('/account/confirm', {
+    schema: { tags, summary: 'Confirm an account with the e-mailed token', body: ConfirmBody, response: { 200: AccountView, ...errorResponses } },
+  }, async (request) => accounts.confirm(lastSegment(request.body.token)));
+
+  app.put('/admin/account', {
+    schema: { tags, summary: 'Update any account (needs accounts:write)', body: AdminAccountBody, response: { 200: AccountView, ...errorResponses } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    const body = request.body;
+    if (body.id === undefined && body.username === undefined) throw invalidField('id', 'id or username is required');
+    return accounts.adminUpdate(await accounts.principal(auth.accountId, auth.sessionId), body);
+  });
+
+  app.post('/forgot-password', {
+    schema: { tags, summary: 'Mail a password-reset link (always 202)', body: ForgotPasswordBody, response: { 202: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    // Not awaited: the answer and its timing must not depend on whether the account exists.
+    accounts.requestPasswordReset(request.body.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
+    return reply.code(202).send(null);
+  });
+
+  app.post('/reset-password', {
+    schema: { tags, summary: 'Set a new password with the e-mailed token', body: ResetPasswordBody, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    await accounts.resetPassword(lastSegment(request.body.token), request.body.password);
+    return reply.code(204).send(null);
+  });
+};
+
+/** E-mailed links end in the token; the API accepts the whole link too (CONTRACT §3). */
+function lastSegment(tokenOrLink: string): string {
+  const path = tokenOrLink.split(/[?#]/)[0]!;
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  if (!segment) throw new AppError('invalid-request', 'token: is empty', { errors: [{ field: 'token', message: 'is empty' }] });
+  return segment;
+}

@@ -1,0 +1,159 @@
+import type { Kysely } from 'kysely';
+import { findAccountById, findAccountByLogin, findPasswordHash, loginKey, storePasswordHash, updateAccountRow } from '../accounts/account.repository.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { findClient } from '../clients/client.repository.js';
+import type { Clock, RandomSource } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { AccountRow, DB } from '../db/types.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
+import type { AccessTokens } from '../tokens/access-tokens.js';
+import type { RefreshTokens } from '../tokens/refresh-tokens.js';
+import { safeEqual } from '../util/hashing.js';
+
+/** Seed 003's OAuthToken, with ISO 8601 dates. */
+export interface OAuthToken {
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt?: string;
+  scope?: string;
+  userId: string;
+  clientId?: string;
+}
+
+/** A password login attempt. */
+export interface PasswordLogin extends ClientInfo {
+  login: string;
+  password: string;
+  clientId?: string;
+  scope?: string;
+}
+
+/** What the login service needs. */
+export interface LoginServiceDeps {
+  db: Kysely<DB>;
+  config: Config;
+  clock: Clock;
+  random: RandomSource;
+  hasher: PasswordHasher;
+  accounts: AccountService;
+  sessions: SessionService;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  audit: AuditLog;
+}
+
+/** Turns proofs of identity into sessions and OAuthTokens: password login, refresh, guest, logout. */
+export class LoginService {
+  constructor(private readonly deps: LoginServiceDeps) {}
+
+  /** `POST /api/auth/login`: answers the same for unknown accounts and wrong passwords (no enumeration). */
+  async passwordLogin(attempt: PasswordLogin): Promise<OAuthToken> {
+    if (attempt.clientId !== undefined && !(await findClient(this.deps.db, attempt.clientId))) throw invalidField('clientId', 'is not a registered client');
+    const account = await this.verifyPassword(attempt.login, attempt.password, attempt.inetAddress);
+    if (account.confirmed !== 1 && !this.deps.config.signup.alwaysConfirm) throw new AppError('account-not-confirmed');
+    return this.startSession(account, 'password', attempt);
+  }
+
+  /**
+   * Checks a login name and password; returns the account or throws `invalid-credentials`.
+   * `admin.passwordOverride` replaces the admin's stored password while it is configured (seed 004), never stored.
+   */
+  async verifyPassword(login: string, password: string, inetAddress: string | null): Promise<AccountRow> {
+    const account = await findAccountByLogin(this.deps.db, login);
+    const override = this.deps.config.admin.passwordOverride;
+    const isAdmin = account !== undefined && account.username_key === loginKey(this.deps.config.admin.username);
+    let valid: boolean;
+    if (account && isAdmin && override !== null) {
+      valid = safeEqual(password, override);
+    } else {
+      const storedHash = account && account.type === 'user' ? await findPasswordHash(this.deps.db, account.id) : null;
+      valid = await this.deps.accounts.passwordMatches(storedHash, password);
+      if (valid && account && storedHash && this.deps.hasher.needsRehash(storedHash)) await this.rehash(account.id, password);
+    }
+    if (!account || !valid) {
+      await this.deps.audit.record('login.failed', { accountId: account?.id ?? null, loginName: login, inetAddress });
+      throw new AppError('invalid-credentials', 'wrong login name or password');
+    }
+    return account;
+  }
+
+  /** Creates a session and its first tokens. */
+  async startSession(account: AccountRow, method: LoginMethod, info: ClientInfo & { clientId?: string; scope?: string }): Promise<OAuthToken> {
+    const ttl = this.refreshTtl(account.type === 'guest' ? 'guest' : method);
+    const now = this.deps.clock.now();
+    const session = await this.deps.sessions.create({
+      accountId: account.id,
+      method,
+      clientId: info.clientId ?? null,
+      scope: info.scope ?? null,
+      expiresAt: ttl === null ? null : now + ttl,
+      inetAddress: info.inetAddress,
+      userAgent: info.userAgent,
+    });
+    const refreshToken = await this.deps.refreshTokens.issue(session.id, session.expires_at);
+    await updateAccountRow(this.deps.db, account.id, { last_login_at: now });
+    await this.deps.audit.record('login.succeeded', { accountId: account.id, sessionId: session.id, inetAddress: info.inetAddress, data: { method } });
+    return this.oauthToken(account, session.id, refreshToken, session.expires_at, info.clientId, info.scope);
+  }
+
+  /** `POST /api/auth/refresh`: rotates the refresh token and issues a new access token. */
+  async refresh(presented: string): Promise<OAuthToken> {
+    const rotation = await this.deps.refreshTokens.rotate(presented, {
+      sessionTtl: async (sessionId) => {
+        const session = await this.deps.sessions.find(sessionId);
+        if (!session || session.revoked_at !== null) throw new AppError('token-revoked');
+        return this.refreshTtl(session.method === 'guest' ? 'guest' : session.method);
+      },
+      onReuse: async (sessionId) => {
+        await this.deps.sessions.revoke(sessionId);
+        await this.deps.audit.record('token.reused', { sessionId });
+      },
+    });
+    const session = (await this.deps.sessions.find(rotation.sessionId))!;
+    await this.deps.sessions.extend(session.id, rotation.expiresAt);
+    const account = await findAccountById(this.deps.db, session.account_id);
+    if (!account) throw new AppError('token-revoked');
+    return this.oauthToken(account, session.id, rotation.refreshToken, rotation.expiresAt, session.client_id ?? undefined, session.scope ?? undefined);
+  }
+
+  /** `POST /api/auth/guest`: a new guest account whose refresh token never expires by default (seed 003). */
+  async guest(info: ClientInfo): Promise<OAuthToken> {
+    const id = this.deps.random.uuid();
+    const account = await this.deps.accounts.createAccount({ username: `guest-${id}`, email: null, type: 'guest', confirmed: true });
+    return this.startSession(account, 'guest', info);
+  }
+
+  /** Ends a session (logout); revoking twice is harmless. */
+  async logout(sessionId: string, accountId: string | null): Promise<void> {
+    if (await this.deps.sessions.revoke(sessionId)) await this.deps.audit.record('logout', { sessionId, accountId });
+  }
+
+  private refreshTtl(method: LoginMethod | string): number | null {
+    const { tokens } = this.deps.config;
+    return method === 'guest' ? tokens.guestRefreshTokenTtl : tokens.refreshTokenTtl;
+  }
+
+  private async rehash(accountId: string, password: string): Promise<void> {
+    // Parameters changed since this hash was made (or it was imported): upgrade it now that we know the password.
+    await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
+  }
+
+  private async oauthToken(account: AccountRow, sessionId: string, refreshToken: string, refreshExpiresAt: number | null, clientId?: string, scope?: string): Promise<OAuthToken> {
+    const principal = await this.deps.accounts.principal(account.id, sessionId);
+    const access = await this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles: principal.roles, sessionId });
+    const token: OAuthToken = {
+      accessToken: access.token,
+      accessTokenExpiresAt: new Date(access.expiresAt).toISOString(),
+      refreshToken,
+      userId: account.id,
+    };
+    if (refreshExpiresAt !== null) token.refreshTokenExpiresAt = new Date(refreshExpiresAt).toISOString();
+    if (scope !== undefined) token.scope = scope;
+    if (clientId !== undefined) token.clientId = clientId;
+    return token;
+  }
+}

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { createApp } from './app.js';
+import { findAccountByLogin, setRoles, storePasswordHash } from './accounts/account.repository.js';
+import { systemClock, cryptoRandom } from './clock.js';
+import { ConfigError, loadConfig, maskSecrets, type Config } from './config/index.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { createPasswordHasher } from './passwords/hasher.js';
+import { compilePolicy } from './passwords/policy.js';
+import { ensureBuiltinGroups, insertAccount, loginKey } from './accounts/account.repository.js';
+
+const usage = `Usage: gatehouse <command> [--config FILE]
+
+Commands:
+  serve                 start the server (default)
+  migrate               apply pending database migrations
+  config check          print the effective configuration, secrets masked
+  admin create --username NAME --email ADDRESS [--role sysadmin|admin]
+                        create an administrator; the password is read from GATEHOUSE_NEW_PASSWORD or stdin
+`;
+
+type Command = (config: Config, args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  serve,
+  migrate,
+  'config check': async (config) => {
+    process.stdout.write(stringify(maskSecrets(config)));
+    return 0;
+  },
+  'admin create': adminCreate,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: false });
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const [first = 'serve', second] = positionals;
+  const name = commands[`${first} ${second}`] ? `${first} ${second}` : first;
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`gatehouse: unknown command "${positionals.join(' ')}"\n\n${usage}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined, env: process.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`gatehouse: invalid configuration\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  return command(config, argv.filter((arg) => !positionals.slice(0, name.split(' ').length).includes(arg)));
+}
+
+async function serve(config: Config): Promise<number> {
+  const app = await createApp(config);
+  if (config.https.disableVerification) app.log.warn('https.disableVerification is on: TLS certificates of identity providers are NOT checked (test setups only)');
+  await app.listen({ host: config.server.host, port: config.server.port });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      // Fastify's close stops accepting, waits for in-flight requests, then runs onClose (database, mailer).
+      app.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}
+
+async function migrate(config: Config): Promise<number> {
+  const database = openDatabase(config.database.url);
+  try {
+    const applied = await migrateToLatest(database.db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function adminCreate(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { username: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', default: 'sysadmin' } }, strict: true, allowPositionals: false });
+  const password = process.env.GATEHOUSE_NEW_PASSWORD ?? (await readStdin()).replace(/\r?\n$/, '');
+  const problems: string[] = [];
+  if (!values.username) problems.push('--username: is required');
+  if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email)) problems.push('--email: must be an e-mail address');
+  if (values.role !== 'admin' && values.role !== 'sysadmin') problems.push('--role: must be admin or sysadmin');
+  problems.push(...compilePolicy(config.password.policy)(password).map((v) => `password: ${v.message}`));
+  if (problems.length) {
+    process.stderr.write(`gatehouse admin create:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  const database = openDatabase(config.database.url);
+  try {
+    await migrateToLatest(database.db);
+    const now = systemClock.now();
+    await ensureBuiltinGroups(database.db, now);
+    if (await findAccountByLogin(database.db, values.username!) ?? await findAccountByLogin(database.db, values.email!)) {
+      process.stderr.write('gatehouse admin create: an account with this username or e-mail exists\n');
+      return 1;
+    }
+    const id = cryptoRandom.uuid();
+    await insertAccount(database.db, {
+      id, username: values.username!, username_key: loginKey(values.username!), email: values.email!, email_key: loginKey(values.email!),
+      pending_email: null, type: 'user', confirmed: 1, language: null, created_at: now, last_login_at: null,
+    });
+    await storePasswordHash(database.db, id, await createPasswordHasher(config.password.hash).hash(password), now, cryptoRandom.uuid());
+    await setRoles(database.db, id, [values.role!]);
+    process.stdout.write(`created ${values.role} ${values.username} (${id})\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`gatehouse: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,493 @@
+/**
+ * Every configuration key of CONTRACT §2: the `Config` type, its defaults and its validation.
+ * Each key is declared once in `SCHEMA`; the compiler checks the schema against `Config`.
+ */
+import { availableParallelism } from 'node:os';
+import { Cron } from 'croner';
+import { describeValue } from './durations.js';
+import { maskUrlPassword } from './mask.js';
+import {
+  Invalid,
+  bool,
+  duration,
+  durationOrNever,
+  field,
+  int,
+  joinPath,
+  listOf,
+  loose,
+  nullable,
+  oneOf,
+  optionalSection,
+  readSection,
+  section,
+  seconds,
+  requiredStr,
+  str,
+  strList,
+  asOneOf,
+  type Ctx,
+  type Field,
+  type LooseSpec,
+  type Spec,
+} from './fields.js';
+
+/** Algorithms that may sign access tokens; why: RS512 is seed 000's, the others are common alternatives. */
+export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
+/** How a client receives its token after login (seed 000). */
+export type TokenMethod = 'query' | 'cookie' | 'body';
+/** A client registered at start-up; why: deployments declare their apps in the file (seed 000). */
+export interface ClientSeed { clientID: string; callbackURL: string; config: { tokenMethod: TokenMethod[]; disableStrategies: string[] } }
+/** The parsed, validated and frozen configuration; why: parsed once at start-up and passed down (DESIGN). */
+export interface Config {
+  server: { host: string; port: number; baseUrl: string; trustProxy: boolean };
+  database: { url: string };
+  redis: { url: string | null };
+  tokens: { issuer: string; algorithm: TokenAlgorithm; hmacSecret: string | null;
+    accessTokenTtl: number; refreshTokenTtl: number; refreshReuseInterval: number; apiKeyTtl: number;
+    guestRefreshTokenTtl: number | null;
+    queryParameter: boolean; clientFormat: 'jwt' | 'opaque' };
+  signup: { enabled: boolean; inviteOnly: boolean; alwaysConfirm: boolean; confirmationKey: string | null;
+    confirmationTokenTtl: number; unconfirmedRemoval: number };
+  schedule: { cron: string };
+  password: { login: 'on' | 'off' | 'whitelist'; whitelist: string[]; blacklist: string[]; requireCurrentPassword: boolean;
+    resetTokenTtl: number;
+    policy: { lowercase: boolean; uppercase: boolean; number: boolean; symbol: boolean; minLength: number; custom: string[] };
+    hash: { algorithm: 'argon2id'; memoryCost: number; timeCost: number; parallelism: number; concurrency: number } };
+  httpBasic: { enabled: boolean };
+  cookie: { name: string; path: string; httpOnly: boolean; secure: boolean; sameSite: 'strict' | 'lax' | 'none';
+    maxAge: number;
+    refreshExpirationOnAccess: boolean };
+  lockout: { maxAttempts: number; duration: number; admins: boolean };
+  admin: { username: string; email: string; passwordOverride: string | null;
+    initialPassword: string | null };
+  email: { from: string; smtpUrl: string | null; outboxDir: string };
+  clients: ClientSeed[];
+  providers: { google: { clientId: string; clientSecret: string; scopes: string[]; issuer: string } | null;
+    facebook: { clientId: string; clientSecret: string; scopes: string[]; authorizationUrl: string; tokenUrl: string; userInfoUrl: string } | null;
+    oidc: Array<{ id: string; name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }> };
+  saml: { enabled: boolean; relyingPartyId: string | null; assertionConsumerServiceUrl: string;
+    idpMetadataUrl: string | null; idpMetadataMaxAge: number;
+    userAutoProvisioning: boolean; redirectMethod: 'get' | 'post'; redirectSuccessUrl: string | null; redirectFailureUrl: string | null;
+    maxAge: number };
+  cas: { enabled: boolean; version: 'cas1' | 'cas2' | 'cas3' | 'saml11'; serverUrl: string | null; loginUrl: string | null;
+    maxAge: number; userAutoProvisioning: boolean; redirectSuccessUrl: string | null; redirectFailureUrl: string | null };
+  https: { disableVerification: boolean };
+  gateway: { internalTokenTtl: number };
+  rateLimit: { enabled: boolean; window: number; login: number; register: number; forgotPassword: number; emailAvailable: number };
+}
+
+/** Google sign-in settings; why: the providers module takes it without repeating the shape. */
+export type GoogleProviderConfig = NonNullable<Config['providers']['google']>;
+/** Facebook sign-in settings. */
+export type FacebookProviderConfig = NonNullable<Config['providers']['facebook']>;
+/** One generic OpenID Connect provider. */
+export type OidcProviderConfig = Config['providers']['oidc'][number];
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const OPENID_SCOPES = ['openid', 'email', 'profile'] as const;
+
+const rootOf = (ctx: Ctx): Config => ctx.root as unknown as Config;
+
+/* ---------------------------------------------------------------- checks for single values */
+
+/** Parses a URL of the given schemes; the error shows the value with any userinfo password masked. */
+function parseUrl(value: string, protocols: readonly string[], what: string): URL {
+  const url = URL.canParse(value.trim()) ? new URL(value.trim()) : undefined;
+  if (url === undefined || !protocols.includes(url.protocol)) {
+    throw new Invalid(`must be ${what} (got ${describeValue(maskUrlPassword(value))})`);
+  }
+  return url;
+}
+
+/** An absolute URL of the given schemes, kept as written (trimmed). */
+function url(protocols: readonly string[], what: string): Field<string> {
+  return requiredStr((value) => {
+    parseUrl(value, protocols, what);
+    return value.trim();
+  });
+}
+
+const HTTP = ['http:', 'https:'] as const;
+const checkHttpUrl = (value: string): string => (parseUrl(value, HTTP, 'an http:// or https:// URL'), value.trim());
+const httpUrl = (fallback: string | ((ctx: Ctx) => string)): Field<string> => str(fallback, checkHttpUrl);
+
+/** server.baseUrl: http(s), no query or fragment, stored without a trailing slash. */
+function baseUrl(value: string): string {
+  const parsed = parseUrl(value, HTTP, 'an http:// or https:// URL');
+  if (parsed.search !== '' || parsed.hash !== '') throw new Invalid(`must not have a query or fragment (got ${describeValue(value)})`);
+  return parsed.href.replace(/\/+$/, '');
+}
+
+/** A redirect target after SAML/CAS login: an absolute http(s) URL or a path on this server. */
+function urlOrPath(value: string): string {
+  if (/^\/(?!\/)/.test(value.trim())) return value.trim();
+  parseUrl(value, HTTP, 'an http(s) URL or a path starting with "/"');
+  return value.trim();
+}
+
+function databaseUrl(value: string): string {
+  const text = value.trim();
+  const what = 'sqlite:<path>, sqlite::memory: or a postgres:// URL';
+  if (text.startsWith('sqlite:')) {
+    if (text.length === 'sqlite:'.length) throw new Invalid(`must be ${what} (got ${describeValue(value)})`);
+    return text;
+  }
+  parseUrl(text, ['postgres:', 'postgresql:'], what);
+  return text;
+}
+
+/** cas.serverUrl always ends in `/` so `<serverUrl>login` (CONTRACT §5) is a plain concatenation. */
+function casServerUrl(value: string): string {
+  parseUrl(value, HTTP, 'an http:// or https:// URL');
+  const text = value.trim();
+  return text.endsWith('/') ? text : `${text}/`;
+}
+
+function cronExpression(value: string): string {
+  try {
+    new Cron(value, { paused: true }).stop();
+  } catch (error) {
+    throw new Invalid(`must be a cron expression such as "0 3 * * *" (${(error as Error).message})`);
+  }
+  return value;
+}
+
+function regExpSource(value: string, index: number): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new Invalid(`item ${index}: not a valid regular expression (${(error as Error).message})`);
+  }
+  return value;
+}
+
+function emailAddress(value: string): string {
+  if (!/^[^\s@]+@[^\s@]+$/.test(value.trim())) throw new Invalid(`must be an e-mail address (got ${describeValue(value)})`);
+  return value.trim();
+}
+
+function mailbox(value: string): string {
+  if (!/[^\s@<]+@[^\s@>]+/.test(value)) throw new Invalid(`must contain an e-mail address, e.g. "Gatehouse <no-reply@example.com>" (got ${describeValue(value)})`);
+  return value.trim();
+}
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+function cookieName(value: string): string {
+  if (!COOKIE_NAME.test(value)) throw new Invalid(`must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~) (got ${describeValue(value)})`);
+  return value;
+}
+
+function cookiePath(value: string): string {
+  if (value === 'auto') return value;
+  if (!value.startsWith('/') || /[;\s\x00-\x1f\x7f]/.test(value)) throw new Invalid(`must be "auto" or a path starting with "/" (got ${describeValue(value)})`);
+  return value;
+}
+
+function oidcId(value: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(value)) throw new Invalid(`must match /^[a-z0-9][a-z0-9_-]*$/ (got ${describeValue(value)})`);
+  return value;
+}
+
+const TOKEN_METHODS: readonly TokenMethod[] = ['query', 'cookie', 'body'];
+/** tokenMethod: one method or a list, normalised to a non-empty list without duplicates (seed 000). */
+const tokenMethods = field((raw): TokenMethod[] => {
+  const items = Array.isArray(raw) ? raw : [raw];
+  if (items.length === 0) throw new Invalid('must name at least one of query, cookie, body');
+  return [...new Set(items.map((item) => asOneOf(TOKEN_METHODS, item)))];
+}, (): TokenMethod[] => ['query']);
+
+/** password.login also takes YAML booleans: true → on, false → off. */
+const passwordLogin = field((raw) => {
+  if (raw === true) return 'on' as const;
+  if (raw === false) return 'off' as const;
+  return asOneOf(['on', 'off', 'whitelist'] as const, raw);
+}, 'on' as const);
+
+/** lockout.maxAttempts: -1 disables lockout (seed 004); 0 would lock everyone out at once. */
+const maxAttempts = int(5, -1, Number.MAX_SAFE_INTEGER, 'an integer ≥ -1 and not 0');
+const lockoutAttempts: Field<number> = {
+  ...maxAttempts,
+  read(raw, path, ctx) {
+    const value = maxAttempts.read(raw, path, ctx);
+    if (value !== 0) return value;
+    ctx.problems.push(`${path}: must be an integer ≥ -1 and not 0 (got ${describeValue(raw)})`);
+    return 5;
+  },
+};
+
+const positiveInt = (fallback: number): Field<number> => int(fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive integer');
+const secret = (): Field<string | null> => nullable(requiredStr());
+
+/* ---------------------------------------------------------------- the schema */
+
+const clientSpec: Spec<ClientSeed> = {
+  clientID: requiredStr(),
+  callbackURL: url(['http:', 'https:'], 'an http:// or https:// URL'),
+  config: section<ClientSeed['config']>({
+    tokenMethod: tokenMethods,
+    disableStrategies: strList([]),
+  }),
+};
+
+const googleSpec: Spec<GoogleProviderConfig> = {
+  clientId: requiredStr(),
+  clientSecret: requiredStr(),
+  scopes: strList(OPENID_SCOPES),
+  issuer: httpUrl('https://accounts.google.com'),
+};
+
+const facebookSpec: Spec<FacebookProviderConfig> = {
+  clientId: requiredStr(),
+  clientSecret: requiredStr(),
+  scopes: strList(['email', 'public_profile']),
+  authorizationUrl: httpUrl('https://www.facebook.com/v19.0/dialog/oauth'),
+  tokenUrl: httpUrl('https://graph.facebook.com/v19.0/oauth/access_token'),
+  userInfoUrl: httpUrl('https://graph.facebook.com/me?fields=id,name,email'),
+};
+
+const oidcSpec: Spec<OidcProviderConfig> = {
+  id: requiredStr(oidcId),
+  name: str(''), // '' = not given; replaced by the id after reading
+  issuer: requiredStr(checkHttpUrl),
+  clientId: requiredStr(),
+  clientSecret: requiredStr(),
+  scopes: strList(OPENID_SCOPES),
+};
+
+/** The schema of every key; why: one declaration yields defaults, validation, env names and the key list. */
+export const SCHEMA: Spec<Config> = {
+  server: section({
+    host: str('0.0.0.0'),
+    port: int(8080, 0, 65535),
+    baseUrl: str((ctx) => `http://localhost:${rootOf(ctx).server.port}`, baseUrl),
+    trustProxy: bool(false),
+  }),
+  database: section({ url: str('sqlite:./data/gatehouse.db', databaseUrl) }),
+  redis: section({ url: nullable(url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL')) }),
+  tokens: section({
+    issuer: str('gatehouse'),
+    algorithm: oneOf(['RS512', 'RS256', 'ES256', 'EdDSA', 'HS512'] as const, 'RS512'),
+    hmacSecret: secret(),
+    accessTokenTtl: duration(HOUR, { positive: true }),
+    refreshTokenTtl: duration(30 * DAY, { positive: true }),
+    refreshReuseInterval: duration(10 * SECOND),
+    apiKeyTtl: duration(100 * 365 * DAY, { positive: true }),
+    guestRefreshTokenTtl: durationOrNever(null),
+    queryParameter: bool(true),
+    clientFormat: oneOf(['jwt', 'opaque'] as const, 'jwt'),
+  }),
+  signup: section({
+    enabled: bool(true),
+    inviteOnly: bool(false),
+    alwaysConfirm: bool(false),
+    confirmationKey: secret(),
+    confirmationTokenTtl: duration(3 * DAY, { positive: true }),
+    unconfirmedRemoval: duration(7 * DAY, { positive: true }),
+  }),
+  schedule: section({ cron: str('0 3 * * *', cronExpression) }),
+  password: section({
+    login: passwordLogin,
+    whitelist: strList([]),
+    blacklist: strList([]),
+    requireCurrentPassword: bool(true),
+    resetTokenTtl: duration(24 * HOUR, { positive: true }),
+    policy: section({
+      lowercase: bool(true),
+      uppercase: bool(true),
+      number: bool(true),
+      symbol: bool(false),
+      minLength: int(10, 1, 2048),
+      custom: strList([], regExpSource),
+    }),
+    hash: section({
+      algorithm: oneOf(['argon2id'] as const, 'argon2id'),
+      memoryCost: int(19456, 8),
+      timeCost: int(2, 1),
+      parallelism: int(1, 1, 255),
+      concurrency: int(availableParallelism(), 1),
+    }),
+  }),
+  httpBasic: section({ enabled: bool(false) }),
+  cookie: section({
+    name: str('auth_token', cookieName),
+    path: str('auto', cookiePath),
+    httpOnly: bool(true),
+    secure: bool(true),
+    sameSite: oneOf(['strict', 'lax', 'none'] as const, 'strict'),
+    maxAge: seconds(86_400),
+    refreshExpirationOnAccess: bool(false),
+  }),
+  lockout: section({
+    maxAttempts: lockoutAttempts,
+    duration: duration(5 * MINUTE, { positive: true }),
+    admins: bool(true),
+  }),
+  admin: section({
+    username: str('admin'),
+    email: str('admin@localhost', emailAddress),
+    passwordOverride: secret(),
+    initialPassword: field((): string | null => null, null, { internal: true }),
+  }),
+  email: section({
+    from: str('Gatehouse <no-reply@localhost>', mailbox),
+    smtpUrl: nullable(url(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')),
+    outboxDir: str('./data/outbox'),
+  }),
+  clients: listOf(clientSpec),
+  providers: section({
+    google: optionalSection(googleSpec),
+    facebook: optionalSection(facebookSpec),
+    oidc: listOf(oidcSpec),
+  }),
+  saml: section({
+    enabled: bool(false),
+    relyingPartyId: nullable(requiredStr()),
+    assertionConsumerServiceUrl: httpUrl((ctx) => `${rootOf(ctx).server.baseUrl}/auth/saml`),
+    idpMetadataUrl: nullable(url(['file:', 'http:', 'https:'], 'a file:// or https:// URL')),
+    idpMetadataMaxAge: duration(604_800 * SECOND, { bareUnit: 's' }),
+    userAutoProvisioning: bool(false),
+    redirectMethod: oneOf(['get', 'post'] as const, 'get'),
+    redirectSuccessUrl: nullable(requiredStr(urlOrPath)),
+    redirectFailureUrl: nullable(requiredStr(urlOrPath)),
+    maxAge: seconds((ctx) => rootOf(ctx).cookie.maxAge),
+  }),
+  cas: section({
+    enabled: bool(false),
+    version: oneOf(['cas1', 'cas2', 'cas3', 'saml11'] as const, 'cas2'),
+    serverUrl: nullable(requiredStr(casServerUrl)),
+    loginUrl: nullable(requiredStr(checkHttpUrl)),
+    maxAge: seconds((ctx) => rootOf(ctx).cookie.maxAge),
+    userAutoProvisioning: bool(false),
+    redirectSuccessUrl: nullable(requiredStr(urlOrPath)),
+    redirectFailureUrl: nullable(requiredStr(urlOrPath)),
+  }),
+  https: section({ disableVerification: bool(false) }),
+  gateway: section({ internalTokenTtl: duration(60 * SECOND, { positive: true }) }),
+  rateLimit: section({
+    enabled: bool(true),
+    window: duration(MINUTE, { positive: true }),
+    login: positiveInt(30),
+    register: positiveInt(10),
+    forgotPassword: positiveInt(5),
+    emailAvailable: positiveInt(30),
+  }),
+};
+
+/** The schema without types, for walkers (env mapping, key list). */
+export const LOOSE_SCHEMA: LooseSpec = loose(SCHEMA);
+
+/**
+ * Every settable key path (`lockout.maxAttempts`, `clients[].clientID`, …).
+ * Why: `config check`, docs and the env mapper enumerate keys from the schema, not from a hand-kept list.
+ */
+export const CONFIG_KEYS: readonly string[] = Object.freeze(listKeys(LOOSE_SCHEMA, ''));
+
+function listKeys(spec: LooseSpec, prefix: string): string[] {
+  return Object.entries(spec).flatMap(([key, node]): string[] => {
+    const path = joinPath(prefix, key);
+    if (node.kind === 'section') return listKeys(node.fields, path);
+    if (node.internal) return [];
+    if (node.children) return listKeys(node.children.spec, node.children.list ? `${path}[]` : path);
+    return [path];
+  });
+}
+
+/* ---------------------------------------------------------------- rules across keys */
+
+/**
+ * Reads and validates an input object (file merged with env) into a `Config`, collecting every problem.
+ * Why: the loader needs all problems at once; the result is not frozen yet so the caller can finish it.
+ */
+export function validateConfig(input: unknown): { config: Config; problems: string[] } {
+  const root: Record<string, unknown> = {};
+  const ctx: Ctx = { problems: [], root };
+  readSection(LOOSE_SCHEMA, input, '', ctx, root);
+  const config = root as unknown as Config;
+  deriveValues(config);
+  checkRules(config, ctx.problems);
+  return { config, problems: ctx.problems };
+}
+
+/** Fills values that depend on other keys (CONTRACT §2: cookie.path auto, sameSite none forces secure). */
+function deriveValues(config: Config): void {
+  if (config.cookie.path === 'auto') config.cookie.path = new URL(config.server.baseUrl).pathname.replace(/(.)\/+$/, '$1');
+  if (config.cookie.sameSite === 'none') config.cookie.secure = true;
+  for (const provider of config.providers.oidc) if (provider.name === '') provider.name = provider.id;
+}
+
+function checkRules(config: Config, problems: string[]): void {
+  checkHmacSecret(config, problems);
+  checkUnique(config.clients.map((client) => client.clientID), 'clients', 'clientID', problems);
+  checkUnique(config.providers.oidc.map((provider) => provider.id), 'providers.oidc', 'id', problems);
+  checkProviderUrls(config, problems);
+  checkRequired(config, problems);
+  const { memoryCost, parallelism } = config.password.hash;
+  if (memoryCost < 8 * parallelism) problems.push(`password.hash.memoryCost: must be at least 8 × password.hash.parallelism (${8 * parallelism}) KiB (got ${memoryCost})`);
+}
+
+/** True when a key already has a problem line; why: a bad value must not also be reported as missing. */
+function hasProblem(problems: readonly string[], path: string): boolean {
+  return problems.some((line) => line.startsWith(`${path}:`));
+}
+
+function checkHmacSecret(config: Config, problems: string[]): void {
+  if (config.tokens.algorithm !== 'HS512' || hasProblem(problems, 'tokens.hmacSecret')) return;
+  const secretValue = config.tokens.hmacSecret;
+  if (secretValue === null) problems.push('tokens.hmacSecret: required when tokens.algorithm is HS512');
+  else if (secretValue.length < 35) problems.push(`tokens.hmacSecret: must be at least 35 characters when tokens.algorithm is HS512 (got ${secretValue.length})`);
+}
+
+function checkUnique(values: string[], listPath: string, key: string, problems: string[]): void {
+  values.forEach((value, index) => {
+    const first = values.indexOf(value);
+    if (value !== '' && first < index) problems.push(`${listPath}[${index}].${key}: duplicate of ${listPath}[${first}].${key} (${describeValue(value)})`);
+  });
+}
+
+/** Provider URLs (CONTRACT §2, https.disableVerification): https only, except loopback hosts or when disabled. */
+function checkProviderUrls(config: Config, problems: string[]): void {
+  if (config.https.disableVerification) return;
+  for (const [path, value] of providerUrls(config)) {
+    if (value === null || value === '') continue;
+    const parsed = URL.canParse(value) ? new URL(value) : undefined;
+    if (parsed === undefined || parsed.protocol === 'https:' || parsed.protocol === 'file:' || isLoopback(parsed.hostname)) continue;
+    problems.push(`${path}: must be an https:// URL unless the host is loopback or https.disableVerification is true (got ${describeValue(value)})`);
+  }
+}
+
+function providerUrls(config: Config): Array<[string, string | null]> {
+  const { google, facebook, oidc } = config.providers;
+  const urls: Array<[string, string | null]> = [
+    ['saml.idpMetadataUrl', config.saml.idpMetadataUrl],
+    ['cas.serverUrl', config.cas.serverUrl],
+  ];
+  if (google) urls.push(['providers.google.issuer', google.issuer]);
+  if (facebook) {
+    urls.push(['providers.facebook.authorizationUrl', facebook.authorizationUrl]);
+    urls.push(['providers.facebook.tokenUrl', facebook.tokenUrl]);
+    urls.push(['providers.facebook.userInfoUrl', facebook.userInfoUrl]);
+  }
+  oidc.forEach((provider, index) => urls.push([`providers.oidc[${index}].issuer`, provider.issuer]));
+  return urls;
+}
+
+/** True for `localhost`, 127.0.0.0/8 and `[::1]`; why: local test IdPs run without TLS. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function checkRequired(config: Config, problems: string[]): void {
+  const required: Array<[boolean, string, string]> = [
+    [config.saml.enabled && config.saml.relyingPartyId === null, 'saml.relyingPartyId', 'saml.enabled'],
+    [config.saml.enabled && config.saml.idpMetadataUrl === null, 'saml.idpMetadataUrl', 'saml.enabled'],
+    [config.cas.enabled && config.cas.serverUrl === null, 'cas.serverUrl', 'cas.enabled'],
+  ];
+  for (const [missing, path, switchKey] of required) {
+    if (missing && !hasProblem(problems, path)) problems.push(`${path}: required when ${switchKey} is true`);
+  }
+}

@@ -1,0 +1,155 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/*
+ * Column conventions, identical on SQLite and PostgreSQL so one query code serves both:
+ * timestamps are epoch milliseconds (bigint), booleans are 0/1 integers, lists are JSON text.
+ */
+
+export interface AccountTable {
+  id: string;
+  username: string;
+  /** Lower-cased username: the unique lookup key (login names are case-insensitive). */
+  username_key: string;
+  email: string | null;
+  email_key: string | null;
+  pending_email: string | null;
+  type: 'user' | 'guest' | 'apikey';
+  confirmed: number;
+  language: string | null;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export interface CredentialTable {
+  id: string;
+  account_id: string;
+  /** `password`, or a provider name whose subject is in external_id. */
+  type: string;
+  secret_hash: string | null;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTable {
+  id: string;
+  account_id: string;
+  method: string;
+  client_id: string | null;
+  scope: string | null;
+  /** SHA-256 of the secret half of a cookie / API-key credential (`id.secret`), when the session has one. */
+  secret_hash: string | null;
+  login_time: number;
+  /** null: never expires (guest sessions, seed 003). */
+  expires_at: number | null;
+  last_access: number;
+  inet_address: string | null;
+  user_agent: string | null;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokenTable {
+  id: string;
+  session_id: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  rotated_at: number | null;
+}
+
+export interface OneTimeTokenTable {
+  /** SHA-256 of the token: the token itself is only ever in the e-mail. */
+  token_hash: string;
+  kind: 'confirm' | 'reset' | 'email-change' | 'email-revert';
+  account_id: string;
+  data: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  algorithm: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  /** Set when a newer key took over signing; the key keeps verifying until its tokens expire. */
+  retired_at: number | null;
+}
+
+export interface ServerSecretTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface GroupTable {
+  id: string;
+  name: string;
+  builtin: number;
+  created_at: number;
+}
+
+export interface MembershipTable {
+  group_id: string;
+  account_id: string;
+}
+
+export interface PermissionTable {
+  subject_type: 'account' | 'group';
+  subject_id: string;
+  permission: string;
+}
+
+export interface ClientTable {
+  client_id: string;
+  callback_url: string;
+  config: string;
+  created_at: number;
+}
+
+export interface InviteTable {
+  id: string;
+  code_hash: string;
+  created_at: number;
+  created_by: string | null;
+  used_at: number | null;
+  used_by: string | null;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  account_id: string | null;
+  session_id: string | null;
+  login_name: string | null;
+  inet_address: string | null;
+  data: string | null;
+}
+
+/** The whole schema as Kysely sees it. */
+export interface DB {
+  accounts: AccountTable;
+  credentials: CredentialTable;
+  sessions: SessionTable;
+  refresh_tokens: RefreshTokenTable;
+  one_time_tokens: OneTimeTokenTable;
+  signing_keys: SigningKeyTable;
+  server_secrets: ServerSecretTable;
+  groups: GroupTable;
+  memberships: MembershipTable;
+  permissions: PermissionTable;
+  clients: ClientTable;
+  invites: InviteTable;
+  audit_events: AuditEventTable;
+}
+
+export type AccountRow = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type RefreshTokenRow = Selectable<RefreshTokenTable>;
+export type OneTimeTokenRow = Selectable<OneTimeTokenTable>;
+export type SigningKeyRow = Selectable<SigningKeyTable>;

@@ -1,0 +1,51 @@
+import { escapeHtml } from '../email/templates.js';
+
+/** Tags a string as already-safe HTML so `html` does not escape it twice. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** A template tag that escapes every interpolated value unless it is SafeHtml. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0]!;
+  values.forEach((value, i) => {
+    const text = Array.isArray(value) ? value.map(String).join('') : value instanceof SafeHtml ? value.value : escapeHtml(String(value ?? ''));
+    out += text + strings[i + 1]!;
+  });
+  return new SafeHtml(out);
+}
+
+/** The page frame shared by every hosted page: no scripts, so a strict CSP costs nothing. */
+export function page(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Gatehouse</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
+h1{font-size:1.4rem}form{display:grid;gap:.75rem}input{padding:.5rem;font-size:1rem}
+button{padding:.6rem;font-size:1rem;cursor:pointer}.error{color:#b42318}.ok{color:#067647}
+</style>
+</head>
+<body>
+<main>
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>`.value;
+}
+
+/** Security headers for hosted pages: no framing (clickjacking), no inline script, no referrer leaking tokens. */
+export const pageHeaders = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+} as const;

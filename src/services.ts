@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AccountService } from './accounts/account.service.js';
+import { OneTimeTokens } from './accounts/one-time-tokens.js';
+import { AuditLog } from './audit/audit-log.js';
+import { LoginService } from './auth/login.service.js';
+import { seedClients } from './clients/client.repository.js';
+import type { Clock, RandomSource } from './clock.js';
+import type { Config } from './config/index.js';
+import { migrateToLatest, type Database } from './db/database.js';
+import type { DB } from './db/types.js';
+import type { Mailer } from './email/mailer.js';
+import { Authenticator } from './http/authenticate.js';
+import { createPasswordHasher, type PasswordHasher } from './passwords/hasher.js';
+import { compilePolicy } from './passwords/policy.js';
+import { SessionService } from './sessions/session.service.js';
+import { AccessTokens } from './tokens/access-tokens.js';
+import { RefreshTokens } from './tokens/refresh-tokens.js';
+import { loadKeyRing, type KeyRing } from './tokens/signing-keys.js';
+
+/** Everything the routes call, built once per app from the configuration. */
+export interface Services {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  hasher: PasswordHasher;
+  keys: KeyRing;
+  sessions: SessionService;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  accounts: AccountService;
+  logins: LoginService;
+  authenticator: Authenticator;
+  audit: AuditLog;
+}
+
+/** What the composition root receives from outside (tests swap every part). */
+export interface ServiceDeps {
+  database: Database;
+  clock: Clock;
+  random: RandomSource;
+  mailer: Mailer;
+  logError: (error: unknown, message: string) => void;
+}
+
+/**
+ * The composition root: migrates, loads keys, seeds built-ins, and wires services together.
+ * Nothing here is global, so two apps (two "nodes") can run in one test process.
+ */
+export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const { database, clock, random, mailer, logError } = deps;
+  const db = database.db;
+  await migrateToLatest(db);
+  const keys = await loadKeyRing(db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock });
+  const serverKey = await serverSecret(db, 'refresh-successor', clock.now());
+  const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'));
+  const hasher = createPasswordHasher({ ...config.password.hash });
+  const sessions = new SessionService(db, clock, random);
+  const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random });
+  const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
+  const accounts = new AccountService({
+    db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),
+    tokens: new OneTimeTokens(db, clock, random), mailer, sessions, audit, logError,
+  });
+  const logins = new LoginService({ db, config, clock, random, hasher, accounts, sessions, accessTokens, refreshTokens, audit });
+  await accounts.bootstrapAdmin();
+  await seedClients(db, config.clients, clock.now());
+  const authenticator = new Authenticator(config, accessTokens, sessions);
+  return { config, database, clock, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, authenticator, audit };
+}
+
+/** A random server-side key, created once per cluster and shared through the database. */
+async function serverSecret(db: Kysely<DB>, name: string, now: number): Promise<string> {
+  await db
+    .insertInto('server_secrets')
+    .values({ name, value: randomBytes(32).toString('base64url'), created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+  return row.value;
+}

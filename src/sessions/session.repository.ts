@@ -1,0 +1,46 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, SessionRow, SessionTable } from '../db/types.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Stores a new session row. */
+export async function insertSession(db: Db, session: SessionTable): Promise<void> {
+  await db.insertInto('sessions').values(session).execute();
+}
+
+/** A session by id, revoked or not. */
+export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Marks one session revoked; returns whether it was live. */
+export async function revokeSessionRow(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Revokes every live session of an account except `keep`; returns the ids revoked so caches can drop them. */
+export async function revokeAccountSessions(db: Db, accountId: string, now: number, keep?: string): Promise<string[]> {
+  let query = db.selectFrom('sessions').select('id').where('account_id', '=', accountId).where('revoked_at', 'is', null);
+  if (keep) query = query.where('id', '!=', keep);
+  const ids = (await query.execute()).map((row) => row.id);
+  if (ids.length) await db.updateTable('sessions').set({ revoked_at: now }).where('id', 'in', ids).execute();
+  return ids;
+}
+
+/** Moves a session's end (refresh rotation slides it). */
+export async function extendSession(db: Db, id: string, expiresAt: number | null, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ expires_at: expiresAt, last_access: now }).where('id', '=', id).execute();
+}
+
+/** Live sessions of an account, newest first. */
+export async function listLiveSessions(db: Db, accountId: string, now: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .orderBy('login_time', 'desc')
+    .execute();
+}

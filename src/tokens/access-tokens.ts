@@ -1,0 +1,94 @@
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { Clock, RandomSource } from '../clock.js';
+import { AppError } from '../http/errors.js';
+import { LruCache } from '../util/lru.js';
+import type { KeyRing } from './signing-keys.js';
+
+/** The claims of every access token (CONTRACT §3; seed 000 plus `sid` and `roles`). */
+export interface AccessClaims {
+  jti: string;
+  sub: string;
+  email?: string;
+  iss: string;
+  iat: number;
+  exp: number;
+  sid: string;
+  roles: string[];
+}
+
+/** What an access token is issued for. */
+export interface TokenSubject {
+  accountId: string;
+  email: string | null;
+  roles: string[];
+  sessionId: string;
+}
+
+/**
+ * Issues and verifies access JWTs. Verified tokens are cached until `exp` so a request does not pay an
+ * asymmetric verify each time (DESIGN "Performance by design"); revocation is checked by the caller per session.
+ */
+export class AccessTokens {
+  private readonly cache = new LruCache<string, AccessClaims>(50_000);
+  private readonly algorithms: string[];
+
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly options: { issuer: string; ttlMs: number; clock: Clock; random: RandomSource },
+  ) {
+    this.algorithms = [...new Set([...ring.verifiers.values()].map((key) => key.algorithm))];
+  }
+
+  /** Signs a token for one session; `ttlMs` overrides the configured lifetime (API keys live for years). */
+  async issue(subject: TokenSubject, ttlMs = this.options.ttlMs): Promise<{ token: string; expiresAt: number }> {
+    const iat = Math.floor(this.options.clock.now() / 1000);
+    const exp = iat + Math.floor(ttlMs / 1000);
+    const payload: JWTPayload = { sid: subject.sessionId, roles: subject.roles };
+    if (subject.email) payload.email = subject.email;
+    const header: JWTHeaderParameters = { alg: this.ring.signer.algorithm, kid: this.ring.signer.kid, typ: 'JWT' };
+    const token = await new SignJWT(payload)
+      .setProtectedHeader(header)
+      .setJti(this.options.random.uuid())
+      .setSubject(subject.accountId)
+      .setIssuer(this.options.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.ring.signer.key);
+    return { token, expiresAt: exp * 1000 };
+  }
+
+  /** Verifies signature, issuer and expiry; throws `access-token-expired` or `invalid-token`. */
+  async verify(token: string): Promise<AccessClaims> {
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.exp * 1000 <= this.options.clock.now()) throw new AppError('access-token-expired');
+      return cached;
+    }
+    const claims = await this.verifyUncached(token);
+    this.cache.set(token, claims);
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.keyFor(header), {
+        algorithms: this.algorithms,
+        issuer: this.options.issuer,
+        currentDate: new Date(this.options.clock.now()),
+        requiredClaims: ['jti', 'sub', 'iat', 'exp', 'sid'],
+      });
+      if (typeof payload.sid !== 'string' || !Array.isArray(payload.roles)) throw new AppError('invalid-token');
+      return payload as unknown as AccessClaims;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new AppError('access-token-expired');
+      throw new AppError('invalid-token');
+    }
+  }
+
+  private keyFor(header: JWTHeaderParameters) {
+    const key = header.kid ? this.ring.verifiers.get(header.kid) : undefined;
+    if (!key || key.algorithm !== header.alg) throw new AppError('invalid-token');
+    return key.key;
+  }
+}

@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { Clock, RandomSource } from '../clock.js';
+import type { DB, RefreshTokenRow } from '../db/types.js';
+import { AppError } from '../http/errors.js';
+import { hmac, safeEqual, sha256 } from '../util/hashing.js';
+
+/** The outcome of presenting a refresh token. */
+export interface Rotation {
+  sessionId: string;
+  refreshToken: string;
+  expiresAt: number | null;
+}
+
+/** What rotation asks of the session layer. */
+export interface RotationHooks {
+  /** The lifetime of the successor (null: never expires); throws when the session is no longer live. */
+  sessionTtl(sessionId: string): Promise<number | null>;
+  /** Called when a rotated token is replayed after the reuse window; must revoke the session. */
+  onReuse(sessionId: string): Promise<void>;
+}
+
+/**
+ * Opaque refresh tokens `id.secret`: only SHA-256 of the secret is stored; each use rotates.
+ *
+ * The successor is derived from the presented token under a server key (CONTRACT §3), so every node that sees
+ * the same token within `tokens.refreshReuseInterval` hands out the same successor without storing it in clear.
+ * Rotation is one conditional UPDATE, so exactly one caller wins and the rest take the reuse-window path.
+ */
+export class RefreshTokens {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly options: { serverKey: string; reuseIntervalMs: number; clock: Clock; random: RandomSource },
+  ) {}
+
+  /** Issues the first refresh token of a session. */
+  async issue(sessionId: string, expiresAt: number | null): Promise<string> {
+    const id = this.options.random.bytes(16).toString('base64url');
+    const secret = this.options.random.bytes(32).toString('base64url');
+    await this.store(id, secret, sessionId, expiresAt, 'insert');
+    return `${id}.${secret}`;
+  }
+
+  /**
+   * Rotates a presented token. Throws `invalid-token`, `refresh-token-expired`, or `refresh-token-reused`
+   * (after calling `onReuse`, which must revoke the session: a stolen token was probably replayed).
+   */
+  async rotate(presented: string, hooks: RotationHooks): Promise<Rotation> {
+    const row = await this.lookup(presented);
+    const ttlMs = await hooks.sessionTtl(row.session_id);
+    const now = this.options.clock.now();
+    if (row.expires_at !== null && row.expires_at <= now) throw new AppError('refresh-token-expired');
+    const successor = this.successorOf(presented);
+    const won = row.rotated_at === null && (await this.markRotated(row.id, now));
+    if (!won) {
+      const rotatedAt = row.rotated_at ?? (await this.rotatedAt(row.id));
+      if (rotatedAt === null || now - rotatedAt > this.options.reuseIntervalMs) {
+        await hooks.onReuse(row.session_id);
+        throw new AppError('refresh-token-reused');
+      }
+    }
+    const expiresAt = ttlMs === null ? null : now + ttlMs;
+    await this.store(successor.id, successor.secret, row.session_id, expiresAt, 'insert-if-absent');
+    const stored = await this.db.selectFrom('refresh_tokens').select('expires_at').where('id', '=', successor.id).executeTakeFirstOrThrow();
+    return { sessionId: row.session_id, refreshToken: `${successor.id}.${successor.secret}`, expiresAt: stored.expires_at };
+  }
+
+  /** The session a token belongs to, for logout by refresh token; throws `invalid-token`. */
+  async sessionOf(presented: string): Promise<string> {
+    return (await this.lookup(presented)).session_id;
+  }
+
+  private async lookup(presented: string): Promise<RefreshTokenRow> {
+    const [id, secret, extra] = presented.split('.');
+    if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 128) throw new AppError('invalid-token');
+    const row = await this.db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || !safeEqual(row.secret_hash, sha256(secret))) throw new AppError('invalid-token');
+    return row;
+  }
+
+  private async markRotated(id: string, now: number): Promise<boolean> {
+    const result = await this.db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  private async rotatedAt(id: string): Promise<number | null> {
+    const row = await this.db.selectFrom('refresh_tokens').select('rotated_at').where('id', '=', id).executeTakeFirst();
+    return row?.rotated_at ?? null;
+  }
+
+  private successorOf(presented: string): { id: string; secret: string } {
+    return {
+      id: hmac(this.options.serverKey, `refresh-successor-id:${presented}`, 16),
+      secret: hmac(this.options.serverKey, `refresh-successor-secret:${presented}`, 32),
+    };
+  }
+
+  private async store(id: string, secret: string, sessionId: string, expiresAt: number | null, mode: 'insert' | 'insert-if-absent'): Promise<void> {
+    const insert = this.db.insertInto('refresh_tokens').values({
+      id,
+      session_id: sessionId,
+      secret_hash: sha256(secret),
+      created_at: this.options.clock.now(),
+      expires_at: expiresAt,
+      rotated_at: null,
+    });
+    await (mode === 'insert' ? insert : insert.onConflict((oc) => oc.column('id').doNothing())).execute();
+  }
+}
