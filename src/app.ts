@@ -38,7 +38,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { req: requestSummary } },
     trustProxy: config.server.trustProxy,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandlers(app);

@@ -38,14 +38,17 @@ export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
 export type TokenMethod = 'query' | 'cookie' | 'body';
 /** A client registered at start-up; why: deployments declare their apps in the file (seed 000). */
 export interface ClientSeed { clientID: string; callbackURL: string; config: { tokenMethod: TokenMethod[]; disableStrategies: string[] } }
-/** The parsed, validated and frozen configuration; why: parsed once at start-up and passed down (DESIGN). */
+/**
+ * The parsed, validated and frozen configuration; why: parsed once at start-up and passed down (DESIGN).
+ * Durations are milliseconds unless a comment says SECONDS.
+ */
 export interface Config {
-  server: { host: string; port: number; baseUrl: string; trustProxy: boolean };
-  database: { url: string };
+  server: { host: string; port: number; baseUrl: string; trustProxy: boolean };      // baseUrl default `http://localhost:<port>`, stored WITHOUT trailing slash
+  database: { url: string };                       // default 'sqlite:./data/gatehouse.db'; accepts sqlite:<path>, sqlite::memory:, postgres:// or postgresql://
   redis: { url: string | null };
   tokens: { issuer: string; algorithm: TokenAlgorithm; hmacSecret: string | null;
     accessTokenTtl: number; refreshTokenTtl: number; refreshReuseInterval: number; apiKeyTtl: number;
-    guestRefreshTokenTtl: number | null;
+    guestRefreshTokenTtl: number | null;          // null = 'never' (the default)
     queryParameter: boolean; clientFormat: 'jwt' | 'opaque' };
   signup: { enabled: boolean; inviteOnly: boolean; alwaysConfirm: boolean; confirmationKey: string | null;
     confirmationTokenTtl: number; unconfirmedRemoval: number };
@@ -54,24 +57,25 @@ export interface Config {
     resetTokenTtl: number;
     policy: { lowercase: boolean; uppercase: boolean; number: boolean; symbol: boolean; minLength: number; custom: string[] };
     hash: { algorithm: 'argon2id'; memoryCost: number; timeCost: number; parallelism: number; concurrency: number } };
+      // hash defaults: memoryCost 19456 (KiB), timeCost 2, parallelism 1, concurrency = os.availableParallelism()
   httpBasic: { enabled: boolean };
   cookie: { name: string; path: string; httpOnly: boolean; secure: boolean; sameSite: 'strict' | 'lax' | 'none';
-    maxAge: number;
-    refreshExpirationOnAccess: boolean };
-  lockout: { maxAttempts: number; duration: number; admins: boolean };
+    maxAge: number;                                 // SECONDS, -1 = session cookie
+    refreshExpirationOnAccess: boolean };           // path: 'auto' resolved to baseUrl's pathname without trailing slash ('/' at the root); sameSite 'none' forces secure = true
+  lockout: { maxAttempts: number; duration: number; admins: boolean };   // maxAttempts -1 disables
   admin: { username: string; email: string; passwordOverride: string | null;
-    initialPassword: string | null };
-  email: { from: string; smtpUrl: string | null; outboxDir: string };
-  clients: ClientSeed[];
+    initialPassword: string | null };               // ONLY from env GATEHOUSE_ADMIN_PASSWORD
+  email: { from: string; smtpUrl: string | null; outboxDir: string };   // outboxDir is our addition, default './data/outbox'
+  clients: ClientSeed[];                            // tokenMethod: a string or a list in input, normalised to a list; default ['query']
   providers: { google: { clientId: string; clientSecret: string; scopes: string[]; issuer: string } | null;
     facebook: { clientId: string; clientSecret: string; scopes: string[]; authorizationUrl: string; tokenUrl: string; userInfoUrl: string } | null;
     oidc: Array<{ id: string; name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }> };
-  saml: { enabled: boolean; relyingPartyId: string | null; assertionConsumerServiceUrl: string;
-    idpMetadataUrl: string | null; idpMetadataMaxAge: number;
+  saml: { enabled: boolean; relyingPartyId: string | null; assertionConsumerServiceUrl: string;  // default `<baseUrl>/auth/saml`
+    idpMetadataUrl: string | null; idpMetadataMaxAge: number;   // ms; input bare number = SECONDS; default 604800 s
     userAutoProvisioning: boolean; redirectMethod: 'get' | 'post'; redirectSuccessUrl: string | null; redirectFailureUrl: string | null;
-    maxAge: number };
+    maxAge: number };                                // SECONDS; default = cookie.maxAge
   cas: { enabled: boolean; version: 'cas1' | 'cas2' | 'cas3' | 'saml11'; serverUrl: string | null; loginUrl: string | null;
-    maxAge: number; userAutoProvisioning: boolean; redirectSuccessUrl: string | null; redirectFailureUrl: string | null };
+    maxAge: number; userAutoProvisioning: boolean; redirectSuccessUrl: string | null; redirectFailureUrl: string | null };  // maxAge SECONDS, default cookie.maxAge; serverUrl ends in '/'
   https: { disableVerification: boolean };
   gateway: { internalTokenTtl: number };
   rateLimit: { enabled: boolean; window: number; login: number; register: number; forgotPassword: number; emailAvailable: number };

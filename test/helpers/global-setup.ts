@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import { testDatabaseUrl } from './env.js';
+
+/**
+ * Runs once before the suites: the services the suites need must be there. An unreachable PostgreSQL fails
+ * the run (never a skip), and Debian packages a suite relies on are installed when missing.
+ */
+export default async function setup(): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(`PostgreSQL is unreachable at ${testDatabaseUrl} (set TEST_DATABASE_URL): ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  ensureDebianPackage('python3-jwt', () => execFileSync('/usr/bin/python3', ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }));
+}
+
+function ensureDebianPackage(name: string, probe: () => void): void {
+  try {
+    probe();
+    return;
+  } catch {
+    // Not installed yet: install it the way the machine allows (Debian's archive), then probe again.
+  }
+  execFileSync('bash', ['-c', `(apt-get install -y -q ${name} || (apt-get update -q && apt-get install -y -q ${name})) >/dev/null`], { stdio: 'inherit' });
+  probe();
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { createApp } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { startSmtpCapture, type SmtpCapture } from './smtp.js';
+import { testDatabaseUrl } from './env.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+/** Every storage-facing suite runs on both (DESIGN "Tests"). */
+export const dialects: Dialect[] = ['sqlite', 'postgres'];
+
+/** Cheap argon2 parameters so suites stay fast; one test elsewhere keeps the production ones. */
+export const fastHash = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+/** A database of its own for one test server: a temp SQLite file, or a fresh PostgreSQL schema. */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database for `dialect`. */
+export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+    return { url: `sqlite:${join(dir, 'gatehouse.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  const separator = testDatabaseUrl.includes('?') ? '&' : '?';
+  return {
+    url: `${testDatabaseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    drop: () => adminQuery(`drop schema if exists ${schema} cascade`),
+  };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A plain answer from the server. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** A running Gatehouse on a real socket with its own database, SMTP capture and manual clock. */
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  config: Config;
+  clock: ManualClock;
+  smtp: SmtpCapture;
+  database: TestDatabase;
+  request(method: string, path: string, options?: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string }): Promise<Answer>;
+  /** Stops the app but keeps the database, to start another app on it (a restart, or a second node). */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  database?: TestDatabase;
+  clock?: ManualClock;
+  smtp?: SmtpCapture;
+}
+
+/** Starts the real app on a free loopback port. */
+export async function startServer(dialect: Dialect, options: StartOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase(dialect));
+  const smtp = options.smtp ?? (await startSmtpCapture());
+  const clock = options.clock ?? new ManualClock(Date.now());
+  const port = await freePort();
+  const input = deepMerge(
+    {
+      server: { host: '127.0.0.1', port, baseUrl: `http://127.0.0.1:${port}` },
+      database: { url: database.url },
+      email: { smtpUrl: smtp.url },
+      password: { hash: fastHash },
+    },
+    options.config ?? {},
+  );
+  const config = parseConfig(input, options.env ?? {});
+  const app = await createApp(config, { clock, logger: false });
+  await app.listen({ host: '127.0.0.1', port });
+  const url = `http://127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) await app.close();
+    stopped = true;
+  };
+  return {
+    url, app, config, clock, smtp, database,
+    request: (method, path, requestOptions = {}) => send(url, method, path, requestOptions),
+    stop,
+    close: async () => {
+      await stop();
+      if (!options.smtp) await smtp.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+async function send(base: string, method: string, path: string, options: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string }): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(base + path, { method, headers, body, redirect: 'manual' });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Nested merge of plain objects (arrays and scalars replace). */
+export function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlain(current) && isPlain(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A password that satisfies the default policy. */
+export const goodPassword = 'Correct-Horse-42';
+
+/** Registers and confirms an account through the API, then logs it in. */
+export async function registerAndLogin(server: TestServer, email: string, password = goodPassword): Promise<{ userId: string; accessToken: string; refreshToken: string }> {
+  const registered = await server.request('POST', '/api/auth/register', { json: { email, password } });
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${registered.text}`);
+  const mail = await server.smtp.waitFor((m) => m.to.includes(email) && m.subject.includes('Confirm'));
+  const confirmed = await fetch(server.smtp.linkIn(mail, '/auth/confirm/'));
+  if (confirmed.status !== 200) throw new Error(`confirm failed: ${confirmed.status}`);
+  const login = await server.request('POST', '/api/auth/login', { json: { email, password } });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+  return login.body;
+}
