@@ -7,6 +7,7 @@ import { cryptoRandom, systemClock, type Clock, type RandomSource } from './cloc
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
+import { scheduleCleanup } from './jobs/cleanup.js';
 import { healthRoutes } from './http/health.routes.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
@@ -55,7 +56,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     throw error;
   });
   app.decorate('services', services);
+  const cleanup = scheduleCleanup({ db: database.db, dialect: database.dialect, config, clock: services.clock }, app.log);
   app.addHook('onClose', async () => {
+    cleanup.stop();
     await mailer.close();
     if (!deps.database) await database.close();
   });

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCleanupOnce } from '../src/jobs/cleanup.js';
+import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+
+const day = 86_400_000;
+
+describe.each(dialects)('scheduled clean-up on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(dialect);
+  });
+  afterAll(async () => server?.close());
+
+  const cleanup = () => {
+    const { database, config } = server.app.services;
+    return runCleanupOnce(database.db, database.dialect, config, server.clock.now());
+  };
+
+  it('removes unconfirmed accounts after signup.unconfirmedRemoval and keeps confirmed ones', async () => {
+    await registerAndLogin(server, 'kept@example.com');
+    await server.request('POST', '/api/auth/register', { json: { email: 'stale@example.com', password: goodPassword } });
+    server.clock.advance(6 * day);
+    expect((await cleanup())?.unconfirmedAccounts).toBe(0);
+    server.clock.advance(1 * day + 1);
+    expect((await cleanup())?.unconfirmedAccounts).toBe(1);
+    expect((await server.request('GET', '/api/auth/account/confirmed?email=stale@example.com')).body.confirmed).toBe(false);
+    const left = await server.app.services.database.db.selectFrom('accounts').select('email').where('email', 'in', ['kept@example.com', 'stale@example.com']).execute();
+    expect(left.map((a) => a.email)).toEqual(['kept@example.com']);
+  });
+
+  it('purges ended sessions with their refresh tokens, but keeps revoked ones one access-token lifetime', async () => {
+    const live = await registerAndLogin(server, 'purge@example.com');
+    await server.request('POST', '/api/auth/logout', { token: live.accessToken });
+    const db = server.app.services.database.db;
+    const before = await db.selectFrom('sessions').select('id').execute();
+    expect((await cleanup())?.sessions).toBe(0);
+    server.clock.advance(60 * 60_000 + 1);
+    const report = await cleanup();
+    expect(report?.sessions).toBeGreaterThanOrEqual(1);
+    const after = await db.selectFrom('sessions').select('id').execute();
+    expect(after.length).toBeLessThan(before.length);
+    // Nothing of the purged session works any more.
+    expect((await server.request('GET', '/api/auth/account', { token: live.accessToken })).status).toBe(401);
+  });
+
+  if (dialect === 'postgres') {
+    it('runs once per cluster: skipped while another node holds the advisory lock', async () => {
+      const db = server.app.services.database.db;
+      await db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(47112002)`.execute(trx);
+        expect(await cleanup()).toBeNull();
+      });
+      expect(await cleanup()).not.toBeNull();
+    });
+  }
+});

@@ -1,0 +1,104 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/database.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI from source, as `npx gatehouse` would from dist/, with a clean environment. */
+function cli(args: string[], env: Record<string, string> = {}, input?: string) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('gatehouse CLI', () => {
+  it('config check prints the effective configuration with secrets masked', () => {
+    const result = cli(['config', 'check'], {
+      GATEHOUSE_TOKENS__ALGORITHM: 'HS512',
+      GATEHOUSE_TOKENS__HMAC_SECRET: 'a-very-long-secret-value-of-at-least-35-chars',
+      DATABASE_URL: 'postgres://gate:hunter2@127.0.0.1:5432/gate',
+      GATEHOUSE_LOCKOUT__MAX_ATTEMPTS: '3',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/maxAttempts: 3/);
+    expect(result.stdout).toMatch(/algorithm: HS512/);
+    expect(result.stdout).not.toContain('a-very-long-secret');
+    expect(result.stdout).not.toContain('hunter2');
+    expect(result.stdout).toContain('postgres://gate:');
+  });
+
+  it('stops on invalid configuration with one line per bad key', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'lockout:\n  duration: soon\ncookie:\n  sameSite: sometimes\n');
+    const result = cli(['config', 'check', '--config', file], { GATEHOUSE_LOCKOUT__MAX_ATTEMPTS: 'abc', GATEHOUSE_NO_SUCH_KEY: '1' });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n').slice(1).map((l) => l.trim());
+    expect(lines).toHaveLength(4);
+    expect(lines.some((l) => l.startsWith('lockout.duration:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('lockout.maxAttempts:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('cookie.sameSite:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('GATEHOUSE_NO_SUCH_KEY'))).toBe(true);
+  });
+
+  it('migrate applies migrations once', () => {
+    const url = `sqlite:${join(dir, 'migrate.db')}`;
+    expect(cli(['migrate'], { DATABASE_URL: url }).stdout).toContain('applied: 2026_11_22_0001_initial');
+    expect(cli(['migrate'], { DATABASE_URL: url }).stdout).toContain('up to date');
+  });
+
+  it('admin create makes a sysadmin with a password that passes the policy', async () => {
+    const url = `sqlite:${join(dir, 'admin.db')}`;
+    const weak = cli(['admin', 'create', '--username', 'root2', '--email', 'root2@example.com'], { DATABASE_URL: url }, 'weak\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('password: must be at least 10 characters');
+    const made = cli(['admin', 'create', '--username', 'root2', '--email', 'root2@example.com'], { DATABASE_URL: url }, 'Strong-Admin-Pass-1\n');
+    expect(made.stderr).toBe('');
+    expect(made.stdout).toMatch(/created sysadmin root2/);
+    const database = openDatabase(url);
+    try {
+      const roles = await database.db
+        .selectFrom('memberships').innerJoin('accounts', 'accounts.id', 'memberships.account_id')
+        .select('memberships.group_id').where('accounts.username', '=', 'root2').execute();
+      expect(roles.map((r) => r.group_id)).toEqual(['sysadmin']);
+    } finally {
+      await database.close();
+    }
+    expect(cli(['admin', 'create', '--username', 'root2', '--email', 'x@example.com'], { DATABASE_URL: url }, 'Strong-Admin-Pass-1\n').code).toBe(1);
+  });
+
+  it('serve answers on PORT and stops cleanly on SIGTERM', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`, GATEHOUSE_EMAIL__OUTBOX_DIR: join(dir, 'outbox') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      let health: Response | undefined;
+      for (let i = 0; i < 100 && !health; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (!health) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(health?.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('rejects an unknown command', () => {
+    const result = cli(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command');
+  });
+});
