@@ -16,7 +16,7 @@ Commands:
   migrate               apply pending database migrations
   config check          print the effective configuration, secrets masked
   admin create --username NAME --email ADDRESS [--role sysadmin|admin]
-                        create an administrator; the password is read from GATEHOUSE_NEW_PASSWORD or stdin
+                        create an administrator; the password is read from stdin
 `;
 
 type Command = (config: Config, args: string[]) => Promise<number>;
@@ -84,7 +84,7 @@ async function migrate(config: Config): Promise<number> {
 
 async function adminCreate(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { username: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', default: 'sysadmin' } }, strict: true, allowPositionals: false });
-  const password = process.env.GATEHOUSE_NEW_PASSWORD ?? (await readStdin()).replace(/\r?\n$/, '');
+  const password = (await readStdin()).replace(/\r?\n$/, '');
   const problems: string[] = [];
   if (!values.username) problems.push('--username: is required');
   if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email)) problems.push('--email: must be an e-mail address');

@@ -557,3 +557,20 @@ describe('the result', () => {
     expect(input).toEqual({ lockout: { maxAttempts: 3 } });
   });
 });
+
+describe('password.policy.custom', () => {
+  it('rejects a pattern that only compiles without the u flag the policy uses', () => {
+    expect(() => parseConfig({ password: { policy: { custom: ['[\\w-x]'] } } }, {})).toThrow(/password\.policy\.custom/);
+  });
+});
+
+describe('indexed list variables', () => {
+  it('builds list items in index order whatever order the environment lists them', () => {
+    const env: Record<string, string> = {};
+    // Insertion order is the order Object.entries yields: item 1 before item 0.
+    env.GATEHOUSE_PROVIDERS__OIDC__1 = '{id: second, issuer: "https://two.example", clientId: b, clientSecret: s}';
+    env.GATEHOUSE_PROVIDERS__OIDC__0 = '{id: first, issuer: "https://one.example", clientId: a, clientSecret: s}';
+    const config = parseConfig({}, env);
+    expect(config.providers.oidc.map((p) => p.id)).toEqual(['first', 'second']);
+  });
+});

@@ -88,7 +88,9 @@ function gatehouseVariables(env: Env, problems: string[]): Array<[string, string
     if (typeof target === 'string') problems.push(`${variable}: ${target}`);
     else found.push([variable, value, target]);
   }
-  return found.sort((a, b) => a[2].segments.length - b[2].segments.length);
+  // Shallow paths first; then by name with numbers compared as numbers, so list item __1__ follows __0__
+  // whatever order the process environment happens to list them in.
+  return found.sort((a, b) => a[2].segments.length - b[2].segments.length || a[0].localeCompare(b[0], 'en', { numeric: true }));
 }
 
 /** Maps `LOCKOUT__MAX_ATTEMPTS` to `['lockout', 'maxAttempts']` by walking the schema; a string is the problem. */

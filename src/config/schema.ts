@@ -162,7 +162,8 @@ function cronExpression(value: string): string {
 
 function regExpSource(value: string, index: number): string {
   try {
-    new RegExp(value);
+    // The 'u' flag, as the policy compiles them: a pattern valid only without it must fail here, not at start-up.
+    new RegExp(value, 'u');
   } catch (error) {
     throw new Invalid(`item ${index}: not a valid regular expression (${(error as Error).message})`);
   }
