@@ -1,4 +1,3 @@
-import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -9,7 +8,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { healthRoutes } from './http/health.routes.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
 import { createServices, type Services } from './services.js';
@@ -39,6 +38,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { req: requestSummary } },
     trustProxy: config.server.trustProxy,
     bodyLimit: BODY_LIMIT,
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error));
+      else socket.destroy(error);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandlers(app);
@@ -68,7 +71,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     request.auth = await services.authenticator.authenticate(request);
   });
 
-  await app.register(formbody, { bodyLimit: BODY_LIMIT });
   await registerOpenApi(app, config);
   await app.register(healthRoutes, { services });
   await app.register(keyRoutes, { services });

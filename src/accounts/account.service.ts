@@ -233,23 +233,26 @@ export class AccountService {
     await this.deps.audit.record('password.reset', { accountId: used.account_id });
   }
 
-  /** `PUT /api/auth/admin/account`: needs `accounts:write`; granting or removing a role needs that role. */
+  /**
+   * `PUT /api/auth/admin/account`: needs `accounts:write`; granting or removing a role needs that role.
+   * Every check runs before the first write, so a refused request changes nothing.
+   */
   async adminUpdate(actor: Principal, input: AdminAccountUpdate): Promise<AccountView> {
     this.requirePermission(actor, 'accounts:write');
     const target = input.id ? await findAccountById(this.deps.db, input.id) : await findAccountByLogin(this.deps.db, input.username!);
     if (!target) throw new AppError('not-found', 'account not found');
-    if (input.password !== undefined) this.assertPolicy(input.password);
+    if (input.password !== undefined) {
+      // An admin changing its own password must prove it (seed 004) — that path is `PUT /api/auth/account`.
+      if (target.id === actor.accountId) throw invalidField('password', 'change your own password with PUT /api/auth/account and currentPassword');
+      this.assertPolicy(input.password);
+    }
     if (input.email !== undefined) await this.assertEmailFree(input.email, target.id);
     if (input.roles !== undefined) await this.changeRoles(actor, target, input.roles);
     const patch: Partial<AccountRow> = {};
     if (input.email !== undefined) Object.assign(patch, { email: input.email, email_key: loginKey(input.email), pending_email: null });
     if (input.confirmed !== undefined) patch.confirmed = input.confirmed ? 1 : 0;
     if (Object.keys(patch).length) await updateAccountRow(this.deps.db, target.id, patch);
-    if (input.password !== undefined) {
-      // An admin changing its own password must prove it (seed 004) — that path is `PUT /api/auth/account`.
-      if (target.id === actor.accountId) throw invalidField('password', 'change your own password with PUT /api/auth/account and currentPassword');
-      await this.setPassword(target.id, input.password);
-    }
+    if (input.password !== undefined) await this.setPassword(target.id, input.password);
     await this.deps.audit.record('account.updated', { accountId: target.id, data: { by: actor.accountId, fields: Object.keys(input).filter((k) => k !== 'password') } });
     return this.view(target.id);
   }

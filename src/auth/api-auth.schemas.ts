@@ -16,7 +16,10 @@ export const Username = Type.String({
 });
 /** No maxLength on purpose: the 2048 cap is a password rule reported as `password-policy` (CONTRACT §4). */
 export const Password = Type.String({ description: 'Checked against password.policy.*; at most 2048 characters' });
-const OpaqueToken = Type.String({ minLength: 1, maxLength: 512 });
+/** Printable text: control characters (NUL above all, which PostgreSQL refuses in text) are bad input, not a 500. */
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+const LoginName = Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL });
+const OpaqueToken = Type.String({ minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_.~:/?=&%+-]+$' });
 
 export const AccountView = Type.Object(
   {
@@ -65,35 +68,37 @@ export const Problem = Type.Object(
 const strict = { additionalProperties: false } as const;
 
 export const RegisterBody = Type.Object(
-  { username: Type.Optional(Username), email: Email, password: Password, confirmationKey: Type.Optional(Type.String({ maxLength: 512 })) },
+  { username: Type.Optional(Username), email: Email, password: Password, confirmationKey: Type.Optional(Type.String({ maxLength: 512, pattern: NO_CONTROL })) },
   strict,
 );
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object(
   {
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    username: Type.Optional(LoginName),
+    email: Type.Optional(LoginName),
     password: Type.String({ minLength: 1 }),
-    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    scope: Type.Optional(Type.String({ maxLength: 1024 })),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL })),
+    scope: Type.Optional(Type.String({ maxLength: 1024, pattern: NO_CONTROL })),
   },
   strict,
 );
 export type LoginBody = Static<typeof LoginBody>;
 
-export const RefreshBody = Type.Object({ refreshToken: OpaqueToken }, strict);
-export const LogoutBody = Type.Union([Type.Object({ refreshToken: Type.Optional(OpaqueToken) }, strict), Type.Null()]);
+/** Its shape is checked by the token layer, so a malformed refresh token is a 401 `invalid-token` like any bad credential. */
+const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
+export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, strict);
+export const LogoutBody = Type.Union([Type.Object({ refreshToken: Type.Optional(RefreshToken) }, strict), Type.Null()]);
 export const ChangePasswordBody = Type.Object({ currentPassword: Type.Optional(Type.String()), password: Password }, strict);
 export const ConfirmedQuery = Type.Object(
-  { username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })), email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })) },
+  { username: Type.Optional(LoginName), email: Type.Optional(LoginName) },
   strict,
 );
 export const ConfirmBody = Type.Object({ token: OpaqueToken }, strict);
 export const AdminAccountBody = Type.Object(
   {
     id: Type.Optional(Type.String({ format: 'uuid' })),
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    username: Type.Optional(LoginName),
     email: Type.Optional(Email),
     password: Type.Optional(Password),
     confirmed: Type.Optional(Type.Boolean()),

@@ -76,3 +76,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }
+
+/**
+ * Answers requests Node's HTTP parser refuses before Fastify sees them (oversized headers, malformed request
+ * lines) in problem+json too, instead of Node's bare 400/431.
+ */
+export function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'invalid-request';
+  const body = JSON.stringify(problem(code, code === 'headers-too-large' ? 'request headers exceed the server limit' : 'malformed HTTP request'));
+  const { status, title } = errorCodes[code];
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -12,6 +13,8 @@ const tags = ['pages'];
 /** The pages e-mailed links open (CONTRACT §3): `/auth/confirm/{token}` and `/auth/password-reset/{token}`. */
 export const tokenPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // Form bodies are for hosted pages only; the JSON API refuses them (415), so a cross-site form cannot post to it.
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   app.get('/auth/confirm/:token', { schema: { tags, summary: 'Confirm an e-mail address (HTML)', params: TokenParams } }, async (request, reply) => {
     try {

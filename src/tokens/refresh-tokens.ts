@@ -70,8 +70,9 @@ export class RefreshTokens {
   }
 
   private async lookup(presented: string): Promise<RefreshTokenRow> {
-    const [id, secret, extra] = presented.split('.');
-    if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 128) throw new AppError('invalid-token');
+    // Only the shape we issue (base64url `id.secret`) reaches the database; anything else is an invalid credential.
+    if (!/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/.test(presented)) throw new AppError('invalid-token');
+    const [id, secret] = presented.split('.') as [string, string];
     const row = await this.db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !safeEqual(row.secret_hash, sha256(secret))) throw new AppError('invalid-token');
     return row;

@@ -94,9 +94,18 @@ export async function startServer(dialect: Dialect, options: StartOptions = {}):
     },
     options.config ?? {},
   );
-  const config = parseConfig(input, options.env ?? {});
-  const app = await createApp(config, { clock, logger: false });
-  await app.listen({ host: '127.0.0.1', port });
+  let config: Config;
+  let app: FastifyInstance;
+  try {
+    config = parseConfig(input, options.env ?? {});
+    app = await createApp(config, { clock, logger: false });
+    await app.listen({ host: '127.0.0.1', port });
+  } catch (error) {
+    // Leave nothing behind when the app does not start (a config error under test, say).
+    if (!options.smtp) await smtp.close();
+    if (!options.database) await database.drop();
+    throw error;
+  }
   const url = `http://127.0.0.1:${port}`;
   let stopped = false;
   const stop = async () => {
