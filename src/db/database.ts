@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect,
 import pg from 'pg';
 import * as initial from './migrations/2026_11_22_0001_initial.js';
 import type { DB } from './types.js';
+import { LruCache } from '../util/lru.js';
 
 /** Which SQL engine is behind the Kysely instance; a few statements (upserts, locks) differ. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -41,8 +42,27 @@ function openSqlite(path: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running our small queries, so statements are
+ * kept by SQL text. Safe because Kysely runs them with all()/run() to completion (we never stream), one at a time.
+ */
+function withStatementCache(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const statements = new LruCache<string, SQLite.Statement>(1000);
+  return {
+    prepare(source) {
+      let statement = statements.get(source);
+      if (!statement) {
+        statement = sqlite.prepare(source);
+        statements.set(source, statement);
+      }
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 function openPostgres(url: string): Database {

@@ -1,0 +1,18 @@
+/**
+ * The baseline for the authenticated GET: a bare Fastify app whose one route returns a fixed JSON body.
+ * Why: shows what Fastify alone costs on this machine, so the ratio isolates Gatehouse's own work.
+ * Body from `BENCH_BODY` (JSON); prints `READY <port>`.
+ */
+import Fastify from 'fastify';
+import { ACCOUNT_PATH } from './params.js';
+import { readServeArgs, serveUntilStopped } from './serve.js';
+
+async function main(): Promise<void> {
+  const body: unknown = JSON.parse(process.env.BENCH_BODY ?? '{}');
+  const app = Fastify({ logger: false });
+  // Gatehouse's path, so both servers get byte-for-byte the same request.
+  app.get(ACCOUNT_PATH, async () => body);
+  await serveUntilStopped(app, readServeArgs());
+}
+
+await main();

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second, the unit of /proc CPU counters. */
+function ticksPerSecond(): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  return clockTicks;
+}
+
+/** User + system CPU seconds of a whole process (every thread) from /proc; null off Linux. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    // After "(comm)" the state is field 3, utime 14 and stime 15 (proc(5)); comm may hold spaces, so split after ')'.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').at(-1)!.trim().split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds every core spent busy (steal included) since boot; null off Linux.
+ * Why: subtracting our own processes shows what other programs took during a run, i.e. how much to trust it.
+ */
+export function machineBusySeconds(): number | null {
+  try {
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already inside user.
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/** A CPU reading to compare against later; see {@link otherCpuCores}. */
+export interface CpuMark {
+  machine: number | null;
+  at: number;
+}
+
+/** Marks the start of a measured window. */
+export function cpuMark(): CpuMark {
+  return { machine: machineBusySeconds(), at: performance.now() };
+}
+
+/** Average cores used by programs other than ours since `start`, given the CPU seconds our processes used meanwhile. */
+export function otherCpuCores(start: CpuMark, ownCpuSeconds: number): number | null {
+  const now = machineBusySeconds();
+  if (now === null || start.machine === null) return null;
+  const seconds = (performance.now() - start.at) / 1000;
+  return Math.max(0, now - start.machine - ownCpuSeconds) / seconds;
+}
+
+/** Busier than this (cores, outside our processes) and a run measures the neighbours as much as Gatehouse. */
+export const NOISY_OTHER_CORES = 0.25;
+
+/**
+ * Waits, up to `maxMs`, for a one-second window in which the machine is nearly idle; resolves with whether it was.
+ * Why: on a shared two-core box a test suite started next door halves every number; call only while our processes idle.
+ */
+export async function waitForQuietMachine(maxMs: number): Promise<boolean> {
+  const deadline = performance.now() + maxMs;
+  do {
+    const before = machineBusySeconds();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = machineBusySeconds();
+    if (before === null || after === null || after - before < NOISY_OTHER_CORES) return true;
+  } while (performance.now() < deadline);
+  return false;
+}

@@ -1,0 +1,22 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * Argon2id cost of a default install (the `password.hash` defaults, OWASP's 19 MiB / t=2).
+ * Why: DESIGN "Tests" — benchmarks always use the production parameters; `run.ts` checks they still match.
+ */
+export const PRODUCTION_HASH = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** Hash operations in flight at once; why: the hasher's default `concurrency`, so raw argon2 and login get the same parallelism. */
+export const HASH_CONCURRENCY = availableParallelism();
+
+/** The one account every login uses; why: each login costs one full verify whichever account it names. */
+export const BENCH_USER = { email: 'bench@example.com', password: 'Correct-Horse-42' } as const;
+
+/** How long each scenario runs; why: long enough for stable numbers, short enough to keep the whole bench under two minutes. */
+export const TIMING = { warmupSeconds: 2, durationSeconds: 10 } as const;
+
+/** Open HTTP connections per scenario; why: enough to keep every argon2 slot busy and the event loop saturated. */
+export const CONNECTIONS = 16;
+
+/** The authenticated GET under test; the bare server answers on the same path. */
+export const ACCOUNT_PATH = '/api/auth/account';

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const running = new Set<ChildProcess>();
+
+/** Flag for bench children; why: they exit when the harness's pipe closes, even if the harness was killed outright. */
+export const EXIT_WITH_PARENT = '--exit-with-parent';
+
+/**
+ * Starts `bench/<script>` in its own Node process under tsx.
+ * Why: servers and the raw argon2 loop must not share the load generator's event loop or threadpool.
+ */
+export function spawnBenchChild(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
+  const path = new URL(script, import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', path, EXIT_WITH_PARENT, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Resolves with the rest of the first stdout line that starts with `prefix`; why: children announce readiness and results this way. */
+export function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const done = (settle: () => void): void => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      lines.off('line', onLine);
+      settle();
+    };
+    const onLine = (line: string): void => {
+      if (line.startsWith(prefix)) done(() => resolve(line.slice(prefix.length).trim()));
+      else process.stderr.write(`[child ${child.pid}] ${line}\n`);
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      done(() => reject(new Error(`child ${child.pid} exited (${signal ?? code}) before printing ${prefix.trim()}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`no ${prefix.trim()} from child ${child.pid} within ${timeoutMs} ms`))), timeoutMs);
+    lines.on('line', onLine);
+    child.once('exit', onExit);
+  });
+}
+
+/** Stops a child politely (SIGTERM), then forcibly after `graceMs`; why: a server closes its database before it goes. */
+export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Stops leftover children on exit, Ctrl-C or SIGTERM.
+ * Why: an interrupted bench must not leave servers holding ports; each child then deletes its own temp dir.
+ */
+export function installCleanup(): void {
+  process.once('exit', cleanUpNow);
+  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
+      process.exit(128 + number);
+    });
+  }
+}
+
+// Runs inside the 'exit' event, so it only signals; SIGTERM (not SIGKILL) lets a server close and remove its temp dir.
+function cleanUpNow(): void {
+  for (const child of running) child.kill('SIGTERM');
+}

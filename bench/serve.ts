@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+
+/** Command-line options shared by the bench servers. */
+export interface ServeArgs {
+  port: number;
+  dataDir: string | undefined;
+  exitWithParent: boolean;
+}
+
+/** Reads `--port` (or `PORT`; default 0 = any free port), `--data-dir` and `--exit-with-parent`. */
+export function readServeArgs(): ServeArgs {
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'exit-with-parent': { type: 'boolean' } },
+  });
+  const port = Number(values.port ?? process.env.PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
+  return { port, dataDir: values['data-dir'], exitWithParent: values['exit-with-parent'] ?? false };
+}
+
+/** Longest a server may take to close before it exits anyway. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Listens on loopback, prints `READY <port>` and closes the app on SIGINT/SIGTERM or when the parent's pipe closes.
+ * Why: the harness waits for that line before loading the server, and must never leave one running.
+ */
+export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs): Promise<void> {
+  await app.listen({ host: '127.0.0.1', port: args.port });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), CLOSE_GRACE_MS).unref();
+    app.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  if (args.exitWithParent) process.stdin.once('end', stop).resume();
+  process.stdout.write(`READY ${(app.server.address() as AddressInfo).port}\n`);
+}
+
+/** Same as the harness's pipe watch, for a child that is not a server. */
+export function exitWithParent(): void {
+  process.stdin.once('end', () => process.exit(1)).resume();
+}

@@ -1,0 +1,54 @@
+/**
+ * Gatehouse as the benchmark runs it: production argon2 parameters, a temp SQLite database, no logger.
+ * Run: `node --import tsx bench/server.ts [--port N] [--data-dir DIR]` after `npm run build`; prints `READY <port>`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HASH_CONCURRENCY, PRODUCTION_HASH } from './params.js';
+import { readServeArgs, serveUntilStopped } from './serve.js';
+
+type AppModule = typeof import('../src/app.js');
+type ConfigModule = typeof import('../src/config/index.js');
+
+const DIST = new URL('../dist/', import.meta.url);
+
+/** Loads a compiled module; why: the measured process runs tsc's output, not tsx-transformed sources. */
+async function fromDist<T>(file: string): Promise<T> {
+  const url = new URL(file, DIST);
+  if (!existsSync(url)) throw new Error(`${url.pathname} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
+  // A computed specifier keeps tsc from resolving dist/, which has no typings; the cast restores them from src.
+  return (await import(url.href)) as T;
+}
+
+/** The configuration input; every value not set here is the production default. */
+function benchInput(port: number, dataDir: string): Record<string, unknown> {
+  return {
+    server: { host: '127.0.0.1', port, baseUrl: `http://127.0.0.1:${port}` },
+    database: { url: `sqlite:${join(dataDir, 'bench.db')}` },
+    email: { outboxDir: join(dataDir, 'outbox') },
+    signup: { alwaysConfirm: true },
+    password: { hash: { ...PRODUCTION_HASH, concurrency: HASH_CONCURRENCY } },
+    // Every request comes from one IP: limits this high keep the limiter in the measured path without ever tripping it.
+    rateLimit: { login: 1e9, register: 1e9 },
+  };
+}
+
+async function main(): Promise<void> {
+  const args = readServeArgs();
+  const dataDir = args.dataDir ?? ownTempDir();
+  const { createApp } = await fromDist<AppModule>('app.js');
+  const { parseConfig } = await fromDist<ConfigModule>('config/index.js');
+  // An empty env: the bench must not pick up GATEHOUSE_* settings from the shell.
+  const app = await createApp(parseConfig(benchInput(args.port, dataDir), {}), { logger: false });
+  await serveUntilStopped(app, args);
+}
+
+/** A temp dir this process deletes however it exits; why: the harness may be gone (SIGKILL) by then. */
+function ownTempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+await main();
