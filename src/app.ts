@@ -1,16 +1,20 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { accountRoutes } from './accounts/account.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
+import { assertSameOrigin } from './http/csrf.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
+import { sessionRoutes } from './sessions/session.routes.js';
 import { createServices, type Services } from './services.js';
 import { keyRoutes } from './tokens/keys.routes.js';
 
@@ -66,15 +70,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     if (!deps.database) await database.close();
   });
 
+  await app.register(cookie);
   app.decorateRequest('auth', null);
-  app.addHook('onRequest', async (request) => {
-    request.auth = await services.authenticator.authenticate(request);
+  app.addHook('onRequest', async (request, reply) => {
+    request.auth = await services.authenticator.authenticate(request, reply);
+    assertSameOrigin(request, config.server.baseUrl);
   });
 
   await registerOpenApi(app, config);
   await app.register(healthRoutes, { services });
   await app.register(keyRoutes, { services });
   await app.register(tokenPageRoutes, { services });
+  await app.register(sessionRoutes, { services });
+  await app.register(accountRoutes, { services });
   await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
   return app;
 }

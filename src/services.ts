@@ -12,6 +12,7 @@ import type { DB } from './db/types.js';
 import type { Mailer } from './email/mailer.js';
 import { Authenticator } from './http/authenticate.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/hasher.js';
+import { Lockout } from './passwords/lockout.js';
 import { compilePolicy } from './passwords/policy.js';
 import { SessionService } from './sessions/session.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
@@ -30,6 +31,7 @@ export interface Services {
   refreshTokens: RefreshTokens;
   accounts: AccountService;
   logins: LoginService;
+  lockout: Lockout;
   authenticator: Authenticator;
   audit: AuditLog;
 }
@@ -62,11 +64,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),
     tokens: new OneTimeTokens(db, clock, random), mailer, sessions, audit, logError,
   });
-  const logins = new LoginService({ db, config, clock, random, hasher, accounts, sessions, accessTokens, refreshTokens, audit });
+  const lockout = new Lockout(db, clock, config.lockout);
+  const logins = new LoginService({ db, config, clock, random, hasher, accounts, sessions, accessTokens, refreshTokens, audit, lockout });
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
-  const authenticator = new Authenticator(config, accessTokens, sessions);
-  return { config, database, clock, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, authenticator, audit };
+  const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
+  return { config, database, clock, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

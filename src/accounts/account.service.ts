@@ -203,6 +203,22 @@ export class AccountService {
     await this.setPassword(principal.accountId, input.password, principal.sessionId);
   }
 
+  /**
+   * `PUT /accounts/{id}` (seed 004): one's own password needs `currentPassword` (with `password.requireCurrentPassword`),
+   * an admin — holder of `accounts:write` — changes another's without it; the current session survives a change of one's own.
+   */
+  async update(actor: Principal, accountId: string, input: { password?: string; currentPassword?: string; language?: string | null }): Promise<AccountView> {
+    const own = accountId === actor.accountId;
+    if (!own) this.requirePermission(actor, 'accounts:write');
+    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    if (input.password !== undefined) {
+      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password });
+      else await this.setPassword(accountId, input.password);
+    }
+    if (input.language !== undefined) await updateAccountRow(this.deps.db, accountId, { language: input.language });
+    return this.view(accountId);
+  }
+
   /** Sets a password after the policy check and ends the account's other sessions. */
   async setPassword(accountId: string, password: string, keepSession?: string): Promise<void> {
     this.assertPolicy(password);

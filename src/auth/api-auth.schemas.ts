@@ -113,6 +113,7 @@ export const errorResponses = {
   400: Problem,
   401: Problem,
   403: Problem,
+  404: Problem,
   409: Problem,
   429: Problem,
 } as const;

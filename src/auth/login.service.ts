@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { findAccountById, findAccountByLogin, findPasswordHash, loginKey, storePasswordHash, updateAccountRow } from '../accounts/account.repository.js';
+import { findAccountById, findAccountByLogin, findMemberships, findPasswordHash, loginKey, storePasswordHash, updateAccountRow } from '../accounts/account.repository.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { findClient } from '../clients/client.repository.js';
@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { AccountRow, DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
+import type { Lockout } from '../passwords/lockout.js';
 import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { RefreshTokens } from '../tokens/refresh-tokens.js';
@@ -44,6 +45,7 @@ export interface LoginServiceDeps {
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   audit: AuditLog;
+  lockout: Lockout;
 }
 
 /** Turns proofs of identity into sessions and OAuthTokens: password login, refresh, guest, logout. */
@@ -54,31 +56,67 @@ export class LoginService {
   async passwordLogin(attempt: PasswordLogin): Promise<OAuthToken> {
     if (attempt.clientId !== undefined && !(await findClient(this.deps.db, attempt.clientId))) throw invalidField('clientId', 'is not a registered client');
     const account = await this.verifyPassword(attempt.login, attempt.password, attempt.inetAddress);
-    if (account.confirmed !== 1 && !this.deps.config.signup.alwaysConfirm) throw new AppError('account-not-confirmed');
+    this.assertConfirmed(account);
     return this.startSession(account, 'password', attempt);
   }
 
   /**
-   * Checks a login name and password; returns the account or throws `invalid-credentials`.
-   * `admin.passwordOverride` replaces the admin's stored password while it is configured (seed 004), never stored.
+   * The one door every password goes through (API login, cookie, HTTP Basic, hosted pages): password-login control,
+   * then lockout, then the check. Returns the account or throws `invalid-credentials`, `login-method-disabled`
+   * or `account-locked`. `admin.passwordOverride` replaces the admin's stored password while configured (seed 004).
    */
   async verifyPassword(login: string, password: string, inetAddress: string | null): Promise<AccountRow> {
     const account = await findAccountByLogin(this.deps.db, login);
-    const override = this.deps.config.admin.passwordOverride;
-    const isAdmin = account !== undefined && account.username_key === loginKey(this.deps.config.admin.username);
-    let valid: boolean;
-    if (account && isAdmin && override !== null) {
-      valid = safeEqual(password, override);
-    } else {
-      const storedHash = account && account.type === 'user' ? await findPasswordHash(this.deps.db, account.id) : null;
-      valid = await this.deps.accounts.passwordMatches(storedHash, password);
-      if (valid && account && storedHash && this.deps.hasher.needsRehash(storedHash)) await this.rehash(account.id, password);
+    this.assertPasswordLoginAllowed(account?.username ?? login);
+    const lockKey = account ? `account:${account.id}` : `name:${loginKey(login)}`;
+    const guarded = await this.isGuardedByLockout(account);
+    if (guarded) {
+      await this.deps.lockout.reserve(lockKey).catch(async (error: unknown) => {
+        await this.deps.audit.record('login.locked', { accountId: account?.id ?? null, loginName: login, inetAddress });
+        throw error;
+      });
     }
-    if (!account || !valid) {
+    if (!(await this.passwordIsRight(account, password)) || !account) {
+      if (guarded && (await this.deps.lockout.fail(lockKey))) {
+        await this.deps.audit.record('login.locked', { accountId: account?.id ?? null, loginName: login, inetAddress, data: { started: true } });
+      }
       await this.deps.audit.record('login.failed', { accountId: account?.id ?? null, loginName: login, inetAddress });
       throw new AppError('invalid-credentials', 'wrong login name or password');
     }
+    if (guarded) await this.deps.lockout.succeed(lockKey);
     return account;
+  }
+
+  /** `password.login` on / off / whitelist and `password.blacklist`, by user name (seed 004). */
+  private assertPasswordLoginAllowed(username: string): void {
+    const { login, whitelist, blacklist } = this.deps.config.password;
+    const name = loginKey(username);
+    const listed = (list: readonly string[]) => list.some((entry) => loginKey(entry) === name);
+    if (login === 'off' || (login === 'whitelist' && !listed(whitelist)) || listed(blacklist)) {
+      throw new AppError('login-method-disabled', 'password login is disabled for this account');
+    }
+  }
+
+  private async isGuardedByLockout(account: AccountRow | undefined): Promise<boolean> {
+    if (!this.deps.lockout.enabled) return false;
+    if (this.deps.config.lockout.admins || !account) return true;
+    const { roles } = await findMemberships(this.deps.db, account.id);
+    return !roles.some((role) => role === 'admin' || role === 'sysadmin');
+  }
+
+  /** An unknown account still costs one hash verify, so timing does not tell which names exist. */
+  private async passwordIsRight(account: AccountRow | undefined, password: string): Promise<boolean> {
+    const override = this.deps.config.admin.passwordOverride;
+    if (account && override !== null && account.username_key === loginKey(this.deps.config.admin.username)) return safeEqual(password, override);
+    const storedHash = account?.type === 'user' ? await findPasswordHash(this.deps.db, account.id) : null;
+    const valid = await this.deps.accounts.passwordMatches(storedHash, password);
+    if (valid && account && storedHash && this.deps.hasher.needsRehash(storedHash)) await this.rehash(account.id, password);
+    return valid;
+  }
+
+  /** Unconfirmed accounts may not log in with a password unless `signup.alwaysConfirm` (CONTRACT §3). */
+  assertConfirmed(account: AccountRow): void {
+    if (account.confirmed !== 1 && !this.deps.config.signup.alwaysConfirm) throw new AppError('account-not-confirmed');
   }
 
   /** Creates a session and its first tokens. */
@@ -95,9 +133,14 @@ export class LoginService {
       userAgent: info.userAgent,
     });
     const refreshToken = await this.deps.refreshTokens.issue(session.id, session.expires_at);
-    await updateAccountRow(this.deps.db, account.id, { last_login_at: now });
-    await this.deps.audit.record('login.succeeded', { accountId: account.id, sessionId: session.id, inetAddress: info.inetAddress, data: { method } });
+    await this.recordLogin(account, session.id, method, info.inetAddress);
     return this.oauthToken(account, session.id, refreshToken, session.expires_at, info.clientId, info.scope);
+  }
+
+  /** Notes a successful login on the account and in the audit log. */
+  async recordLogin(account: AccountRow, sessionId: string, method: LoginMethod, inetAddress: string | null): Promise<void> {
+    await updateAccountRow(this.deps.db, account.id, { last_login_at: this.deps.clock.now() });
+    await this.deps.audit.record('login.succeeded', { accountId: account.id, sessionId, inetAddress, data: { method } });
   }
 
   /** `POST /api/auth/refresh`: rotates the refresh token and issues a new access token. */

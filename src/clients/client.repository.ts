@@ -26,3 +26,9 @@ export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[]
       .execute();
   }
 }
+
+/** The client whose callbackURL is exactly `url`: redirects go only there (seed 000). */
+export async function findClientByCallback(db: Kysely<DB>, url: string): Promise<Client | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('callback_url', '=', url).executeTakeFirst();
+  return row && { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'] };
+}

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/2026_11_22_0001_initial.js';
+import * as loginAttempts from './migrations/2026_11_22_0002_login_attempts.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -20,6 +21,7 @@ export interface Database {
 /** Migrations are imported, not read from disk, so the built `dist/` and the tests run the same list. */
 const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
+  '2026_11_22_0002_login_attempts': loginAttempts,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -129,6 +129,15 @@ export interface AuditEventTable {
   data: string | null;
 }
 
+export interface LoginAttemptTable {
+  /** `account:<id>` for an existing account (whichever name was typed), else `name:<lower-cased login>`. */
+  login_key: string;
+  /** Attempts counted since the last success, including ones still being checked. */
+  failures: number;
+  locked_until: number | null;
+  updated_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -144,6 +153,7 @@ export interface DB {
   clients: ClientTable;
   invites: InviteTable;
   audit_events: AuditEventTable;
+  login_attempts: LoginAttemptTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

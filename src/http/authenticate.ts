@@ -1,14 +1,23 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginService } from '../auth/login.service.js';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import { sessionTtlMs, setAuthCookie, clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
+import { hmac } from '../util/hashing.js';
+import { LruCache } from '../util/lru.js';
 import { AppError } from './errors.js';
+
+/** How the caller proved who it is. */
+export type CredentialKind = 'bearer' | 'cookie' | 'basic';
 
 /** The authenticated caller of a request; `null` on `request.auth` means a guest. */
 export interface AuthContext {
   accountId: string;
   sessionId: string;
-  claims: AccessClaims;
+  kind: CredentialKind;
+  claims?: AccessClaims;
 }
 
 declare module 'fastify' {
@@ -18,43 +27,95 @@ declare module 'fastify' {
 }
 
 /**
- * Finds the request's credential (CONTRACT §3: `Authorization: Bearer`, then `?_token=`) and checks it.
- * A presented credential that fails is a 401, never silently a guest.
+ * Finds the request's credential and checks it (CONTRACT §3): `Authorization: Bearer`, `Authorization: Basic`
+ * (with `httpBasic.enabled`), `?_token=`, then the auth cookie unless `?ignoreAuth`. A presented credential
+ * that fails is a 401 — except a dead cookie, which is cleared and the request goes on as a guest's.
  */
 export class Authenticator {
+  /** Basic credentials already checked, by an HMAC of name and password: one argon2 verify per credential, not per request. */
+  private readonly basicSessions = new LruCache<string, string>(10_000);
+
   constructor(
-    private readonly config: Config,
-    private readonly accessTokens: AccessTokens,
-    private readonly sessions: SessionService,
+    private readonly deps: {
+      config: Config;
+      accessTokens: AccessTokens;
+      sessions: SessionService;
+      logins: LoginService;
+      serverKey: string;
+      clock: Clock;
+    },
   ) {}
 
-  async authenticate(request: FastifyRequest): Promise<AuthContext | null> {
-    const token = this.bearerToken(request);
-    if (token === null) return null;
-    const claims = await this.accessTokens.verify(token);
-    if (!(await this.sessions.isLive(claims.sid))) throw new AppError('token-revoked');
-    return { accountId: claims.sub, sessionId: claims.sid, claims };
+  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthContext | null> {
+    const header = request.headers.authorization;
+    if (header !== undefined && header !== '') {
+      const bearer = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(header);
+      if (bearer) return this.bearer(bearer[1]!);
+      if (/^Bearer\b/i.test(header)) throw new AppError('invalid-token', 'malformed Authorization header');
+      if (/^Basic\b/i.test(header) && this.deps.config.httpBasic.enabled) return this.basic(header, request);
+    }
+    const query = request.query as Record<string, unknown> | undefined;
+    if (this.deps.config.tokens.queryParameter && typeof query?._token === 'string' && query._token.length) return this.bearer(query._token);
+    if (query && 'ignoreAuth' in query) return null;
+    const cookie = request.cookies?.[this.deps.config.cookie.name];
+    return cookie ? this.cookie(cookie, reply) : null;
   }
 
-  private bearerToken(request: FastifyRequest): string | null {
-    const header = request.headers.authorization;
-    if (header !== undefined) {
-      const match = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(header);
-      if (match) return match[1]!;
-      // Other schemes (Basic) belong to issue 3's authenticators; a malformed Bearer is an invalid credential.
-      if (/^Bearer\b/i.test(header)) throw new AppError('invalid-token', 'malformed Authorization header');
-    }
-    if (this.config.tokens.queryParameter) {
-      const value = (request.query as Record<string, unknown> | undefined)?._token;
-      if (typeof value === 'string' && value.length) return value;
-    }
-    return null;
+  private async bearer(token: string): Promise<AuthContext> {
+    const claims = await this.deps.accessTokens.verify(token);
+    if (!(await this.deps.sessions.isLive(claims.sid))) throw new AppError('token-revoked');
+    await this.deps.sessions.touch(claims.sid, null);
+    return { accountId: claims.sub, sessionId: claims.sid, kind: 'bearer', claims };
   }
+
+  private async cookie(credential: string, reply: FastifyReply): Promise<AuthContext | null> {
+    const session = await this.deps.sessions.verifyCredential(credential);
+    if (!session) {
+      clearAuthCookies(reply, this.deps.config);
+      return null;
+    }
+    const { cookie } = this.deps.config;
+    const slide = cookie.refreshExpirationOnAccess ? sessionTtlMs(cookie.maxAge) : null;
+    // Sliding expiry (seed 004): the stored end moves and the browser gets the cookie again with a fresh Max-Age.
+    if ((await this.deps.sessions.touch(session.sessionId, slide)) !== null) setAuthCookie(reply, this.deps.config, credential, cookie.maxAge);
+    return { ...session, kind: 'cookie' };
+  }
+
+  /** HTTP Basic (seed 004): checked like any password login — lockout included — then kept as one session. */
+  private async basic(header: string, request: FastifyRequest): Promise<AuthContext> {
+    const { username, password } = parseBasic(header);
+    const fingerprint = hmac(this.deps.serverKey, `basic:${username}\u0000${password}`);
+    const known = this.basicSessions.get(fingerprint);
+    if (known && (await this.deps.sessions.isLive(known))) {
+      const session = (await this.deps.sessions.find(known))!;
+      await this.deps.sessions.touch(known, null);
+      return { accountId: session.account_id, sessionId: known, kind: 'basic' };
+    }
+    const account = await this.deps.logins.verifyPassword(username, password, request.ip);
+    this.deps.logins.assertConfirmed(account);
+    const session = await this.deps.sessions.create({
+      accountId: account.id, method: 'basic', clientId: null, scope: null,
+      expiresAt: this.deps.clock.now() + sessionTtlMs(this.deps.config.cookie.maxAge),
+      inetAddress: request.ip, userAgent: request.headers['user-agent'] ?? null,
+    });
+    await this.deps.logins.recordLogin(account, session.id, 'basic', request.ip);
+    this.basicSessions.set(fingerprint, session.id);
+    return { accountId: account.id, sessionId: session.id, kind: 'basic' };
+  }
+}
+
+/** Splits `Basic base64(user:password)`; a malformed header is an invalid credential. */
+function parseBasic(header: string): { username: string; password: string } {
+  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || /[\u0000-\u001f\u007f]/.test(decoded.slice(0, colon))) throw new AppError('invalid-credentials', 'malformed Basic credentials');
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 /** Route guard: the caller must be authenticated. */
 export function requireAuth(request: FastifyRequest): AuthContext {
-  if (!request.auth) throw new AppError('unauthorized', 'this endpoint needs an access token');
+  if (!request.auth) throw new AppError('unauthorized', 'this endpoint needs a credential');
   return request.auth;
 }
 

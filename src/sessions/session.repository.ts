@@ -44,3 +44,8 @@ export async function listLiveSessions(db: Db, accountId: string, now: number): 
     .orderBy('login_time', 'desc')
     .execute();
 }
+
+/** Records activity and, for sliding sessions, the new end; a revoked session stays revoked. */
+export async function touchSession(db: Db, id: string, now: number, expiresAt: number | null): Promise<void> {
+  await db.updateTable('sessions').set({ last_access: now, expires_at: expiresAt }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}

@@ -1,11 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB, SessionRow } from '../db/types.js';
+import { safeEqual, sha256 } from '../util/hashing.js';
 import { LruCache } from '../util/lru.js';
-import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow } from './session.repository.js';
+import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 /** How a session began (CONTRACT §3). */
 export type LoginMethod = 'password' | 'basic' | 'cookie' | 'google' | 'facebook' | 'oidc' | 'saml' | 'cas' | 'apikey' | 'guest' | 'refresh';
+
+/** Activity is written at most this often per session. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface LiveSession {
+  accountId: string;
+  expiresAt: number | null;
+  /** When last_access was last written, to throttle writes. */
+  lastWrite: number;
+}
 
 /** Where a login came from, for the session list. */
 export interface ClientInfo {
@@ -28,8 +39,10 @@ export interface NewSession extends ClientInfo {
  * Liveness is cached per node; a revocation on this node drops it at once (other nodes: issue 6's broadcast).
  */
 export class SessionService {
-  /** Sessions known live, so a cached access token costs no database round trip. */
-  private readonly live = new LruCache<string, { accountId: string; expiresAt: number | null }>(100_000);
+  /** Sessions known live, so a cached credential costs no database round trip. */
+  private readonly live = new LruCache<string, LiveSession>(100_000);
+  /** Cookie / Basic credentials already checked against their stored hash, by SHA-256 of the credential. */
+  private readonly verifiedSecrets = new LruCache<string, string>(100_000);
   /** Sessions known revoked, kept until no access token of theirs can still be unexpired. */
   private readonly revoked = new LruCache<string, number>(100_000);
 
@@ -57,8 +70,45 @@ export class SessionService {
       revoked_at: null,
     };
     await insertSession(this.db, row);
-    this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at });
+    this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: now });
     return row;
+  }
+
+  /** Starts a session whose credential is `id.secret` (cookie sessions); only the secret's hash is stored. */
+  async createWithSecret(input: NewSession): Promise<{ session: SessionRow; credential: string }> {
+    const secret = this.random.bytes(32).toString('base64url');
+    const session = await this.create({ ...input, secretHash: sha256(secret) });
+    return { session, credential: `${session.id}.${secret}` };
+  }
+
+  /** The live session an `id.secret` credential belongs to, or null when it is unknown, wrong, ended or revoked. */
+  async verifyCredential(credential: string): Promise<{ sessionId: string; accountId: string } | null> {
+    const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(credential);
+    if (!match) return null;
+    const [, sessionId, secret] = match as unknown as [string, string, string];
+    const fingerprint = sha256(credential);
+    if (this.verifiedSecrets.get(fingerprint) !== sessionId) {
+      const row = await findSession(this.db, sessionId);
+      if (!row?.secret_hash || !safeEqual(row.secret_hash, sha256(secret))) return null;
+      this.verifiedSecrets.set(fingerprint, sessionId);
+    }
+    if (!(await this.isLive(sessionId))) return null;
+    return { sessionId, accountId: this.live.get(sessionId)!.accountId };
+  }
+
+  /**
+   * Records activity: `last_access` (and, with `slideMs`, a new end) is written at most once a minute per session,
+   * never once per request (DESIGN "Performance by design"). Returns the new end when it moved.
+   */
+  async touch(sessionId: string, slideMs: number | null): Promise<number | null> {
+    const entry = this.live.get(sessionId);
+    const now = this.clock.now();
+    if (!entry || now - entry.lastWrite < TOUCH_INTERVAL_MS) return null;
+    entry.lastWrite = now;
+    const expiresAt = slideMs === null ? entry.expiresAt : now + slideMs;
+    entry.expiresAt = expiresAt;
+    await touchSession(this.db, sessionId, now, expiresAt);
+    return slideMs === null ? null : expiresAt;
   }
 
   /** True when the session exists, is not revoked and has not ended. */
@@ -72,7 +122,7 @@ export class SessionService {
       this.revoked.set(sessionId, now);
       return false;
     }
-    this.live.set(sessionId, { accountId: row.account_id, expiresAt: row.expires_at });
+    this.live.set(sessionId, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: row.last_access });
     return row.expires_at === null || row.expires_at > now;
   }
 

@@ -1,0 +1,40 @@
+import { Type } from 'typebox';
+import { Problem } from '../auth/api-auth.schemas.js';
+
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+
+/** `POST /auth/cookie` form (seed 004): `auth_maxage` in seconds, `-1` for a browser-session cookie. */
+export const CookieLoginBody = Type.Object(
+  {
+    auth_username: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }),
+    auth_password: Type.String({ minLength: 1 }),
+    // Form fields arrive as text, JSON bodies as numbers: both are accepted.
+    auth_maxage: Type.Optional(
+      Type.Union([Type.Integer({ minimum: -1, maximum: 31_536_000 }), Type.String({ pattern: '^(-1|[0-9]{1,8})$' })], { description: 'seconds; -1 = session cookie' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const UserInfo = Type.Object({
+  id: Type.String(),
+  user: Type.String(),
+  language: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  authTokenExpires: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  clientAcceptLanguage: Type.Record(Type.String(), Type.Number()),
+});
+
+export const SessionInfo = Type.Object({
+  loginTime: Type.String({ format: 'date-time' }),
+  loginExpiration: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  inetAddress: Type.Union([Type.String(), Type.Null()]),
+  lastAccess: Type.String({ format: 'date-time' }),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  userName: Type.String(),
+});
+
+export const SessionList = Type.Record(Type.String(), SessionInfo, { description: 'the caller’s live sessions by session id' });
+export const EndSessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL }) }, { additionalProperties: false });
+export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048 })), ignoreAuth: Type.Optional(Type.String()) });
+
+export const sessionErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 405: Problem, 429: Problem } as const;
