@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AccountView, errorResponses, Password } from '../auth/api-auth.schemas.js';
-import { requireAuth } from '../http/authenticate.js';
+import { requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import type { Services } from '../services.js';
 
 const AccountParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -37,6 +37,6 @@ export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (
   }, async (request) => {
     const auth = requireAuth(request);
     const principal = await accounts.principal(auth.accountId, auth.sessionId);
-    return accounts.update(principal, request.params.id, request.body);
+    return accounts.update(principal, request.params.id, request.body, survivesPasswordChange(auth));
   });
 };

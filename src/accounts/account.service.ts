@@ -191,28 +191,34 @@ export class AccountService {
 
   /**
    * Changes one's own password (seed 004): `currentPassword` is required while `password.requireCurrentPassword` is on;
-   * every other session of the account ends, the current one stays.
+   * every other session of the account ends, the current one stays — unless `keepSession` is false, for a session
+   * that is bound to the old password itself (HTTP Basic).
    */
-  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; password: string }): Promise<void> {
+  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; password: string }, keepSession = true): Promise<void> {
     const storedHash = await findPasswordHash(this.deps.db, principal.accountId);
     const mustProve = this.deps.config.password.requireCurrentPassword && storedHash !== null;
     if (mustProve && input.currentPassword === undefined) throw invalidField('currentPassword', 'is required to change your password');
     if (input.currentPassword !== undefined && !(await this.passwordMatches(storedHash, input.currentPassword))) {
       throw new AppError('invalid-credentials', 'currentPassword is wrong');
     }
-    await this.setPassword(principal.accountId, input.password, principal.sessionId);
+    await this.setPassword(principal.accountId, input.password, keepSession ? principal.sessionId : undefined);
   }
 
   /**
    * `PUT /accounts/{id}` (seed 004): one's own password needs `currentPassword` (with `password.requireCurrentPassword`),
    * an admin — holder of `accounts:write` — changes another's without it; the current session survives a change of one's own.
    */
-  async update(actor: Principal, accountId: string, input: { password?: string; currentPassword?: string; language?: string | null }): Promise<AccountView> {
+  async update(
+    actor: Principal,
+    accountId: string,
+    input: { password?: string; currentPassword?: string; language?: string | null },
+    keepSession = true,
+  ): Promise<AccountView> {
     const own = accountId === actor.accountId;
     if (!own) this.requirePermission(actor, 'accounts:write');
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
     if (input.password !== undefined) {
-      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password });
+      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password }, keepSession);
       else await this.setPassword(accountId, input.password);
     }
     if (input.language !== undefined) await updateAccountRow(this.deps.db, accountId, { language: input.language });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { clientInfo, requireAuth } from '../http/authenticate.js';
+import { clientInfo, requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { Services } from '../services.js';
 import {
@@ -58,7 +58,7 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
     schema: { tags, summary: 'Change one’s own password', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const auth = requireAuth(request);
-    await accounts.changeOwnPassword(await accounts.principal(auth.accountId, auth.sessionId), request.body);
+    await accounts.changeOwnPassword(await accounts.principal(auth.accountId, auth.sessionId), request.body, survivesPasswordChange(auth));
     return reply.code(204).send(null);
   });
 

@@ -113,6 +113,14 @@ function parseBasic(header: string): { username: string; password: string } {
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * Whether a password change may keep the caller's session (seed 004: "the current one stays"). Not an HTTP Basic
+ * session: it is the old password itself, sent again with every request.
+ */
+export function survivesPasswordChange(auth: AuthContext): boolean {
+  return auth.kind !== 'basic';
+}
+
 /** Route guard: the caller must be authenticated. */
 export function requireAuth(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new AppError('unauthorized', 'this endpoint needs a credential');
