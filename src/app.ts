@@ -13,6 +13,7 @@ import { assertSameOrigin } from './http/csrf.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
+import { loginPageRoutes } from './pages/login.routes.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
 import { createServices, type Services } from './services.js';
@@ -83,6 +84,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(tokenPageRoutes, { services });
   await app.register(sessionRoutes, { services });
   await app.register(accountRoutes, { services });
+  await app.register(loginPageRoutes, { services });
   await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
   return app;
 }

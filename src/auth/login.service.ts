@@ -137,6 +137,20 @@ export class LoginService {
     return this.oauthToken(account, session.id, refreshToken, session.expires_at, info.clientId, info.scope);
   }
 
+  /**
+   * An access token for a registered client (seed 000's hosted login): a session of its own that lasts as long
+   * as the token, no refresh token.
+   */
+  async clientToken(account: AccountRow, clientId: string, info: ClientInfo): Promise<{ token: string; accountId: string; ttlSeconds: number }> {
+    const ttl = this.deps.config.tokens.accessTokenTtl;
+    const session = await this.deps.sessions.create({
+      accountId: account.id, method: 'password', clientId, scope: null, expiresAt: this.deps.clock.now() + ttl, ...info,
+    });
+    await this.recordLogin(account, session.id, 'password', info.inetAddress);
+    const access = await this.issueAccessToken(account, session.id);
+    return { token: access.token, accountId: account.id, ttlSeconds: Math.floor(ttl / 1000) };
+  }
+
   /** Notes a successful login on the account and in the audit log. */
   async recordLogin(account: AccountRow, sessionId: string, method: LoginMethod, inetAddress: string | null): Promise<void> {
     await updateAccountRow(this.deps.db, account.id, { last_login_at: this.deps.clock.now() });
@@ -185,9 +199,13 @@ export class LoginService {
     await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
   }
 
+  private async issueAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+    const { roles } = await this.deps.accounts.principal(account.id, sessionId);
+    return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId });
+  }
+
   private async oauthToken(account: AccountRow, sessionId: string, refreshToken: string, refreshExpiresAt: number | null, clientId?: string, scope?: string): Promise<OAuthToken> {
-    const principal = await this.deps.accounts.principal(account.id, sessionId);
-    const access = await this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles: principal.roles, sessionId });
+    const access = await this.issueAccessToken(account, sessionId);
     const token: OAuthToken = {
       accessToken: access.token,
       accessTokenExpiresAt: new Date(access.expiresAt).toISOString(),

@@ -69,6 +69,15 @@ export class Authenticator {
   }
 
   private async cookie(credential: string, reply: FastifyReply): Promise<AuthContext | null> {
+    // A client with tokenMethod `cookie` receives its access JWT in the auth cookie (seed 000).
+    if (credential.split('.').length === 3) {
+      const context = await this.bearer(credential).catch((error: unknown) => {
+        if (error instanceof AppError) return null;
+        throw error;
+      });
+      if (!context) clearAuthCookies(reply, this.deps.config);
+      return context && { ...context, kind: 'cookie' };
+    }
     const session = await this.deps.sessions.verifyCredential(credential);
     if (!session) {
       clearAuthCookies(reply, this.deps.config);
