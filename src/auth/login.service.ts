@@ -70,18 +70,18 @@ export class LoginService {
     this.assertPasswordLoginAllowed(account?.username ?? login);
     const lockKey = account ? `account:${account.id}` : `name:${loginKey(login)}`;
     const guarded = await this.isGuardedByLockout(account);
-    if (guarded) {
-      await this.deps.lockout.reserve(lockKey).catch(async (error: unknown) => {
-        await this.deps.audit.record('login.locked', { accountId: account?.id ?? null, loginName: login, inetAddress });
-        throw error;
-      });
-    }
-    if (!(await this.passwordIsRight(account, password)) || !account) {
-      if (guarded && (await this.deps.lockout.fail(lockKey))) {
-        await this.deps.audit.record('login.locked', { accountId: account?.id ?? null, loginName: login, inetAddress, data: { started: true } });
+    const audit = { accountId: account?.id ?? null, loginName: login, inetAddress };
+    try {
+      if (guarded) await this.deps.lockout.assertNotLocked(lockKey);
+      if (!(await this.passwordIsRight(account, password)) || !account) {
+        const outcome = guarded ? await this.deps.lockout.fail(lockKey) : 'counted';
+        await this.deps.audit.record('login.failed', audit);
+        if (outcome === 'locked-now') await this.deps.audit.record('login.locked', { ...audit, data: { started: true } });
+        throw new AppError('invalid-credentials', 'wrong login name or password');
       }
-      await this.deps.audit.record('login.failed', { accountId: account?.id ?? null, loginName: login, inetAddress });
-      throw new AppError('invalid-credentials', 'wrong login name or password');
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'account-locked') await this.deps.audit.record('login.locked', audit);
+      throw error;
     }
     if (guarded) await this.deps.lockout.succeed(lockKey);
     return account;

@@ -12,9 +12,10 @@ export interface LockoutOptions {
 /**
  * Temporary lockout after too many wrong passwords (seed 004), exact under concurrency and across nodes.
  *
- * An attempt is counted *before* its password is checked, by one atomic upsert: with `maxAttempts` 5 and 50
- * simultaneous wrong passwords, exactly 5 are checked and 45 are refused, on one node or many. A success resets
- * the count; the `maxAttempts`-th failure locks for `duration`. A count older than `duration` starts afresh.
+ * Only wrong passwords count, each by one atomic upsert that returns the new count: the attempt that reaches
+ * `maxAttempts` starts the lock, and any wrong attempt counted beyond it is answered as locked. So 50 simultaneous
+ * wrong passwords get exactly `maxAttempts` × 401 and the rest 429, on one node or many, while simultaneous right
+ * passwords never lock anyone. A lock, or a streak older than `duration`, that has run out starts a new count.
  */
 export class Lockout {
   constructor(
@@ -27,46 +28,52 @@ export class Lockout {
     return this.options.maxAttempts !== -1;
   }
 
-  /** Counts an attempt; throws `account-locked` (with Retry-After) when it may not be checked at all. */
-  async reserve(key: string): Promise<void> {
+  /** Refuses at once while a lock runs, so a locked name costs no password hashing. */
+  async assertNotLocked(key: string): Promise<void> {
+    const row = await this.db.selectFrom('login_attempts').select('locked_until').where('login_key', '=', key).executeTakeFirst();
     const now = this.clock.now();
-    const staleBefore = now - this.options.duration;
+    if (row?.locked_until != null && row.locked_until > now) throw locked(row.locked_until - now);
+  }
+
+  /**
+   * Counts a wrong password. Returns `'counted'` (answer it as wrong credentials), `'locked-now'` (this one
+   * reached the limit: answer it as wrong credentials, the lock has begun) or throws `account-locked`.
+   */
+  async fail(key: string): Promise<'counted' | 'locked-now'> {
+    const now = this.clock.now();
+    const { maxAttempts, duration } = this.options;
+    const lockEnd = now + duration;
+    const restart = sql<boolean>`((login_attempts.locked_until is not null and login_attempts.locked_until <= ${now})
+      or (login_attempts.locked_until is null and login_attempts.updated_at < ${now - duration}))`;
     const row = await this.db
       .insertInto('login_attempts')
-      .values({ login_key: key, failures: 1, locked_until: null, updated_at: now })
+      .values({ login_key: key, failures: 1, locked_until: maxAttempts <= 1 ? lockEnd : null, updated_at: now })
       .onConflict((oc) =>
         oc.column('login_key').doUpdateSet({
-          // A finished lock or an old streak of failures starts a new count.
-          failures: sql<number>`case when (login_attempts.locked_until is not null and login_attempts.locked_until <= ${now})
-            or (login_attempts.locked_until is null and login_attempts.updated_at < ${staleBefore})
-            then 1 else login_attempts.failures + 1 end`,
-          locked_until: sql<number | null>`case when login_attempts.locked_until <= ${now} then null else login_attempts.locked_until end`,
+          failures: sql<number>`case when ${restart} then 1 else login_attempts.failures + 1 end`,
+          locked_until: sql<number | null>`case
+            when ${restart} then ${maxAttempts <= 1 ? lockEnd : null}
+            when login_attempts.locked_until is not null then login_attempts.locked_until
+            when login_attempts.failures + 1 >= ${maxAttempts} then ${lockEnd}
+            else null end`,
           updated_at: now,
         }),
       )
       .returning(['failures', 'locked_until'])
       .executeTakeFirstOrThrow();
-    if (row.locked_until !== null && row.locked_until > now) throw locked(row.locked_until - now);
-    // Over the limit while the last allowed attempt is still being checked: refuse for a full duration.
-    if (row.failures > this.options.maxAttempts) throw locked(this.options.duration);
+    if (row.failures > maxAttempts) throw locked((row.locked_until ?? lockEnd) - now);
+    return row.failures === maxAttempts ? 'locked-now' : 'counted';
   }
 
-  /** A wrong password: the attempt that reaches `maxAttempts` starts the lock. Returns whether it locked. */
-  async fail(key: string): Promise<boolean> {
-    const now = this.clock.now();
-    const result = await this.db
-      .updateTable('login_attempts')
-      .set({ locked_until: now + this.options.duration, updated_at: now })
-      .where('login_key', '=', key)
-      .where('failures', '>=', this.options.maxAttempts)
-      .where('locked_until', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  /** A right password: the count starts again. */
+  /** A right password: the count starts again — unless a lock began meanwhile, which refuses it too. */
   async succeed(key: string): Promise<void> {
-    await this.db.deleteFrom('login_attempts').where('login_key', '=', key).execute();
+    const now = this.clock.now();
+    await this.db
+      .deleteFrom('login_attempts')
+      .where('login_key', '=', key)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .execute();
+    await this.assertNotLocked(key);
   }
 }
 
