@@ -69,6 +69,8 @@ describe.each(dialects)('cookie sessions on %s', (dialect) => {
     expect(JSON.stringify(list)).not.toContain(phone.cookies.get('auth_token')!.value.split('.')[1]);
 
     expect((await laptop.request('DELETE', '/auth/tokens', { json: { token: phoneSession[0] } })).status).toBe(204);
+    const revoked = await server.app.services.database.db.selectFrom('audit_events').select('type').where('session_id', '=', phoneSession[0]).execute();
+    expect(revoked.map((e) => e.type)).toContain('session.revoked');
     expect((await phone.request('GET', '/auth/user')).body.id).toBe('_guest');
     expect(phone.cookies.has('auth_token')).toBe(false);
     expect((await laptop.request('GET', '/auth/user')).body.user).toBe('dave@example.com');
@@ -130,6 +132,8 @@ describe.each(dialects)('cookie sessions on %s', (dialect) => {
     expect(changed.status).toBe(200);
     expect((await own.request('GET', '/auth/user')).body.user).toBe('frank@example.com');
     expect((await other.request('GET', '/auth/user')).body.id).toBe('_guest');
+    const audit = await server.app.services.database.db.selectFrom('audit_events').select(['type', 'data']).where('account_id', '=', id).execute();
+    expect(audit.some((e) => e.type === 'session.revoked' && e.data?.includes('password-changed'))).toBe(true);
 
     // An admin changes another's password without the current one, but its own only with it.
     const admin = new Browser(server);

@@ -229,8 +229,9 @@ export class AccountService {
   async setPassword(accountId: string, password: string, keepSession?: string): Promise<void> {
     this.assertPolicy(password);
     await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
-    await this.deps.sessions.revokeAllForAccount(accountId, keepSession);
+    const ended = await this.deps.sessions.revokeAllForAccount(accountId, keepSession);
     await this.deps.audit.record('password.changed', { accountId, sessionId: keepSession ?? null });
+    if (ended) await this.deps.audit.record('session.revoked', { accountId, data: { count: ended, reason: 'password-changed' } });
   }
 
   /** Mails a reset link when the e-mail belongs to an account; silent otherwise (no enumeration). */

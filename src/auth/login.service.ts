@@ -189,6 +189,11 @@ export class LoginService {
     if (await this.deps.sessions.revoke(sessionId)) await this.deps.audit.record('logout', { sessionId, accountId });
   }
 
+  /** Ends one session on its owner's or an admin's request (`DELETE /auth/tokens`), as a revocation. */
+  async endSession(sessionId: string, accountId: string, by: string): Promise<void> {
+    if (await this.deps.sessions.revoke(sessionId)) await this.deps.audit.record('session.revoked', { sessionId, accountId, data: { by } });
+  }
+
   private refreshTtl(method: LoginMethod | string): number | null {
     const { tokens } = this.deps.config;
     return method === 'guest' ? tokens.guestRefreshTokenTtl : tokens.refreshTokenTtl;

@@ -94,7 +94,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
     const session = await sessions.find(request.body.token);
     // Someone else's session answers exactly like a missing one.
     if (!session || session.account_id !== auth.accountId || session.revoked_at !== null) throw new AppError('not-found', 'no such session of yours');
-    await logins.logout(session.id, auth.accountId);
+    await logins.endSession(session.id, auth.accountId, auth.accountId);
     if (session.id === auth.sessionId) clearAuthCookies(reply, config);
     return reply.code(204).send(null);
   });
