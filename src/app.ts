@@ -2,7 +2,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { accountAdminRoutes } from './accounts/account-admin.routes.js';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
@@ -92,7 +91,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(accountRoutes, { services });
   await app.register(loginPageRoutes, { services });
   await app.register(discoveryRoutes, { services });
-  await app.register(accountAdminRoutes, { services });
   await app.register(clientRoutes, { services });
   await app.register(groupRoutes, { services });
   await app.register(inviteRoutes, { services });

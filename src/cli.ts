@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createApp } from './app.js';
+import { apikeyCreate } from './accounts/apikey.cli.js';
 import { findAccountByLogin, setRoles, storePasswordHash } from './accounts/account.repository.js';
 import { systemClock, cryptoRandom } from './clock.js';
 import { ConfigError, loadConfig, maskSecrets, type Config } from './config/index.js';
@@ -17,6 +18,7 @@ Commands:
   config check          print the effective configuration, secrets masked
   admin create --username NAME --email ADDRESS [--role sysadmin|admin]
                         create an administrator; the password is read from stdin
+  apikey create         create an API key; prints {"jwt", "accountID"} once
 `;
 
 type Command = (config: Config, args: string[]) => Promise<number>;
@@ -29,6 +31,7 @@ const commands: Record<string, Command> = {
     return 0;
   },
   'admin create': adminCreate,
+  'apikey create': apikeyCreate,
 };
 
 async function main(argv: string[]): Promise<number> {

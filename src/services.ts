@@ -24,6 +24,7 @@ export interface Services {
   config: Config;
   database: Database;
   clock: Clock;
+  random: RandomSource;
   hasher: PasswordHasher;
   keys: KeyRing;
   sessions: SessionService;
@@ -69,7 +70,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit };
+  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

@@ -1,0 +1,189 @@
+import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock, RandomSource } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { DB, SessionRow } from '../db/types.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { SessionService } from '../sessions/session.service.js';
+import type { AccessTokens } from '../tokens/access-tokens.js';
+import { findAccountById, findAccountByLogin, loginKey, updateAccountRow } from './account.repository.js';
+import type { AccountService, Principal } from './account.service.js';
+import { accountViews, type AccountView } from './account.view.js';
+
+/** Filters of `GET /accounts` (CONTRACT §5). */
+export interface AccountFilters {
+  email?: string;
+  group?: string;
+  type?: 'user' | 'guest' | 'apikey';
+}
+
+/** Everything `PUT /accounts/{id}` may change. */
+export interface AccountChanges {
+  language?: string | null;
+  email?: string;
+  permissions?: string[];
+  groups?: string[];
+  confirmed?: boolean;
+  password?: string;
+  currentPassword?: string;
+}
+
+/** What the account administration needs. */
+export interface AccountAdminDeps {
+  db: Kysely<DB>;
+  config: Config;
+  clock: Clock;
+  random: RandomSource;
+  accounts: AccountService;
+  sessions: SessionService;
+  accessTokens: AccessTokens;
+  audit: AuditLog;
+}
+
+/**
+ * The account-server side of accounts (seed 000): lists, changes by administrators, deletion, an account's
+ * sessions, and API keys. A user reaches only its own account; everything else needs its permission.
+ */
+export class AccountAdminService {
+  constructor(private readonly deps: AccountAdminDeps) {}
+
+  /** A page of accounts (`accounts:read`), oldest first so pages stay stable while accounts are added. */
+  async list(actor: Principal, filters: AccountFilters, offset: number, limit: number): Promise<{ items: AccountView[]; total: number }> {
+    this.deps.accounts.requirePermission(actor, 'accounts:read');
+    let query = this.deps.db.selectFrom('accounts');
+    if (filters.email !== undefined) query = query.where('accounts.email_key', '=', loginKey(filters.email));
+    if (filters.type !== undefined) query = query.where('accounts.type', '=', filters.type);
+    if (filters.group !== undefined) {
+      const group = filters.group;
+      query = query.where('accounts.id', 'in', (eb) =>
+        eb.selectFrom('memberships').innerJoin('groups', 'groups.id', 'memberships.group_id').select('memberships.account_id')
+          .where((w) => w.or([w('groups.id', '=', group), w('groups.name', '=', group)])));
+    }
+    const [{ total }, rows] = await Promise.all([
+      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+      query.selectAll('accounts').orderBy('accounts.created_at').orderBy('accounts.id').offset(offset).limit(limit).execute(),
+    ]);
+    return { items: await accountViews(this.deps.db, rows), total: Number(total) };
+  }
+
+  /** One account: one's own, or any with `accounts:read`. */
+  async read(actor: Principal, accountId: string): Promise<AccountView> {
+    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:read');
+    return this.deps.accounts.view(accountId);
+  }
+
+  /**
+   * `PUT /accounts/{id}`. Password and language follow seed 004's rules (AccountService.update); e-mail,
+   * permissions, groups and the confirmed flag are administration and need `accounts:write`, even on one's own
+   * account (a user changes its e-mail through the confirmed change-email flow). Every check runs before a write.
+   */
+  async update(actor: Principal, accountId: string, changes: AccountChanges, keepSession: boolean): Promise<AccountView> {
+    const administrative = changes.email !== undefined || changes.permissions !== undefined || changes.groups !== undefined || changes.confirmed !== undefined;
+    if (administrative || accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:write');
+    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    if (changes.email !== undefined) await this.assertEmailFree(changes.email, accountId);
+    const groupIds = changes.groups === undefined ? undefined : await this.ordinaryGroupIds(changes.groups);
+    if (changes.password !== undefined || changes.language !== undefined) {
+      await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, language: changes.language }, keepSession);
+    }
+    await this.deps.db.transaction().execute(async (trx) => {
+      const patch: Parameters<typeof updateAccountRow>[2] = {};
+      if (changes.email !== undefined) Object.assign(patch, { email: changes.email, email_key: loginKey(changes.email), pending_email: null });
+      if (changes.confirmed !== undefined) patch.confirmed = changes.confirmed ? 1 : 0;
+      if (Object.keys(patch).length) await updateAccountRow(trx, accountId, patch);
+      if (changes.permissions !== undefined) {
+        await trx.deleteFrom('permissions').where('subject_type', '=', 'account').where('subject_id', '=', accountId).execute();
+        const unique = [...new Set(changes.permissions)];
+        if (unique.length) await trx.insertInto('permissions').values(unique.map((permission) => ({ subject_type: 'account' as const, subject_id: accountId, permission }))).execute();
+      }
+      if (groupIds !== undefined) {
+        await trx.deleteFrom('memberships').where('account_id', '=', accountId)
+          .where('group_id', 'in', (eb) => eb.selectFrom('groups').select('id').where('builtin', '=', 0)).execute();
+        if (groupIds.length) await trx.insertInto('memberships').values(groupIds.map((group_id) => ({ group_id, account_id: accountId }))).execute();
+      }
+    });
+    if (administrative) await this.deps.audit.record('account.updated', { accountId, data: { by: actor.accountId, fields: Object.keys(changes).filter((k) => !k.toLowerCase().includes('password')) } });
+    return this.deps.accounts.view(accountId);
+  }
+
+  /**
+   * Deletes an account (one's own, or with `accounts:delete`): every session ends first, on this node's caches too.
+   * The last sysadmin cannot be deleted, so the server never loses its administrator.
+   */
+  async delete(actor: Principal, accountId: string): Promise<void> {
+    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:delete');
+    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    await this.assertNotLastSysadmin(accountId);
+    await this.deps.sessions.revokeAllForAccount(accountId);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('permissions').where('subject_type', '=', 'account').where('subject_id', '=', accountId).execute();
+      await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
+    });
+    await this.deps.audit.record('account.deleted', { accountId, data: { by: actor.accountId } });
+  }
+
+  /** An account's live sessions: one's own, or with `sessions:read`. */
+  async sessionsOf(actor: Principal, accountId: string): Promise<SessionRow[]> {
+    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:read');
+    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    const now = this.deps.clock.now();
+    return this.deps.db.selectFrom('sessions').selectAll().where('account_id', '=', accountId).where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).orderBy('login_time', 'desc').execute();
+  }
+
+  /** One live session of an account; someone else's session answers like a missing one. */
+  async sessionOf(actor: Principal, accountId: string, sessionId: string): Promise<SessionRow> {
+    const session = (await this.sessionsOf(actor, accountId)).find((s) => s.id === sessionId);
+    if (!session) throw new AppError('not-found', 'no such session');
+    return session;
+  }
+
+  /** Ends one session of an account: one's own, or with `sessions:delete`. */
+  async endSession(actor: Principal, accountId: string, sessionId: string): Promise<void> {
+    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:delete');
+    const session = await this.deps.sessions.find(sessionId);
+    if (!session || session.account_id !== accountId || session.revoked_at !== null) throw new AppError('not-found', 'no such session');
+    await this.deps.sessions.revoke(sessionId);
+    await this.deps.audit.record('session.revoked', { accountId, sessionId, data: { by: actor.accountId } });
+  }
+
+  /**
+   * An API key (seed 000): an account with no e-mail and no permissions and one token valid `tokens.apiKeyTtl`,
+   * shown only now. The token belongs to a session like any credential, so ending that session revokes it.
+   * `actor` null is the command line, which needs no permission.
+   */
+  async createApiKey(actor: Principal | null): Promise<{ jwt: string; accountID: string }> {
+    if (actor) this.deps.accounts.requirePermission(actor, 'accounts:create-anonymous');
+    const account = await this.deps.accounts.createAccount({ username: `apikey-${this.deps.random.uuid()}`, email: null, type: 'apikey', confirmed: true });
+    const ttl = this.deps.config.tokens.apiKeyTtl;
+    const session = await this.deps.sessions.create({
+      accountId: account.id, method: 'apikey', clientId: null, scope: null,
+      expiresAt: this.deps.clock.now() + ttl, inetAddress: null, userAgent: null,
+    });
+    const { token } = await this.deps.accessTokens.issue({ accountId: account.id, email: null, roles: [], sessionId: session.id }, ttl);
+    await this.deps.audit.record('account.registered', { accountId: account.id, sessionId: session.id, data: { type: 'apikey', by: actor?.accountId ?? 'cli' } });
+    return { jwt: token, accountID: account.id };
+  }
+
+  private async assertEmailFree(email: string, ownerId: string): Promise<void> {
+    const existing = await findAccountByLogin(this.deps.db, email);
+    if (existing && existing.id !== ownerId) throw new AppError('conflict', 'email: already registered', { errors: [{ field: 'email', message: 'is already registered' }] });
+  }
+
+  /** Resolves group names or ids; the built-in groups are roles, changed through `roles`, never here. */
+  private async ordinaryGroupIds(groups: string[]): Promise<string[]> {
+    if (!groups.length) return [];
+    const rows = await this.deps.db.selectFrom('groups').select(['id', 'name', 'builtin'])
+      .where((eb) => eb.or([eb('id', 'in', groups), eb('name', 'in', groups)])).execute();
+    const missing = groups.filter((g) => !rows.some((row) => row.id === g || row.name === g));
+    if (missing.length) throw invalidField('groups', `unknown group ${missing.join(', ')}`);
+    const builtin = rows.filter((row) => row.builtin === 1);
+    if (builtin.length) throw invalidField('groups', `${builtin.map((r) => r.name).join(', ')} is a role; change it with PUT /api/auth/admin/account {roles}`);
+    return [...new Set(rows.map((row) => row.id))];
+  }
+
+  private async assertNotLastSysadmin(accountId: string): Promise<void> {
+    const sysadmins = await this.deps.db.selectFrom('memberships').select('account_id').where('group_id', '=', 'sysadmin').execute();
+    if (sysadmins.length === 1 && sysadmins[0]!.account_id === accountId) throw new AppError('conflict', 'the last sysadmin cannot be deleted');
+  }
+}
