@@ -18,6 +18,7 @@ import { assertSameOrigin } from './http/csrf.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
+import { accountPageRoutes } from './pages/account-page.routes.js';
 import { loginPageRoutes } from './pages/login.routes.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
@@ -81,6 +82,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   app.addHook('onRequest', async (request, reply) => {
     request.auth = await services.authenticator.authenticate(request, reply);
     assertSameOrigin(request, config.server.baseUrl);
+    // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object') {
+      delete query._token;
+      delete query.ignoreAuth;
+    }
   });
 
   await registerOpenApi(app, config);
@@ -91,6 +98,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(accountRoutes, { services });
   await app.register(loginPageRoutes, { services });
   await app.register(discoveryRoutes, { services });
+  await app.register(accountPageRoutes, { services });
   await app.register(clientRoutes, { services });
   await app.register(groupRoutes, { services });
   await app.register(inviteRoutes, { services });

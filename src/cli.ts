@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { createApp } from './app.js';
 import { apikeyCreate } from './accounts/apikey.cli.js';
 import { findAccountByLogin, setRoles, storePasswordHash } from './accounts/account.repository.js';
+import { clientAdd, clientList, clientRemove } from './clients/client.cli.js';
 import { systemClock, cryptoRandom } from './clock.js';
 import { ConfigError, loadConfig, maskSecrets, type Config } from './config/index.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
@@ -19,6 +20,10 @@ Commands:
   admin create --username NAME --email ADDRESS [--role sysadmin|admin]
                         create an administrator; the password is read from stdin
   apikey create         create an API key; prints {"jwt", "accountID"} once
+  client add --id ID --callback URL [--token-method query,cookie,body] [--disable password,google,…]
+                        register a client (tokens go only to exactly this callback URL)
+  client list           list the registered clients
+  client remove --id ID remove a client
 `;
 
 type Command = (config: Config, args: string[]) => Promise<number>;
@@ -32,6 +37,9 @@ const commands: Record<string, Command> = {
   },
   'admin create': adminCreate,
   'apikey create': apikeyCreate,
+  'client add': clientAdd,
+  'client list': clientList,
+  'client remove': clientRemove,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,7 +63,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`gatehouse: invalid configuration\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
     return 1;
   }
-  return command(config, argv.filter((arg) => !positionals.slice(0, name.split(' ').length).includes(arg)));
+  return command(config, commandArguments(argv, name.split(' ')));
+}
+
+/**
+ * The arguments after the command words: each word is removed once, where it first appears, so an option value
+ * that happens to equal a command word (`client add --id add`) survives; `--config FILE` is the CLI's own.
+ */
+function commandArguments(argv: string[], words: string[]): string[] {
+  const rest = [...argv];
+  for (const word of words) {
+    const at = rest.indexOf(word);
+    if (at !== -1) rest.splice(at, 1);
+  }
+  const config = rest.findIndex((arg) => arg === '--config' || arg === '-c');
+  if (config !== -1) rest.splice(config, 2);
+  return rest.filter((arg) => !arg.startsWith('--config='));
 }
 
 async function serve(config: Config): Promise<number> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AccountService } from './accounts/account.service.js';
+import { EmailChangeService } from './accounts/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { LoginService } from './auth/login.service.js';
@@ -35,6 +36,10 @@ export interface Services {
   lockout: Lockout;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** A random key shared by the cluster, for values the server derives and later checks (HMACs). */
+  serverKey: string;
+  mailer: Mailer;
+  emailChanges: EmailChangeService;
 }
 
 /** What the composition root receives from outside (tests swap every part). */
@@ -61,16 +66,18 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const sessions = new SessionService(db, clock, random);
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
+  const oneTimeTokens = new OneTimeTokens(db, clock, random);
   const accounts = new AccountService({
     db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),
-    tokens: new OneTimeTokens(db, clock, random), mailer, sessions, audit, logError,
+    tokens: oneTimeTokens, mailer, sessions, audit, logError,
   });
+  const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError });
   const lockout = new Lockout(db, clock, config.lockout);
   const logins = new LoginService({ db, config, clock, random, hasher, accounts, sessions, accessTokens, refreshTokens, audit, lockout });
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit };
+  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

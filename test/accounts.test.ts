@@ -87,6 +87,26 @@ describe.each(dialects)('account server: accounts, sessions and API keys on %s',
     expect((await server.request('GET', '/accounts?size=1', { token: target.accessToken })).status).toBe(200);
   });
 
+  it('lets an admin grant only what it holds itself, directly or through a group', async () => {
+    const deputy = await registerAndLogin(server, 'deputy@example.com');
+    await server.request('PUT', '/api/auth/admin/account', { token: admin, json: { id: deputy.userId, roles: ['admin'] } });
+    const token = (await server.request('POST', '/api/auth/login', { json: { email: 'deputy@example.com', password: goodPassword } })).body.accessToken;
+    const victim = await registerAndLogin(server, 'grantee@example.com');
+    expect((await server.request('PUT', `/accounts/${victim.userId}`, { token, json: { permissions: ['accounts:read'] } })).status).toBe(200);
+    for (const permissions of [['*'], ['system:config'], ['accounts:read', 'system:*']]) {
+      const answer = await server.request('PUT', `/accounts/${victim.userId}`, { token, json: { permissions } });
+      expect({ permissions, status: answer.status, code: answer.body.code }).toEqual({ permissions, status: 403, code: 'forbidden' });
+    }
+    const superGroup = await server.request('POST', '/groups', { token: admin, json: { name: 'root-like', permissions: ['*'] } });
+    expect(superGroup.status).toBe(201);
+    const joined = await server.request('PUT', `/accounts/${deputy.userId}`, { token, json: { groups: ['root-like'] } });
+    expect(joined.status).toBe(403);
+    expect((await server.request('GET', `/accounts/${deputy.userId}`, { token: admin })).body.groups).toEqual([]);
+    // A sysadmin holds everything and may.
+    expect((await server.request('PUT', `/accounts/${victim.userId}`, { token: admin, json: { permissions: ['System:Config'], groups: ['root-like'] } })).body)
+      .toMatchObject({ permissions: ['system:config'], groups: ['root-like'] });
+  });
+
   it('lists and ends an account’s sessions; a user its own, an admin anyone’s', async () => {
     const second = (await server.request('POST', '/api/auth/login', { json: { email: 'bob@example.com', password: goodPassword } })).body;
     const own = await server.request('GET', `/accounts/${bob.userId}/tokens`, { token: bob.accessToken });

@@ -6,7 +6,9 @@ import type { DB, SessionRow } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
-import { findAccountById, findAccountByLogin, loginKey, updateAccountRow } from './account.repository.js';
+import { assertHolds } from '../permissions/grants.js';
+import { isValidPermission } from '../permissions/wildcard.js';
+import { findAccountById, findAccountByLogin, findOwnPermissions, loginKey, updateAccountRow } from './account.repository.js';
 import type { AccountService, Principal } from './account.service.js';
 import { accountViews, type AccountView } from './account.view.js';
 
@@ -77,12 +79,14 @@ export class AccountAdminService {
    * permissions, groups and the confirmed flag are administration and need `accounts:write`, even on one's own
    * account (a user changes its e-mail through the confirmed change-email flow). Every check runs before a write.
    */
-  async update(actor: Principal, accountId: string, changes: AccountChanges, keepSession: boolean): Promise<AccountView> {
+  async update(actor: Principal, accountId: string, input: AccountChanges, keepSession: boolean): Promise<AccountView> {
+    const changes = { ...input, permissions: input.permissions && normalisePermissions(input.permissions) };
     const administrative = changes.email !== undefined || changes.permissions !== undefined || changes.groups !== undefined || changes.confirmed !== undefined;
     if (administrative || accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:write');
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
     if (changes.email !== undefined) await this.assertEmailFree(changes.email, accountId);
     const groupIds = changes.groups === undefined ? undefined : await this.ordinaryGroupIds(changes.groups);
+    await this.assertNoEscalation(actor, accountId, changes.permissions, groupIds);
     if (changes.password !== undefined || changes.language !== undefined) {
       await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, language: changes.language }, keepSession);
     }
@@ -182,8 +186,33 @@ export class AccountAdminService {
     return [...new Set(rows.map((row) => row.id))];
   }
 
+  /** Permissions granted or withdrawn, directly or through a group, must be held by the one who changes them. */
+  private async assertNoEscalation(actor: Principal, accountId: string, permissions: string[] | undefined, groupIds: string[] | undefined): Promise<void> {
+    if (permissions !== undefined) {
+      const current = await findOwnPermissions(this.deps.db, accountId);
+      const changed = [...permissions.filter((p) => !current.includes(p)), ...current.filter((p) => !permissions.includes(p))];
+      assertHolds(actor, changed, 'granting or withdrawing');
+    }
+    if (groupIds !== undefined) {
+      const current = (await this.deps.db.selectFrom('memberships').innerJoin('groups', 'groups.id', 'memberships.group_id')
+        .select('groups.id').where('memberships.account_id', '=', accountId).where('groups.builtin', '=', 0).execute()).map((g) => g.id);
+      const changed = [...groupIds.filter((g) => !current.includes(g)), ...current.filter((g) => !groupIds.includes(g))];
+      if (!changed.length) return;
+      const granted = await this.deps.db.selectFrom('permissions').select('permission')
+        .where('subject_type', '=', 'group').where('subject_id', 'in', changed).execute();
+      assertHolds(actor, granted.map((g) => g.permission), 'changing membership of a group granting');
+    }
+  }
+
   private async assertNotLastSysadmin(accountId: string): Promise<void> {
     const sysadmins = await this.deps.db.selectFrom('memberships').select('account_id').where('group_id', '=', 'sysadmin').execute();
     if (sysadmins.length === 1 && sysadmins[0]!.account_id === accountId) throw new AppError('conflict', 'the last sysadmin cannot be deleted');
   }
+}
+
+/** Validates each permission (naming `permissions.<index>`), then lower-cases (Shiro ignores case) and de-duplicates. */
+function normalisePermissions(permissions: string[]): string[] {
+  const bad = permissions.findIndex((permission) => !isValidPermission(permission));
+  if (bad !== -1) throw invalidField(`permissions.${bad}`, 'is not a permission: parts of letters, digits, _ . - or *, separated by : with , lists');
+  return [...new Set(permissions.map((permission) => permission.toLowerCase()))].sort();
 }

@@ -11,28 +11,15 @@ import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.j
 import { isPermitted, rolePermissions, type BuiltinRole } from '../permissions/wildcard.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { safeEqual } from '../util/hashing.js';
+import { InviteService } from '../invites/invite.service.js';
 import {
   ensureBuiltinGroups, findAccountById, findAccountByLogin, findConflicts, findGroupPermissions, findMemberships,
   findOwnPermissions, findPasswordHash, insertAccount, loginKey, setRoles, storePasswordHash, updateAccountRow,
 } from './account.repository.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
+import { accountViews, rolesOf, type AccountView } from './account.view.js';
 
-/** An account as the API shows it (CONTRACT §3); never carries a secret. */
-export interface AccountView {
-  id: string;
-  username: string;
-  email: string | null;
-  confirmed: boolean;
-  language: string | null;
-  type: AccountRow['type'];
-  roles: string[];
-  groups: string[];
-  permissions: string[];
-  createdAt: string;
-  lastLoginAt: string | null;
-  hasPassword: boolean;
-  pendingEmail: string | null;
-}
+export type { AccountView } from './account.view.js';
 
 /** Who is acting, for permission checks. */
 export interface Principal {
@@ -80,17 +67,30 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
   /** Creates a user account with a password; confirmed at once with `signup.alwaysConfirm` or the confirmation key (seed 002). */
-  async register(input: Registration): Promise<AccountView> {
+  async register(input: Registration & { invite?: string }): Promise<AccountView> {
     const { config } = this.deps;
     if (!config.signup.enabled) throw new AppError('signup-disabled');
+    // signup.inviteOnly: the invite is checked first (without one, not even a 409 tells who is registered), claimed
+    // only after every other check, and released if the account cannot be created — a failure never burns it.
+    const invites = config.signup.inviteOnly ? new InviteService(this.deps) : null;
+    await invites?.assertUsable(input.invite);
     this.assertPolicy(input.password);
     const username = input.username ?? input.email;
     const conflicts = await findConflicts(this.deps.db, loginKey(username), loginKey(input.email));
     if (conflicts.email) throw new AppError('conflict', 'email: an account with this e-mail already exists', { errors: [{ field: 'email', message: 'is already registered' }] });
     if (conflicts.username) throw new AppError('conflict', 'username: this username is taken', { errors: [{ field: 'username', message: 'is taken' }] });
     const confirmed = config.signup.alwaysConfirm || this.matchesConfirmationKey(input.confirmationKey);
-    const account = await this.createAccount({ username, email: input.email, type: 'user', confirmed });
-    await storePasswordHash(this.deps.db, account.id, await this.deps.hasher.hash(input.password), this.deps.clock.now(), this.deps.random.uuid());
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    const inviteId = invites ? await invites.claim(input.invite!) : null;
+    let account: AccountRow;
+    try {
+      account = await this.createAccount({ username, email: input.email, type: 'user', confirmed });
+    } catch (error) {
+      if (inviteId !== null) await invites!.release(inviteId);
+      throw error;
+    }
+    if (inviteId !== null) await invites!.bind(inviteId, account.id);
+    await storePasswordHash(this.deps.db, account.id, passwordHash, this.deps.clock.now(), this.deps.random.uuid());
     await this.deps.audit.record('account.registered', { accountId: account.id, loginName: username });
     if (!confirmed) await this.sendConfirmation(account);
     return this.view(account.id);
@@ -148,26 +148,7 @@ export class AccountService {
   async view(accountId: string): Promise<AccountView> {
     const row = await findAccountById(this.deps.db, accountId);
     if (!row) throw new AppError('not-found', 'account not found');
-    const [memberships, permissions, passwordHash] = await Promise.all([
-      findMemberships(this.deps.db, accountId),
-      findOwnPermissions(this.deps.db, accountId),
-      findPasswordHash(this.deps.db, accountId),
-    ]);
-    return {
-      id: row.id,
-      username: row.username,
-      email: row.email,
-      confirmed: row.confirmed === 1,
-      language: row.language,
-      type: row.type,
-      roles: rolesOf(row, memberships.roles),
-      groups: memberships.groups,
-      permissions,
-      createdAt: new Date(row.created_at).toISOString(),
-      lastLoginAt: row.last_login_at === null ? null : new Date(row.last_login_at).toISOString(),
-      hasPassword: passwordHash !== null,
-      pendingEmail: row.pending_email,
-    };
+    return (await accountViews(this.deps.db, [row]))[0]!;
   }
 
   /** Roles and effective permissions (own + groups' + roles'), for authorization. */
@@ -334,11 +315,6 @@ export class AccountService {
     if (missing.length) throw new AppError('forbidden', `changing role ${missing.join(', ')} requires holding it`);
     await setRoles(this.deps.db, target.id, wanted as BuiltinRole[]);
   }
-}
-
-/** `user` for every human account, plus the built-in groups it belongs to (CONTRACT §3). */
-function rolesOf(row: AccountRow, builtin: string[]): string[] {
-  return row.type === 'user' ? ['user', ...builtin] : builtin;
 }
 
 function isUniqueViolation(error: unknown): boolean {

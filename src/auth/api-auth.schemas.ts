@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { InviteCode } from '../invites/invite.schemas.js';
 
 /*
  * One schema per route (DESIGN): it validates the request, types the handler, serialises the response
@@ -68,7 +69,10 @@ export const Problem = Type.Object(
 const strict = { additionalProperties: false } as const;
 
 export const RegisterBody = Type.Object(
-  { username: Type.Optional(Username), email: Email, password: Password, confirmationKey: Type.Optional(Type.String({ maxLength: 512, pattern: NO_CONTROL })) },
+  {
+    username: Type.Optional(Username), email: Email, password: Password, confirmationKey: Type.Optional(Type.String({ maxLength: 512, pattern: NO_CONTROL })),
+    invite: Type.Optional(InviteCode),
+  },
   strict,
 );
 export type RegisterBody = Static<typeof RegisterBody>;

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ClientSeed } from '../config/index.js';
-import type { DB } from '../db/types.js';
+import type { ClientTable, DB } from '../db/types.js';
 
 /** A registered client (seed 000): tokens are only ever delivered to its callbackURL. */
 export interface Client {
@@ -9,13 +9,21 @@ export interface Client {
   config: ClientSeed['config'];
 }
 
+function toClient(row: Selectable<ClientTable>): Client {
+  return { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'] };
+}
+
 /** A client by id. */
 export async function findClient(db: Kysely<DB>, clientId: string): Promise<Client | undefined> {
   const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-  return row && { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'] };
+  return row && toClient(row);
 }
 
-/** Writes the clients of `clients` in the configuration, replacing stored ones of the same id. */
+/**
+ * Writes the clients of `clients` in the configuration, replacing stored ones of the same id.
+ * Why: the file is the source of truth for what it declares — a change made through the API or the CLI to a
+ * configured client lasts until the next start, and a configured client deleted there comes back.
+ */
 export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[], now: number): Promise<void> {
   for (const client of clients) {
     const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), created_at: now };
@@ -30,5 +38,40 @@ export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[]
 /** The client whose callbackURL is exactly `url`: redirects go only there (seed 000). */
 export async function findClientByCallback(db: Kysely<DB>, url: string): Promise<Client | undefined> {
   const row = await db.selectFrom('clients').selectAll().where('callback_url', '=', url).executeTakeFirst();
-  return row && { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'] };
+  return row && toClient(row);
+}
+
+/** One page of clients by id, and how many there are; why: listing endpoints page (DESIGN). */
+export async function listClients(db: Kysely<DB>, window: { offset: number; limit: number }): Promise<{ items: Client[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db.selectFrom('clients').selectAll().orderBy('client_id').limit(window.limit).offset(window.offset).execute(),
+    db.selectFrom('clients').select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toClient), total: Number(count.total) };
+}
+
+/** Inserts a client unless its id is taken; false when it is (the primary key decides, so two racing creates cannot both win). */
+export async function insertClient(db: Kysely<DB>, client: Client, now: number): Promise<boolean> {
+  const result = await db
+    .insertInto('clients')
+    .values({ client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), created_at: now })
+    .onConflict((oc) => oc.column('client_id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Replaces a client's callbackURL and config; false when there is no such client. */
+export async function updateClient(db: Kysely<DB>, client: Client): Promise<boolean> {
+  const result = await db
+    .updateTable('clients')
+    .set({ callback_url: client.callbackURL, config: JSON.stringify(client.config) })
+    .where('client_id', '=', client.clientID)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Deletes a client; false when there was none. */
+export async function deleteClient(db: Kysely<DB>, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

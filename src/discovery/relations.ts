@@ -29,6 +29,10 @@ export const relations: readonly Relation[] = [
   { rel: 'acc/groups', href: '/groups{?page,size}', title: 'Groups', target: 'Account Group List', description: 'Permission groups (needs groups:read).', methods: ['GET', 'POST'] },
   { rel: 'acc/group', href: '/groups/{groupID}', title: 'Group', target: 'Account Group', description: 'One group {id, name, permissions, accounts}; PUT /groups/{id}/accounts/{accountId} and DELETE change membership.', methods: ['GET', 'PUT', 'DELETE'] },
   { rel: 'invites', href: '/invites', title: 'Invites', target: 'Invites Resource', description: 'POST {count} creates invitation codes for sign-up (signup.inviteOnly); GET lists the unused ones.', methods: ['GET', 'POST'] },
+  // Beyond seed 000's table: the relations its lists embed items under.
+  { rel: 'invite', href: '/invites/{inviteID}', title: 'Invite', target: 'Invite', description: 'One unused invitation (its code is shown only when created); DELETE withdraws it.', methods: ['GET', 'DELETE'] },
+  { rel: 'clients', href: '/clients{?page,size}', title: 'Clients', target: 'Client List', description: 'Registered clients (needs clients:read; POST needs clients:write).', methods: ['GET', 'POST'] },
+  { rel: 'client', href: '/clients/{clientID}', title: 'Client', target: 'Client', description: 'One registered client {clientID, callbackURL, config: {tokenMethod, disableStrategies}}; tokens go only to its callbackURL.', methods: ['GET', 'PUT', 'DELETE'] },
 ];
 
 /** The relation by name (`auth/public-key`), if it is one of ours. */

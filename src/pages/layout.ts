@@ -19,9 +19,9 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 }
 
 /** The page frame shared by every hosted page: no scripts, so a strict CSP costs nothing. */
-export function page(title: string, body: SafeHtml): string {
+export function page(title: string, body: SafeHtml, lang = 'en'): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -30,6 +30,8 @@ export function page(title: string, body: SafeHtml): string {
 body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
 h1{font-size:1.4rem}form{display:grid;gap:.75rem}input{padding:.5rem;font-size:1rem}
 button{padding:.6rem;font-size:1rem;cursor:pointer}.error{color:#b42318}.ok{color:#067647}
+label{display:grid;gap:.25rem}form div{display:grid;gap:.25rem}.field-error{color:#b42318;font-size:.9rem}:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;border-bottom:1px solid #d0d7de}section{margin:2rem 0}
 </style>
 </head>
 <body>
@@ -42,10 +44,19 @@ ${body}
 }
 
 /** Security headers for hosted pages: no framing (clickjacking), no inline script, no referrer leaking tokens. */
-export const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-} as const;
+export const pageHeaders = pageHeadersAllowing([]);
+
+/**
+ * Page headers whose CSP also lets forms lead to `origins`: browsers apply `form-action` to the redirect that
+ * follows a form post, so a login that delivers its token to a client's callbackURL must name that origin.
+ */
+export function pageHeadersAllowing(origins: string[]): Record<string, string> {
+  const formAction = ["'self'", ...origins].join(' ');
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}

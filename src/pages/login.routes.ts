@@ -8,7 +8,7 @@ import { clientInfo } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { toProblem } from '../http/problem.js';
 import type { Services } from '../services.js';
-import { html, page, pageHeaders } from './layout.js';
+import { html, page, pageHeadersAllowing } from './layout.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -26,7 +26,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
 
   app.get('/auth/login', { schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
     const client = await requireClient(services, request.query.clientID);
-    return reply.code(200).headers(pageHeaders).send(page('Log in', loginForm(client)));
+    return reply.code(200).headers(clientPageHeaders(client)).send(page('Log in', loginForm(client)));
   });
 
   app.post('/auth/login', {
@@ -61,7 +61,12 @@ function isForm(request: FastifyRequest): boolean {
 function renderFailure(reply: FastifyReply, client: Client, error: AppError): FastifyReply {
   const { problem, headers } = toProblem(error);
   const message = error.code === 'invalid-credentials' ? 'Wrong e-mail or password.' : problem.detail;
-  return reply.code(problem.status).headers({ ...headers, ...pageHeaders }).send(page('Log in', loginForm(client, message)));
+  return reply.code(problem.status).headers({ ...headers, ...clientPageHeaders(client) }).send(page('Log in', loginForm(client, message)));
+}
+
+/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow. */
+export function clientPageHeaders(client: Client): Record<string, string> {
+  return pageHeadersAllowing([new URL(client.callbackURL).origin]);
 }
 
 function loginForm(client: Client, error?: string) {

@@ -35,6 +35,6 @@ export const SessionInfo = Type.Object({
 
 export const SessionList = Type.Record(Type.String(), SessionInfo, { description: 'the caller’s live sessions by session id' });
 export const EndSessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL }) }, { additionalProperties: false });
-export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048, pattern: NO_CONTROL })), ignoreAuth: Type.Optional(Type.String()) });
+export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048, pattern: NO_CONTROL })) });
 
 export const sessionErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 405: Problem, 429: Problem } as const;

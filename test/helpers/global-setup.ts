@@ -17,6 +17,7 @@ export default async function setup(): Promise<void> {
     await client.end().catch(() => undefined);
   }
   ensureDebianPackage('python3-jwt', () => execFileSync('/usr/bin/python3', ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }));
+  ensureDebianPackage('chromium', () => execFileSync('/usr/bin/chromium', ['--version'], { stdio: 'ignore' }));
 }
 
 function ensureDebianPackage(name: string, probe: () => void): void {

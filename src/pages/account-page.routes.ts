@@ -1,0 +1,162 @@
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AccountView } from '../accounts/account.view.js';
+import { clientInfo } from '../http/authenticate.js';
+import { AppError } from '../http/errors.js';
+import type { Services } from '../services.js';
+import { clearAuthCookies, sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
+import { listLiveSessions } from '../sessions/session.repository.js';
+import { hmac, safeEqual } from '../util/hashing.js';
+import { pickLanguage, t, type Lang } from './i18n.js';
+import { html, page, pageHeaders, type SafeHtml } from './layout.js';
+
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+const EndSessionForm = Type.Object({ session: Type.String({ format: 'uuid' }), csrf: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const PasswordForm = Type.Object(
+  { currentPassword: Type.String(), password: Type.String(), passwordRepeat: Type.String(), csrf: Type.String({ maxLength: 64 }) },
+  { additionalProperties: false },
+);
+const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+type FieldErrors = Partial<Record<'login' | 'currentPassword' | 'password' | 'passwordRepeat' | 'form', string[]>>;
+
+/**
+ * `/account`: where a signed-in person sees the profile, the sessions (and ends one) and changes the password.
+ * Forms carry a token derived from the session (on top of the Origin check every cookie request passes), errors
+ * stand next to their field, and the language follows Accept-Language (English or German).
+ */
+export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { config, logins, sessions, accounts, clock } = services;
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+  const csrfFor = (sessionId: string) => hmac(services.serverKey, `csrf:${sessionId}`, 24);
+  const signedIn = (request: FastifyRequest) => (request.auth?.kind === 'cookie' ? request.auth : null);
+  const assertCsrf = (request: FastifyRequest, token: string) => {
+    const auth = signedIn(request);
+    if (!auth || !safeEqual(token, csrfFor(auth.sessionId))) throw new AppError('forbidden', 'form token missing or wrong');
+    return auth;
+  };
+
+  const render = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: SafeHtml | '' = '', errors: FieldErrors = {}) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const auth = signedIn(request);
+    if (!auth) return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, errors), lang));
+    const view = await accounts.view(auth.accountId);
+    const rows = await listLiveSessions(services.database.db, auth.accountId, clock.now());
+    const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
+<form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
+    return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.title'), body, lang));
+  };
+
+  app.get('/account', { schema: { tags: ['pages'], summary: 'The signed-in person’s account page (HTML)' } }, async (request, reply) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const notice = (request.query as Record<string, unknown>).ended !== undefined ? html`<p class="ok" role="status">${t(lang, 'account.session.ended')}</p>` : '';
+    return render(request, reply, 200, notice);
+  });
+
+  app.post('/account/login', { schema: { tags: ['pages'], summary: 'Sign in from the account page', body: SignInForm } }, async (request, reply) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    try {
+      const account = await logins.verifyPassword(request.body.login, request.body.password, request.ip);
+      logins.assertConfirmed(account);
+      const maxAge = config.cookie.maxAge;
+      const { session, credential } = await sessions.createWithSecret({
+        accountId: account.id, method: 'cookie', clientId: null, scope: null, expiresAt: clock.now() + sessionTtlMs(maxAge), ...clientInfo(request),
+      });
+      await logins.recordLogin(account, session.id, 'cookie', request.ip);
+      setAuthCookie(reply, config, credential, maxAge);
+      return reply.redirect('/account', 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.extra.retryAfterSeconds)));
+      const message = error.code === 'invalid-credentials' ? t(lang, 'account.wrong') : error.message;
+      return render(request, reply, error.status, '', { form: [message] });
+    }
+  });
+
+  app.post('/account/sessions/end', { schema: { tags: ['pages'], summary: 'End one of one’s sessions from the account page', body: EndSessionForm } }, async (request, reply) => {
+    const auth = assertCsrf(request, request.body.csrf);
+    const session = await sessions.find(request.body.session);
+    if (!session || session.account_id !== auth.accountId) throw new AppError('not-found', 'no such session of yours');
+    await logins.endSession(session.id, auth.accountId, auth.accountId);
+    if (session.id === auth.sessionId) clearAuthCookies(reply, config);
+    return reply.redirect('/account?ended', 303);
+  });
+
+  app.post('/account/password', { schema: { tags: ['pages'], summary: 'Change one’s password from the account page', body: PasswordForm } }, async (request, reply) => {
+    const auth = assertCsrf(request, request.body.csrf);
+    const lang = pickLanguage(request.headers['accept-language']);
+    const { currentPassword, password, passwordRepeat } = request.body;
+    if (password !== passwordRepeat) return render(request, reply, 400, '', { passwordRepeat: [t(lang, 'account.passwordsDiffer')] });
+    try {
+      const principal = await accounts.principal(auth.accountId, auth.sessionId);
+      await accounts.changeOwnPassword(principal, { currentPassword: currentPassword === '' ? undefined : currentPassword, password });
+      return render(request, reply, 200, html`<p class="ok" role="status">${t(lang, 'account.passwordChanged')}</p>`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      return render(request, reply, error.status, '', passwordErrors(lang, error));
+    }
+  });
+
+  app.post('/account/logout', { schema: { tags: ['pages'], summary: 'Sign out from the account page', body: CsrfForm } }, async (request, reply) => {
+    const auth = assertCsrf(request, request.body.csrf);
+    await logins.logout(auth.sessionId, auth.accountId);
+    clearAuthCookies(reply, config);
+    return reply.redirect('/account', 303);
+  });
+};
+
+function passwordErrors(lang: Lang, error: AppError): FieldErrors {
+  if (error.code === 'password-policy') return { password: (error.extra.errors ?? []).map((e) => t(lang, 'password.rule', { message: e.message })) };
+  if (error.code === 'invalid-credentials') return { currentPassword: [t(lang, 'account.currentWrong')] };
+  if (error.extra.errors?.[0]?.field === 'currentPassword') return { currentPassword: [t(lang, 'account.currentMissing')] };
+  return { form: [error.message] };
+}
+
+/** An input with its label and, when there are any, its errors tied to it for screen readers. */
+function field(name: string, label: string, type: string, autocomplete: string, errors: string[] = []) {
+  const describedBy = errors.length ? html` aria-invalid="true" aria-describedby="${name}-error"` : '';
+  // The error stays outside the label, so the field's accessible name is its label alone.
+  return html`<div><label for="${name}">${label}</label>
+<input id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" required${describedBy}>
+${errors.length ? html`<span id="${name}-error" class="field-error">${errors.join(' ')}</span>` : ''}</div>`;
+}
+
+function formErrors(errors: FieldErrors) {
+  return errors.form?.length ? html`<p class="error" role="alert">${errors.form.join(' ')}</p>` : '';
+}
+
+function signInForm(lang: Lang, errors: FieldErrors) {
+  return html`${formErrors(errors)}<form method="post" action="/account/login">
+${field('login', t(lang, 'account.login'), 'text', 'username', errors.login)}
+${field('password', t(lang, 'account.password'), 'password', 'current-password')}
+<button type="submit">${t(lang, 'account.submit')}</button>
+</form>`;
+}
+
+function profile(lang: Lang, view: AccountView) {
+  return html`<section aria-labelledby="profile"><h2 id="profile">${t(lang, 'account.profile')}</h2>
+<dl><dt>${t(lang, 'account.username')}</dt><dd>${view.username}</dd>
+<dt>${t(lang, 'account.email')}</dt><dd>${view.email ?? '—'}</dd>
+<dt>${t(lang, 'account.roles')}</dt><dd>${view.roles.join(', ')}</dd>
+<dt>${t(lang, 'account.confirmed')}</dt><dd>${t(lang, view.confirmed ? 'account.yes' : 'account.no')}</dd></dl></section>`;
+}
+
+function sessionList(lang: Lang, rows: Array<{ id: string; login_time: number; user_agent: string | null; inet_address: string | null }>, current: string, csrf: string) {
+  const items = rows.map((row) => html`<tr><td>${row.user_agent ?? '—'}${row.id === current ? html` <strong>(${t(lang, 'account.session.current')})</strong>` : ''}</td>
+<td>${row.inet_address ?? '—'}</td><td>${t(lang, 'account.session.since')} <time datetime="${new Date(row.login_time).toISOString()}">${new Date(row.login_time).toISOString().slice(0, 16).replace('T', ' ')}</time></td>
+<td><form method="post" action="/account/sessions/end"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="session" value="${row.id}"><button type="submit" aria-label="${t(lang, 'account.session.end')}: ${row.user_agent ?? row.id}">${t(lang, 'account.session.end')}</button></form></td></tr>`);
+  return html`<section aria-labelledby="sessions"><h2 id="sessions">${t(lang, 'account.sessions')}</h2><table><tbody>${items}</tbody></table></section>`;
+}
+
+function passwordForm(lang: Lang, csrf: string, errors: FieldErrors) {
+  return html`<section aria-labelledby="change-password"><h2 id="change-password">${t(lang, 'account.changePassword')}</h2>${formErrors(errors)}
+<form method="post" action="/account/password"><input type="hidden" name="csrf" value="${csrf}">
+${field('currentPassword', t(lang, 'account.currentPassword'), 'password', 'current-password', errors.currentPassword)}
+${field('password', t(lang, 'account.newPassword'), 'password', 'new-password', errors.password)}
+${field('passwordRepeat', t(lang, 'account.repeatPassword'), 'password', 'new-password', errors.passwordRepeat)}
+<button type="submit">${t(lang, 'account.save')}</button></form></section>`;
+}
