@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from './helpers/browser.js';
 import { dialects, goodPassword, startServer, type Answer, type TestServer } from './helpers/server.js';
+import { expectProblem } from './helpers/problems.js';
 
 /*
  * Invites (seed 000 `ec:invites`) and `signup.inviteOnly` on both registration endpoints: codes shown once and
@@ -13,13 +14,6 @@ const clients = [
   { clientID: 'query-app', callbackURL: 'https://app.example/callback', config: { tokenMethod: 'query' } },
 ];
 
-function expectProblem(answer: Answer, status: number, code: string, fields: string[] = []): void {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.body.code, answer.text).toBe(code);
-  if (status === 401) expect(answer.headers.get('x-error-code')).toBe(code);
-  for (const field of fields) expect(answer.body.errors.map((e: { field: string }) => e.field), answer.text).toContain(field);
-}
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -101,15 +95,15 @@ describe.each(dialects)('invites and signup.inviteOnly on %s', (dialect) => {
 
   it('requires an unused invite on /api/auth/register, naming `invite`; each code works once', async () => {
     const email = 'api-invited@example.com';
-    expectProblem(await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword } }), 400, 'invalid-request', ['invite']);
-    expectProblem(await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword, invite: 'A'.repeat(43) } }), 400, 'invalid-request', ['invite']);
+    expectProblem(await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword } }), 400, 'invalid-request', { fields: ['invite'] });
+    expectProblem(await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword, invite: 'A'.repeat(43) } }), 400, 'invalid-request', { fields: ['invite'] });
     const [code] = await invites(1);
     const ok = await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword, invite: code } });
     expect(ok.status, ok.text).toBe(201);
     const row = (await inviteRows()).find((r) => r.code_hash === sha256(code!))!;
     expect(row.used_by).toBe(ok.body.id);
     expect(row.used_at).not.toBeNull();
-    expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'second@example.com', password: goodPassword, invite: code } }), 400, 'invalid-request', ['invite']);
+    expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'second@example.com', password: goodPassword, invite: code } }), 400, 'invalid-request', { fields: ['invite'] });
     const list = await server.request('GET', '/invites?size=100', { token: admin });
     expect(list.body._embedded['ec:invite'].map((i: { id: string }) => i.id)).not.toContain(row.id);
   });
@@ -117,28 +111,30 @@ describe.each(dialects)('invites and signup.inviteOnly on %s', (dialect) => {
   it('requires an invite on the hosted /auth/register (JSON and form) and shows the invite field', async () => {
     const page = await server.request('GET', '/auth/register?clientID=query-app');
     expect(page.text).toContain('name="invite"');
-    expectProblem(await server.request('POST', '/auth/register?clientID=body-app', { json: { email: 'hosted-inv@example.com', password: goodPassword } }), 400, 'invalid-request', ['invite']);
+    expectProblem(await server.request('POST', '/auth/register?clientID=body-app', { json: { email: 'hosted-inv@example.com', password: goodPassword } }), 400, 'invalid-request', { fields: ['invite'] });
     const browser = new Browser(server);
-    const empty = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: '' } });
+    // The page sets the gh_form cookie and carries the matching form_token (double-submit CSRF token).
+    const form_token = /name="form_token" value="([^"]+)"/.exec((await browser.request('GET', '/auth/register?clientID=query-app')).text)![1]!;
+    const empty = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: '', form_token } });
     expect(empty.status).toBe(400);
-    expect(empty.text).toMatch(/name="invite"[^]*class="error">The invitation code/);
-    const wrong = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: 'B'.repeat(43) } });
+    expect(empty.text).toMatch(/name="invite"[^]*class="field-error">The invitation code/);
+    const wrong = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: 'B'.repeat(43), form_token } });
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('The invitation code is invalid or already used.');
     expect(wrong.text).toContain(`value="${'B'.repeat(43)}"`);
 
     const [code] = await invites(1);
-    const ok = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: code! } });
+    const ok = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'hosted-inv@example.com', password: goodPassword, invite: code!, form_token } });
     expect(ok.status, ok.text).toBe(303);
     expect(new URL(ok.headers.get('location')!).searchParams.get('token')).toBeTruthy();
     const again = await server.request('POST', '/auth/register?clientID=body-app', { json: { email: 'hosted-inv2@example.com', password: goodPassword, invite: code } });
-    expectProblem(again, 400, 'invalid-request', ['invite']);
+    expectProblem(again, 400, 'invalid-request', { fields: ['invite'] });
   });
 
   it('does not burn the invite when the registration fails, and reveals no account without one', async () => {
     await invitedUser('existing@example.com');
     // Without an invite even a taken address answers 400 invite, never 409 — nothing tells who is registered.
-    expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'existing@example.com', password: goodPassword } }), 400, 'invalid-request', ['invite']);
+    expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'existing@example.com', password: goodPassword } }), 400, 'invalid-request', { fields: ['invite'] });
     const [code] = await invites(1);
     expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'existing@example.com', password: goodPassword, invite: code } }), 409, 'conflict');
     expectProblem(await server.request('POST', '/api/auth/register', { json: { email: 'fresh@example.com', password: 'weak', invite: code } }), 400, 'password-policy');
@@ -159,7 +155,7 @@ describe.each(dialects)('invites and signup.inviteOnly on %s', (dialect) => {
     ));
     const won = attempts.filter((a) => a.status === 201 || a.status === 200);
     expect(won, attempts.map((a) => `${a.status} ${a.text}`).join('\n')).toHaveLength(1);
-    for (const lost of attempts.filter((a) => !won.includes(a))) expectProblem(lost, 400, 'invalid-request', ['invite']);
+    for (const lost of attempts.filter((a) => !won.includes(a))) expectProblem(lost, 400, 'invalid-request', { fields: ['invite'] });
     expect(await accountCount()).toBe(before + 1);
     const row = (await inviteRows()).find((r) => r.code_hash === sha256(code!))!;
     expect(row.used_by).not.toBeNull();
@@ -202,19 +198,19 @@ describe.each(dialects)('invites and signup.inviteOnly on %s', (dialect) => {
       { body: 'count=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported-media-type' },
     ];
     for (const c of cases) {
-      expectProblem(await server.request('POST', '/invites', { token: admin, json: c.json, body: c.body, headers: c.headers }), c.status, c.code, c.fields);
+      expectProblem(await server.request('POST', '/invites', { token: admin, json: c.json, body: c.body, headers: c.headers }), c.status, c.code, { fields: c.fields });
     }
     for (const query of ['?page=0', '?size=101', '?size=abc', '?page=-1']) {
       expectProblem(await server.request('GET', `/invites${query}`, { token: admin }), 400, 'invalid-request');
     }
     for (const id of ['not-a-uuid', "1' OR '1'='1", '%00']) {
-      expectProblem(await server.request('GET', `/invites/${id}`, { token: admin }), 400, 'invalid-request', ['id']);
-      expectProblem(await server.request('DELETE', `/invites/${id}`, { token: admin }), 400, 'invalid-request', ['id']);
+      expectProblem(await server.request('GET', `/invites/${id}`, { token: admin }), 400, 'invalid-request', { fields: ['id'] });
+      expectProblem(await server.request('DELETE', `/invites/${id}`, { token: admin }), 400, 'invalid-request', { fields: ['id'] });
     }
     // Invite codes in registration bodies: wrong types and shapes are bad input, never a lookup.
     for (const invite of [42, ['x'], '', 'has space', "' OR 1=1 --", 'nul\u0000', 'x'.repeat(200)]) {
       const answer = await server.request('POST', '/api/auth/register', { json: { email: 'shape@example.com', password: goodPassword, invite } });
-      expectProblem(answer, 400, 'invalid-request', ['invite']);
+      expectProblem(answer, 400, 'invalid-request', { fields: ['invite'] });
     }
     expect((await inviteRows()).length).toBe(before);
     expect((await server.request('GET', '/auth/email-available?email=shape@example.com')).body.available).toBe(true);

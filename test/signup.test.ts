@@ -16,6 +16,20 @@ const clients = [
 
 const injections = [`' OR 1=1 --`, '<script>alert(1)</script>', `x"; DROP TABLE accounts; --`];
 
+/** Opens a hosted form like a browser (which keeps the gh_form cookie the page sets) and answers its form token. */
+async function formToken(browser: Browser, path: string, headers: Record<string, string> = {}): Promise<string> {
+  const page = await browser.request('GET', path, { headers });
+  const token = /name="form_token" value="([^"]+)"/.exec(page.text)?.[1];
+  if (!token) throw new Error(`no form token on ${path} (${page.status})`);
+  return token;
+}
+
+/** A form post from the page at `path` (GET first, then post with its token). */
+async function postForm(browser: Browser, path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
+  const form_token = await formToken(browser, path, headers);
+  return browser.request('POST', path, { form: { ...form, form_token }, headers });
+}
+
 function expectProblem(answer: Answer, status: number, code: string, fields: string[] = []): void {
   expect(answer.status, answer.text).toBe(status);
   expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -60,7 +74,7 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
 
   it('registers from the form, delivers a token at once, mails the confirmation link; password logins wait for it', async () => {
     const email = 'form-signup@example.com';
-    const answer = await new Browser(server).request('POST', '/auth/register?clientID=query-app', { form: { email, password: goodPassword } });
+    const answer = await postForm(new Browser(server), '/auth/register?clientID=query-app', { email, password: goodPassword });
     expect(answer.status, answer.text).toBe(303);
     const location = new URL(answer.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe('https://app.example/callback');
@@ -87,7 +101,7 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
     expect((await server.request('GET', '/api/auth/account', { token: json.body.token })).body.id).toBe(json.body.accountID);
 
     const browser = new Browser(server);
-    const cookie = await browser.request('POST', '/auth/register?clientID=cookie-app', { form: { email: 'cookie-signup@example.com', password: goodPassword } });
+    const cookie = await postForm(browser, '/auth/register?clientID=cookie-app', { email: 'cookie-signup@example.com', password: goodPassword });
     expect(cookie.status, cookie.text).toBe(303);
     expect(cookie.headers.get('location')).toBe('https://app.example/cookie');
     expect((await browser.request('GET', '/auth/user')).body.user).toBe('cookie-signup@example.com');
@@ -96,25 +110,64 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
   it('shows the form again with the reason next to the field, keeping what was typed (never the password), escaped', async () => {
     await registerAndLogin(server, 'taken@example.com');
     const browser = new Browser(server);
-    const duplicate = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'TAKEN@example.com', password: goodPassword } });
+    const duplicate = await postForm(browser, '/auth/register?clientID=query-app', { email: 'TAKEN@example.com', password: goodPassword });
     expect(duplicate.status).toBe(409);
     expect(duplicate.headers.get('content-type')).toContain('text/html');
     expect(duplicate.headers.get('location')).toBeNull();
     expect(duplicate.text).toContain('value="TAKEN@example.com"');
-    expect(duplicate.text).toMatch(/name="email"[^]*class="error">The e-mail address is already registered[^]*name="password"/);
+    expect(duplicate.text).toMatch(/name="email"[^]*aria-invalid="true"[^]*aria-describedby="email-error">\s*<span id="email-error" class="field-error">The e-mail address is already registered.<\/span>[^]*name="password"/);
     expect(duplicate.text).not.toContain(goodPassword);
 
-    const weak = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: 'weak@example.com', password: 'short' } });
+    const weak = await postForm(browser, '/auth/register?clientID=query-app', { email: 'weak@example.com', password: 'short' });
     expect(weak.status).toBe(400);
     expect(weak.text).toMatch(/name="password"[^]*The password must be at least 10 characters[^]*The password must contain an uppercase letter/);
+    expect(weak.text).toContain('<span id="password-error" class="field-error">The password must be at least 10 characters. The password must contain an uppercase letter. The password must contain a digit.</span>');
+    expect(weak.text).toContain('aria-describedby="password-hint password-error"');
     expect(weak.text).not.toContain('value="short"');
 
     const hostile = '"><script>alert(1)</script>@example.com';
-    const xss = await browser.request('POST', '/auth/register?clientID=query-app', { form: { email: hostile, password: goodPassword } });
+    const xss = await postForm(browser, '/auth/register?clientID=query-app', { email: hostile, password: goodPassword });
     expect(xss.status).toBe(400);
     expect(xss.text).not.toContain('<script>alert(1)</script>');
     expect(xss.text).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;@example.com"');
-    expect(xss.text).toContain('The e-mail address must match format');
+    expect(xss.text).toMatch(/name="email"[^]*<span id="email-error" class="field-error">The e-mail address is not valid.<\/span>[^]*name="password"/);
+  });
+
+  it('refuses a form post without the page\'s form token (403, nothing stored); JSON needs none', async () => {
+    const before = await counts(server);
+    const browser = new Browser(server);
+    const token = await formToken(browser, '/auth/register?clientID=query-app');
+    const form = { email: 'forged@example.com', password: goodPassword };
+    for (const answer of [
+      await browser.request('POST', '/auth/register?clientID=query-app', { form }),
+      await browser.request('POST', '/auth/register?clientID=query-app', { form: { ...form, form_token: 'x'.repeat(43) } }),
+      await new Browser(server).request('POST', '/auth/register?clientID=query-app', { form: { ...form, form_token: token } }),
+    ]) {
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('location')).toBeNull();
+      expect(answer.text).toContain('This form expired. Please try again.');
+      expect(answer.text).toContain('name="form_token"');
+    }
+    expect(await counts(server)).toEqual(before);
+    expect((await server.request('GET', '/auth/email-available?email=forged@example.com')).body.available).toBe(true);
+  });
+
+  it('speaks German to a German browser, policy errors included', async () => {
+    const de = { 'accept-language': 'de' };
+    const page = await new Browser(server).request('GET', '/auth/register?clientID=query-app', { headers: de });
+    expect(page.text).toContain('<html lang="de">');
+    expect(page.text).toContain('<title>Konto erstellen · Gatehouse</title>');
+    expect(page.text).toContain('<span id="password-hint" class="hint">Mindestens 10 Zeichen.</span>');
+    const weak = await postForm(new Browser(server), '/auth/register?clientID=query-app', { email: 'schwach@example.com', password: 'kurz' }, de);
+    expect(weak.status).toBe(400);
+    expect(weak.text).toContain('<span id="password-error" class="field-error">Das Passwort muss mindestens 10 Zeichen lang sein. Das Passwort muss einen Großbuchstaben enthalten. Das Passwort muss eine Ziffer enthalten.</span>');
+    const taken = await postForm(new Browser(server), '/auth/register?clientID=query-app', { email: 'taken@example.com', password: goodPassword }, de);
+    expect(taken.status).toBe(409);
+    expect(taken.text).toContain('Diese E-Mail-Adresse ist bereits registriert.');
+    const check = await server.request('GET', '/auth/password-reset?clientID=query-app&email=taken@example.com', { headers: de });
+    expect(check.text).toContain('<html lang="de">');
+    expect(check.text).toContain('Prüfen Sie Ihre E-Mails');
+    expect(check.text).toContain('24 Stunden lang gültig');
   });
 
   it('answers problem+json to JSON callers: 409 duplicate, password-policy, 403 for a password-less client', async () => {
@@ -163,7 +216,7 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
       expectProblem(answer, c.status, c.code, c.fields);
     }
     // A form post of the same garbage gets the page again, not a 500.
-    const form = await new Browser(server).request('POST', '/auth/register?clientID=query-app', { form: { email: "' OR 1=1 --", password: goodPassword, extra: 'x' } });
+    const form = await postForm(new Browser(server), '/auth/register?clientID=query-app', { email: "' OR 1=1 --", password: goodPassword, extra: 'x' });
     expect(form.status).toBe(400);
     expect(form.text).toContain('extra: is not allowed');
     expect(await counts(server)).toEqual(before);
@@ -208,10 +261,22 @@ describe.each(dialects)('GET /auth/email-available and GET /auth/password-reset 
     const browser = new Browser(server);
     expect((await browser.request('GET', link.pathname)).status).toBe(200);
     const newPassword = 'Brand-New-Pass-9';
-    const set = await browser.request('POST', link.pathname, { form: { password: newPassword, passwordRepeat: newPassword } });
+    const differ = await postForm(browser, link.pathname, { password: newPassword, passwordRepeat: 'Something-Else-1' });
+    expect(differ.status).toBe(400);
+    expect(differ.text).toContain('<span id="passwordRepeat-error" class="field-error">The two passwords differ.</span>');
+    const weak = await postForm(browser, link.pathname, { password: 'weak', passwordRepeat: 'weak' });
+    expect(weak.status).toBe(400);
+    expect(weak.text).toMatch(/<span id="password-error" class="field-error">The password must be at least 10 characters\./);
+    // Without the page's token the form is refused and the link stays unused.
+    const forged = await browser.request('POST', link.pathname, { form: { password: 'Forged-Pass-123', passwordRepeat: 'Forged-Pass-123', form_token: 'forged' } });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain('This form expired. Please try again.');
+    expect((await new Browser(server).request('POST', link.pathname, { form: { password: 'Forged-Pass-123', passwordRepeat: 'Forged-Pass-123' } })).status).toBe(403);
+    const set = await postForm(browser, link.pathname, { password: newPassword, passwordRepeat: newPassword });
     expect(set.status, set.text).toBe(200);
+    expect(set.text).toContain('Your password was changed');
     expect((await server.request('POST', '/api/auth/login', { json: { email: 'known@example.com', password: newPassword } })).status).toBe(200);
-    expect((await browser.request('POST', link.pathname, { form: { password: 'Other-Pass-123', passwordRepeat: 'Other-Pass-123' } })).status).toBe(400);
+    expect((await postForm(browser, link.pathname, { password: 'Other-Pass-123', passwordRepeat: 'Other-Pass-123' })).status).toBe(400);
   });
 
   it('answers the same page for an unknown address and mails nothing', async () => {

@@ -9,7 +9,9 @@ import type { Services } from '../services.js';
 import { clearAuthCookies, sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
 import { listLiveSessions } from '../sessions/session.repository.js';
 import { hmac, safeEqual } from '../util/hashing.js';
-import { pickLanguage, t, type Lang } from './i18n.js';
+import { formTokenField, issueFormToken, requireFormToken } from './form-token.js';
+import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
+import { pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
@@ -21,11 +23,10 @@ const PasswordForm = Type.Object(
 );
 const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
-type FieldErrors = Partial<Record<'login' | 'currentPassword' | 'password' | 'passwordRepeat' | 'form', string[]>>;
-
 /**
  * `/account`: where a signed-in person sees the profile, the sessions (and ends one) and changes the password.
- * Forms carry a token derived from the session (on top of the Origin check every cookie request passes), errors
+ * Signed-in forms carry a token derived from the session (on top of the Origin check every cookie request passes),
+ * the sign-in form the double-submit token of the anonymous forms (form-token.ts); errors
  * stand next to their field, and the language follows Accept-Language (English or German).
  */
 export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -43,7 +44,10 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
   const render = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: SafeHtml | '' = '', errors: FieldErrors = {}) => {
     const lang = pickLanguage(request.headers['accept-language']);
     const auth = signedIn(request);
-    if (!auth) return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, errors), lang));
+    if (!auth) {
+      const token = issueFormToken(request, reply, services);
+      return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, token, errors), lang));
+    }
     const view = await accounts.view(auth.accountId);
     const rows = await listLiveSessions(services.database.db, auth.accountId, clock.now());
     const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
@@ -57,7 +61,11 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
     return render(request, reply, 200, notice);
   });
 
-  app.post('/account/login', { schema: { tags: ['pages'], summary: 'Sign in from the account page', body: SignInForm } }, async (request, reply) => {
+  app.post('/account/login', {
+    // Signing in is anonymous, so it takes the double-submit token of the other anonymous forms (login CSRF).
+    preValidation: requireFormToken(services, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
+    schema: { tags: ['pages'], summary: 'Sign in from the account page', body: SignInForm },
+  }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
     try {
       const account = await logins.verifyPassword(request.body.login, request.body.password, request.ip);
@@ -72,7 +80,7 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.extra.retryAfterSeconds)));
-      const message = error.code === 'invalid-credentials' ? t(lang, 'account.wrong') : error.message;
+      const message = t(lang, signInMessages[error.code] ?? 'form.failed');
       return render(request, reply, error.status, '', { form: [message] });
     }
   });
@@ -90,14 +98,14 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
     const auth = assertCsrf(request, request.body.csrf);
     const lang = pickLanguage(request.headers['accept-language']);
     const { currentPassword, password, passwordRepeat } = request.body;
-    if (password !== passwordRepeat) return render(request, reply, 400, '', { passwordRepeat: [t(lang, 'account.passwordsDiffer')] });
+    if (password !== passwordRepeat) return render(request, reply, 400, '', { passwordRepeat: [t(lang, 'field.passwordRepeat.differs')] });
     try {
       const principal = await accounts.principal(auth.accountId, auth.sessionId);
       await accounts.changeOwnPassword(principal, { currentPassword: currentPassword === '' ? undefined : currentPassword, password });
       return render(request, reply, 200, html`<p class="ok" role="status">${t(lang, 'account.passwordChanged')}</p>`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return render(request, reply, error.status, '', passwordErrors(lang, error));
+      return render(request, reply, error.status, '', passwordErrors(lang, error, services));
     }
   });
 
@@ -109,30 +117,26 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
   });
 };
 
-function passwordErrors(lang: Lang, error: AppError): FieldErrors {
-  if (error.code === 'password-policy') return { password: (error.extra.errors ?? []).map((e) => t(lang, 'password.rule', { message: e.message })) };
+/** What a failed sign-in tells the person. */
+const signInMessages: Partial<Record<AppError['code'], MessageKey>> = {
+  'invalid-credentials': 'account.wrong',
+  'account-not-confirmed': 'login.notConfirmed',
+  'account-locked': 'login.locked',
+  'rate-limited': 'login.locked',
+  'login-method-disabled': 'login.methodDisabled',
+};
+
+function passwordErrors(lang: Lang, error: AppError, services: Services): FieldErrors {
+  if (error.code === 'password-policy') return translateFieldErrors(lang, error.extra.errors ?? [], ['password'], services.config.password.policy);
   if (error.code === 'invalid-credentials') return { currentPassword: [t(lang, 'account.currentWrong')] };
   if (error.extra.errors?.[0]?.field === 'currentPassword') return { currentPassword: [t(lang, 'account.currentMissing')] };
-  return { form: [error.message] };
+  return { form: [t(lang, 'form.failed')] };
 }
 
-/** An input with its label and, when there are any, its errors tied to it for screen readers. */
-function field(name: string, label: string, type: string, autocomplete: string, errors: string[] = []) {
-  const describedBy = errors.length ? html` aria-invalid="true" aria-describedby="${name}-error"` : '';
-  // The error stays outside the label, so the field's accessible name is its label alone.
-  return html`<div><label for="${name}">${label}</label>
-<input id="${name}" name="${name}" type="${type}" autocomplete="${autocomplete}" required${describedBy}>
-${errors.length ? html`<span id="${name}-error" class="field-error">${errors.join(' ')}</span>` : ''}</div>`;
-}
-
-function formErrors(errors: FieldErrors) {
-  return errors.form?.length ? html`<p class="error" role="alert">${errors.form.join(' ')}</p>` : '';
-}
-
-function signInForm(lang: Lang, errors: FieldErrors) {
-  return html`${formErrors(errors)}<form method="post" action="/account/login">
-${field('login', t(lang, 'account.login'), 'text', 'username', errors.login)}
-${field('password', t(lang, 'account.password'), 'password', 'current-password')}
+function signInForm(lang: Lang, token: string, errors: FieldErrors) {
+  return html`${formErrors(errors)}<form method="post" action="/account/login">${formTokenField(token)}
+${field('login', t(lang, 'account.login'), { autocomplete: 'username', errors: errors.login })}
+${field('password', t(lang, 'account.password'), { type: 'password', autocomplete: 'current-password' })}
 <button type="submit">${t(lang, 'account.submit')}</button>
 </form>`;
 }
@@ -155,8 +159,8 @@ function sessionList(lang: Lang, rows: Array<{ id: string; login_time: number; u
 function passwordForm(lang: Lang, csrf: string, errors: FieldErrors) {
   return html`<section aria-labelledby="change-password"><h2 id="change-password">${t(lang, 'account.changePassword')}</h2>${formErrors(errors)}
 <form method="post" action="/account/password"><input type="hidden" name="csrf" value="${csrf}">
-${field('currentPassword', t(lang, 'account.currentPassword'), 'password', 'current-password', errors.currentPassword)}
-${field('password', t(lang, 'account.newPassword'), 'password', 'new-password', errors.password)}
-${field('passwordRepeat', t(lang, 'account.repeatPassword'), 'password', 'new-password', errors.passwordRepeat)}
+${field('currentPassword', t(lang, 'account.currentPassword'), { type: 'password', autocomplete: 'current-password', errors: errors.currentPassword })}
+${field('password', t(lang, 'account.newPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.password })}
+${field('passwordRepeat', t(lang, 'account.repeatPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.passwordRepeat })}
 <button type="submit">${t(lang, 'account.save')}</button></form></section>`;
 }

@@ -28,9 +28,9 @@ export function page(title: string, body: SafeHtml, lang = 'en'): string {
 <title>${title} · Gatehouse</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
-h1{font-size:1.4rem}form{display:grid;gap:.75rem}input{padding:.5rem;font-size:1rem}
+h1{font-size:1.4rem}h2{font-size:1.1rem}form{display:grid;gap:.75rem}input{padding:.5rem;font-size:1rem}
 button{padding:.6rem;font-size:1rem;cursor:pointer}.error{color:#b42318}.ok{color:#067647}
-label{display:grid;gap:.25rem}form div{display:grid;gap:.25rem}.field-error{color:#b42318;font-size:.9rem}:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+label{display:grid;gap:.25rem}form div{display:grid;gap:.25rem}.field-error{color:#b42318;font-size:.9rem}.hint{color:#57606a;font-size:.9rem}:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;border-bottom:1px solid #d0d7de}section{margin:2rem 0}
 </style>
 </head>

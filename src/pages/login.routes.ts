@@ -6,9 +6,12 @@ import { findClient, type Client } from '../clients/client.repository.js';
 import { deliverToken } from '../clients/token-delivery.js';
 import { clientInfo } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
-import { toProblem } from '../http/problem.js';
+import { toProblem, type Problem } from '../http/problem.js';
 import type { Services } from '../services.js';
-import { html, page, pageHeadersAllowing } from './layout.js';
+import { formTokenField, isFormPost, issueFormToken, requireFormToken } from './form-token.js';
+import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
+import { pickLanguage, t, type Lang } from './i18n.js';
+import { html, page, pageHeadersAllowing, type SafeHtml } from './layout.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -16,52 +19,71 @@ const LoginForm = Type.Object(
   { additionalProperties: false },
 );
 
+interface LoginState {
+  errors?: FieldErrors;
+  email?: string;
+}
+
 /**
- * The hosted login of seed 000: `GET /auth/login?clientID=` renders the form, `POST` checks the password (the same
- * door as every password login: lockout, password-login control) and delivers a token to the client.
+ * The hosted login of seed 000: `GET /auth/login?clientID=` renders the form (only the strategies the client has
+ * not disabled), `POST` checks the password (the same door as every password login: lockout, password-login
+ * control) and delivers a token to the client. Form posts carry a double-submit token (form-token.ts); a person
+ * sees failures on the page, in English or German by Accept-Language, while JSON callers get problem+json.
  */
 export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
+  const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const token = issueFormToken(request, reply, services);
+    return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'login.title'), loginPage(services, client, lang, token, state), lang));
+  };
+
   app.get('/auth/login', { schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
     const client = await requireClient(services, request.query.clientID);
-    return reply.code(200).headers(clientPageHeaders(client)).send(page('Log in', loginForm(client)));
+    return render(request, reply, client, 200);
   });
 
   app.post('/auth/login', {
+    preValidation: requireFormToken(services, async (request, reply) => {
+      const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+      return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
+    }),
+    // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
+    attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
   }, async (request, reply) => {
+    const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
+    if (invalid && invalid.validationContext !== 'body') throw invalid;
     const client = await requireClient(services, request.query.clientID);
     try {
+      if (invalid) throw invalid;
       if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
       const account = await services.logins.verifyPassword(request.body.email, request.body.password, request.ip);
       services.logins.assertConfirmed(account);
       const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
       return deliverToken(request, reply, services.config, client, issued);
     } catch (error) {
-      if (isForm(request) && error instanceof AppError && error.status < 500) return renderFailure(reply, client, error);
-      throw error;
+      if (!isFormPost(request)) throw error;
+      // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
+      const { problem, headers } = toProblem(error);
+      if (problem.status >= 500) throw error;
+      const lang = pickLanguage(request.headers['accept-language']);
+      const typed = (request.body ?? {}) as Record<string, unknown>;
+      const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
+      return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
     }
   });
 };
 
-async function requireClient(services: Services, clientId: string | undefined): Promise<Client> {
-  if (!clientId) throw invalidField('clientID', 'is required');
+/** The client a hosted page is for; a missing, repeated or unknown clientID is a `400` naming `clientID`. */
+export async function requireClient(services: Services, clientId: unknown): Promise<Client> {
+  if (clientId === undefined || clientId === '') throw invalidField('clientID', 'is required');
+  if (typeof clientId !== 'string' || clientId.length > 128) throw invalidField('clientID', 'must be one client id');
   const client = await findClient(services.database.db, clientId);
   if (!client) throw invalidField('clientID', 'is not a registered client');
   return client;
-}
-
-function isForm(request: FastifyRequest): boolean {
-  return /application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '');
-}
-
-/** A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets. */
-function renderFailure(reply: FastifyReply, client: Client, error: AppError): FastifyReply {
-  const { problem, headers } = toProblem(error);
-  const message = error.code === 'invalid-credentials' ? 'Wrong e-mail or password.' : problem.detail;
-  return reply.code(problem.status).headers({ ...headers, ...clientPageHeaders(client) }).send(page('Log in', loginForm(client, message)));
 }
 
 /** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow. */
@@ -69,12 +91,63 @@ export function clientPageHeaders(client: Client): Record<string, string> {
   return pageHeadersAllowing([new URL(client.callbackURL).origin]);
 }
 
-function loginForm(client: Client, error?: string) {
+function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {
+  switch (problem.code) {
+    case 'invalid-credentials': return { form: [t(lang, 'login.wrong')] };
+    case 'account-not-confirmed': return { form: [t(lang, 'login.notConfirmed')] };
+    case 'account-locked':
+    case 'rate-limited': return { form: [t(lang, 'login.locked')] };
+    case 'login-method-disabled': return { form: [t(lang, 'login.methodDisabled')] };
+    case 'invalid-request':
+      if (problem.errors?.length) return translateFieldErrors(lang, problem.errors, ['email', 'password'], services.config.password.policy, { email: 'login', password: 'loginPassword' });
+      return { form: [t(lang, 'form.failed')] };
+    default: return { form: [t(lang, 'form.failed')] };
+  }
+}
+
+/** Sign-in providers configured on this server that the client has not disabled. */
+function providerLinks(services: Services, client: Client): Array<{ href: string; name: string }> {
+  const disabled = client.config.disableStrategies;
+  const query = `clientID=${encodeURIComponent(client.clientID)}`;
+  const { google, facebook, oidc } = services.config.providers;
+  const links: Array<{ href: string; name: string }> = [];
+  if (google && !disabled.includes('google')) links.push({ href: `/auth/google?${query}`, name: 'Google' });
+  if (facebook && !disabled.includes('facebook')) links.push({ href: `/auth/facebook?${query}`, name: 'Facebook' });
+  for (const provider of oidc) {
+    if (!disabled.includes('oidc') && !disabled.includes(`oidc:${provider.id}`)) links.push({ href: `/auth/oidc/${encodeURIComponent(provider.id)}?${query}`, name: provider.name });
+  }
+  return links;
+}
+
+function loginPage(services: Services, client: Client, lang: Lang, token: string, state: LoginState): SafeHtml {
+  const errors = state.errors ?? {};
+  const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const passwordEnabled = !client.config.disableStrategies.includes('password');
-  return html`${error ? html`<p class="error">${error}</p>` : ''}
-${passwordEnabled ? html`<form method="post" action="/auth/login?clientID=${encodeURIComponent(client.clientID)}">
-<label>E-mail or user name <input name="email" autocomplete="username" required></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<button type="submit">Log in</button>
-</form>` : html`<p>Password login is not available for this application.</p>`}`;
+  const providers = providerLinks(services, client);
+  const passwordForm = passwordEnabled
+    ? html`${formErrors(errors)}<form method="post" action="/auth/login?${query}">${formTokenField(token)}
+${field('email', t(lang, 'login.email'), { autocomplete: 'username', value: state.email, errors: errors.email })}
+${field('password', t(lang, 'login.password'), { type: 'password', autocomplete: 'current-password', errors: errors.password })}
+<button type="submit">${t(lang, 'login.submit')}</button>
+</form>`
+    : html`<p>${t(lang, 'login.passwordUnavailable')}</p>`;
+  const others = providers.length
+    ? html`<section aria-labelledby="other-ways"><h2 id="other-ways">${t(lang, 'login.otherWays')}</h2>
+<ul>${providers.map((p) => html`<li><a href="${p.href}">${t(lang, 'login.with', { provider: p.name })}</a></li>`)}</ul></section>`
+    : '';
+  // A plain GET form: the "check your e-mail" page it opens mails the link (CONTRACT §5).
+  const forgot = passwordEnabled
+    ? html`<section aria-labelledby="forgot"><h2 id="forgot">${t(lang, 'login.forgot')}</h2>
+<form method="get" action="/auth/password-reset"><input type="hidden" name="clientID" value="${client.clientID}">
+${field('email', t(lang, 'login.forgotEmail'), { id: 'reset-email', type: 'email', autocomplete: 'email' })}
+<button type="submit">${t(lang, 'login.forgotSubmit')}</button>
+</form></section>`
+    : '';
+  const register = passwordEnabled && services.config.signup.enabled
+    ? html`<p>${t(lang, 'login.noAccount')} <a href="/auth/register?${query}">${t(lang, 'login.register')}</a></p>`
+    : '';
+  return html`${passwordForm}
+${others}
+${forgot}
+${register}`;
 }

@@ -4,16 +4,18 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { findAccountById } from '../accounts/account.repository.js';
 import { Email, errorResponses, Password } from '../auth/api-auth.schemas.js';
-import { findClient, type Client } from '../clients/client.repository.js';
+import type { Client } from '../clients/client.repository.js';
 import { deliverToken } from '../clients/token-delivery.js';
-import { formatDurationText } from '../email/templates.js';
 import { clientInfo, requireAuth } from '../http/authenticate.js';
-import { AppError, invalidField, type FieldError } from '../http/errors.js';
-import { toProblem } from '../http/problem.js';
+import { AppError } from '../http/errors.js';
+import { toProblem, type Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
 import type { Services } from '../services.js';
+import { formTokenField, isFormPost, issueFormToken, requireFormToken } from './form-token.js';
+import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
+import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
-import { clientPageHeaders } from './login.routes.js';
+import { clientPageHeaders, requireClient } from './login.routes.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -33,6 +35,14 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { emailChanges } = services;
 
+  const renderRegister = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: RegisterState = {}): FastifyReply => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const closed = registrationClosed(services, client);
+    if (closed) return renderPage(reply, lang, closed.status, html`<p class="error">${t(lang, closed.message)}</p>`, t(lang, 'register.title'));
+    const token = issueFormToken(request, reply, services);
+    return renderPage(reply, lang, status, registerForm(services, client, lang, token, state), t(lang, 'register.title'), client);
+  };
+
   // Form bodies only for the hosted registration page; the JSON endpoints here keep refusing them (415).
   await app.register(async (forms) => {
     await forms.register(formbody, { bodyLimit: 16 * 1024 });
@@ -42,12 +52,14 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
       schema: { tags, summary: 'Hosted registration page of a client', querystring: ClientQuery },
     }, async (request, reply) => {
       const client = await requireClient(services, request.query.clientID);
-      const closed = registrationClosed(services, client);
-      if (closed) return renderPage(reply, closed.status, closed.message);
-      return renderPage(reply, 200, registerForm(services, client), undefined, client);
+      return renderRegister(request, reply, client, 200);
     });
 
     pages.post('/auth/register', {
+      preValidation: requireFormToken(services, async (request, reply) => {
+        const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+        return renderRegister(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
+      }),
       // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
       attachValidation: true,
       schema: {
@@ -58,7 +70,6 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
       const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
       if (invalid && invalid.validationContext !== 'body') throw invalid;
       const client = await requireClient(services, request.query.clientID);
-      const form = isForm(request);
       try {
         if (invalid) throw invalid;
         if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
@@ -70,13 +81,11 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
         const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
         return deliverToken(request, reply, services.config, client, issued);
       } catch (error) {
-        if (!form) throw error;
+        if (!isFormPost(request)) throw error;
         const { problem } = toProblem(error);
         if (problem.status >= 500) throw error;
-        const closed = registrationClosed(services, client);
-        if (closed) return renderPage(reply, problem.status, closed.message);
-        const values = bodyValues(request.body);
-        return renderPage(reply, problem.status, registerForm(services, client, { detail: problem.detail, errors: problem.errors ?? [], ...values }), undefined, client);
+        const lang = pickLanguage(request.headers['accept-language']);
+        return renderRegister(request, reply, client, problem.status, { errors: registerErrors(services, lang, problem), ...bodyValues(request.body) });
       }
     });
   });
@@ -92,10 +101,11 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
     if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
     // Not awaited: neither the page nor its timing may tell whether the address has an account.
     services.accounts.requestPasswordReset(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
-    const ttl = formatDurationText(services.config.password.resetTokenTtl);
-    return renderPage(reply, 200, html`<p class="ok">If an account uses ${request.query.email}, we have sent it a link to choose a new password.</p>
-<p>Check your e-mail. The link works once and expires in ${ttl}.</p>
-<p><a href="/auth/login?clientID=${encodeURIComponent(client.clientID)}">Back to log in</a></p>`, 'Check your e-mail');
+    const lang = pickLanguage(request.headers['accept-language']);
+    const ttl = formatDuration(lang, services.config.password.resetTokenTtl);
+    return renderPage(reply, lang, 200, html`<p class="ok" role="status">${t(lang, 'checkEmail.sent', { email: request.query.email })}</p>
+<p>${t(lang, 'checkEmail.expires', { ttl })}</p>
+<p><a href="/auth/login?clientID=${encodeURIComponent(client.clientID)}">${t(lang, 'checkEmail.back')}</a></p>`, t(lang, 'checkEmail.title'));
   });
 
   app.post('/auth/change-email', {
@@ -111,45 +121,30 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   app.get('/auth/change-email/:token', {
     schema: { tags, summary: 'Follow an e-mail change link: makes the change, or reverts it and ends every session (HTML)', params: TokenParams },
   }, async (request, reply) => {
+    const lang = pickLanguage(request.headers['accept-language']);
     try {
       const outcome = await emailChanges.follow(request.params.token);
       if (outcome.kind === 'changed') {
-        return renderPage(reply, 200, html`<p class="ok">Your e-mail address is now ${outcome.email}.</p>`, 'E-mail address changed');
+        return renderPage(reply, lang, 200, html`<p class="ok" role="status">${t(lang, 'changeEmail.done', { email: outcome.email })}</p>`, t(lang, 'changeEmail.title'));
       }
       const restored = outcome.restored
-        ? html`<p class="ok">The change was undone: your e-mail address is ${outcome.email} again.</p>`
-        : html`<p class="error">The old address is now used by another account, so it could not be restored.</p>`;
-      return renderPage(reply, 200, html`${restored}
-<p>Every session of your account was signed out. If you did not ask for the change, choose a new password too.</p>`, 'E-mail change undone');
+        ? html`<p class="ok" role="status">${t(lang, 'changeEmail.restored', { email: outcome.email })}</p>`
+        : html`<p class="error" role="alert">${t(lang, 'changeEmail.notRestored')}</p>`;
+      return renderPage(reply, lang, 200, html`${restored}
+<p>${t(lang, 'changeEmail.signedOut')}</p>`, t(lang, 'changeEmail.revertedTitle'));
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      const message = error.code === 'conflict'
-        ? 'This address is used by another account by now, so your e-mail address was not changed.'
-        : 'This link is invalid, expired or was already used.';
-      return renderPage(reply, error.status, html`<p class="error">${message}</p>`, 'E-mail change failed');
+      const message = t(lang, error.code === 'conflict' ? 'changeEmail.conflict' : 'changeEmail.invalid');
+      return renderPage(reply, lang, error.status, html`<p class="error" role="alert">${message}</p>`, t(lang, 'changeEmail.failedTitle'));
     }
   });
 };
 
-async function requireClient(services: Services, clientId: unknown): Promise<Client> {
-  if (clientId === undefined || clientId === '') throw invalidField('clientID', 'is required');
-  if (typeof clientId !== 'string' || clientId.length > 128) throw invalidField('clientID', 'must be one client id');
-  const client = await findClient(services.database.db, clientId);
-  if (!client) throw invalidField('clientID', 'is not a registered client');
-  return client;
-}
-
 /** Why the page may not offer registration, if it may not: signup off, or the client refuses passwords. */
-function registrationClosed(services: Services, client: Client): { status: number; message: SafeHtml } | null {
-  if (!services.config.signup.enabled) return { status: 403, message: html`<p class="error">Registration is closed.</p>` };
-  if (client.config.disableStrategies.includes('password')) {
-    return { status: 403, message: html`<p class="error">Registration with a password is not available for this application.</p>` };
-  }
+function registrationClosed(services: Services, client: Client): { status: number; message: MessageKey } | null {
+  if (!services.config.signup.enabled) return { status: 403, message: 'register.closed' };
+  if (client.config.disableStrategies.includes('password')) return { status: 403, message: 'register.passwordUnavailable' };
   return null;
-}
-
-function isForm(request: FastifyRequest): boolean {
-  return /application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '');
 }
 
 /** What the person typed (never the password), to fill the form in again. */
@@ -159,41 +154,39 @@ function bodyValues(body: unknown): { email?: string; invite?: string } {
   return { email: text(record.email), invite: text(record.invite) };
 }
 
-interface FormState {
-  detail?: string;
-  errors?: FieldError[];
-  email?: string;
-  invite?: string;
+interface RegisterState {
+  errors?: FieldErrors;
+  email?: string | undefined;
+  invite?: string | undefined;
 }
 
-const FORM_FIELDS = ['email', 'password', 'invite'];
+/** The registration problem as messages next to the fields (policy violations under the password). */
+function registerErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {
+  const fields = ['email', 'password', ...(services.config.signup.inviteOnly ? ['invite'] : [])];
+  if (problem.errors?.length) return translateFieldErrors(lang, problem.errors, fields, services.config.password.policy);
+  // A registration race lost at the unique index has no field list, but it is the e-mail that is taken.
+  if (problem.code === 'conflict') return { email: [t(lang, 'field.email.taken')] };
+  return { form: [t(lang, 'form.failed')] };
+}
 
-function registerForm(services: Services, client: Client, state: FormState = {}): SafeHtml {
-  const errors = state.errors ?? [];
-  const fieldErrors = (field: string) => errors.filter((e) => e.field === field).map((e) => html`<span class="error">The ${labelOf(field)} ${e.message}.</span>`);
-  const general = errors.length === 0 || errors.some((e) => !FORM_FIELDS.includes(e.field)) ? state.detail : undefined;
+function registerForm(services: Services, client: Client, lang: Lang, token: string, state: RegisterState): SafeHtml {
+  const errors = state.errors ?? {};
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const invite = services.config.signup.inviteOnly
-    ? html`<label>Invitation code <input name="invite" autocomplete="off" required value="${state.invite ?? ''}"></label>
-${fieldErrors('invite')}`
+    ? field('invite', t(lang, 'register.invite'), { value: state.invite, errors: errors.invite })
     : '';
-  return html`${general ? html`<p class="error">${general}</p>` : ''}
-<form method="post" action="/auth/register?${query}">
-<label>E-mail <input type="email" name="email" autocomplete="email" required value="${state.email ?? ''}"></label>
-${fieldErrors('email')}
-<label>Password <input type="password" name="password" autocomplete="new-password" required></label>
-${fieldErrors('password')}
+  return html`${formErrors(errors)}<form method="post" action="/auth/register?${query}">${formTokenField(token)}
+${field('email', t(lang, 'register.email'), { type: 'email', autocomplete: 'email', value: state.email, errors: errors.email })}
+${field('password', t(lang, 'register.password'), {
+    type: 'password', autocomplete: 'new-password', errors: errors.password, hint: t(lang, 'password.hint', { min: services.config.password.policy.minLength }),
+  })}
 ${invite}
-<button type="submit">Create account</button>
+<button type="submit">${t(lang, 'register.submit')}</button>
 </form>
-<p>Already registered? <a href="/auth/login?${query}">Log in</a></p>`;
-}
-
-function labelOf(field: string): string {
-  return field === 'invite' ? 'invitation code' : field === 'email' ? 'e-mail address' : field;
+<p>${t(lang, 'register.already')} <a href="/auth/login?${query}">${t(lang, 'register.login')}</a></p>`;
 }
 
 /** A page; with a client, its CSP lets the form's post end in the redirect to the client's callbackURL. */
-function renderPage(reply: FastifyReply, status: number, body: SafeHtml, title = 'Create an account', client?: Client): FastifyReply {
-  return reply.code(status).headers(client ? clientPageHeaders(client) : pageHeaders).send(page(title, body));
+function renderPage(reply: FastifyReply, lang: Lang, status: number, body: SafeHtml, title: string, client?: Client): FastifyReply {
+  return reply.code(status).headers(client ? clientPageHeaders(client) : pageHeaders).send(page(title, body, lang));
 }
