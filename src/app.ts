@@ -6,6 +6,10 @@ import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
 import { signupRoutes } from './pages/signup.routes.js';
+import { casRoutes } from './providers/cas.routes.js';
+import { providerContext } from './providers/complete-login.js';
+import { oauthRoutes } from './providers/oauth.routes.js';
+import { samlRoutes } from './providers/saml.routes.js';
 import { groupRoutes } from './permissions/group.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
@@ -103,6 +107,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(groupRoutes, { services });
   await app.register(inviteRoutes, { services });
   await app.register(signupRoutes, { services });
+  const providers = providerContext(services);
+  await app.register(oauthRoutes, { context: providers });
+  await app.register(samlRoutes, { context: providers });
+  await app.register(casRoutes, { context: providers });
   await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
   return app;
 }

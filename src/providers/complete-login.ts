@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findClient, type Client } from '../clients/client.repository.js';
+import { deliverToken } from '../clients/token-delivery.js';
+import { clientInfo } from '../http/authenticate.js';
+import { AppError, invalidField } from '../http/errors.js';
+import { sendProblem, toProblem } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
+import { FlowCookies } from './flow-cookie.js';
+import { IdentityService, type ProvisioningRule } from './identity.service.js';
+import type { LoginProvider, VerifiedIdentity } from './provider.js';
+
+/** What every provider's routes share: the flow cookie and the identity → account rules. */
+export interface ProviderContext {
+  services: Services;
+  flows: FlowCookies;
+  identities: IdentityService;
+}
+
+/** Builds the shared context once per app. */
+export function providerContext(services: Services): ProviderContext {
+  return {
+    services,
+    flows: new FlowCookies(services.config, services.clock, services.serverKey),
+    identities: new IdentityService({ ...services, db: services.database.db }),
+  };
+}
+
+/** The client a flow was started for (`?clientID=`), refused when unknown or when it disabled this strategy. */
+export async function clientForFlow(context: ProviderContext, clientId: string | undefined, provider: LoginProvider): Promise<Client | null> {
+  if (clientId === undefined) return null;
+  const client = await findClient(context.services.database.db, clientId);
+  if (!client) throw invalidField('clientID', 'is not a registered client');
+  if (client.config.disableStrategies.includes(provider.strategy)) throw new AppError('login-method-disabled', `this client does not accept ${provider.strategy}`);
+  return client;
+}
+
+/** Starts a flow: remembers it in the browser and sends the browser to the provider (redirect or auto-post form). */
+export async function startFlow(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, provider: LoginProvider, callbackUrl: string, client: Client | null): Promise<FastifyReply> {
+  const start = await provider.start({ callbackUrl });
+  context.flows.set(reply, provider.id, start.state, client?.clientID ?? null);
+  if ('url' in start.redirect) return reply.redirect(start.redirect.url, 302);
+  const { action, fields } = start.redirect.form;
+  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeAttr(name)}" value="${escapeAttr(value)}">`).join('');
+  // The HTTP-POST binding: the browser carries the request to the provider; no script is needed beyond one submit.
+  return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
+    .header('content-security-policy', `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; form-action ${new URL(action).origin}`)
+    .send(`<!doctype html><html><body><form method="post" action="${escapeAttr(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`);
+}
+
+const AUTO_SUBMIT = 'document.forms[0].submit()';
+/** The page's only script is allowed by its hash (CSP), so nothing injected could run. */
+const AUTO_SUBMIT_HASH = createHash('sha256').update(AUTO_SUBMIT).digest('base64');
+
+/** What happens once the provider vouched for someone. */
+export interface Completion {
+  /** Session method and strategy of the provider. */
+  provider: LoginProvider;
+  rule: ProvisioningRule;
+  /** Where a person without a client goes after success / failure (SAML and CAS `redirectSuccessUrl`...). */
+  successUrl?: string | null;
+  failureUrl?: string | null;
+  /** Lifetime of the cookie session when no client started the flow, in seconds. */
+  maxAgeSeconds: number;
+}
+
+/**
+ * Finishes a login (`clientId` from the flow cookie, read by the caller before anything can fail): resolves the account, then either delivers a token to the client that started the flow, or
+ * starts a cookie session and sends the browser on. Failures return to the client's callbackURL with
+ * `?error=<code>`, else to `failureUrl`, else answer problem+json.
+ */
+export async function completeLogin(
+  context: ProviderContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  completion: Completion,
+  clientId: string | null,
+  verify: () => Promise<VerifiedIdentity>,
+): Promise<FastifyReply> {
+  const { services } = context;
+  const client = clientId ? ((await findClient(services.database.db, clientId)) ?? null) : null;
+  try {
+    const identity = await verify();
+    const account = await context.identities.resolve(identity, completion.rule);
+    if (client) {
+      const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
+      return deliverToken(request, reply, services.config, client, issued);
+    }
+    const maxAge = completion.maxAgeSeconds;
+    const { session, credential } = await services.sessions.createWithSecret({
+      accountId: account.id, method: completion.provider.method, clientId: null, scope: null,
+      expiresAt: services.clock.now() + sessionTtlMs(maxAge), ...clientInfo(request),
+    });
+    await services.logins.recordLogin(account, session.id, completion.provider.method, request.ip);
+    setAuthCookie(reply, services.config, credential, maxAge);
+    return reply.redirect(completion.successUrl ?? '/auth/user', 303);
+  } catch (error) {
+    const { problem, internal } = toProblem(error);
+    if (internal) request.log.error({ err: error }, 'provider login failed');
+    await services.audit.record('login.failed', { inetAddress: request.ip, data: { provider: completion.provider.id, code: problem.code } });
+    if (client || completion.failureUrl) {
+      const target = new URL(client?.callbackURL ?? completion.failureUrl!, services.config.server.baseUrl);
+      target.searchParams.set('error', problem.code);
+      return reply.redirect(target.toString(), 303);
+    }
+    return sendProblem(reply, error);
+  } finally {
+    context.flows.clear(reply);
+  }
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
