@@ -79,6 +79,8 @@ export async function completeLogin(
   verify: () => Promise<VerifiedIdentity>,
 ): Promise<FastifyReply> {
   const { services } = context;
+  // A flow is used once; cleared before any answer is on its way, so every outcome carries the clearing header.
+  context.flows.clear(reply);
   const client = clientId ? ((await findClient(services.database.db, clientId)) ?? null) : null;
   try {
     const identity = await verify();
@@ -105,8 +107,6 @@ export async function completeLogin(
       return reply.redirect(target.toString(), 303);
     }
     return sendProblem(reply, error);
-  } finally {
-    context.flows.clear(reply);
   }
 }
 
