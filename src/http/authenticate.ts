@@ -33,7 +33,7 @@ declare module 'fastify' {
  */
 export class Authenticator {
   /** Basic credentials already checked, by an HMAC of name and password: one argon2 verify per credential, not per request. */
-  private readonly basicSessions = new LruCache<string, string>(10_000);
+  private readonly basicSessions = new LruCache<string, { sessionId: string; accountId: string }>(10_000);
 
   constructor(
     private readonly deps: {
@@ -95,10 +95,9 @@ export class Authenticator {
     const { username, password } = parseBasic(header);
     const fingerprint = hmac(this.deps.serverKey, `basic:${username}\u0000${password}`);
     const known = this.basicSessions.get(fingerprint);
-    if (known && (await this.deps.sessions.isLive(known))) {
-      const session = (await this.deps.sessions.find(known))!;
-      await this.deps.sessions.touch(known, null);
-      return { accountId: session.account_id, sessionId: known, kind: 'basic' };
+    if (known && (await this.deps.sessions.isLive(known.sessionId))) {
+      await this.deps.sessions.touch(known.sessionId, null);
+      return { ...known, kind: 'basic' };
     }
     const account = await this.deps.logins.verifyPassword(username, password, request.ip);
     this.deps.logins.assertConfirmed(account);
@@ -108,7 +107,7 @@ export class Authenticator {
       inetAddress: request.ip, userAgent: request.headers['user-agent'] ?? null,
     });
     await this.deps.logins.recordLogin(account, session.id, 'basic', request.ip);
-    this.basicSessions.set(fingerprint, session.id);
+    this.basicSessions.set(fingerprint, { sessionId: session.id, accountId: account.id });
     return { accountId: account.id, sessionId: session.id, kind: 'basic' };
   }
 }
