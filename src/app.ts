@@ -21,6 +21,7 @@ import { scheduleCleanup } from './jobs/cleanup.js';
 import { assertSameOrigin } from './http/csrf.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './pages/account-page.routes.js';
 import { loginPageRoutes } from './pages/login.routes.js';
@@ -83,7 +84,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
 
   await app.register(cookie);
   app.decorateRequest('auth', null);
+  const rateLimiter = new RateLimiter(config.rateLimit, services.clock);
   app.addHook('onRequest', async (request, reply) => {
+    rateLimiter.check(request);
     request.auth = await services.authenticator.authenticate(request, reply);
     assertSameOrigin(request, config.server.baseUrl);
     // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.

@@ -91,6 +91,8 @@ export async function startServer(dialect: Dialect, options: StartOptions = {}):
       database: { url: database.url },
       email: { smtpUrl: smtp.url },
       password: { hash: fastHash },
+      // Every test request comes from 127.0.0.1: the address limit is tested on its own (test/rate-limit.test.ts).
+      rateLimit: { enabled: false },
     },
     options.config ?? {},
   );

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem } from './helpers/problems.js';
+import { goodPassword, startServer, type TestServer } from './helpers/server.js';
+
+const limits = { enabled: true, window: '1m', login: 3, register: 2, forgotPassword: 2, emailAvailable: 3 };
+
+describe('rate limits per client address (rateLimit.*)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('sqlite', { config: { rateLimit: limits, signup: { alwaysConfirm: true }, lockout: { maxAttempts: -1 } } });
+  });
+  afterAll(async () => server?.close());
+
+  it('limits logins across every login door, answers 429 rate-limited with Retry-After, and lets the next window in', async () => {
+    const wrong = { email: 'nobody@example.com', password: 'wrong' };
+    expect((await server.request('POST', '/api/auth/login', { json: wrong })).status).toBe(401);
+    expect((await server.request('POST', '/auth/cookie', { body: 'auth_username=x&auth_password=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(401);
+    server.clock.advance(20_000);
+    expect((await server.request('POST', '/api/auth/login', { json: wrong })).status).toBe(401);
+    const limited = await server.request('POST', '/api/auth/login', { json: wrong });
+    expectProblem(limited, 429, 'rate-limited');
+    expect(Number(limited.headers.get('retry-after'))).toBe(40);
+    // Limited before any work: not even the right password is checked.
+    await server.request('POST', '/api/auth/register', { json: { email: 'rl@example.com', password: goodPassword } });
+    expect((await server.request('POST', '/api/auth/login', { json: { email: 'rl@example.com', password: goodPassword } })).status).toBe(429);
+    server.clock.advance(40_000);
+    expect((await server.request('POST', '/api/auth/login', { json: { email: 'rl@example.com', password: goodPassword } })).status).toBe(200);
+  });
+
+  it('limits registration, forgot-password and email-available, each with its own budget', async () => {
+    server.clock.advance(60_000);
+    const register = (i: number) => server.request('POST', '/api/auth/register', { json: { email: `r${i}@example.com`, password: goodPassword } });
+    expect([(await register(1)).status, (await register(2)).status, (await register(3)).status]).toEqual([201, 201, 429]);
+    const forgot = () => server.request('POST', '/api/auth/forgot-password', { json: { email: 'r1@example.com' } });
+    expect([(await forgot()).status, (await forgot()).status, (await forgot()).status]).toEqual([202, 202, 429]);
+    const available = () => server.request('GET', '/auth/email-available?email=r1@example.com');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await available()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // Unlimited routes are untouched.
+    expect((await server.request('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('counts per real client address behind a proxy only with server.trustProxy', async () => {
+    for (const trustProxy of [true, false]) {
+      const proxied = await startServer('sqlite', { config: { rateLimit: limits, server: { trustProxy } } });
+      try {
+        const from = (ip: string) => proxied.request('GET', '/auth/email-available?email=a@example.com', { headers: { 'x-forwarded-for': ip } });
+        for (let i = 0; i < 3; i++) expect((await from('203.0.113.1')).status).toBe(200);
+        expect((await from('203.0.113.1')).status).toBe(429);
+        expect((await from('203.0.113.2')).status).toBe(trustProxy ? 200 : 429);
+      } finally {
+        await proxied.close();
+      }
+    }
+  });
+});
