@@ -78,6 +78,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   const cleanup = scheduleCleanup({ db: database.db, dialect: database.dialect, config, clock: services.clock }, app.log);
   app.addHook('onClose', async () => {
     cleanup.stop();
+    await services.sessions.close();
     await mailer.close();
     if (!deps.database) await database.close();
   });

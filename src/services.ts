@@ -15,6 +15,7 @@ import { Authenticator } from './http/authenticate.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/hasher.js';
 import { Lockout } from './passwords/lockout.js';
 import { compilePolicy } from './passwords/policy.js';
+import { localBus, postgresBus, redisBus, type RevocationBus } from './sessions/revocation-bus.js';
 import { SessionService } from './sessions/session.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { RefreshTokens } from './tokens/refresh-tokens.js';
@@ -63,7 +64,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const serverKey = await serverSecret(db, 'refresh-successor', clock.now());
   const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'));
   const hasher = createPasswordHasher({ ...config.password.hash });
-  const sessions = new SessionService(db, clock, random);
+  const sessions = new SessionService(db, clock, random, revocationBus(config, database, logError));
+  await sessions.listen();
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
@@ -78,6 +80,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
   return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges };
+}
+
+/** Redis when configured, else PostgreSQL NOTIFY, else (SQLite, one node) nothing to broadcast. */
+function revocationBus(config: Config, database: Database, logError: ServiceDeps['logError']): RevocationBus {
+  const log = (error: unknown) => logError(error, 'revocation broadcast');
+  if (config.redis.url) return redisBus(config.redis.url, log);
+  if (database.dialect === 'postgres') return postgresBus(config.database.url, log);
+  return localBus;
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

@@ -20,7 +20,11 @@ export async function apikeyCreate(config: Config): Promise<number> {
       logError: (error, message) => process.stderr.write(`${message}: ${String(error)}\n`),
     });
     const admin = new AccountAdminService({ ...services, db: database.db });
-    process.stdout.write(`${JSON.stringify(await admin.createApiKey(null))}\n`);
+    try {
+      process.stdout.write(`${JSON.stringify(await admin.createApiKey(null))}\n`);
+    } finally {
+      await services.sessions.close();
+    }
     return 0;
   } finally {
     await mailer.close();

@@ -3,6 +3,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { DB, SessionRow } from '../db/types.js';
 import { safeEqual, sha256 } from '../util/hashing.js';
 import { LruCache } from '../util/lru.js';
+import { localBus, type RevocationBus } from './revocation-bus.js';
 import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 /** How a session began (CONTRACT §3). */
@@ -11,11 +12,16 @@ export type LoginMethod = 'password' | 'basic' | 'cookie' | 'google' | 'facebook
 /** Activity is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** A cached "live" answer is trusted this long without the database, should a broadcast ever be lost unnoticed. */
+const RECHECK_AFTER_MS = 60_000;
+
 interface LiveSession {
   accountId: string;
   expiresAt: number | null;
   /** When last_access was last written, to throttle writes. */
   lastWrite: number;
+  /** When the database last confirmed the session. */
+  checkedAt: number;
 }
 
 /** Where a login came from, for the session list. */
@@ -50,7 +56,21 @@ export class SessionService {
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
     private readonly random: RandomSource,
+    private readonly bus: RevocationBus = localBus,
   ) {}
+
+  /** Stops listening (the app is closing). */
+  async close(): Promise<void> {
+    await this.bus.close();
+  }
+
+  /** Listens for revocations made on other nodes (CONTRACT §3: revoking a session invalidates it on every node). */
+  async listen(): Promise<void> {
+    await this.bus.subscribe(
+      (ids) => ids.forEach((id) => this.forget(id)),
+      () => this.live.clear(),
+    );
+  }
 
   /** Starts a session and returns its id. */
   async create(input: NewSession): Promise<SessionRow> {
@@ -70,7 +90,7 @@ export class SessionService {
       revoked_at: null,
     };
     await insertSession(this.db, row);
-    this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: now });
+    this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: now, checkedAt: now });
     return row;
   }
 
@@ -116,13 +136,13 @@ export class SessionService {
     if (this.revoked.get(sessionId) !== undefined) return false;
     const now = this.clock.now();
     const cached = this.live.get(sessionId);
-    if (cached) return cached.expiresAt === null || cached.expiresAt > now;
+    if (cached && now - cached.checkedAt < RECHECK_AFTER_MS) return cached.expiresAt === null || cached.expiresAt > now;
     const row = await findSession(this.db, sessionId);
     if (!row || row.revoked_at !== null) {
       this.revoked.set(sessionId, now);
       return false;
     }
-    this.live.set(sessionId, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: row.last_access });
+    this.live.set(sessionId, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: cached?.lastWrite ?? row.last_access, checkedAt: now });
     return row.expires_at === null || row.expires_at > now;
   }
 
@@ -134,13 +154,16 @@ export class SessionService {
   /** Ends one session. */
   async revoke(sessionId: string): Promise<boolean> {
     this.forget(sessionId);
-    return revokeSessionRow(this.db, sessionId, this.clock.now());
+    const revoked = await revokeSessionRow(this.db, sessionId, this.clock.now());
+    await this.bus.publish([sessionId]);
+    return revoked;
   }
 
   /** Ends every session of an account but `keep` (password change keeps the current one, seed 004). */
   async revokeAllForAccount(accountId: string, keep?: string): Promise<number> {
     const ids = await revokeAccountSessions(this.db, accountId, this.clock.now(), keep);
     for (const id of ids) this.forget(id);
+    if (ids.length) await this.bus.publish(ids);
     return ids.length;
   }
 

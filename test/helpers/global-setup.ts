@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { testDatabaseUrl } from './env.js';
+import { Redis } from 'ioredis';
+import { testDatabaseUrl, testRedisUrl } from './env.js';
 
 /**
  * Runs once before the suites: the services the suites need must be there. An unreachable PostgreSQL fails
@@ -16,7 +17,17 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
+  const redis = new Redis(testRedisUrl, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(`Redis is unreachable at ${testRedisUrl} (set TEST_REDIS_URL): ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
   ensureDebianPackage('python3-jwt', () => execFileSync('/usr/bin/python3', ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }));
+  ensureDebianPackage('python3-django-cas-server', () => execFileSync('/usr/bin/python3', ['-c', 'import cas_server, django'], { stdio: 'ignore' }));
   ensureDebianPackage('chromium', () => execFileSync('/usr/bin/chromium', ['--version'], { stdio: 'ignore' }));
 }
 

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from './helpers/env.js';
+import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+
+/** Polls until `check` holds, for at most `ms` — the cross-node promise is "within 1 s". */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
+describe.each([
+  ['PostgreSQL NOTIFY', {}],
+  ['Redis pub/sub', { redis: { url: testRedisUrl } }],
+] as const)('two nodes on one PostgreSQL, revocations by %s', (_name, extra) => {
+  let database: TestDatabase;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    a = await startServer('postgres', { database, config: { ...extra } });
+    b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config: { ...extra } });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.drop();
+  });
+
+  const refusedOnB = (token: string) => async () => (await b.request('GET', '/api/auth/account', { token })).status === 401;
+
+  it('shares signing keys: a token from one node works on the other', async () => {
+    expect((await b.request('GET', '/.well-known/jwks.json')).body).toEqual((await a.request('GET', '/.well-known/jwks.json')).body);
+    const user = await registerAndLogin(a, `keys-${Date.now()}@example.com`);
+    expect((await b.request('GET', '/api/auth/account', { token: user.accessToken })).status).toBe(200);
+  });
+
+  it('refuses a logged-out token on the other node within a second, despite its caches', async () => {
+    const user = await registerAndLogin(a, `logout-${Date.now()}@example.com`);
+    // Warm node B's caches: the token is verified and its session known live there.
+    expect((await b.request('GET', '/api/auth/account', { token: user.accessToken })).status).toBe(200);
+    expect((await a.request('POST', '/api/auth/logout', { token: user.accessToken })).status).toBe(204);
+    await within(1000, refusedOnB(user.accessToken));
+    expect((await b.request('GET', '/api/auth/account', { token: user.accessToken })).headers.get('x-error-code')).toBe('token-revoked');
+  });
+
+  it('ends other sessions everywhere on a password change, and all of them on account deletion', async () => {
+    const email = `change-${Date.now()}@example.com`;
+    const first = await registerAndLogin(a, email);
+    const second = (await a.request('POST', '/api/auth/login', { json: { email, password: goodPassword } })).body;
+    expect((await b.request('GET', '/api/auth/account', { token: second.accessToken })).status).toBe(200);
+    await a.request('PUT', '/api/auth/account', { token: first.accessToken, json: { currentPassword: goodPassword, password: 'Cluster-Pass-99' } });
+    await within(1000, refusedOnB(second.accessToken));
+    expect((await b.request('GET', '/api/auth/account', { token: first.accessToken })).status).toBe(200);
+    expect((await a.request('DELETE', `/accounts/${first.userId}`, { token: first.accessToken })).status).toBe(204);
+    await within(1000, refusedOnB(first.accessToken));
+  });
+
+  it('ends a session deleted through /accounts/{id}/tokens on every node', async () => {
+    const email = `owner-${Date.now()}@example.com`;
+    const owner = await registerAndLogin(a, email);
+    const other = (await a.request('POST', '/api/auth/login', { json: { email, password: goodPassword } })).body;
+    expect((await b.request('GET', '/api/auth/account', { token: other.accessToken })).status).toBe(200);
+    const otherSession = JSON.parse(Buffer.from(other.accessToken.split('.')[1], 'base64url').toString()).sid;
+    expect((await a.request('DELETE', `/accounts/${owner.userId}/tokens/${otherSession}`, { token: owner.accessToken })).status).toBe(204);
+    await within(1000, refusedOnB(other.accessToken));
+    expect((await b.request('GET', '/api/auth/account', { token: owner.accessToken })).status).toBe(200);
+  });
+
+  it('gives both nodes the same successor when they refresh the same token at once, and loses no session', async () => {
+    const user = await registerAndLogin(a, `race-${Date.now()}@example.com`);
+    const [onA, onB] = await Promise.all([
+      a.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } }),
+      b.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } }),
+    ]);
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    expect(onA.body.refreshToken).toBe(onB.body.refreshToken);
+    expect((await b.request('POST', '/api/auth/refresh', { json: { refreshToken: onA.body.refreshToken } })).status).toBe(200);
+    // After the window, replaying the original token on either node revokes the session everywhere.
+    a.clock.advance(10_001);
+    expect((await b.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } })).headers.get('x-error-code')).toBe('refresh-token-reused');
+    await within(1000, async () => (await a.request('GET', '/api/auth/account', { token: onA.body.accessToken })).status === 401);
+  });
+});
