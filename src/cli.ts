@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createApp } from './app.js';
 import { apikeyCreate } from './accounts/apikey.cli.js';
+import { keysRotate } from './tokens/keys.cli.js';
 import { findAccountByLogin, setRoles, storePasswordHash } from './accounts/account.repository.js';
 import { clientAdd, clientList, clientRemove } from './clients/client.cli.js';
 import { systemClock, cryptoRandom } from './clock.js';
@@ -20,6 +21,7 @@ Commands:
   admin create --username NAME --email ADDRESS [--role sysadmin|admin]
                         create an administrator; the password is read from stdin
   apikey create         create an API key; prints {"jwt", "accountID"} once
+  keys rotate           make a new signing key current; older keys keep verifying their tokens
   client add --id ID --callback URL [--token-method query,cookie,body] [--disable password,google,…]
                         register a client (tokens go only to exactly this callback URL)
   client list           list the registered clients
@@ -37,6 +39,7 @@ const commands: Record<string, Command> = {
   },
   'admin create': adminCreate,
   'apikey create': apikeyCreate,
+  'keys rotate': keysRotate,
   'client add': clientAdd,
   'client list': clientList,
   'client remove': clientRemove,

@@ -19,7 +19,7 @@ import { localBus, postgresBus, redisBus, type RevocationBus } from './sessions/
 import { SessionService } from './sessions/session.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { RefreshTokens } from './tokens/refresh-tokens.js';
-import { loadKeyRing, type KeyRing } from './tokens/signing-keys.js';
+import { KeyStore } from './tokens/key-store.js';
 
 /** Everything the routes call, built once per app from the configuration. */
 export interface Services {
@@ -28,7 +28,7 @@ export interface Services {
   clock: Clock;
   random: RandomSource;
   hasher: PasswordHasher;
-  keys: KeyRing;
+  keys: KeyStore;
   sessions: SessionService;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
@@ -60,7 +60,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const { database, clock, random, mailer, logError } = deps;
   const db = database.db;
   await migrateToLatest(db);
-  const keys = await loadKeyRing(db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock });
+  const keys = await KeyStore.open(db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock });
   const serverKey = await serverSecret(db, 'refresh-successor', clock.now());
   const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'));
   const hasher = createPasswordHasher({ ...config.password.hash });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from './helpers/env.js';
 import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
@@ -36,6 +37,31 @@ describe.each([
     expect((await b.request('GET', '/.well-known/jwks.json')).body).toEqual((await a.request('GET', '/.well-known/jwks.json')).body);
     const user = await registerAndLogin(a, `keys-${Date.now()}@example.com`);
     expect((await b.request('GET', '/api/auth/account', { token: user.accessToken })).status).toBe(200);
+  });
+
+  it('rotates signing keys: every node publishes and signs with the new key, old tokens stay valid', async () => {
+    const before = await registerAndLogin(a, `rotate-${Date.now()}@example.com`);
+    const oldKid = JSON.parse(Buffer.from(before.accessToken.split('.')[0]!, 'base64url').toString()).kid;
+    const rotated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', 'rotate'], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATABASE_URL: database.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(rotated.stderr).toBe('');
+    const newKid = /new signing key (\S+)/.exec(rotated.stdout)![1];
+    expect(newKid).not.toBe(oldKid);
+    // Within the reload interval the nodes look again, and publish both keys.
+    a.clock.advance(30_000);
+    for (const node of [a, b]) {
+      const kids = (await node.request('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+      expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+    }
+    const after = (await b.request('POST', '/api/auth/refresh', { json: { refreshToken: before.refreshToken } })).body;
+    expect(JSON.parse(Buffer.from(after.accessToken.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
+    for (const node of [a, b]) {
+      expect((await node.request('GET', '/api/auth/account', { token: before.accessToken })).status).toBe(200);
+      expect((await node.request('GET', '/api/auth/account', { token: after.accessToken })).status).toBe(200);
+    }
   });
 
   it('refuses a logged-out token on the other node within a second, despite its caches', async () => {

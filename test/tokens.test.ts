@@ -48,7 +48,7 @@ function expectUnauthorized(answer: Answer, code: string): void {
 
 /** Signs `payload` with the server's own signing key (reachable only in-process), to forge claims the API would never issue. */
 function signWithServerKey(server: TestServer, payload: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
-  const { signer } = server.app.services.keys;
+  const { signer } = server.app.services.keys.loaded;
   return new SignJWT(payload).setProtectedHeader({ alg: signer.algorithm, kid: signer.kid, typ: 'JWT', ...header }).sign(signer.key);
 }
 

@@ -2,6 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Routes a foreign site posts to by design: the SAML ACS receives the IdP's cross-site form post, and is proven by
+ * the response's signature and the browser's flow cookie instead.
+ */
+const CROSS_SITE_BY_DESIGN = new Set(['POST /auth/saml']);
 
 /**
  * CSRF defence for cookie-authenticated requests (DESIGN "Principles"): an unsafe method passes only when the
@@ -10,6 +15,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function assertSameOrigin(request: FastifyRequest, baseUrl: string): void {
   if (request.auth?.kind !== 'cookie' || SAFE_METHODS.has(request.method)) return;
+  if (CROSS_SITE_BY_DESIGN.has(`${request.method} ${request.routeOptions.url}`)) return;
   const origin = request.headers.origin;
   const fetchSite = request.headers['sec-fetch-site'];
   if (origin !== undefined && origin !== 'null') {

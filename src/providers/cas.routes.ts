@@ -1,5 +1,47 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { ProviderContext } from './complete-login.js';
+import { Type } from 'typebox';
+import { AppError } from '../http/errors.js';
+import { CasProvider } from './cas.js';
+import { completeLogin, type ProviderContext } from './complete-login.js';
 
-/** CAS 1/2/3 and SAML 1.1 client: redirect and ticket validation (seeds 001/004). */
-export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async () => {};
+/** The ticket is checked by the provider (syntax, single use), so a bad one fails as `invalid-credentials`. */
+const CasQuery = Type.Object({ ticket: Type.Optional(Type.String()) });
+
+/**
+ * CAS 1/2/3 and SAML 1.1 client (seeds 001/004, CONTRACT §5): `GET /auth/cas` sends the browser to the CAS login
+ * with `service=<baseUrl>/auth/cas`; the CAS server sends it back to the same URL with `?ticket=`, which is
+ * validated once (and only in the browser that started the login: flow cookie), and a cookie session starts.
+ * CAS flows have no client.
+ */
+export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { config } = context.services;
+  const cas = config.cas;
+  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config) : null;
+
+  app.get('/auth/cas', {
+    schema: { tags: ['auth'], summary: 'Log in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },
+  }, async (request, reply) => {
+    if (!provider) throw new AppError('not-found', 'CAS login is not enabled');
+    const ticket = request.query.ticket;
+    if (ticket === undefined) {
+      const start = await provider.start();
+      if (!('url' in start.redirect)) throw new AppError('internal-error', 'CAS starts with a redirect');
+      // CAS has no state parameter: a flow cookie ties the return to a login this browser started (no login CSRF).
+      context.flows.set(reply, provider.id, start.state, null);
+      return reply.header('cache-control', 'no-store').redirect(start.redirect.url, 302);
+    }
+    const flow = context.flows.read(request, provider.id);
+    return completeLogin(context, request, reply, {
+      provider,
+      rule: { createAccounts: cas.userAutoProvisioning, unknownPerson: 'invalid-credentials' },
+      successUrl: cas.redirectSuccessUrl,
+      failureUrl: cas.redirectFailureUrl,
+      maxAgeSeconds: cas.maxAge,
+    }, null, async () => {
+      if (!flow) throw new AppError('invalid-credentials', 'CAS login failed: no CAS login was started in this browser (missing or expired flow cookie)');
+      return provider.validate(ticket);
+    });
+  });
+};

@@ -12,6 +12,11 @@ import type { VerifiedIdentity } from './provider.js';
 export interface ProvisioningRule {
   /** Create an account for an unknown person (OAuth/OIDC: `signup.enabled`; SAML/CAS: `userAutoProvisioning`). */
   createAccounts: boolean;
+  /**
+   * The answer when an unknown person may not get an account: `signup-disabled` where registration is closed,
+   * `invalid-credentials` where only known principals may log in (SAML and CAS without auto-provisioning, seed 004).
+   */
+  unknownPerson: 'signup-disabled' | 'invalid-credentials';
 }
 
 /**
@@ -27,19 +32,19 @@ export class IdentityService {
   async resolve(identity: VerifiedIdentity, rule: ProvisioningRule): Promise<AccountRow> {
     const linked = await this.linkedAccount(identity);
     if (linked) return linked;
+    // CAS names principals by user name (seed 004): its uid is the account's username, whatever e-mail it also sends.
+    const byName = identity.username ? await findAccountByLogin(this.deps.db, identity.username) : undefined;
+    if (byName && byName.username_key === loginKey(identity.username!)) {
+      await this.link(byName.id, identity);
+      return byName;
+    }
     const byEmail = identity.email ? await findAccountByLogin(this.deps.db, identity.email) : undefined;
     if (byEmail && byEmail.email_key === loginKey(identity.email!)) {
       if (!identity.emailVerified) throw new AppError('conflict', 'an account uses this e-mail; the provider has not verified it, so it cannot be linked');
       await this.link(byEmail.id, identity);
       return byEmail;
     }
-    const byName = identity.username ? await findAccountByLogin(this.deps.db, identity.username) : undefined;
-    if (byName && !identity.email) {
-      // CAS sends only a uid (seed 004: principals are matched by user name).
-      await this.link(byName.id, identity);
-      return byName;
-    }
-    if (!rule.createAccounts) throw new AppError('forbidden', 'no account for this identity, and accounts are not created automatically');
+    if (!rule.createAccounts) throw new AppError(rule.unknownPerson, 'no account for this identity, and accounts are not created automatically');
     if (this.deps.config.signup.inviteOnly) throw new AppError('forbidden', 'registration needs an invitation');
     const account = await this.deps.accounts.createAccount({
       username: identity.username ?? identity.email ?? `${identity.provider}-${identity.subject}`.slice(0, 128),

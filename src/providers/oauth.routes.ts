@@ -1,5 +1,65 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ProviderContext } from './complete-login.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError } from '../http/errors.js';
+import { clientForFlow, completeLogin, startFlow, type ProviderContext } from './complete-login.js';
+import { FacebookLoginProvider } from './facebook.js';
+import { googleProvider } from './google.js';
+import { genericOidcProvider } from './oidc.js';
+import type { LoginProvider } from './provider.js';
 
-/** Google, Facebook and OIDC providers: redirect and callback (CONTRACT §5). */
-export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async () => {};
+const StartQuery = Type.Object({ clientID: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });
+const OidcParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/**
+ * Google, Facebook and generic OIDC providers (CONTRACT §5): `GET /auth/<provider>?clientID=` sends the browser to
+ * the provider with a flow cookie; `GET /auth/<provider>/callback` checks the return against that cookie and logs in.
+ */
+export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { config } = context.services;
+  const base = config.server.baseUrl.replace(/\/+$/, '');
+  const callbackUrl = (provider: LoginProvider): string => `${base}/auth/${provider.id}/callback`;
+
+  const google = config.providers.google ? googleProvider(config.providers.google, config) : null;
+  const facebook = config.providers.facebook ? new FacebookLoginProvider(config.providers.facebook) : null;
+  const oidc = new Map(config.providers.oidc.map((settings) => [settings.id, genericOidcProvider(settings, config)]));
+
+  const configured = (provider: LoginProvider | null | undefined): LoginProvider => {
+    if (!provider) throw new AppError('not-found', 'this login provider is not configured');
+    return provider;
+  };
+
+  const start = async (request: FastifyRequest, reply: FastifyReply, provider: LoginProvider, clientId: string | undefined, alsoDisabledAs?: string) => {
+    const client = await clientForFlow(context, clientId, provider);
+    if (client && alsoDisabledAs && client.config.disableStrategies.includes(alsoDisabledAs)) {
+      throw new AppError('login-method-disabled', `this client does not accept ${alsoDisabledAs}`);
+    }
+    return startFlow(context, request, reply, provider, callbackUrl(provider), client);
+  };
+
+  const finish = async (request: FastifyRequest, reply: FastifyReply, provider: LoginProvider) => {
+    // Read before anything can fail, so a failure still returns to the client that started the flow.
+    const flow = context.flows.read(request, provider.id);
+    const query = request.query as Record<string, unknown>;
+    return completeLogin(context, request, reply, {
+      provider, rule: { createAccounts: config.signup.enabled, unknownPerson: 'signup-disabled' }, maxAgeSeconds: config.cookie.maxAge,
+    }, flow?.clientId ?? null, async () => {
+      if (!flow) throw new AppError('invalid-request', 'no login flow in progress in this browser (missing, expired or forged flow cookie)');
+      if (typeof query.error === 'string') throw new AppError('invalid-request', `the identity provider refused the login: ${query.error.slice(0, 100)}`);
+      return provider.finish({ request, callbackUrl: callbackUrl(provider), state: flow.state });
+    });
+  };
+
+  const startSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Log in with ${name}: redirect to the provider`, querystring: StartQuery } });
+  const callbackSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Return from ${name}: log in and deliver the token` } });
+
+  app.get('/auth/google', startSchema('Google'), async (request, reply) => start(request, reply, configured(google), request.query.clientID));
+  app.get('/auth/google/callback', callbackSchema('Google'), async (request, reply) => finish(request, reply, configured(google)));
+  app.get('/auth/facebook', startSchema('Facebook'), async (request, reply) => start(request, reply, configured(facebook), request.query.clientID));
+  app.get('/auth/facebook/callback', callbackSchema('Facebook'), async (request, reply) => finish(request, reply, configured(facebook)));
+  app.get('/auth/oidc/:id', { schema: { ...startSchema('an OpenID Connect provider').schema, params: OidcParams } }, async (request, reply) =>
+    start(request, reply, configured(oidc.get(request.params.id)), request.query.clientID, `oidc:${request.params.id}`));
+  app.get('/auth/oidc/:id/callback', { schema: { ...callbackSchema('an OpenID Connect provider').schema, params: OidcParams } }, async (request, reply) =>
+    finish(request, reply, configured(oidc.get(request.params.id))));
+};

@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters, typ
 import type { Clock, RandomSource } from '../clock.js';
 import { AppError } from '../http/errors.js';
 import { LruCache } from '../util/lru.js';
+import type { KeyStore } from './key-store.js';
 import type { KeyRing } from './signing-keys.js';
 
 /** The claims of every access token (CONTRACT §3; seed 000 plus `sid` and `roles`). */
@@ -30,22 +31,20 @@ export interface TokenSubject {
  */
 export class AccessTokens {
   private readonly cache = new LruCache<string, AccessClaims>(50_000);
-  private readonly algorithms: string[];
 
   constructor(
-    private readonly ring: KeyRing,
+    private readonly keys: KeyStore,
     private readonly options: { issuer: string; ttlMs: number; clock: Clock; random: RandomSource },
-  ) {
-    this.algorithms = [...new Set([...ring.verifiers.values()].map((key) => key.algorithm))];
-  }
+  ) {}
 
   /** Signs a token for one session; `ttlMs` overrides the configured lifetime (API keys live for years). */
   async issue(subject: TokenSubject, ttlMs = this.options.ttlMs): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(this.options.clock.now() / 1000);
     const exp = iat + Math.floor(ttlMs / 1000);
+    const { signer } = await this.keys.current();
     const payload: JWTPayload = { sid: subject.sessionId, roles: subject.roles };
     if (subject.email) payload.email = subject.email;
-    const header: JWTHeaderParameters = { alg: this.ring.signer.algorithm, kid: this.ring.signer.kid, typ: 'JWT' };
+    const header: JWTHeaderParameters = { alg: signer.algorithm, kid: signer.kid, typ: 'JWT' };
     const token = await new SignJWT(payload)
       .setProtectedHeader(header)
       .setJti(this.options.random.uuid())
@@ -53,7 +52,7 @@ export class AccessTokens {
       .setIssuer(this.options.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.ring.signer.key);
+      .sign(signer.key);
     return { token, expiresAt: exp * 1000 };
   }
 
@@ -70,9 +69,20 @@ export class AccessTokens {
   }
 
   private async verifyUncached(token: string): Promise<AccessClaims> {
+    const ring = await this.keys.current();
     try {
-      const { payload } = await jwtVerify(token, (header) => this.keyFor(header), {
-        algorithms: this.algorithms,
+      return await this.verifyWith(ring, token);
+    } catch (error) {
+      // A key rotated on another node since this one read its keys: read them again, once.
+      if (error instanceof UnknownKey && (await this.keys.reloadForUnknownKey())) return this.verifyWith(this.keys.loaded, token);
+      throw error instanceof UnknownKey ? new AppError('invalid-token') : error;
+    }
+  }
+
+  private async verifyWith(ring: KeyRing, token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => keyFor(ring, header), {
+        algorithms: [...new Set([...ring.verifiers.values()].map((key) => key.algorithm))],
         issuer: this.options.issuer,
         currentDate: new Date(this.options.clock.now()),
         requiredClaims: ['jti', 'sub', 'iat', 'exp', 'sid'],
@@ -80,15 +90,19 @@ export class AccessTokens {
       if (typeof payload.sid !== 'string' || !Array.isArray(payload.roles)) throw new AppError('invalid-token');
       return payload as unknown as AccessClaims;
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      if (error instanceof AppError || error instanceof UnknownKey) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new AppError('access-token-expired');
       throw new AppError('invalid-token');
     }
   }
+}
 
-  private keyFor(header: JWTHeaderParameters) {
-    const key = header.kid ? this.ring.verifiers.get(header.kid) : undefined;
-    if (!key || key.algorithm !== header.alg) throw new AppError('invalid-token');
-    return key.key;
-  }
+/** A token names a key id this node has not loaded. */
+class UnknownKey extends Error {}
+
+function keyFor(ring: KeyRing, header: JWTHeaderParameters) {
+  const key = header.kid ? ring.verifiers.get(header.kid) : undefined;
+  if (!key) throw new UnknownKey();
+  if (key.algorithm !== header.alg) throw new AppError('invalid-token');
+  return key.key;
 }

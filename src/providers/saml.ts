@@ -1,0 +1,296 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { FastifyRequest } from 'fastify';
+import { SAML, ValidateInResponseTo, type SamlConfig } from '@node-saml/node-saml';
+import { XMLParser } from 'fast-xml-parser';
+import type { Clock, RandomSource } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { AppError } from '../http/errors.js';
+import type { FlowStart, FlowState, LoginProvider, VerifiedIdentity } from './provider.js';
+
+const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+/** Tolerated difference between our clock and the IdP's for NotBefore / NotOnOrAfter. */
+const CLOCK_SKEW_MS = 30_000;
+/** Upper bound of remembered assertion ids (single node, in memory). */
+const MAX_USED_ASSERTIONS = 50_000;
+/** An assertion without any NotOnOrAfter is remembered this long. */
+const DEFAULT_ASSERTION_TTL_MS = 60 * 60_000;
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+
+/** What the SP needs from the IdP metadata. */
+export interface IdpMetadata {
+  entityId: string;
+  /** SingleSignOnService location per binding URI. */
+  ssoUrls: Record<string, string>;
+  /** Every signing certificate (PEM); a signature by any of them is accepted (key rollover). */
+  signingCerts: string[];
+}
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: false,
+  isArray: (name) => ['EntityDescriptor', 'IDPSSODescriptor', 'KeyDescriptor', 'SingleSignOnService', 'X509Certificate', 'SubjectConfirmation', 'AudienceRestriction', 'Audience', 'Assertion', 'Conditions'].includes(name),
+});
+
+type Node = Record<string, any>;
+
+/** Parses IdP metadata XML (an EntityDescriptor, or the first IdP inside an EntitiesDescriptor). */
+export function parseIdpMetadata(xml: string): IdpMetadata {
+  let doc: Node;
+  try {
+    doc = xmlParser.parse(xml) as Node;
+  } catch (error) {
+    throw new Error(`IdP metadata is not XML: ${(error as Error).message}`);
+  }
+  const entities: Node[] = [...(doc.EntityDescriptor ?? []), ...(doc.EntitiesDescriptor?.EntityDescriptor ?? [])];
+  const entity = entities.find((e) => Array.isArray(e.IDPSSODescriptor) && e.IDPSSODescriptor.length > 0);
+  if (!entity) throw new Error('IdP metadata has no EntityDescriptor with an IDPSSODescriptor');
+  const entityId = String(entity['@_entityID'] ?? '');
+  if (!entityId) throw new Error('IdP metadata has no entityID');
+  const ssoUrls: Record<string, string> = {};
+  const signingCerts: string[] = [];
+  for (const descriptor of entity.IDPSSODescriptor as Node[]) {
+    for (const sso of (descriptor.SingleSignOnService ?? []) as Node[]) {
+      const binding = sso['@_Binding'];
+      const location = sso['@_Location'];
+      if (typeof binding === 'string' && typeof location === 'string' && !(binding in ssoUrls)) ssoUrls[binding] = location;
+    }
+    for (const key of (descriptor.KeyDescriptor ?? []) as Node[]) {
+      const use = key['@_use'];
+      if (use !== undefined && use !== 'signing') continue;
+      for (const cert of (key.KeyInfo?.X509Data?.X509Certificate ?? []) as unknown[]) {
+        const text = typeof cert === 'string' ? cert : typeof cert === 'object' && cert ? String((cert as Node)['#text'] ?? '') : '';
+        const body = text.replace(/\s+/g, '');
+        if (body) signingCerts.push(toPem(body));
+      }
+    }
+  }
+  if (signingCerts.length === 0) throw new Error('IdP metadata has no signing certificate');
+  return { entityId, ssoUrls, signingCerts: [...new Set(signingCerts)] };
+}
+
+function toPem(base64: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * Loads the IdP metadata from `file://` or `http(s)://` and keeps it for `maxAgeMs` (by the injected clock); the
+ * first request after that reloads it (seed 004: "reloaded on demand"). A failed reload keeps nothing stale.
+ */
+export class IdpMetadataLoader {
+  private cached: { metadata: IdpMetadata; loadedAt: number } | null = null;
+  private loading: Promise<IdpMetadata> | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly maxAgeMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(): Promise<IdpMetadata> {
+    const now = this.clock.now();
+    if (this.cached && now < this.cached.loadedAt + this.maxAgeMs) return this.cached.metadata;
+    this.loading ??= this.load(now).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(now: number): Promise<IdpMetadata> {
+    let xml: string;
+    try {
+      xml = await fetchText(this.url);
+    } catch (error) {
+      this.cached = null;
+      throw new AppError('unavailable', `cannot load the SAML IdP metadata: ${(error as Error).message}`);
+    }
+    const metadata = parseIdpMetadata(xml);
+    this.cached = { metadata, loadedAt: now };
+    return metadata;
+  }
+}
+
+async function fetchText(url: string): Promise<string> {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'file:') return readFile(fileURLToPath(parsed), 'utf8');
+  const response = await fetch(parsed, { redirect: 'follow', signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`HTTP ${response.status} from ${parsed.origin}`);
+  return response.text();
+}
+
+/**
+ * The assertion ids already accepted, until their NotOnOrAfter: an assertion is accepted once only.
+ * In memory and bounded — a single-node guarantee (another node does not see these ids).
+ */
+class UsedAssertions {
+  private readonly ids = new Map<string, number>();
+
+  /** Records the id; false when it was seen before and has not expired. */
+  claim(id: string, expiresAt: number, now: number): boolean {
+    const known = this.ids.get(id);
+    if (known !== undefined && known > now) return false;
+    if (this.ids.size >= MAX_USED_ASSERTIONS) {
+      for (const [key, until] of this.ids) if (until <= now) this.ids.delete(key);
+      // Still full: forget the oldest (insertion order); the flow cookie binding still stops most replays.
+      while (this.ids.size >= MAX_USED_ASSERTIONS) this.ids.delete(this.ids.keys().next().value!);
+    }
+    this.ids.delete(id);
+    this.ids.set(id, expiresAt);
+    return true;
+  }
+}
+
+function refuse(detail: string): AppError {
+  return new AppError('invalid-credentials', `SAML response refused: ${detail}`);
+}
+
+function timeOf(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw refuse(`bad timestamp ${value}`);
+  return ms;
+}
+
+/** SAML 2.0 Web Browser SSO, service-provider side (CONTRACT §5). */
+export class SamlProvider implements LoginProvider {
+  readonly id = 'saml';
+  readonly method = 'saml' as const;
+  readonly strategy = 'saml';
+  readonly metadata: IdpMetadataLoader;
+  private readonly used = new UsedAssertions();
+
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+  ) {
+    const { idpMetadataUrl, idpMetadataMaxAge } = config.saml;
+    if (!idpMetadataUrl) throw new Error('saml.idpMetadataUrl is required when saml.enabled is true');
+    if (!config.saml.relyingPartyId) throw new Error('saml.relyingPartyId is required when saml.enabled is true');
+    this.metadata = new IdpMetadataLoader(idpMetadataUrl, idpMetadataMaxAge, clock);
+  }
+
+  private get entityId(): string {
+    return this.config.saml.relyingPartyId!;
+  }
+
+  private get acsUrl(): string {
+    return this.config.saml.assertionConsumerServiceUrl;
+  }
+
+  private saml(options: Partial<SamlConfig> & { idpCert: string | string[] }): SAML {
+    return new SAML({
+      callbackUrl: this.acsUrl,
+      issuer: this.entityId,
+      audience: this.entityId,
+      identifierFormat: NAMEID_EMAIL,
+      disableRequestedAuthnContext: true,
+      wantAssertionsSigned: false,
+      wantAuthnResponseSigned: false,
+      validateInResponseTo: ValidateInResponseTo.never,
+      // Time conditions are checked below with the injected clock, not node-saml's Date.
+      acceptedClockSkewMs: -1,
+      ...options,
+    });
+  }
+
+  /** The SP metadata document (entityID = relyingPartyId, ACS = assertionConsumerServiceUrl). */
+  spMetadata(): string {
+    // No certificate of our own: AuthnRequests are not signed and assertions are not encrypted.
+    return this.saml({ idpCert: 'unused', wantAssertionsSigned: true }).generateServiceProviderMetadata(null, null);
+  }
+
+  async start(): Promise<FlowStart> {
+    const metadata = await this.metadata.get();
+    const post = this.config.saml.redirectMethod === 'post';
+    const binding = post ? BINDING_POST : BINDING_REDIRECT;
+    const entryPoint = metadata.ssoUrls[binding];
+    if (!entryPoint) throw new AppError('unavailable', `the SAML IdP metadata has no SingleSignOnService for ${binding}`);
+    const requestId = `_${this.random.bytes(20).toString('hex')}`;
+    const saml = this.saml({ idpCert: metadata.signingCerts, entryPoint, generateUniqueId: () => requestId, authnRequestBinding: post ? 'HTTP-POST' : 'HTTP-Redirect', skipRequestCompression: post });
+    const state: FlowState = { requestId };
+    if (post) {
+      // HTTP-POST binding: base64 of the plain XML, not deflated (SAML bindings §3.5.4).
+      const message = await saml.getAuthorizeMessageAsync('', undefined, {});
+      const fields: Record<string, string> = {};
+      for (const [key, value] of Object.entries(message)) if (typeof value === 'string' && value !== '') fields[key] = value;
+      return { redirect: { form: { action: entryPoint, fields } }, state };
+    }
+    return { redirect: { url: await saml.getAuthorizeUrlAsync('', undefined, {}) }, state };
+  }
+
+  async finish({ request, state }: { request: FastifyRequest; callbackUrl: string; state: FlowState }): Promise<VerifiedIdentity> {
+    const body = request.body as Record<string, unknown> | undefined;
+    const encoded = body?.SAMLResponse;
+    if (typeof encoded !== 'string' || encoded === '') throw new AppError('invalid-request', 'SAMLResponse is missing');
+    const requestId = state.requestId;
+    if (!requestId) throw refuse('no pending AuthnRequest in this browser');
+    const metadata = await this.metadata.get();
+    const now = this.clock.now();
+
+    // Response-level attributes are only used to refuse (they may be outside the signature).
+    const responseXml = Buffer.from(encoded, 'base64').toString('utf8');
+    const response = (xmlParser.parse(responseXml) as Node).Response as Node | undefined;
+    if (!response) throw refuse('not a SAML Response');
+    if (response['@_Destination'] !== undefined && response['@_Destination'] !== this.acsUrl) throw refuse('Destination is not this ACS');
+    if (response['@_InResponseTo'] !== undefined && response['@_InResponseTo'] !== requestId) throw refuse('InResponseTo does not match the AuthnRequest of this browser');
+
+    let profile;
+    try {
+      ({ profile } = await this.saml({ idpCert: metadata.signingCerts }).validatePostResponseAsync({ SAMLResponse: encoded }));
+    } catch (error) {
+      throw refuse((error as Error).message);
+    }
+    if (!profile?.getAssertionXml) throw refuse('no assertion');
+
+    // Everything below reads the assertion exactly as covered by a valid signature.
+    const assertion = ((xmlParser.parse(profile.getAssertionXml()) as Node).Assertion as Node[] | undefined)?.[0];
+    if (!assertion) throw refuse('no signed assertion');
+    const assertionId = assertion['@_ID'];
+    if (typeof assertionId !== 'string' || !assertionId) throw refuse('assertion without ID');
+    const issuer = typeof assertion.Issuer === 'object' ? assertion.Issuer?.['#text'] : assertion.Issuer;
+    if (issuer !== undefined && issuer !== metadata.entityId) throw refuse('assertion Issuer is not the IdP of the metadata');
+
+    const conditions = (assertion.Conditions as Node[] | undefined)?.[0];
+    if (!conditions) throw refuse('assertion without Conditions');
+    const notBefore = timeOf(conditions['@_NotBefore']);
+    const notOnOrAfter = timeOf(conditions['@_NotOnOrAfter']);
+    if (notBefore !== undefined && now + CLOCK_SKEW_MS < notBefore) throw refuse('assertion is not yet valid');
+    if (notOnOrAfter !== undefined && now - CLOCK_SKEW_MS >= notOnOrAfter) throw refuse('assertion has expired');
+    const audiences = ((conditions.AudienceRestriction ?? []) as Node[]).map((r) => ((r.Audience ?? []) as unknown[]).map((a) => String(typeof a === 'object' && a ? (a as Node)['#text'] : a)));
+    if (audiences.length === 0 || !audiences.every((list) => list.includes(this.entityId))) throw refuse('audience is not this service provider');
+
+    const confirmations = ((assertion.Subject?.SubjectConfirmation ?? []) as Node[]).filter((c) => c['@_Method'] === BEARER);
+    const reasons: string[] = [];
+    const confirmation = confirmations.find((c) => {
+      const data = (c.SubjectConfirmationData ?? {}) as Node;
+      const until = timeOf(data['@_NotOnOrAfter']);
+      const from = timeOf(data['@_NotBefore']);
+      if (data['@_Recipient'] !== this.acsUrl) reasons.push('Recipient is not this ACS');
+      else if (data['@_InResponseTo'] !== requestId) reasons.push('InResponseTo does not match the AuthnRequest of this browser');
+      else if (until === undefined || now - CLOCK_SKEW_MS >= until) reasons.push('subject confirmation has expired');
+      else if (from !== undefined && now + CLOCK_SKEW_MS < from) reasons.push('subject confirmation is not yet valid');
+      else return true;
+      return false;
+    });
+    if (!confirmation) throw refuse(reasons[0] ?? 'no bearer subject confirmation');
+
+    const nameId = profile.nameID;
+    if (typeof nameId !== 'string' || !EMAIL.test(nameId)) throw refuse('NameID is not an e-mail address');
+
+    const confirmationUntil = timeOf(confirmation.SubjectConfirmationData['@_NotOnOrAfter'])!;
+    const expiresAt = Math.max(confirmationUntil, notOnOrAfter ?? 0, now + CLOCK_SKEW_MS) + CLOCK_SKEW_MS;
+    if (!this.used.claim(`${metadata.entityId} ${assertionId}`, expiresAt || now + DEFAULT_ASSERTION_TTL_MS, now)) throw refuse('assertion was already used');
+
+    const email = nameId.trim();
+    return { provider: 'saml', subject: email, email, emailVerified: true };
+  }
+}
