@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseCas1, parseSamlResponse, parseServiceResponse, samlRequest, SeenTickets } from '../src/providers/cas.js';
+import { parseCas1, parseSamlResponse, parseServiceResponse, samlRequest } from '../src/providers/cas.js';
 import type { Services } from '../src/services.js';
 import { Browser } from './helpers/browser.js';
 import { CasBrowser, casUsers, startCasServer, type CasServer } from './helpers/cas-server.js';
@@ -201,12 +201,4 @@ describe('CAS answers (parsers)', () => {
     expect(() => parseSamlResponse(failed)).toThrow(/RequestDenied/);
   });
 
-  it('the seen-ticket set is bounded', () => {
-    const seen = new SeenTickets(2);
-    expect(seen.claim('a')).toBe(true);
-    expect(seen.claim('a')).toBe(false);
-    seen.claim('b');
-    seen.claim('c');
-    expect(seen.claim('a')).toBe(true);
-  });
 });

@@ -7,6 +7,7 @@ import {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ManualClock, cryptoRandom } from '../src/clock.js';
+import { OneTimeIds } from '../src/providers/one-time-ids.js';
 import { IdpMetadataLoader, SamlProvider } from '../src/providers/saml.js';
 import { registerAndLogin, startServer, type Dialect, type TestServer } from './helpers/server.js';
 
@@ -243,7 +244,7 @@ describe('SAML 2.0 ACS checks, each refused for its own reason', () => {
   let provider: SamlProvider;
   beforeAll(async () => {
     s = await setup('sqlite');
-    provider = new SamlProvider(s.server.config, s.server.clock, cryptoRandom);
+    provider = new SamlProvider(s.server.config, s.server.clock, cryptoRandom, new OneTimeIds(s.server.app.services.database.db));
   });
   afterAll(async () => s?.close());
 

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect,
 import pg from 'pg';
 import * as initial from './migrations/2026_11_22_0001_initial.js';
 import * as loginAttempts from './migrations/2026_11_22_0002_login_attempts.js';
+import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -22,6 +23,7 @@ export interface Database {
 const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
   '2026_11_22_0002_login_attempts': loginAttempts,
+  '2026_11_22_0003_used_credentials': usedCredentials,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

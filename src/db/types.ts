@@ -138,6 +138,12 @@ export interface LoginAttemptTable {
   updated_at: number;
 }
 
+export interface UsedCredentialTable {
+  /** `saml <issuer> <assertion id>` or `cas <ticket>`. */
+  key: string;
+  expires_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -154,6 +160,7 @@ export interface DB {
   invites: InviteTable;
   audit_events: AuditEventTable;
   login_attempts: LoginAttemptTable;
+  used_credentials: UsedCredentialTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

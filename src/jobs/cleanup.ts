@@ -11,6 +11,7 @@ export interface CleanupReport {
   sessions: number;
   refreshTokens: number;
   oneTimeTokens: number;
+  usedCredentials: number;
 }
 
 /** An arbitrary constant naming the clean-up's PostgreSQL advisory lock. */
@@ -41,7 +42,9 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     .deleteFrom('one_time_tokens')
     .where((eb) => eb.or([eb('expires_at', '<', now), eb('used_at', 'is not', null)]))
     .executeTakeFirst();
+  const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
   return {
+    usedCredentials: Number(usedCredentials.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     sessions: Number(sessions.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { CasProvider } from './cas.js';
 import { completeLogin, type ProviderContext } from './complete-login.js';
+import { OneTimeIds } from './one-time-ids.js';
 
 /** The ticket is checked by the provider (syntax, single use), so a bad one fails as `invalid-credentials`. */
 const CasQuery = Type.Object({ ticket: Type.Optional(Type.String()) });
@@ -18,7 +19,7 @@ export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config } = context.services;
   const cas = config.cas;
-  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config) : null;
+  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config, new OneTimeIds(context.services.database.db), context.services.clock) : null;
 
   app.get('/auth/cas', {
     schema: { tags: ['auth'], summary: 'Log in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },

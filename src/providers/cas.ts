@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { AppError } from '../http/errors.js';
 import type { FlowStart, LoginProvider, VerifiedIdentity } from './provider.js';
+import type { Clock } from '../clock.js';
+import type { OneTimeIds } from './one-time-ids.js';
 
 /**
  * CAS 1/2/3 and SAML 1.1 client (seeds 001/004, CONTRACT §5; DESIGN: our own small client over HTTP +
@@ -49,23 +51,8 @@ function requireServerUrl(cas: CasConfig): string {
   return cas.serverUrl;
 }
 
-/**
- * Tickets this node has already presented for validation. CAS servers consume a ticket on first validation; this
- * set refuses a replay before asking at all. Bounded (oldest forgotten first) and in memory: a single-node guard
- * only — on several nodes the CAS server's own single-use rule is what holds.
- */
-export class SeenTickets {
-  private readonly seen = new Set<string>();
-  constructor(private readonly limit = 10_000) {}
-
-  /** True when the ticket was new (and is now remembered). */
-  claim(ticket: string): boolean {
-    if (this.seen.has(ticket)) return false;
-    this.seen.add(ticket);
-    while (this.seen.size > this.limit) this.seen.delete(this.seen.values().next().value!);
-    return true;
-  }
-}
+/** How long a presented ticket is remembered: far longer than any CAS server lets a ticket live. */
+const TICKET_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 /** The CAS login method: `start` builds the redirect, `finish` validates `?ticket=`. */
 export class CasProvider implements LoginProvider {
@@ -74,14 +61,17 @@ export class CasProvider implements LoginProvider {
   readonly strategy = 'cas';
   private readonly transport: CasTransport;
 
-  private readonly seen: SeenTickets;
-
   constructor(
     private readonly config: Config,
-    options: { transport?: CasTransport; seen?: SeenTickets } = {},
+    /**
+     * Tickets already presented, shared by every node: a replay is refused before the CAS server is even asked
+     * (which consumes a ticket on its first validation anyway).
+     */
+    private readonly used: OneTimeIds,
+    private readonly clock: Clock,
+    options: { transport?: CasTransport } = {},
   ) {
     this.transport = options.transport ?? nodeTransport(config.https.disableVerification);
-    this.seen = options.seen ?? new SeenTickets();
   }
 
   get serviceUrl(): string {
@@ -100,7 +90,7 @@ export class CasProvider implements LoginProvider {
   /** Validates a service ticket once; yields the CAS identity or throws `invalid-credentials`. */
   async validate(ticket: string): Promise<VerifiedIdentity> {
     if (!TICKET_SYNTAX.test(ticket)) throw refused('the ticket is missing or malformed');
-    if (!this.seen.claim(ticket)) throw refused('the ticket was already used');
+    if (!(await this.used.claim(`cas ${ticket}`, this.clock.now() + TICKET_MEMORY_MS))) throw refused('the ticket was already used');
     const serverUrl = requireServerUrl(this.config.cas);
     assertTransportAllowed(serverUrl, this.config.https.disableVerification);
     const service = this.serviceUrl;

@@ -3,13 +3,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { clientForFlow, completeLogin, startFlow, type Completion, type ProviderContext } from './complete-login.js';
 import { SamlProvider } from './saml.js';
+import { OneTimeIds } from './one-time-ids.js';
 
 /** SAML 2.0 service provider: AuthnRequest, ACS and SP metadata (seeds 001/004). */
 export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (app, { context }) => {
   const { config, clock, random } = context.services;
   // Disabled: none of the routes exist (404).
   if (!config.saml.enabled) return;
-  const provider = new SamlProvider(config, clock, random);
+  const provider = new SamlProvider(config, clock, random, new OneTimeIds(context.services.database.db));
   const completion: Completion = {
     provider,
     rule: { createAccounts: config.saml.userAutoProvisioning, unknownPerson: 'invalid-credentials' },

@@ -7,6 +7,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { AppError } from '../http/errors.js';
 import type { FlowStart, FlowState, LoginProvider, VerifiedIdentity } from './provider.js';
+import type { OneTimeIds } from './one-time-ids.js';
 
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
@@ -14,8 +15,6 @@ const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 /** Tolerated difference between our clock and the IdP's for NotBefore / NotOnOrAfter. */
 const CLOCK_SKEW_MS = 30_000;
-/** Upper bound of remembered assertion ids (single node, in memory). */
-const MAX_USED_ASSERTIONS = 50_000;
 /** An assertion without any NotOnOrAfter is remembered this long. */
 const DEFAULT_ASSERTION_TTL_MS = 60 * 60_000;
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
@@ -126,28 +125,6 @@ async function fetchText(url: string): Promise<string> {
   return response.text();
 }
 
-/**
- * The assertion ids already accepted, until their NotOnOrAfter: an assertion is accepted once only.
- * In memory and bounded — a single-node guarantee (another node does not see these ids).
- */
-class UsedAssertions {
-  private readonly ids = new Map<string, number>();
-
-  /** Records the id; false when it was seen before and has not expired. */
-  claim(id: string, expiresAt: number, now: number): boolean {
-    const known = this.ids.get(id);
-    if (known !== undefined && known > now) return false;
-    if (this.ids.size >= MAX_USED_ASSERTIONS) {
-      for (const [key, until] of this.ids) if (until <= now) this.ids.delete(key);
-      // Still full: forget the oldest (insertion order); the flow cookie binding still stops most replays.
-      while (this.ids.size >= MAX_USED_ASSERTIONS) this.ids.delete(this.ids.keys().next().value!);
-    }
-    this.ids.delete(id);
-    this.ids.set(id, expiresAt);
-    return true;
-  }
-}
-
 function refuse(detail: string): AppError {
   return new AppError('invalid-credentials', `SAML response refused: ${detail}`);
 }
@@ -165,12 +142,13 @@ export class SamlProvider implements LoginProvider {
   readonly method = 'saml' as const;
   readonly strategy = 'saml';
   readonly metadata: IdpMetadataLoader;
-  private readonly used = new UsedAssertions();
 
   constructor(
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly random: RandomSource,
+    /** Accepted assertion ids, shared by every node: an assertion is accepted once only. */
+    private readonly used: OneTimeIds,
   ) {
     const { idpMetadataUrl, idpMetadataMaxAge } = config.saml;
     if (!idpMetadataUrl) throw new Error('saml.idpMetadataUrl is required when saml.enabled is true');
@@ -288,7 +266,7 @@ export class SamlProvider implements LoginProvider {
 
     const confirmationUntil = timeOf(confirmation.SubjectConfirmationData['@_NotOnOrAfter'])!;
     const expiresAt = Math.max(confirmationUntil, notOnOrAfter ?? 0, now + CLOCK_SKEW_MS) + CLOCK_SKEW_MS;
-    if (!this.used.claim(`${metadata.entityId} ${assertionId}`, expiresAt || now + DEFAULT_ASSERTION_TTL_MS, now)) throw refuse('assertion was already used');
+    if (!(await this.used.claim(`saml ${metadata.entityId} ${assertionId}`, expiresAt || now + DEFAULT_ASSERTION_TTL_MS))) throw refuse('assertion was already used');
 
     const email = nameId.trim();
     return { provider: 'saml', subject: email, email, emailVerified: true };
