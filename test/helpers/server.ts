@@ -9,7 +9,7 @@ import { createApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp.js';
-import { testDatabaseUrl } from './env.js';
+import { testDatabaseUrl, testSchemaPrefix } from './env.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Every storage-facing suite runs on both (DESIGN "Tests"). */
@@ -30,12 +30,14 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
     return { url: `sqlite:${join(dir, 'gatehouse.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const schema = `${testSchemaPrefix()}${randomBytes(6).toString('hex')}`;
   await adminQuery(`create schema ${schema}`);
   const separator = testDatabaseUrl.includes('?') ? '&' : '?';
   return {
     url: `${testDatabaseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: () => adminQuery(`drop schema if exists ${schema} cascade`),
+    // Dropped by the global teardown, not now: Kysely's migrator reads the catalogue of every schema, and PostgreSQL
+    // fails that read when another suite drops a schema at the same moment.
+    drop: async () => undefined,
   };
 }
 
