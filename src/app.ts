@@ -19,6 +19,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { assertSameOrigin } from './http/csrf.js';
+import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -115,6 +116,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });
   await app.register(casRoutes, { context: providers });
+  await app.register(gatewayRoutes, { services });
   await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
   return app;
 }
