@@ -20,6 +20,8 @@ import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { assertSameOrigin } from './http/csrf.js';
 import { gatewayRoutes } from './gateway/gateway.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { metricsRoutes, observeRequest } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -86,6 +88,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
 
   await app.register(cookie);
   app.decorateRequest('auth', null);
+  app.addHook('onResponse', async (request, reply) => observeRequest(services.metrics, request, reply));
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock);
   app.addHook('onRequest', async (request, reply) => {
     rateLimiter.check(request);
@@ -101,6 +104,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
 
   await registerOpenApi(app, config);
   await app.register(healthRoutes, { services });
+  await app.register(metricsRoutes, { services });
+  await app.register(auditRoutes, { services });
   await app.register(keyRoutes, { services });
   await app.register(tokenPageRoutes, { services });
   await app.register(sessionRoutes, { services });

@@ -4,6 +4,7 @@ import { AccountService } from './accounts/account.service.js';
 import { EmailChangeService } from './accounts/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
+import { Metrics } from './metrics/metrics.js';
 import { LoginService } from './auth/login.service.js';
 import { seedClients } from './clients/client.repository.js';
 import type { Clock, RandomSource } from './clock.js';
@@ -41,6 +42,7 @@ export interface Services {
   serverKey: string;
   mailer: Mailer;
   emailChanges: EmailChangeService;
+  metrics: Metrics;
 }
 
 /** What the composition root receives from outside (tests swap every part). */
@@ -62,11 +64,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await migrateToLatest(db);
   const keys = await KeyStore.open(db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock });
   const serverKey = await serverSecret(db, 'refresh-successor', clock.now());
-  const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'));
+  const metrics = new Metrics();
+  const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'), metrics);
   const hasher = createPasswordHasher({ ...config.password.hash });
   const sessions = new SessionService(db, clock, random, revocationBus(config, database, logError));
   await sessions.listen();
-  const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random });
+  const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random, metrics });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
   const accounts = new AccountService({
@@ -79,7 +82,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges };
+  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics };
 }
 
 /** Redis when configured, else PostgreSQL NOTIFY, else (SQLite, one node) nothing to broadcast. */

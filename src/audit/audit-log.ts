@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/types.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** Security event types written to the audit log (served by `GET /audit`, issue 6). */
 export type AuditType =
@@ -24,9 +25,11 @@ export class AuditLog {
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
+    private readonly metrics?: Metrics,
   ) {}
 
   async record(type: AuditType, details: AuditDetails = {}): Promise<void> {
+    this.count(type, details);
     try {
       await this.db
         .insertInto('audit_events')
@@ -43,5 +46,15 @@ export class AuditLog {
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  /** Login metrics come from the same events, so the two never disagree. */
+  private count(type: AuditType, details: AuditDetails): void {
+    if (!this.metrics) return;
+    const method = typeof details.data?.method === 'string' ? details.data.method : typeof details.data?.provider === 'string' ? details.data.provider : 'password';
+    if (type === 'login.succeeded') this.metrics.logins.inc({ method, result: 'success' });
+    if (type === 'login.failed') this.metrics.logins.inc({ method, result: 'failure' });
+    if (type === 'login.locked') this.metrics.logins.inc({ method, result: 'locked' });
+    if (type === 'login.locked' && details.data?.started === true) this.metrics.lockouts.inc();
   }
 }

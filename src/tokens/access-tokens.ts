@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters, typ
 import type { Clock, RandomSource } from '../clock.js';
 import { AppError } from '../http/errors.js';
 import { LruCache } from '../util/lru.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { KeyStore } from './key-store.js';
 import type { KeyRing } from './signing-keys.js';
 
@@ -34,7 +35,7 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: KeyStore,
-    private readonly options: { issuer: string; ttlMs: number; clock: Clock; random: RandomSource },
+    private readonly options: { issuer: string; ttlMs: number; clock: Clock; random: RandomSource; metrics?: Metrics },
   ) {}
 
   /** Signs a token for one session; `ttlMs` overrides the configured lifetime (API keys live for years). */
@@ -53,6 +54,7 @@ export class AccessTokens {
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(signer.key);
+    this.options.metrics?.tokensIssued.inc();
     return { token, expiresAt: exp * 1000 };
   }
 
@@ -60,12 +62,22 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessClaims> {
     const cached = this.cache.get(token);
     if (cached) {
-      if (cached.exp * 1000 <= this.options.clock.now()) throw new AppError('access-token-expired');
+      if (cached.exp * 1000 <= this.options.clock.now()) {
+        this.options.metrics?.tokensVerified.inc({ result: 'expired' });
+        throw new AppError('access-token-expired');
+      }
+      this.options.metrics?.tokensVerified.inc({ result: 'cache' });
       return cached;
     }
-    const claims = await this.verifyUncached(token);
-    this.cache.set(token, claims);
-    return claims;
+    try {
+      const claims = await this.verifyUncached(token);
+      this.cache.set(token, claims);
+      this.options.metrics?.tokensVerified.inc({ result: 'valid' });
+      return claims;
+    } catch (error) {
+      this.options.metrics?.tokensVerified.inc({ result: error instanceof AppError ? error.code : 'error' });
+      throw error;
+    }
   }
 
   private async verifyUncached(token: string): Promise<AccessClaims> {

@@ -1,0 +1,64 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../auth/api-auth.schemas.js';
+import { requireAuth } from '../http/authenticate.js';
+import { curies, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
+import type { Services } from '../services.js';
+
+const AuditQuery = Type.Object(
+  {
+    ...PageQuery,
+    type: Type.Optional(Type.String({ pattern: '^[a-z]+(\\.[a-z-]+)*\\.?$', maxLength: 64, description: 'an event type, or a prefix ending in "." (login.)' })),
+    accountId: Type.Optional(Type.String({ format: 'uuid' })),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  type: Type.String(),
+  accountId: Type.Union([Type.String(), Type.Null()]),
+  sessionId: Type.Union([Type.String(), Type.Null()]),
+  loginName: Type.Union([Type.String(), Type.Null()]),
+  inetAddress: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  _links: HalLinksSchema,
+});
+
+/** `GET /audit`: security events, newest first, filtered by type (or type prefix), account and time; `audit:read`. */
+export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const base = services.config.server.baseUrl;
+  app.get('/audit', {
+    schema: { tags: ['operations'], summary: 'Security events (audit:read)', querystring: AuditQuery, response: { 200: halListSchema('ec:audit-event', AuditEvent), ...errorResponses } },
+  }, async (request, reply) => {
+    const auth = requireAuth(request);
+    services.accounts.requirePermission(await services.accounts.principal(auth.accountId, auth.sessionId), 'audit:read');
+    const { page, size, type, accountId, from, to } = request.query;
+    const window = pageWindow(page, size);
+    let query = services.database.db.selectFrom('audit_events');
+    if (type !== undefined) query = type.endsWith('.') ? query.where('type', 'like', `${type}%`) : query.where('type', '=', type);
+    if (accountId !== undefined) query = query.where('account_id', '=', accountId);
+    if (from !== undefined) query = query.where('at', '>=', Date.parse(from));
+    if (to !== undefined) query = query.where('at', '<', Date.parse(to));
+    const [{ total }, rows] = await Promise.all([
+      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+      query.selectAll().orderBy('id', 'desc').offset(window.offset).limit(window.limit).execute(),
+    ]);
+    const items = rows.map((row) => ({
+      id: Number(row.id),
+      at: new Date(row.at).toISOString(),
+      type: row.type,
+      accountId: row.account_id,
+      sessionId: row.session_id,
+      loginName: row.login_name,
+      inetAddress: row.inet_address,
+      data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
+      _links: { curies: curies(base), ...(row.account_id ? { 'ec:account': { href: `${base}/accounts/${row.account_id}` } } : {}) },
+    }));
+    return reply.type(HAL_JSON).send(halPage({ baseUrl: base, path: '/audit', query: request.query, rel: 'ec:audit-event', items, total: Number(total), page: window.page, size: window.size }));
+  });
+};

@@ -1,0 +1,24 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics, in a registry of its own per app (two apps in one test process must not share
+ * counters): logins by method and result, lockouts, access tokens issued and verified, request latency.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly logins = new Counter({ name: 'gatehouse_logins_total', help: 'Login attempts by method and result', labelNames: ['method', 'result'] as const, registers: [this.registry] });
+  readonly lockouts = new Counter({ name: 'gatehouse_lockouts_total', help: 'Temporary lockouts started', registers: [this.registry] });
+  readonly tokensIssued = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens signed', registers: [this.registry] });
+  readonly tokensVerified = new Counter({ name: 'gatehouse_tokens_verified_total', help: 'Access tokens checked, by outcome (cache: answered from the verification cache)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly requestDuration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status class',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
+  }
+}
