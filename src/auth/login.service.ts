@@ -6,6 +6,7 @@ import { findClient } from '../clients/client.repository.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { AccountRow, DB } from '../db/types.js';
+import { OpaqueTokens } from '../gateway/opaque-tokens.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { Lockout } from '../passwords/lockout.js';
@@ -50,7 +51,23 @@ export interface LoginServiceDeps {
 
 /** Turns proofs of identity into sessions and OAuthTokens: password login, refresh, guest, logout. */
 export class LoginService {
-  constructor(private readonly deps: LoginServiceDeps) {}
+  /** Opaque access references for `tokens.clientFormat: opaque` (src/gateway/opaque-tokens.ts). */
+  private readonly opaque: OpaqueTokens;
+
+  constructor(private readonly deps: LoginServiceDeps) {
+    this.opaque = new OpaqueTokens(deps.db, deps.clock, deps.random);
+  }
+
+  /**
+   * Authenticator hook for an opaque bearer reference (`gh_at.…`): its live session, or `invalid-token`,
+   * `access-token-expired`, `token-revoked` — the same codes as a JWT's.
+   */
+  async authenticateOpaque(token: string): Promise<{ accountId: string; sessionId: string; kind: 'bearer' }> {
+    const { sessionId, accountId } = await this.opaque.resolve(token);
+    if (!(await this.deps.sessions.isLive(sessionId))) throw new AppError('token-revoked');
+    await this.deps.sessions.touch(sessionId, null);
+    return { accountId, sessionId, kind: 'bearer' };
+  }
 
   /** `POST /api/auth/login`: answers the same for unknown accounts and wrong passwords (no enumeration). */
   async passwordLogin(attempt: PasswordLogin): Promise<OAuthToken> {
@@ -210,7 +227,10 @@ export class LoginService {
   }
 
   private async oauthToken(account: AccountRow, sessionId: string, refreshToken: string, refreshExpiresAt: number | null, clientId?: string, scope?: string): Promise<OAuthToken> {
-    const access = await this.issueAccessToken(account, sessionId);
+    // `tokens.clientFormat: opaque` (split token): the client gets a reference; only GET /api/auth/context yields the JWT.
+    const access = this.deps.config.tokens.clientFormat === 'opaque'
+      ? await this.opaque.issue(sessionId, account.id, this.deps.config.tokens.accessTokenTtl)
+      : await this.issueAccessToken(account, sessionId);
     const token: OAuthToken = {
       accessToken: access.token,
       accessTokenExpiresAt: new Date(access.expiresAt).toISOString(),

@@ -6,6 +6,7 @@ import pg from 'pg';
 import * as initial from './migrations/2026_11_22_0001_initial.js';
 import * as loginAttempts from './migrations/2026_11_22_0002_login_attempts.js';
 import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.js';
+import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_22_0001_initial': initial,
   '2026_11_22_0002_login_attempts': loginAttempts,
   '2026_11_22_0003_used_credentials': usedCredentials,
+  '2026_11_22_0004_opaque_tokens': opaqueTokens,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

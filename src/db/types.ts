@@ -145,6 +145,15 @@ export interface UsedCredentialTable {
 }
 
 /** The whole schema as Kysely sees it. */
+/** An opaque access reference handed to clients instead of the JWT (`tokens.clientFormat: opaque`). */
+export interface OpaqueTokenTable {
+  /** SHA-256 (base64url) of the whole reference. */
+  hash: string;
+  session_id: string;
+  account_id: string;
+  expires_at: number;
+}
+
 export interface DB {
   accounts: AccountTable;
   credentials: CredentialTable;
@@ -161,6 +170,7 @@ export interface DB {
   audit_events: AuditEventTable;
   login_attempts: LoginAttemptTable;
   used_credentials: UsedCredentialTable;
+  opaque_tokens: OpaqueTokenTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

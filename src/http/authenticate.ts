@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginService } from '../auth/login.service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import { isOpaqueToken } from '../gateway/opaque-tokens.js';
 import { sessionTtlMs, setAuthCookie, clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccessClaims, AccessTokens } from '../tokens/access-tokens.js';
@@ -62,6 +63,8 @@ export class Authenticator {
   }
 
   private async bearer(token: string): Promise<AuthContext> {
+    // `tokens.clientFormat: opaque`: the client holds a reference, resolved to its session (split token, seed 003).
+    if (isOpaqueToken(token)) return this.deps.logins.authenticateOpaque(token);
     const claims = await this.deps.accessTokens.verify(token);
     if (!(await this.deps.sessions.isLive(claims.sid))) throw new AppError('token-revoked');
     await this.deps.sessions.touch(claims.sid, null);

@@ -12,6 +12,7 @@ export interface CleanupReport {
   refreshTokens: number;
   oneTimeTokens: number;
   usedCredentials: number;
+  opaqueTokens: number;
 }
 
 /** An arbitrary constant naming the clean-up's PostgreSQL advisory lock. */
@@ -43,8 +44,10 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     .where((eb) => eb.or([eb('expires_at', '<', now), eb('used_at', 'is not', null)]))
     .executeTakeFirst();
   const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
+  const opaqueTokens = await db.deleteFrom('opaque_tokens').where('expires_at', '<', now).executeTakeFirst();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
+    opaqueTokens: Number(opaqueTokens.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     sessions: Number(sessions.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),

@@ -33,6 +33,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   ensureDebianPackage('python3-jwt', () => execFileSync('/usr/bin/python3', ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }));
   ensureDebianPackage('python3-django-cas-server', () => execFileSync('/usr/bin/python3', ['-c', 'import cas_server, django'], { stdio: 'ignore' }));
   ensureDebianPackage('chromium', () => execFileSync('/usr/bin/chromium', ['--version'], { stdio: 'ignore' }));
+  ensureDebianPackage('nginx', () => execFileSync('/usr/sbin/nginx', ['-v'], { stdio: 'ignore' }));
   return teardown;
 }
 

@@ -1,0 +1,61 @@
+import { Type, type Static } from 'typebox';
+import type { AuthContext } from '../http/authenticate.js';
+import type { Services } from '../services.js';
+
+/** Seed 003's UserContext as `GET /api/auth/context` answers it (CONTRACT §5). */
+export const UserContext = Type.Object(
+  {
+    id: Type.String({ description: 'The account id' }),
+    clientId: Type.Optional(Type.String({ description: 'The client the session was started for, if any' })),
+    authorization: Type.Object({
+      type: Type.Literal('Bearer'),
+      accessToken: Type.String({ description: 'Internal access JWT of the same session, valid gateway.internalTokenTtl' }),
+      expiresAt: Type.String({ format: 'date-time' }),
+    }),
+    user: Type.Object({
+      id: Type.String(),
+      username: Type.String(),
+      email: Type.Union([Type.String(), Type.Null()]),
+      type: Type.String(),
+      roles: Type.Array(Type.String()),
+      groups: Type.Array(Type.String()),
+      permissions: Type.Array(Type.String(), { description: 'Effective permissions: own, groups’ and roles’' }),
+    }),
+    data: Type.Object({
+      sessionId: Type.String(),
+      scope: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
+  { $id: 'UserContext', description: "Seed 003's UserContext, for API gateways" },
+);
+export type UserContext = Static<typeof UserContext>;
+
+/** Builds the UserContext of an authenticated caller, minting the internal JWT (split token). */
+export async function userContext(services: Services, auth: AuthContext): Promise<UserContext> {
+  const { accounts, sessions, accessTokens, config } = services;
+  const [principal, view, session] = await Promise.all([
+    accounts.principal(auth.accountId, auth.sessionId),
+    accounts.view(auth.accountId),
+    sessions.find(auth.sessionId),
+  ]);
+  const internal = await accessTokens.issue(
+    { accountId: auth.accountId, email: view.email, roles: principal.roles, sessionId: auth.sessionId },
+    config.gateway.internalTokenTtl,
+  );
+  const context: UserContext = {
+    id: auth.accountId,
+    authorization: { type: 'Bearer', accessToken: internal.token, expiresAt: new Date(internal.expiresAt).toISOString() },
+    user: {
+      id: view.id,
+      username: view.username,
+      email: view.email,
+      type: view.type,
+      roles: principal.roles,
+      groups: view.groups,
+      permissions: principal.permissions,
+    },
+    data: { sessionId: auth.sessionId, scope: session?.scope ?? null },
+  };
+  if (session?.client_id) context.clientId = session.client_id;
+  return context;
+}

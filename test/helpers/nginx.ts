@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A real nginx in front of an upstream, asking Gatehouse through `auth_request` (docs/gateway.md). */
+export interface NginxGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The nginx configuration of docs/gateway.md, with every path inside `dir`. */
+export function nginxConfig(dir: string, port: number, upstream: string, gatehouse: string): string {
+  return `
+daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+
+    location /api/ {
+      auth_request /_auth;
+      auth_request_set $user_id $upstream_http_x_user_id;
+      auth_request_set $user_roles $upstream_http_x_user_roles;
+      auth_request_set $auth_header $upstream_http_authorization;
+      auth_request_set $error_code $upstream_http_x_error_code;
+      error_page 401 = @unauthorized;
+      proxy_set_header X-User-Id $user_id;
+      proxy_set_header X-User-Roles $user_roles;
+      proxy_set_header Authorization $auth_header;
+      proxy_pass ${upstream};
+    }
+
+    location = /_auth {
+      internal;
+      proxy_pass ${gatehouse}/api/auth/context;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+    }
+
+    location @unauthorized {
+      add_header x-error-code $error_code always;
+      default_type application/json;
+      return 401 '{"status":401,"code":"$error_code"}';
+    }
+  }
+}
+`;
+}
+
+/** Starts `/usr/sbin/nginx` on a free port; it stops with `stop()`. */
+export async function startNginx(upstream: string, gatehouse: string): Promise<NginxGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig(dir, port, upstream, gatehouse));
+  const child: ChildProcess = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+    if (await answers(url)) break;
+    if (Date.now() - started > 10_000) throw new Error(`nginx did not start: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGQUIT');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An upstream service that answers the headers it received as JSON. */
+export async function startEchoUpstream(): Promise<{ url: string; received: IncomingHttpHeaders[]; close(): Promise<void> }> {
+  const received: IncomingHttpHeaders[] = [];
+  const server: Server = createHttpServer((request, response) => {
+    received.push(request.headers);
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ path: request.url, headers: request.headers }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/_probe`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
