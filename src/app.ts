@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { accountRoutes } from './accounts/account.routes.js';
@@ -24,7 +25,7 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { metricsRoutes, observeRequest } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
-import { RateLimiter } from './http/rate-limit.js';
+import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './pages/account-page.routes.js';
 import { loginPageRoutes } from './pages/login.routes.js';
@@ -89,9 +90,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(cookie);
   app.decorateRequest('auth', null);
   app.addHook('onResponse', async (request, reply) => observeRequest(services.metrics, request, reply));
-  const rateLimiter = new RateLimiter(config.rateLimit, services.clock);
+  const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
+  app.addHook('onClose', () => rateLimiter.close());
   app.addHook('onRequest', async (request, reply) => {
-    rateLimiter.check(request);
+    await rateLimiter.check(request);
     request.auth = await services.authenticator.authenticate(request, reply);
     assertSameOrigin(request, config.server.baseUrl);
     // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.
@@ -139,6 +141,12 @@ async function registerOpenApi(app: FastifyInstance, config: Config): Promise<vo
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Redis when configured (one budget for the cluster), else this process's memory. */
+function rateLimitStore(config: Config, serverKey: string): RateLimitStore {
+  // Nodes of one cluster share the server key; its hash names their counters, apart from other clusters' on the same Redis.
+  return config.redis.url ? new RedisStore(config.redis.url, createHash('sha256').update(serverKey).digest('hex').slice(0, 12)) : new MemoryStore();
 }
 
 /** Request log lines without secrets: `_token` query values are cut out of the URL. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/problems.js';
-import { goodPassword, startServer, type TestServer } from './helpers/server.js';
+import { testRedisUrl } from './helpers/env.js';
+import { createTestDatabase, goodPassword, startServer, type TestServer } from './helpers/server.js';
 
 const limits = { enabled: true, window: '1m', login: 3, register: 2, forgotPassword: 2, emailAvailable: 3 };
 
@@ -52,6 +53,29 @@ describe('rate limits per client address (rateLimit.*)', () => {
       } finally {
         await proxied.close();
       }
+    }
+  });
+
+  it('shares one budget across the nodes of a cluster through Redis, apart from other clusters', async () => {
+    const database = await createTestDatabase('postgres');
+    const config = { rateLimit: limits, redis: { url: testRedisUrl } };
+    const a = await startServer('postgres', { database, config });
+    const b = await startServer('postgres', { database, smtp: a.smtp, config });
+    const otherCluster = await startServer('postgres', { config });
+    try {
+      const check = (node: TestServer) => node.request('GET', '/auth/email-available?email=shared@example.com');
+      const statuses = [(await check(a)).status, (await check(b)).status, (await check(a)).status, (await check(b)).status];
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await check(a);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another cluster on the same Redis has its own counts.
+      expect((await check(otherCluster)).status).toBe(200);
+    } finally {
+      await otherCluster.close();
+      await b.close();
+      await a.close();
+      await database.drop();
     }
   });
 });

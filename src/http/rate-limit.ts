@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { AppError } from './errors.js';
@@ -24,47 +25,92 @@ interface Window {
   count: number;
 }
 
-/**
- * Requests per client address and window (`rateLimit.*`), counted in fixed windows in this process. The address is
- * Fastify's `request.ip`, so behind a proxy it is the real client's only with `server.trustProxy`. Sharing the
- * count across nodes (Redis) is the multi-node work's; one node's limit holds as configured.
- */
-export class RateLimiter {
+/** Where the counts live: this process, or Redis shared by every node. */
+export interface RateLimitStore {
+  /** Counts one request for `key`; answers the count in the current window and the milliseconds it has left. */
+  hit(key: string, windowMs: number, now: number): Promise<{ count: number; remainingMs: number }>;
+  close(): Promise<void>;
+}
+
+/** Fixed windows in this process's memory, each starting at its first request. */
+export class MemoryStore implements RateLimitStore {
   private readonly windows = new Map<string, Window>();
   private sweepAt = 0;
 
-  constructor(
-    private readonly config: Config['rateLimit'],
-    private readonly clock: Clock,
-  ) {}
-
-  /** Throws `rate-limited` with Retry-After when this request is over its route's limit. */
-  check(request: FastifyRequest): void {
-    if (!this.config.enabled) return;
-    const action = limitedRoutes[`${request.method} ${request.routeOptions.url}`];
-    if (!action) return;
-    const now = this.clock.now();
-    this.sweep(now);
-    const key = `${action}|${request.ip}`;
+  async hit(key: string, windowMs: number, now: number): Promise<{ count: number; remainingMs: number }> {
+    this.sweep(now, windowMs);
     let window = this.windows.get(key);
-    if (!window || now - window.start >= this.config.window) {
+    if (!window || now - window.start >= windowMs) {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
     window.count++;
-    if (window.count > this.config[action]) {
-      throw new AppError('rate-limited', `too many ${action} requests from this address; try again later`, {
-        retryAfterSeconds: (window.start + this.config.window - now) / 1000,
-      });
+    return { count: window.count, remainingMs: window.start + windowMs - now };
+  }
+
+  async close(): Promise<void> {}
+
+  /** Forgets finished windows now and then, so memory follows the number of active addresses, not all ever seen. */
+  private sweep(now: number, windowMs: number): void {
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + windowMs;
+    for (const [key, window] of this.windows) {
+      if (now - window.start >= windowMs) this.windows.delete(key);
+    }
+  }
+}
+
+/** One atomic step: count, start the window's expiry on its first request, and report what is left of it. */
+const HIT_SCRIPT = `local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
+/**
+ * Counts in Redis, shared by every node (`redis.url`): the limit holds for the cluster, not per node. Windows expire
+ * on Redis's clock. `namespace` keeps clusters that share one Redis apart.
+ */
+export class RedisStore implements RateLimitStore {
+  private readonly redis: Redis;
+
+  constructor(url: string, private readonly namespace: string) {
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  }
+
+  async hit(key: string, windowMs: number): Promise<{ count: number; remainingMs: number }> {
+    if (this.redis.status === 'wait') await this.redis.connect();
+    const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `gatehouse:${this.namespace}:rl:${key}`, String(windowMs))) as [number, number];
+    return { count, remainingMs: ttl > 0 ? ttl : windowMs };
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * Requests per client address and window (`rateLimit.*`). The address is Fastify's `request.ip`, so behind a proxy
+ * it is the real client's only with `server.trustProxy`. Counted in Redis when configured (shared by the cluster),
+ * else in each process.
+ */
+export class RateLimiter {
+  constructor(
+    private readonly config: Config['rateLimit'],
+    private readonly clock: Clock,
+    private readonly store: RateLimitStore,
+  ) {}
+
+  /** Throws `rate-limited` with Retry-After when this request is over its route's limit. */
+  async check(request: FastifyRequest): Promise<void> {
+    if (!this.config.enabled) return;
+    const action = limitedRoutes[`${request.method} ${request.routeOptions.url}`];
+    if (!action) return;
+    const { count, remainingMs } = await this.store.hit(`${action}|${request.ip}`, this.config.window, this.clock.now());
+    if (count > this.config[action]) {
+      throw new AppError('rate-limited', `too many ${action} requests from this address; try again later`, { retryAfterSeconds: remainingMs / 1000 });
     }
   }
 
-  /** Forgets finished windows now and then, so memory follows the number of active addresses, not all ever seen. */
-  private sweep(now: number): void {
-    if (now < this.sweepAt) return;
-    this.sweepAt = now + this.config.window;
-    for (const [key, window] of this.windows) {
-      if (now - window.start >= this.config.window) this.windows.delete(key);
-    }
+  async close(): Promise<void> {
+    await this.store.close();
   }
 }
