@@ -41,6 +41,8 @@ export interface AppDeps {
   mailer?: Mailer;
   database?: Database;
   logger?: FastifyServerOptions['logger'];
+  /** Where the standard JSON request log goes instead of stdout (tests read it back). */
+  logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -55,7 +57,12 @@ const BODY_LIMIT = 64 * 1024;
 /** Builds the app without listening (fastify's `build(config)` pattern); `close()` releases everything it opened. */
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { req: requestSummary } },
+    logger: deps.logger ?? {
+      level: 'info',
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: requestSummary },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     trustProxy: config.server.trustProxy,
     bodyLimit: BODY_LIMIT,
     clientErrorHandler: (error, socket) => {
