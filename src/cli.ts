@@ -30,6 +30,9 @@ Commands:
 
 type Command = (config: Config, args: string[]) => Promise<number>;
 
+/** How long a stopping node keeps serving before it closes (see `serve`). */
+const SHUTDOWN_DRAIN_MS = 1000;
+
 const commands: Record<string, Command> = {
   serve,
   migrate,
@@ -90,9 +93,14 @@ async function serve(config: Config): Promise<number> {
   await app.listen({ host: config.server.host, port: config.server.port });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-      // Fastify's close stops accepting, waits for in-flight requests, then runs onClose (database, mailer).
-      app.close().then(resolve, resolve);
+      app.log.info({ signal }, 'shutting down: draining, then finishing in-flight requests');
+      // Drain first: /readyz fails so balancers move away, and connections already accepted get read. Closing at
+      // once would make Node drop accepted connections whose request it had not read yet (they count as idle).
+      app.services.lifecycle.draining = true;
+      setTimeout(() => {
+        // Fastify's close stops accepting, waits for in-flight requests, then runs onClose (database, mailer).
+        app.close().then(resolve, resolve);
+      }, SHUTDOWN_DRAIN_MS);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

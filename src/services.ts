@@ -43,6 +43,8 @@ export interface Services {
   mailer: Mailer;
   emailChanges: EmailChangeService;
   metrics: Metrics;
+  /** Set when the node is shutting down: `/readyz` fails so balancers stop sending, while requests are still served. */
+  lifecycle: { draining: boolean };
 }
 
 /** What the composition root receives from outside (tests swap every part). */
@@ -82,7 +84,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics };
+  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
 }
 
 /** Redis when configured, else PostgreSQL NOTIFY, else (SQLite, one node) nothing to broadcast. */

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,47 @@ describe('gatehouse CLI', () => {
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('finishes in-flight requests on SIGTERM before it exits', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env: {
+        PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'graceful.db')}`,
+        GATEHOUSE_EMAIL__OUTBOX_DIR: join(dir, 'outbox'), GATEHOUSE_SIGNUP__ALWAYS_CONFIRM: 'true', GATEHOUSE_RATE_LIMIT__ENABLED: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      for (let i = 0; i < 100 && !(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+      // A fresh connection per request: what is tested is the server finishing what it accepted. (A client reusing an
+      // idle keep-alive connection at the very moment the server closes it sees a reset: drain nodes before SIGTERM.)
+      const post = (path: string, body: unknown) => new Promise<number | string>((resolve) => {
+        const data = JSON.stringify(body);
+        const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+        req.end(data);
+      });
+      expect(await post('/api/auth/register', { email: 'graceful@example.com', password: 'Graceful-Pass-1' })).toBe(201);
+      // Production argon2 parameters: sixteen logins queue behind two hashing slots, so most are in flight at SIGTERM.
+      const logins = Array.from({ length: 16 }, () => post('/api/auth/login', { email: 'graceful@example.com', password: 'Graceful-Pass-1' }));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      child.kill('SIGTERM');
+      // Draining: no longer ready for new traffic, still serving.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await post('/api/auth/guest', {})).toBe(200);
+      expect((await fetch(`${base}/readyz`, { headers: { connection: 'close' } })).status).toBe(503);
+      expect(await Promise.all(logins)).toEqual(Array(16).fill(200));
+    } finally {
+      // One SIGTERM only: a second would meet Node's default handler and kill the process by signal.
+      if (child.signalCode === null && child.exitCode === null && !child.killed) child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
   });

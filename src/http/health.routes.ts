@@ -6,10 +6,11 @@ import { AppError } from './errors.js';
 
 const Status = Type.Object({ status: Type.String() });
 
-/** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database answers). */
+/** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database answers, and not draining). */
 export const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { tags: ['operations'], response: { 200: Status } } }, async () => {
+    if (services.lifecycle.draining) throw new AppError('unavailable', 'shutting down: draining');
     try {
       await sql`select 1`.execute(services.database.db);
     } catch {

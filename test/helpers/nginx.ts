@@ -136,3 +136,76 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** The configuration of a plain round-robin load balancer over `nodes` (base URLs), with every path inside `dir`. */
+export function nginxBalancerConfig(dir: string, port: number, nodes: string[]): string {
+  // No `non_idempotent` in proxy_next_upstream: a POST that reached a node is never sent to a second one (it may have
+  // been applied), only requests that could not connect, or idempotent ones, move on.
+  return `
+daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream gatehouse {
+${nodes.map((node) => `    server ${new URL(node).host} max_fails=1 fail_timeout=10s;`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://gatehouse;
+      proxy_connect_timeout 1s;
+      proxy_next_upstream error timeout http_502;
+      proxy_next_upstream_tries 0;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`;
+}
+
+/** Starts `/usr/sbin/nginx` as a round-robin load balancer over `nodes` on a free port; it stops with `stop()`. */
+export async function startNginxBalancer(nodes: string[]): Promise<NginxGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-lb-'));
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxBalancerConfig(dir, port, nodes));
+  const child: ChildProcess = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+      if (await answers(url)) break;
+      if (Date.now() - started > 10_000) throw new Error(`nginx did not start: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGQUIT');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
