@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxBalancer, type NginxGateway } from './nginx.js';
 import { fastHash, type Answer } from './server.js';
+import { freePort } from './ports.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -133,13 +133,3 @@ export async function call(base: string, method: string, path: string, options: 
   return { status: response.status, headers: response.headers, body, text };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

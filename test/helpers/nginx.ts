@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 /** A real nginx in front of an upstream, asking Gatehouse through `auth_request` (docs/gateway.md). */
 export interface NginxGateway {
@@ -126,16 +126,6 @@ function safeRead(path: string): string {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The configuration of a plain round-robin load balancer over `nodes` (base URLs), with every path inside `dir`. */
 export function nginxBalancerConfig(dir: string, port: number, nodes: string[]): string {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { ManualClock } from '../../src/clock.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp.js';
 import { testDatabaseUrl, testSchemaPrefix } from './env.js';
+import { freePort } from './ports.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Every storage-facing suite runs on both (DESIGN "Tests"). */
@@ -147,16 +147,6 @@ async function send(base: string, method: string, path: string, options: { json?
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Nested merge of plain objects (arrays and scalars replace). */
 export function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
