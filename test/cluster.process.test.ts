@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startCluster, type Cluster } from './helpers/cluster.js';
 import { testRedisUrl } from './helpers/env.js';
 import { createTestDatabase, goodPassword, type TestDatabase } from './helpers/server.js';
+import { within } from './helpers/poll.js';
 
 /**
  * The multi-process version of test/cluster.test.ts: three `gatehouse serve` processes on one PostgreSQL behind a
@@ -10,15 +11,6 @@ import { createTestDatabase, goodPassword, type TestDatabase } from './helpers/s
 
 const size = 3;
 
-/** Polls until `check` holds, for at most `ms`; answers how long it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 const unique = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 

@@ -2,16 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from './helpers/env.js';
 import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+import { within } from './helpers/poll.js';
 
-/** Polls until `check` holds, for at most `ms` — the cross-node promise is "within 1 s". */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 describe.each([
   ['PostgreSQL NOTIFY', {}],

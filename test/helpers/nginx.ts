@@ -11,15 +11,15 @@ export interface NginxGateway {
   stop(): Promise<void>;
 }
 
-/** The nginx configuration of docs/gateway.md, with every path inside `dir`. */
-export function nginxConfig(dir: string, port: number, upstream: string, gatehouse: string): string {
+/** What every test nginx needs around its `http` body: in the foreground, one process, every path inside `dir`. */
+function nginxFrame(dir: string, connections: number, httpBody: string): string {
   return `
 daemon off;
 master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events { worker_connections 64; }
+events { worker_connections ${connections}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/client_body;
@@ -27,6 +27,13 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+${httpBody}}
+`;
+}
+
+/** The nginx configuration of docs/gateway.md, with every path inside `dir`. */
+export function nginxConfig(dir: string, port: number, upstream: string, gatehouse: string): string {
+  return nginxFrame(dir, 64, `
   server {
     listen 127.0.0.1:${port};
 
@@ -57,8 +64,7 @@ http {
       return 401 '{"status":401,"code":"$error_code"}';
     }
   }
-}
-`;
+`);
 }
 
 /** Starts `/usr/sbin/nginx` on a free port; it stops with `stop()`. */
@@ -131,20 +137,7 @@ function safeRead(path: string): string {
 export function nginxBalancerConfig(dir: string, port: number, nodes: string[]): string {
   // No `non_idempotent` in proxy_next_upstream: a POST that reached a node is never sent to a second one (it may have
   // been applied), only requests that could not connect, or idempotent ones, move on.
-  return `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  return nginxFrame(dir, 256, `
   upstream gatehouse {
 ${nodes.map((node) => `    server ${new URL(node).host} max_fails=1 fail_timeout=10s;`).join('\n')}
   }
@@ -159,8 +152,7 @@ ${nodes.map((node) => `    server ${new URL(node).host} max_fails=1 fail_timeout
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }
   }
-}
-`;
+`);
 }
 
 /** Starts `/usr/sbin/nginx` as a round-robin load balancer over `nodes` on a free port; it stops with `stop()`. */
