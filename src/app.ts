@@ -86,10 +86,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     throw error;
   });
   app.decorate('services', services);
-  const cleanup = scheduleCleanup({ db: database.db, dialect: database.dialect, config, clock: services.clock }, app.log);
+  const cleanup = scheduleCleanup({ db: database.db, config, clock: services.clock, metrics: services.metrics }, app.log);
   app.addHook('onClose', async () => {
     cleanup.stop();
-    await services.sessions.close();
+    await services.bus.close();
     await mailer.close();
     if (!deps.database) await database.close();
   });

@@ -16,7 +16,7 @@ import { Authenticator } from './http/authenticate.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/hasher.js';
 import { Lockout } from './passwords/lockout.js';
 import { compilePolicy } from './passwords/policy.js';
-import { localBus, postgresBus, redisBus, type RevocationBus } from './sessions/revocation-bus.js';
+import { openClusterBus, type ClusterBus } from './cluster/bus.js';
 import { SessionService } from './sessions/session.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { RefreshTokens } from './tokens/refresh-tokens.js';
@@ -30,6 +30,8 @@ export interface Services {
   random: RandomSource;
   hasher: PasswordHasher;
   keys: KeyStore;
+  /** Revocations and key rotations, to and from the other nodes; closed with the app. */
+  bus: ClusterBus;
   sessions: SessionService;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
@@ -61,16 +63,36 @@ export interface ServiceDeps {
  * Nothing here is global, so two apps (two "nodes") can run in one test process.
  */
 export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const { database, logError } = deps;
+  await migrateToLatest(database.db);
+  const bus = openClusterBus(config, database.dialect, (error) => logError(error, 'cluster broadcast'));
+  try {
+    const services = await wireServices(config, deps, bus);
+    await bus.subscribe({
+      revoked: (ids) => services.sessions.forgetRevoked(ids),
+      keysRotated: () => void services.keys.reload().catch((error) => logError(error, 'signing key reload')),
+      gap: () => {
+        services.sessions.forgetAllLive();
+        void services.keys.reload().catch((error) => logError(error, 'signing key reload'));
+      },
+    });
+    return services;
+  } catch (error) {
+    // A half-built node must not keep a listener connection (and so the process) alive.
+    await bus.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus): Promise<Services> {
   const { database, clock, random, mailer, logError } = deps;
   const db = database.db;
-  await migrateToLatest(db);
   const keys = await KeyStore.open(db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock });
   const serverKey = await serverSecret(db, 'refresh-successor', clock.now());
   const metrics = new Metrics();
   const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'), metrics);
   const hasher = createPasswordHasher({ ...config.password.hash });
-  const sessions = new SessionService(db, clock, random, revocationBus(config, database, logError));
-  await sessions.listen();
+  const sessions = new SessionService(db, clock, random, bus);
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random, metrics });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
@@ -84,15 +106,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
-}
-
-/** Redis when configured, else PostgreSQL NOTIFY, else (SQLite, one node) nothing to broadcast. */
-function revocationBus(config: Config, database: Database, logError: ServiceDeps['logError']): RevocationBus {
-  const log = (error: unknown) => logError(error, 'revocation broadcast');
-  if (config.redis.url) return redisBus(config.redis.url, log);
-  if (database.dialect === 'postgres') return postgresBus(config.database.url, log);
-  return localBus;
+  return { config, database, clock, random, hasher, keys, bus, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanupOnce } from '../src/jobs/cleanup.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
@@ -12,9 +11,11 @@ describe.each(dialects)('scheduled clean-up on %s', (dialect) => {
   });
   afterAll(async () => server?.close());
 
+  /** One scheduled run: a second later than the last, as the cron would fire it. */
   const cleanup = () => {
+    server.clock.advance(1000);
     const { database, config } = server.app.services;
-    return runCleanupOnce(database.db, database.dialect, config, server.clock.now());
+    return runCleanupOnce(database.db, config, server.clock.now());
   };
 
   it('removes unconfirmed accounts after signup.unconfirmedRemoval and keeps confirmed ones', async () => {
@@ -44,14 +45,24 @@ describe.each(dialects)('scheduled clean-up on %s', (dialect) => {
     expect((await server.request('GET', '/api/auth/account', { token: live.accessToken })).status).toBe(401);
   });
 
-  if (dialect === 'postgres') {
-    it('runs once per cluster: skipped while another node holds the advisory lock', async () => {
-      const db = server.app.services.database.db;
-      await db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(47112002)`.execute(trx);
-        expect(await cleanup()).toBeNull();
-      });
-      expect(await cleanup()).not.toBeNull();
-    });
-  }
+  it('runs each scheduled slot once: a second node firing for the same slot, even after the first finished, skips it', async () => {
+    const { database, config } = server.app.services;
+    const slot = Math.ceil((server.clock.now() + 60_000) / 1000) * 1000;
+    expect(await runCleanupOnce(database.db, config, slot)).not.toBeNull();
+    expect(await runCleanupOnce(database.db, config, slot + 999)).toBeNull();
+    const concurrent = await Promise.all([1, 2, 3].map(() => runCleanupOnce(database.db, config, slot + 1000)));
+    expect(concurrent.filter((report) => report !== null)).toHaveLength(1);
+    const claims = await database.db.selectFrom('job_runs').select('slot').where('slot', '>=', slot).execute();
+    expect(claims).toHaveLength(2);
+  });
+
+  it('forgets its claims after a week', async () => {
+    const { database } = server.app.services;
+    const before = await database.db.selectFrom('job_runs').select('slot').execute();
+    expect(before.length).toBeGreaterThan(0);
+    server.clock.advance(8 * day);
+    await cleanup();
+    const after = await database.db.selectFrom('job_runs').select('slot').execute();
+    expect(after).toHaveLength(1);
+  });
 });

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startCluster, type Cluster } from './helpers/cluster.js';
 import { testRedisUrl } from './helpers/env.js';
@@ -10,7 +13,24 @@ import { within } from './helpers/poll.js';
  */
 
 const size = 3;
+const repo = fileURLToPath(new URL('..', import.meta.url));
 
+/** One node's `gatehouse_scheduled_jobs_total` for the clean-up, from its /metrics. */
+async function cleanupCounts(base: string): Promise<{ ran: number; skipped: number; failed: number }> {
+  const text = (await call(base, 'GET', '/metrics')).text;
+  const count = (result: string) => Number(new RegExp(`^gatehouse_scheduled_jobs_total\\{job="cleanup",result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { ran: count('ran'), skipped: count('skipped'), failed: count('failed') };
+}
+
+async function pgQuery(url: string, text: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 
 const unique = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
@@ -26,6 +46,8 @@ describe.each([
       GATEHOUSE_SIGNUP__ALWAYS_CONFIRM: 'true',
       GATEHOUSE_RATE_LIMIT__ENABLED: 'false',
       GATEHOUSE_LOCKOUT__MAX_ATTEMPTS: '5',
+      // Every second, so the once-per-cluster claim is exercised many times while the suite runs.
+      GATEHOUSE_SCHEDULE__CRON: '* * * * * *',
       ...extra,
     });
   }, 90_000);
@@ -34,12 +56,16 @@ describe.each([
     await database?.drop();
   }, 30_000);
 
+  const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
+  const publishedKids = async (base: string): Promise<string[]> =>
+    ((await call(base, 'GET', '/.well-known/jwks.json')).body as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+
   async function registerAndLogin(base: string, email: string) {
     const registered = await call(base, 'POST', '/api/auth/register', { json: { email, password: goodPassword } });
     expect(registered.status, registered.text).toBe(201);
     const login = await call(base, 'POST', '/api/auth/login', { json: { email, password: goodPassword } });
     expect(login.status, login.text).toBe(200);
-    return login.body as { accessToken: string; refreshToken: string };
+    return { ...(login.body as { accessToken: string; refreshToken: string }), email };
   }
 
   it('shares signing keys, and refuses a token logged out on one node on every other within a second', async () => {
@@ -53,6 +79,40 @@ describe.each([
     const took = await Promise.all(others.map((node) => within(1000, async () => (await call(node.url, 'GET', '/api/auth/account', { token: user.accessToken })).status === 401)));
     console.info(`[cluster ${_name}] logout refused on the other nodes after ${took.join(', ')} ms`);
     for (const node of others) expect((await call(node.url, 'GET', '/api/auth/account', { token: user.accessToken })).headers.get('x-error-code')).toBe('token-revoked');
+  });
+
+  it('publishes a key rotated by `gatehouse keys rotate` on every node within a second; older tokens stay valid', async () => {
+    const before = await registerAndLogin(cluster.url, unique('rotate'));
+    const oldKid = kidOf(before.accessToken);
+    const rotated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', 'rotate'], {
+      cwd: repo, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATABASE_URL: database.url, ...extra }, encoding: 'utf8', timeout: 60_000,
+    });
+    expect(rotated.stderr).toBe('');
+    const newKid = /new signing key (\S+)/.exec(rotated.stdout)![1]!;
+    const took = await Promise.all(cluster.nodes.map((node) => within(1000, async () => (await publishedKids(node.url)).includes(newKid))));
+    console.info(`[cluster ${_name}] rotated key published by every node after ${took.join(', ')} ms`);
+    for (const node of cluster.nodes) expect(await publishedKids(node.url)).toEqual(expect.arrayContaining([oldKid, newKid]));
+    for (const node of cluster.nodes) {
+      const refreshed = await call(node.url, 'POST', '/api/auth/login', { json: { email: before.email, password: goodPassword } });
+      expect(kidOf((refreshed.body as { accessToken: string }).accessToken)).toBe(newKid);
+      expect((await call(node.url, 'GET', '/api/auth/account', { token: before.accessToken })).status).toBe(200);
+    }
+  });
+
+  it('runs each scheduled clean-up once per cluster', async () => {
+    // Every node fires every second; let a few slots pass, then compare the nodes' own counts with the claims.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const counts = await Promise.all(cluster.nodes.map((node) => cleanupCounts(node.url)));
+    const ran = counts.reduce((sum, c) => sum + c.ran, 0);
+    const skipped = counts.reduce((sum, c) => sum + c.skipped, 0);
+    const { rows } = await pgQuery(database.url, `select count(*)::int as n from job_runs where job = 'cleanup'`);
+    console.info(`[cluster ${_name}] clean-up: ${ran} slots run, ${skipped} skipped by other nodes, ${rows[0].n} claimed`);
+    expect(counts.every((c) => c.failed === 0)).toBe(true);
+    expect(ran).toBeGreaterThanOrEqual(3);
+    // Claims are unique per slot, so more runs than claims would mean a slot ran twice. Fewer: runs still in flight.
+    expect(ran).toBeLessThanOrEqual(rows[0].n);
+    expect(rows[0].n - ran).toBeLessThanOrEqual(size);
+    expect(skipped).toBeGreaterThan(0);
   });
 
   it('counts failed logins exactly across nodes: 30 concurrent wrong passwords give 5 × 401 and 25 × 429', async () => {

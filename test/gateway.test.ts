@@ -2,7 +2,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/problems.js';
 import { startEchoUpstream, startNginx, type NginxGateway } from './helpers/nginx.js';
-import { registerAndLogin, startServer, type Dialect, type TestServer } from './helpers/server.js';
+import { goodPassword, registerAndLogin, startServer, type Dialect, type TestServer } from './helpers/server.js';
 import { runCleanupOnce } from '../src/jobs/cleanup.js';
 
 const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -148,10 +148,15 @@ describe.each(nginxCases)('a real nginx auth_request in front of an upstream (%s
   });
 });
 
+const hostedClients = [
+  { clientID: 'body-app', callbackURL: 'https://app.example/body', config: { tokenMethod: 'body' } },
+  { clientID: 'cookie-app', callbackURL: 'https://app.example/cookie', config: { tokenMethod: 'cookie' } },
+];
+
 describe('tokens.clientFormat: opaque (sqlite)', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer('sqlite', { config: { tokens: { clientFormat: 'opaque' } } });
+    server = await startServer('sqlite', { config: { tokens: { clientFormat: 'opaque' }, clients: hostedClients } });
   });
   afterAll(async () => server?.close());
 
@@ -165,6 +170,21 @@ describe('tokens.clientFormat: opaque (sqlite)', () => {
     const rows = await server.app.services.database.db.selectFrom('opaque_tokens').selectAll().execute();
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(rows.some((row) => row.hash.includes(user.accessToken.slice(6)))).toBe(false);
+  });
+
+  it('hosted login gives clients a reference too, in the body or the auth cookie, and both authenticate', async () => {
+    const email = unique('opaque-hosted');
+    await registerAndLogin(server, email);
+    const body = await server.request('POST', '/auth/login?clientID=body-app', { json: { email, password: goodPassword } });
+    expect(body.status, body.text).toBe(200);
+    expect(body.body.token).toMatch(/^gh_at\./);
+    expect((await server.request('GET', '/api/auth/account', { token: body.body.token })).status).toBe(200);
+    const cookie = await server.request('POST', '/auth/login?clientID=cookie-app', { json: { email, password: goodPassword } });
+    const value = /^[^=]+=([^;]+)/.exec(cookie.headers.get('set-cookie') ?? '')?.[1];
+    expect(value).toMatch(/^gh_at\./);
+    const viaCookie = await server.request('GET', '/api/auth/account', { headers: { cookie: `${server.config.cookie.name}=${value}` } });
+    expect(viaCookie.status, viaCookie.text).toBe(200);
+    expect(viaCookie.body.email).toBe(email);
   });
 
   it('the authenticator hook maps a reference to its session: expired and revoked get their codes', async () => {
@@ -195,6 +215,6 @@ describe('tokens.clientFormat: opaque (sqlite)', () => {
     expect((await server.request('GET', '/api/auth/context', { token: user.accessToken })).headers.get('x-error-code')).toBe('token-revoked');
     server.clock.advance(server.config.tokens.accessTokenTtl + 1);
     const { database, config } = server.app.services;
-    expect((await runCleanupOnce(database.db, database.dialect, config, server.clock.now()))?.opaqueTokens).toBeGreaterThanOrEqual(1);
+    expect((await runCleanupOnce(database.db, config, server.clock.now()))?.opaqueTokens).toBeGreaterThanOrEqual(1);
   });
 });

@@ -32,7 +32,7 @@ describe.each(dialects)('one-time identity-provider credentials on %s', (dialect
     await ids.claim('cas ST-old', a.clock.now() + 1000);
     a.clock.advance(1001);
     const { database: db, config } = a.app.services;
-    const report = await runCleanupOnce(db.db, db.dialect, config, a.clock.now());
+    const report = await runCleanupOnce(db.db, config, a.clock.now());
     expect(report?.usedCredentials).toBeGreaterThanOrEqual(1);
     expect(await ids.claim('cas ST-old', a.clock.now() + 1000)).toBe(true);
   });

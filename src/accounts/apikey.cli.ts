@@ -23,7 +23,7 @@ export async function apikeyCreate(config: Config): Promise<number> {
     try {
       process.stdout.write(`${JSON.stringify(await admin.createApiKey(null))}\n`);
     } finally {
-      await services.sessions.close();
+      await services.bus.close();
     }
     return 0;
   } finally {

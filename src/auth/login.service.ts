@@ -164,7 +164,7 @@ export class LoginService {
       accountId: account.id, method: 'password', clientId, scope: null, expiresAt: this.deps.clock.now() + ttl, ...info,
     });
     await this.recordLogin(account, session.id, 'password', info.inetAddress);
-    const access = await this.issueAccessToken(account, session.id);
+    const access = await this.clientAccessToken(account, session.id);
     return { token: access.token, accountId: account.id, ttlSeconds: Math.floor(ttl / 1000) };
   }
 
@@ -226,11 +226,15 @@ export class LoginService {
     return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId });
   }
 
+  /** The access token a client holds: the JWT, or with `tokens.clientFormat: opaque` (split token) a reference only GET /api/auth/context turns into the JWT. */
+  private clientAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+    return this.deps.config.tokens.clientFormat === 'opaque'
+      ? this.opaque.issue(sessionId, account.id, this.deps.config.tokens.accessTokenTtl)
+      : this.issueAccessToken(account, sessionId);
+  }
+
   private async oauthToken(account: AccountRow, sessionId: string, refreshToken: string, refreshExpiresAt: number | null, clientId?: string, scope?: string): Promise<OAuthToken> {
-    // `tokens.clientFormat: opaque` (split token): the client gets a reference; only GET /api/auth/context yields the JWT.
-    const access = this.deps.config.tokens.clientFormat === 'opaque'
-      ? await this.opaque.issue(sessionId, account.id, this.deps.config.tokens.accessTokenTtl)
-      : await this.issueAccessToken(account, sessionId);
+    const access = await this.clientAccessToken(account, sessionId);
     const token: OAuthToken = {
       accessToken: access.token,
       accessTokenExpiresAt: new Date(access.expiresAt).toISOString(),

@@ -144,7 +144,6 @@ export interface UsedCredentialTable {
   expires_at: number;
 }
 
-/** The whole schema as Kysely sees it. */
 /** An opaque access reference handed to clients instead of the JWT (`tokens.clientFormat: opaque`). */
 export interface OpaqueTokenTable {
   /** SHA-256 (base64url) of the whole reference. */
@@ -154,6 +153,14 @@ export interface OpaqueTokenTable {
   expires_at: number;
 }
 
+/** One claimed run of a scheduled job (`slot`: the scheduled time, epoch ms, to the second). */
+export interface JobRunTable {
+  job: string;
+  slot: number;
+  started_at: number;
+}
+
+/** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
   credentials: CredentialTable;
@@ -171,6 +178,7 @@ export interface DB {
   login_attempts: LoginAttemptTable;
   used_credentials: UsedCredentialTable;
   opaque_tokens: OpaqueTokenTable;
+  job_runs: JobRunTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -72,8 +72,9 @@ export class Authenticator {
   }
 
   private async cookie(credential: string, reply: FastifyReply): Promise<AuthContext | null> {
-    // A client with tokenMethod `cookie` receives its access JWT in the auth cookie (seed 000).
-    if (credential.split('.').length === 3) {
+    // A client with tokenMethod `cookie` receives its access token in the auth cookie (seed 000): a JWT, or with
+    // `tokens.clientFormat: opaque` a reference.
+    if (credential.split('.').length === 3 || isOpaqueToken(credential)) {
       const context = await this.bearer(credential).catch((error: unknown) => {
         if (error instanceof AppError) return null;
         throw error;

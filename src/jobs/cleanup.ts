@@ -1,9 +1,9 @@
 import { Cron } from 'croner';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import type { DialectName } from '../db/database.js';
 import type { DB } from '../db/types.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** How many rows one clean-up removed, per kind (logged, and asserted by tests). */
 export interface CleanupReport {
@@ -15,8 +15,8 @@ export interface CleanupReport {
   opaqueTokens: number;
 }
 
-/** An arbitrary constant naming the clean-up's PostgreSQL advisory lock. */
-const CLEANUP_LOCK_ID = 4_711_2002;
+/** Claims older than this are removed by the clean-up itself. */
+const JOB_RUN_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Removes what has outlived its use: unconfirmed accounts older than `signup.unconfirmedRemoval` (seed 002),
@@ -45,6 +45,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     .executeTakeFirst();
   const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
   const opaqueTokens = await db.deleteFrom('opaque_tokens').where('expires_at', '<', now).executeTakeFirst();
+  await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
     opaqueTokens: Number(opaqueTokens.numDeletedRows),
@@ -56,27 +57,36 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
 }
 
 /**
- * Runs the clean-up once per cluster: on PostgreSQL inside a transaction holding an advisory lock that only one
- * node can take; SQLite is single-node by nature. Returns null when another node holds the lock.
+ * Runs the clean-up once per cluster: each node's scheduler fires at the same cron time, and the first node to
+ * claim that time slot (a row keyed by job and slot) runs it; the rest skip. Why a claim and not a lock: a node
+ * whose timer fires a few milliseconds after another has finished would take a free lock and run again.
+ * The slot is `now` to the second, the cron's own resolution. Returns null when another node has the slot.
  */
-export async function runCleanupOnce(db: Kysely<DB>, dialect: DialectName, config: Config, now: number): Promise<CleanupReport | null> {
-  if (dialect === 'sqlite') return runCleanup(db, config, now);
+export async function runCleanupOnce(db: Kysely<DB>, config: Config, now: number): Promise<CleanupReport | null> {
+  const slot = Math.floor(now / 1000) * 1000;
   return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${CLEANUP_LOCK_ID}) as locked`.execute(trx);
-    return rows[0]?.locked ? runCleanup(trx, config, now) : null;
+    const claimed = await trx
+      .insertInto('job_runs')
+      .values({ job: 'cleanup', slot, started_at: now })
+      .onConflict((oc) => oc.columns(['job', 'slot']).doNothing())
+      .executeTakeFirst();
+    // A rolled-back run (an error below) releases its claim; the other nodes have skipped it, the next slot retries.
+    return Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 1 ? runCleanup(trx, config, now) : null;
   });
 }
 
 /** Schedules the clean-up on `schedule.cron`; `stop()` cancels it (called when the app closes). */
 export function scheduleCleanup(
-  options: { db: Kysely<DB>; dialect: DialectName; config: Config; clock: Clock },
+  options: { db: Kysely<DB>; config: Config; clock: Clock; metrics: Metrics },
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void },
 ): { stop(): void } {
   const job = new Cron(options.config.schedule.cron, { protect: true }, async () => {
     try {
-      const report = await runCleanupOnce(options.db, options.dialect, options.config, options.clock.now());
+      const report = await runCleanupOnce(options.db, options.config, options.clock.now());
+      options.metrics.scheduledJobs.inc({ job: 'cleanup', result: report ? 'ran' : 'skipped' });
       if (report) log.info({ report }, 'scheduled clean-up done');
     } catch (error) {
+      options.metrics.scheduledJobs.inc({ job: 'cleanup', result: 'failed' });
       log.error({ err: error }, 'scheduled clean-up failed');
     }
   });

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 /**
  * The server's Prometheus metrics, in a registry of its own per app (two apps in one test process must not share
- * counters): logins by method and result, lockouts, access tokens issued and verified, request latency.
+ * counters): logins by method and result, lockouts, access tokens issued and verified, scheduled jobs, request latency.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -10,6 +10,7 @@ export class Metrics {
   readonly lockouts = new Counter({ name: 'gatehouse_lockouts_total', help: 'Temporary lockouts started', registers: [this.registry] });
   readonly tokensIssued = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens signed', registers: [this.registry] });
   readonly tokensVerified = new Counter({ name: 'gatehouse_tokens_verified_total', help: 'Access tokens checked, by outcome (cache: answered from the verification cache)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly scheduledJobs = new Counter({ name: 'gatehouse_scheduled_jobs_total', help: 'Scheduled job slots by outcome (ran here, skipped: another node ran it, failed)', labelNames: ['job', 'result'] as const, registers: [this.registry] });
   readonly requestDuration = new Histogram({
     name: 'gatehouse_http_request_duration_seconds',
     help: 'HTTP request latency by route and status class',

@@ -3,7 +3,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { DB, SessionRow } from '../db/types.js';
 import { safeEqual, sha256 } from '../util/hashing.js';
 import { LruCache } from '../util/lru.js';
-import { localBus, type RevocationBus } from './revocation-bus.js';
+import { localBus, type ClusterBus } from '../cluster/bus.js';
 import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 /** How a session began (CONTRACT §3). */
@@ -56,20 +56,17 @@ export class SessionService {
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
     private readonly random: RandomSource,
-    private readonly bus: RevocationBus = localBus,
+    private readonly bus: Pick<ClusterBus, 'publish'> = localBus,
   ) {}
 
-  /** Stops listening (the app is closing). */
-  async close(): Promise<void> {
-    await this.bus.close();
+  /** Revocations made on other nodes (CONTRACT §3: revoking a session invalidates it on every node). */
+  forgetRevoked(sessionIds: string[]): void {
+    for (const id of sessionIds) this.forget(id);
   }
 
-  /** Listens for revocations made on other nodes (CONTRACT §3: revoking a session invalidates it on every node). */
-  async listen(): Promise<void> {
-    await this.bus.subscribe(
-      (ids) => ids.forEach((id) => this.forget(id)),
-      () => this.live.clear(),
-    );
+  /** Broadcasts may have been lost: trust no cached liveness until the database confirms it again. */
+  forgetAllLive(): void {
+    this.live.clear();
   }
 
   /** Starts a session and returns its id. */
@@ -155,7 +152,7 @@ export class SessionService {
   async revoke(sessionId: string): Promise<boolean> {
     this.forget(sessionId);
     const revoked = await revokeSessionRow(this.db, sessionId, this.clock.now());
-    await this.bus.publish([sessionId]);
+    await this.bus.publish({ revoked: [sessionId] });
     return revoked;
   }
 
@@ -163,7 +160,7 @@ export class SessionService {
   async revokeAllForAccount(accountId: string, keep?: string): Promise<number> {
     const ids = await revokeAccountSessions(this.db, accountId, this.clock.now(), keep);
     for (const id of ids) this.forget(id);
-    if (ids.length) await this.bus.publish(ids);
+    if (ids.length) await this.bus.publish({ revoked: ids });
     return ids.length;
   }
 

@@ -1,11 +1,13 @@
 import type { Config } from '../config/index.js';
 import { systemClock } from '../clock.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
+import { migrateToLatest, openDatabase, type DialectName } from '../db/database.js';
+import { openClusterBus } from '../cluster/bus.js';
 import { loadKeyRing, rotateSigningKey } from './signing-keys.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key takes over; the old ones keep verifying the tokens they signed.
- * Every node picks the new key up within its reload interval (30 s), or at once on a token that names it.
+ * The rotation is broadcast (PostgreSQL NOTIFY or Redis), so every running node loads the key at once; a node that
+ * missed it finds the key at its next reload (30 s), or when a token names it.
  */
 export async function keysRotate(config: Config): Promise<number> {
   const database = openDatabase(config.database.url);
@@ -15,11 +17,25 @@ export async function keysRotate(config: Config): Promise<number> {
     await loadKeyRing(database.db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock: systemClock });
     const kid = await rotateSigningKey(database.db, config.tokens.algorithm, systemClock.now());
     process.stdout.write(`new signing key ${kid} (${config.tokens.algorithm}); older keys keep verifying their tokens\n`);
+    await announce(config, database.dialect, kid);
     return 0;
   } catch (error) {
     process.stderr.write(`gatehouse keys rotate: ${(error as Error).message}\n`);
     return 1;
   } finally {
     await database.close();
+  }
+}
+
+/** Tells the running nodes; a failed broadcast is only a warning, since they reload within 30 s anyway. */
+async function announce(config: Config, dialect: DialectName, kid: string): Promise<void> {
+  const warn = (error: unknown) => process.stderr.write(`gatehouse keys rotate: broadcast failed (${(error as Error).message}); nodes load the key within 30 s\n`);
+  const bus = openClusterBus(config, dialect, warn);
+  try {
+    await bus.publish({ keysRotated: kid });
+  } catch (error) {
+    warn(error);
+  } finally {
+    await bus.close();
   }
 }
