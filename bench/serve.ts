@@ -6,17 +6,19 @@ import type { FastifyInstance } from 'fastify';
 export interface ServeArgs {
   port: number;
   dataDir: string | undefined;
+  /** A PostgreSQL URL to run on instead of the temp SQLite file. */
+  databaseUrl: string | undefined;
   exitWithParent: boolean;
 }
 
-/** Reads `--port` (or `PORT`; default 0 = any free port), `--data-dir` and `--exit-with-parent`. */
+/** Reads `--port` (or `PORT`; default 0 = any free port), `--data-dir`, `--database-url` and `--exit-with-parent`. */
 export function readServeArgs(): ServeArgs {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'exit-with-parent': { type: 'boolean' } },
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, 'exit-with-parent': { type: 'boolean' } },
   });
   const port = Number(values.port ?? process.env.PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
-  return { port, dataDir: values['data-dir'], exitWithParent: values['exit-with-parent'] ?? false };
+  return { port, dataDir: values['data-dir'], databaseUrl: values['database-url'], exitWithParent: values['exit-with-parent'] ?? false };
 }
 
 /** Longest a server may take to close before it exits anyway. */

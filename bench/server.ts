@@ -1,6 +1,7 @@
 /**
  * Gatehouse as the benchmark runs it: production argon2 parameters, a temp SQLite database, no logger.
- * Run: `node --import tsx bench/server.ts [--port N] [--data-dir DIR]` after `npm run build`; prints `READY <port>`.
+ * Run: `node --import tsx bench/server.ts [--port N] [--data-dir DIR] [--database-url postgres://…]` after
+ * `npm run build`; prints `READY <port>`.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,10 +23,10 @@ async function fromDist<T>(file: string): Promise<T> {
 }
 
 /** The configuration input; every value not set here is the production default. */
-function benchInput(port: number, dataDir: string): Record<string, unknown> {
+function benchInput(port: number, dataDir: string, databaseUrl: string | undefined): Record<string, unknown> {
   return {
     server: { host: '127.0.0.1', port, baseUrl: `http://127.0.0.1:${port}` },
-    database: { url: `sqlite:${join(dataDir, 'bench.db')}` },
+    database: { url: databaseUrl ?? `sqlite:${join(dataDir, 'bench.db')}` },
     email: { outboxDir: join(dataDir, 'outbox') },
     signup: { alwaysConfirm: true },
     password: { hash: { ...PRODUCTION_HASH, concurrency: HASH_CONCURRENCY } },
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const { createApp } = await fromDist<AppModule>('app.js');
   const { parseConfig } = await fromDist<ConfigModule>('config/index.js');
   // An empty env: the bench must not pick up GATEHOUSE_* settings from the shell.
-  const app = await createApp(parseConfig(benchInput(args.port, dataDir), {}), { logger: false });
+  const app = await createApp(parseConfig(benchInput(args.port, dataDir, args.databaseUrl), {}), { logger: false });
   await serveUntilStopped(app, args);
 }
 
