@@ -12,8 +12,14 @@ export const HASH_CONCURRENCY = availableParallelism();
 /** The one account every login uses; why: each login costs one full verify whichever account it names. */
 export const BENCH_USER = { email: 'bench@example.com', password: 'Correct-Horse-42' } as const;
 
-/** How long each scenario runs; why: long enough for stable numbers, short enough to keep the whole bench under two minutes. */
-export const TIMING = { warmupSeconds: 2, durationSeconds: 10 } as const;
+/**
+ * How long each scenario runs; why: long enough for stable numbers, short enough to keep the whole bench in a few
+ * minutes. `BENCH_SECONDS` shortens every run while developing a scenario (results are then marked as such).
+ */
+export const TIMING = {
+  warmupSeconds: process.env.BENCH_SECONDS ? 1 : 2,
+  durationSeconds: Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.BENCH_SECONDS) : 10,
+} as const;
 
 /** Open HTTP connections per scenario; why: enough to keep every argon2 slot busy and the event loop saturated. */
 export const CONNECTIONS = 16;
