@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AccountService } from './accounts/account.service.js';
+import { ProfileCache } from './accounts/profile-cache.js';
 import { EmailChangeService } from './accounts/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -33,6 +34,8 @@ export interface Services {
   /** Revocations and key rotations, to and from the other nodes; closed with the app. */
   bus: ClusterBus;
   sessions: SessionService;
+  /** Who-is-calling fields of accounts, cached per node. */
+  profiles: ProfileCache;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   accounts: AccountService;
@@ -71,8 +74,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     await bus.subscribe({
       revoked: (ids) => services.sessions.forgetRevoked(ids),
       keysRotated: () => void services.keys.reload().catch((error) => logError(error, 'signing key reload')),
+      accountsChanged: (ids) => services.profiles.forget(ids),
       gap: () => {
         services.sessions.forgetAllLive();
+        services.profiles.forget('all');
         void services.keys.reload().catch((error) => logError(error, 'signing key reload'));
       },
     });
@@ -93,12 +98,13 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   const audit = new AuditLog(db, clock, (error) => logError(error, 'audit write failed'), metrics);
   const hasher = createPasswordHasher({ ...config.password.hash });
   const sessions = new SessionService(db, clock, random, bus);
+  const profiles = new ProfileCache(db, clock, bus);
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random, metrics });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
   const accounts = new AccountService({
     db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),
-    tokens: oneTimeTokens, mailer, sessions, audit, logError,
+    tokens: oneTimeTokens, mailer, sessions, profiles, audit, logError,
   });
   const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError });
   const lockout = new Lockout(db, clock, config.lockout);
@@ -106,7 +112,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, bus, sessions, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

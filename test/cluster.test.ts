@@ -67,6 +67,13 @@ describe.each([
     for (const node of [a, b]) expect(await publishedKids(node)).toContain(kid);
   });
 
+  it('shows a language changed on one node in the other node\'s /auth/user within a second, despite its profile cache', async () => {
+    const user = await registerAndLogin(a, `language-${Date.now()}@example.com`);
+    expect((await b.request('GET', '/auth/user', { token: user.accessToken })).body.language).toBeNull();
+    expect((await a.request('PUT', `/accounts/${user.userId}`, { token: user.accessToken, json: { language: 'de' } })).status).toBe(200);
+    await within(1000, async () => (await b.request('GET', '/auth/user', { token: user.accessToken })).body.language === 'de');
+  });
+
   it('refuses a logged-out token on the other node within a second, despite its caches', async () => {
     const user = await registerAndLogin(a, `logout-${Date.now()}@example.com`);
     // Warm node B's caches: the token is verified and its session known live there.
@@ -112,5 +119,36 @@ describe.each([
     a.clock.advance(10_001);
     expect((await b.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } })).headers.get('x-error-code')).toBe('refresh-token-reused');
     await within(1000, async () => (await a.request('GET', '/api/auth/account', { token: onA.body.accessToken })).status === 401);
+  });
+});
+
+describe('a session extended on one node, while another node has it cached as ending soon', () => {
+  let database: TestDatabase;
+  let a: TestServer;
+  let b: TestServer;
+  const config = { tokens: { accessTokenTtl: '3h', refreshTokenTtl: '2h' } };
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    a = await startServer('postgres', { database, config });
+    b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.drop();
+  });
+
+  it('stays live on the other node past its old end: an ended-looking cache entry is checked against the database', async () => {
+    const user = await registerAndLogin(a, `extend-${Date.now()}@example.com`);
+    a.clock.advance(2 * 3_600_000 - 30_000);
+    // B caches the session as ending in 30 s.
+    expect((await b.request('GET', '/auth/user', { token: user.accessToken })).status).toBe(200);
+    a.clock.advance(10_000);
+    expect((await a.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } })).status).toBe(200);
+    // Past the old end, and well within B's one-minute recheck interval.
+    a.clock.advance(35_000);
+    const after = await b.request('GET', '/auth/user', { token: user.accessToken });
+    expect(after.status, after.text).toBe(200);
+    expect(Date.parse(after.body.authTokenExpires)).toBeGreaterThan(a.clock.now() + 3_600_000);
   });
 });

@@ -9,6 +9,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.js';
 import { isPermitted, rolePermissions, type BuiltinRole } from '../permissions/wildcard.js';
+import type { ProfileCache } from './profile-cache.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { safeEqual } from '../util/hashing.js';
 import { InviteService } from '../invites/invite.service.js';
@@ -58,6 +59,7 @@ export interface AccountServiceDeps {
   tokens: OneTimeTokens;
   mailer: Mailer;
   sessions: SessionService;
+  profiles: ProfileCache;
   audit: AuditLog;
   logError: (error: unknown, message: string) => void;
 }
@@ -202,7 +204,10 @@ export class AccountService {
       if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password }, keepSession);
       else await this.setPassword(accountId, input.password);
     }
-    if (input.language !== undefined) await updateAccountRow(this.deps.db, accountId, { language: input.language });
+    if (input.language !== undefined) {
+      await updateAccountRow(this.deps.db, accountId, { language: input.language });
+      await this.deps.profiles.changed(accountId);
+    }
     return this.view(accountId);
   }
 

@@ -8,12 +8,15 @@ export type ClusterMessage =
   /** Sessions revoked: refuse their credentials at once (CONTRACT §3: on every node). */
   | { revoked: string[] }
   /** `gatehouse keys rotate` added a signing key: load it into the JWKS and signer now, not at the next reload. */
-  | { keysRotated: string };
+  | { keysRotated: string }
+  /** Accounts whose cached profile (username, language) changed. */
+  | { accountsChanged: string[] };
 
 /** The receiving side; `gap` is called when messages may have been lost (a reconnect). */
 export interface ClusterListener {
   revoked(sessionIds: string[]): void;
   keysRotated(kid: string): void;
+  accountsChanged(accountIds: string[]): void;
   gap(): void;
 }
 
@@ -53,13 +56,18 @@ function chunks(message: ClusterMessage): ClusterMessage[] {
 /** Hands a received payload to the listener; a payload that is not ours is logged and dropped. */
 function deliver(payload: string, listener: ClusterListener, log: (error: unknown) => void): void {
   try {
-    const message = JSON.parse(payload) as Partial<{ revoked: unknown; keysRotated: unknown }>;
-    if (Array.isArray(message.revoked)) listener.revoked(message.revoked.filter((id): id is string => typeof id === 'string'));
+    const message = JSON.parse(payload) as Partial<{ revoked: unknown; keysRotated: unknown; accountsChanged: unknown }>;
+    if (Array.isArray(message.revoked)) listener.revoked(strings(message.revoked));
     else if (typeof message.keysRotated === 'string') listener.keysRotated(message.keysRotated);
+    else if (Array.isArray(message.accountsChanged)) listener.accountsChanged(strings(message.accountsChanged));
     else log(new Error(`unknown cluster message ${payload.slice(0, 100)}`));
   } catch (error) {
     log(error);
   }
+}
+
+function strings(values: unknown[]): string[] {
+  return values.filter((value): value is string => typeof value === 'string');
 }
 
 /** PostgreSQL `LISTEN/NOTIFY`: works with nothing but the database every node already shares. */

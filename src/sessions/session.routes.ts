@@ -7,6 +7,7 @@ import { findClientByCallback } from '../clients/client.repository.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { clientInfo, requireAuth } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
+import type { AccountProfile } from '../accounts/profile-cache.js';
 import type { Services } from '../services.js';
 import { clearAuthCookies, sessionTtlMs, setAuthCookie } from './cookies.js';
 import { listLiveSessions } from './session.repository.js';
@@ -54,7 +55,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
       reply.header('www-authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
       throw new AppError('unauthorized', 'HTTP Basic credentials required');
     }
-    return userInfo(request, await findAccountById(services.database.db, request.auth.accountId), await sessionEnd(services, request.auth.sessionId));
+    return userInfo(request, await services.profiles.get(request.auth.accountId), await sessions.endOf(request.auth.sessionId));
   });
 
   const logout = async (request: FastifyRequest<{ Querystring: { redirect?: string } }>, reply: FastifyReply) => {
@@ -71,8 +72,8 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
 
   app.get('/auth/user', { schema: { tags, summary: 'Who is calling (or `_guest`), with the parsed Accept-Language', response: { 200: UserInfo, ...sessionErrors } } }, async (request) => {
     if (!request.auth) return { id: '_guest', user: '_guest', clientAcceptLanguage: parseAcceptLanguage(request.headers['accept-language']) };
-    const account = await findAccountById(services.database.db, request.auth.accountId);
-    return userInfo(request, account, await sessionEnd(services, request.auth.sessionId));
+    const profile = await services.profiles.get(request.auth.accountId);
+    return userInfo(request, profile, await sessions.endOf(request.auth.sessionId));
   });
 
   app.get('/auth/tokens', { schema: { tags, summary: 'The caller’s own active logins', response: { 200: SessionList, ...sessionErrors } } }, async (request) => {
@@ -100,11 +101,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
   });
 };
 
-async function sessionEnd(services: Services, sessionId: string): Promise<number | null> {
-  return (await services.sessions.find(sessionId))?.expires_at ?? null;
-}
-
-function userInfo(request: FastifyRequest, account: { id: string; username: string; language: string | null } | undefined, expiresAt: number | null) {
+function userInfo(request: FastifyRequest, account: AccountProfile | null, expiresAt: number | null) {
   if (!account) throw new AppError('invalid-token', 'the account no longer exists');
   return {
     id: account.id,

@@ -133,7 +133,8 @@ export class SessionService {
     if (this.revoked.get(sessionId) !== undefined) return false;
     const now = this.clock.now();
     const cached = this.live.get(sessionId);
-    if (cached && now - cached.checkedAt < RECHECK_AFTER_MS) return cached.expiresAt === null || cached.expiresAt > now;
+    // A session that looks ended here may have been extended on another node (refresh, sliding cookie): ask the database.
+    if (cached && now - cached.checkedAt < RECHECK_AFTER_MS && (cached.expiresAt === null || cached.expiresAt > now)) return true;
     const row = await findSession(this.db, sessionId);
     if (!row || row.revoked_at !== null) {
       this.revoked.set(sessionId, now);
@@ -141,6 +142,16 @@ export class SessionService {
     }
     this.live.set(sessionId, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: cached?.lastWrite ?? row.last_access, checkedAt: now });
     return row.expires_at === null || row.expires_at > now;
+  }
+
+  /**
+   * When a session ends, from the cache `isLive` just filled (or the database); why: "who is calling" answers
+   * run on every request and must not cost a round trip.
+   */
+  async endOf(sessionId: string): Promise<number | null> {
+    const cached = this.live.get(sessionId);
+    if (cached) return cached.expiresAt;
+    return (await findSession(this.db, sessionId))?.expires_at ?? null;
   }
 
   /** A session row, fresh from the database. */
