@@ -5,7 +5,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { findClient } from '../clients/client.repository.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
-import type { AccountRow, DB } from '../db/types.js';
+import type { AccountRow, DB, SessionRow } from '../db/types.js';
+import { rolesOf } from '../accounts/account.view.js';
 import { OpaqueTokens } from '../gateway/opaque-tokens.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
@@ -176,9 +177,10 @@ export class LoginService {
 
   /** `POST /api/auth/refresh`: rotates the refresh token and issues a new access token. */
   async refresh(presented: string): Promise<OAuthToken> {
+    let session: SessionRow | undefined;
     const rotation = await this.deps.refreshTokens.rotate(presented, {
       sessionTtl: async (sessionId) => {
-        const session = await this.deps.sessions.find(sessionId);
+        session = await this.deps.sessions.find(sessionId);
         if (!session || session.revoked_at !== null) throw new AppError('token-revoked');
         return this.refreshTtl(session.method === 'guest' ? 'guest' : session.method);
       },
@@ -187,7 +189,8 @@ export class LoginService {
         await this.deps.audit.record('token.reused', { sessionId });
       },
     });
-    const session = (await this.deps.sessions.find(rotation.sessionId))!;
+    // Read once, by the hook above, before the rotation: the session row is not changed by it.
+    if (!session) throw new AppError('token-revoked');
     await this.deps.sessions.extend(session.id, rotation.expiresAt);
     const account = await findAccountById(this.deps.db, session.account_id);
     if (!account) throw new AppError('token-revoked');
@@ -222,7 +225,8 @@ export class LoginService {
   }
 
   private async issueAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
-    const { roles } = await this.deps.accounts.principal(account.id, sessionId);
+    // The token carries roles only (permissions are looked up where they are checked): one query, not a principal's four.
+    const roles = rolesOf(account, (await findMemberships(this.deps.db, account.id)).roles);
     return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId });
   }
 

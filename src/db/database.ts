@@ -8,6 +8,7 @@ import * as loginAttempts from './migrations/2026_11_22_0002_login_attempts.js';
 import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.js';
 import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import * as jobRuns from './migrations/2026_11_22_0005_job_runs.js';
+import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_22_0003_used_credentials': usedCredentials,
   '2026_11_22_0004_opaque_tokens': opaqueTokens,
   '2026_11_22_0005_job_runs': jobRuns,
+  '2026_11_22_0006_accounts_listing': accountsListing,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -59,9 +59,15 @@ export class RefreshTokens {
       }
     }
     const expiresAt = ttlMs === null ? null : now + ttlMs;
+    const refreshToken = `${successor.id}.${successor.secret}`;
+    if (won) {
+      await this.store(successor.id, successor.secret, row.session_id, expiresAt, 'insert');
+      return { sessionId: row.session_id, refreshToken, expiresAt };
+    }
+    // A concurrent caller (maybe on another node) won: it stores the successor, or already has; answer as it did.
     await this.store(successor.id, successor.secret, row.session_id, expiresAt, 'insert-if-absent');
     const stored = await this.db.selectFrom('refresh_tokens').select('expires_at').where('id', '=', successor.id).executeTakeFirstOrThrow();
-    return { sessionId: row.session_id, refreshToken: `${successor.id}.${successor.secret}`, expiresAt: stored.expires_at };
+    return { sessionId: row.session_id, refreshToken, expiresAt: stored.expires_at };
   }
 
   /** The session a token belongs to, for logout by refresh token; throws `invalid-token`. */
