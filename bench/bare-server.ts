@@ -4,14 +4,14 @@
  * Body from `BENCH_BODY` (JSON); prints `READY <port>`.
  */
 import Fastify from 'fastify';
-import { ACCOUNT_PATH } from './params.js';
+import { USER_PATH } from './params.js';
 import { readServeArgs, serveUntilStopped } from './serve.js';
 
 async function main(): Promise<void> {
   const body: unknown = JSON.parse(process.env.BENCH_BODY ?? '{}');
   const app = Fastify({ logger: false });
   // Gatehouse's path, so both servers get byte-for-byte the same request.
-  app.get(ACCOUNT_PATH, async () => body);
+  app.get(USER_PATH, async () => body);
   await serveUntilStopped(app, readServeArgs());
 }
 

@@ -20,6 +20,20 @@ export function processCpuSeconds(pid: number): number | null {
   }
 }
 
+/** Resident memory of a process in MiB (VmRSS from /proc); null off Linux or once it has exited. */
+export function processRssMiB(pid: number): number | null {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileOr(`/proc/${pid}/status`));
+  return match ? Number(match[1]) / 1024 : null;
+}
+
+function readFileOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * CPU seconds every core spent busy (steal included) since boot; null off Linux.
  * Why: subtracting our own processes shows what other programs took during a run, i.e. how much to trust it.

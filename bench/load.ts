@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMark, otherCpuCores, processCpuSeconds } from './cpu.js';
+import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB } from './cpu.js';
 import { CONNECTIONS, TIMING } from './params.js';
 
 /** One HTTP scenario: what to send and to which server process. */
@@ -31,6 +31,8 @@ export interface ScenarioResult {
   otherCpuCores: number | null;
   /** Errors and non-2xx answers seen during the warm-up; why: a warm-up that fails also means the bench is broken. */
   warmupFailures: number;
+  /** The server's resident memory at the end of the run, MiB; null where /proc is missing. */
+  serverRssMiB?: number | null;
 }
 
 /** Warms up, then runs autocannon for the measured duration while sampling the CPU of both processes and the machine. */
@@ -45,7 +47,7 @@ export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
   const serverAfter = processCpuSeconds(target.serverPid);
   const server = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
   const loadgen = (loadgenUsage.user + loadgenUsage.system) / 1e6;
-  return summarize(result, warmup, { server, loadgen, other: otherCpuCores(mark, (server ?? 0) + loadgen) });
+  return { ...summarize(result, warmup, { server, loadgen, other: otherCpuCores(mark, (server ?? 0) + loadgen) }), serverRssMiB: processRssMiB(target.serverPid) };
 }
 
 function summarize(result: autocannon.Result, warmup: autocannon.Result, cpu: { server: number | null; loadgen: number; other: number | null }): ScenarioResult {

@@ -24,5 +24,8 @@ export const TIMING = {
 /** Open HTTP connections per scenario; why: enough to keep every argon2 slot busy and the event loop saturated. */
 export const CONNECTIONS = 16;
 
-/** The authenticated GET under test; the bare server answers on the same path. */
-export const ACCOUNT_PATH = '/api/auth/account';
+/** The authenticated GET under test (issue 7 target 2); the bare server answers on the same path. */
+export const USER_PATH = '/auth/user';
+
+/** PostgreSQL for the runs on PostgreSQL; each run makes a schema of its own and drops it. */
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,50 +1,34 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type { RawResult } from './argon2-raw.js';
+import { targetChart } from './chart.js';
 import { NOISY_OTHER_CORES } from './cpu.js';
 import type { ScenarioResult } from './load.js';
+import type { RawResult } from './raw-loop.js';
+import { formatMs, formatRate, type Target } from './targets.js';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchRun {
   machine: { date: string; node: string; platform: string; cpu: string; cores: number; availableParallelism: number };
   settings: Record<string, unknown>;
-  scenarios: { argon2Raw: RawResult; login: ScenarioResult; account: ScenarioResult; bareAccount: ScenarioResult };
-}
-
-/** A measured ratio against its target (issue 7). */
-export interface Ratio {
-  name: string;
-  measured: string;
-  baseline: string;
-  ratio: number;
-  target: number;
-  pass: boolean;
-}
-
-/** The two ratios the design promises, computed from one run; why: only same-run ratios survive a change of machine. */
-export function ratios(run: BenchRun): Ratio[] {
-  const { argon2Raw, login, account, bareAccount } = run.scenarios;
-  return [
-    ratio('POST /api/auth/login vs raw argon2id verify', 'login', 'argon2Raw', login.rps, argon2Raw.perSecond, 0.9),
-    ratio('GET /api/auth/account vs bare Fastify route', 'account', 'bareAccount', account.rps, bareAccount.rps, 0.6),
-  ];
-}
-
-function ratio(name: string, measured: string, baseline: string, value: number, base: number, target: number): Ratio {
-  const r = base > 0 ? value / base : 0;
-  return { name, measured, baseline, ratio: r, target, pass: r >= target };
+  /** Baselines measured in processes of their own (argon2id verify, RS512 signing), by readable name. */
+  raw: Record<string, RawResult>;
+  /** HTTP runs by readable name. */
+  runs: Record<string, ScenarioResult>;
+  targets: Target[];
+  notes: string[];
 }
 
 /** Errors, timeouts or non-2xx answers anywhere mean the numbers are not worth reading. */
 export function brokenScenarios(run: BenchRun): string[] {
-  const http = Object.entries(run.scenarios).filter((entry): entry is [string, ScenarioResult] => 'non2xx' in entry[1]);
-  const broken = http.filter(([, s]) => s.errors + s.timeouts + s.non2xx + s.warmupFailures > 0).map(([name]) => name);
-  return run.scenarios.argon2Raw.failures > 0 ? ['argon2Raw', ...broken] : broken;
+  const http = Object.entries(run.runs).filter(([, s]) => s.errors + s.timeouts + s.non2xx + s.warmupFailures > 0).map(([name]) => name);
+  const raw = Object.entries(run.raw).filter(([, r]) => r.failures > 0).map(([name]) => name);
+  return [...raw, ...http];
 }
 
-/** Writes `latest.json` and `latest.md` into `dir` (via `.tmp` + rename, so a crash never leaves half a file). */
+/** Writes `latest.json`, `latest.md` and `latest.svg` into `dir` (each via `.tmp` + rename: never half a file). */
 export function writeReport(dir: URL, run: BenchRun): string {
   const markdown = renderMarkdown(run);
-  writeAtomically(new URL('latest.json', dir), `${JSON.stringify({ ...run, ratios: ratios(run), noisyScenarios: noisyScenarios(run) }, null, 2)}\n`);
+  writeAtomically(new URL('latest.json', dir), `${JSON.stringify({ ...run, noisyScenarios: noisyScenarios(run) }, null, 2)}\n`);
+  writeAtomically(new URL('latest.svg', dir), targetChart(run.targets));
   writeAtomically(new URL('latest.md', dir), markdown);
   return markdown;
 }
@@ -55,10 +39,11 @@ function writeAtomically(file: URL, text: string): void {
   renameSync(tmp, file);
 }
 
-/** The human summary: the ratio table, then every run's raw numbers. */
+/** The human summary: every target with pass or fail, the chart, then every run's raw numbers. */
 export function renderMarkdown(run: BenchRun): string {
-  const { machine, scenarios: s } = run;
+  const { machine } = run;
   const hash = run.settings.argon2 as { memoryCost: number; timeCost: number; parallelism: number; concurrency: number };
+  const failed = run.targets.filter((t) => !t.pass);
   return [
     '# Gatehouse benchmark',
     '',
@@ -66,51 +51,67 @@ export function renderMarkdown(run: BenchRun): string {
       `each run ${run.settings.durationSeconds} s after ${run.settings.warmupSeconds} s warm-up, ${run.settings.connections} connections · ` +
       `argon2id m=${hash.memoryCost} t=${hash.timeCost} p=${hash.parallelism}, ${hash.concurrency} in flight`,
     '',
-    '| Scenario | Measured | Baseline | Ratio | Target | Result |',
+    `**${run.targets.length - failed.length} of ${run.targets.length} targets met.** docs/performance.md explains each limit.`,
+    '',
+    '| Target | Measured | Baseline | Ratio | Target | Result |',
     '|---|---|---|---|---|---|',
-    ...ratios(run).map((r) => {
-      const measured = r.measured === 'login' ? httpCell(s.login) : httpCell(s.account);
-      const baseline = r.baseline === 'argon2Raw' ? rawCell(s.argon2Raw) : httpCell(s.bareAccount);
-      return `| ${r.name} | ${measured} | ${baseline} | ${r.ratio.toFixed(2)} | ≥ ${r.target} | ${r.pass ? 'pass' : '**FAIL**'} |`;
-    }),
+    ...run.targets.map(targetRow),
     '',
-    '| Run | per s | p50 ms | p99 ms | count | errors | non-2xx | server CPU | server CPU per op | load generator CPU | other programs\' CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    `| raw argon2id verify (child process) | ${fmt(s.argon2Raw.perSecond)} | ${ms(s.argon2Raw.p50Ms)} | ${ms(s.argon2Raw.p99Ms)} | ${s.argon2Raw.verifies} | ${s.argon2Raw.failures} | – | ` +
-      `${cores(s.argon2Raw.cpuCores)} | ${perOp(s.argon2Raw.cpuCores, s.argon2Raw.perSecond)} | – | ${cores(s.argon2Raw.otherCpuCores)} |`,
-    httpRow('POST /api/auth/login', s.login),
-    httpRow('GET /api/auth/account (Gatehouse)', s.account),
-    httpRow('GET /api/auth/account (bare Fastify)', s.bareAccount),
+    '![each scenario as a ratio of its limit](latest.svg)',
     '',
-    'CPU columns are average cores busy during the measured window (from /proc); CPU per op = server CPU ÷ throughput; ' +
-      'latencies have 1 ms resolution (autocannon).',
+    '## Baselines (processes of their own)',
+    '',
+    '| Run | per s | p50 ms | p99 ms | count | failures | CPU (cores) | CPU per op | other programs\' CPU |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(run.raw).map(([name, r]) =>
+      `| ${name} | ${formatRate(r.perSecond)} | ${formatMs(r.p50Ms)} | ${formatMs(r.p99Ms)} | ${r.operations} | ${r.failures} | ${cores(r.cpuCores)} | ${perOp(r.cpuCores, r.perSecond)} | ${cores(r.otherCpuCores)} |`),
+    '',
+    '## HTTP runs',
+    '',
+    '| Run | per s | p50 ms | p99 ms | count | errors | non-2xx | server CPU | server CPU per op | server RSS MiB | load generator CPU | other programs\' CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(run.runs).map(([name, s]) => httpRow(name, s)),
+    '',
+    'CPU columns are average cores busy during the measured window (from /proc); CPU per op = CPU ÷ throughput; ' +
+      'autocannon latencies have 1 ms resolution.',
     ...noiseWarning(run),
+    ...(run.notes.length ? ['', '## Notes', '', ...run.notes.map((note) => `- ${note}`)] : []),
     '',
   ].join('\n');
 }
 
+function targetRow(t: Target): string {
+  const sign = t.direction === 'atLeast' ? '≥' : '≤';
+  const result = t.pass ? 'pass' : `**FAIL** (${missedBy(t)})`;
+  return `| ${t.name} | ${t.measured} | ${t.baseline} | ${t.ratio.toFixed(2)} | ${sign} ${t.target} | ${result} |`;
+}
+
+/** How far a missed target is from its goal, in the target's own terms. */
+function missedBy(t: Target): string {
+  if (t.ratio <= 0) return 'no measurement';
+  const factor = t.direction === 'atLeast' ? t.target / t.ratio : t.ratio / t.target;
+  return `${((factor - 1) * 100).toFixed(0)} % short`;
+}
+
 /** Runs during which other programs competed for the CPU; why: on two cores that skews every ratio. */
 export function noisyScenarios(run: BenchRun): string[] {
-  return Object.entries(run.scenarios).filter(([, s]) => (s.otherCpuCores ?? 0) > NOISY_OTHER_CORES).map(([name]) => name);
+  const all: Array<[string, number | null]> = [
+    ...Object.entries(run.raw).map(([name, r]): [string, number | null] => [name, r.otherCpuCores]),
+    ...Object.entries(run.runs).map(([name, s]): [string, number | null] => [name, s.otherCpuCores]),
+  ];
+  return all.filter(([, other]) => (other ?? 0) > NOISY_OTHER_CORES).map(([name]) => name);
 }
 
 function noiseWarning(run: BenchRun): string[] {
   const noisy = noisyScenarios(run);
   if (noisy.length === 0) return [];
-  return ['', `**Warning:** other programs used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(', ')}; rerun on an idle machine before trusting the ratios.`];
-}
-
-function httpCell(s: ScenarioResult): string {
-  return `${fmt(s.rps)} req/s (p50 ${ms(s.p50Ms)} ms, p99 ${ms(s.p99Ms)} ms)`;
-}
-
-function rawCell(s: RawResult): string {
-  return `${fmt(s.perSecond)} verifies/s (p50 ${ms(s.p50Ms)} ms)`;
+  return ['', `**Warning:** other programs used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(', ')}; rerun on an idle machine before trusting those ratios.`];
 }
 
 function httpRow(name: string, s: ScenarioResult): string {
-  return `| ${name} | ${fmt(s.rps)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${s.requests} | ${s.errors + s.timeouts} | ${s.non2xx} | ` +
-    `${cores(s.serverCpuCores)} | ${perOp(s.serverCpuCores, s.rps)} | ${cores(s.loadgenCpuCores)} | ${cores(s.otherCpuCores)} |`;
+  const rss = s.serverRssMiB == null ? '–' : s.serverRssMiB.toFixed(0);
+  return `| ${name} | ${formatRate(s.rps)} | ${formatMs(s.p50Ms)} | ${formatMs(s.p99Ms)} | ${s.requests} | ${s.errors + s.timeouts} | ${s.non2xx} | ` +
+    `${cores(s.serverCpuCores)} | ${perOp(s.serverCpuCores, s.rps)} | ${rss} | ${cores(s.loadgenCpuCores)} | ${cores(s.otherCpuCores)} |`;
 }
 
 /** CPU time per operation; why: unlike throughput it does not depend on whether the load generator kept up. */
@@ -122,13 +123,4 @@ function perOp(cpuCores: number | null, perSecond: number): string {
 
 function cores(n: number | null): string {
   return n === null ? '–' : n.toFixed(2);
-}
-
-function fmt(n: number): string {
-  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
-}
-
-function ms(n: number): string {
-  if (n < 1) return '<1';
-  return n >= 10 ? n.toFixed(0) : n.toFixed(1);
 }

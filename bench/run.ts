@@ -1,22 +1,24 @@
 /**
- * `npm run bench`: measures login against raw argon2id and the authenticated GET against bare Fastify, in one run
- * on one machine (DESIGN "Performance by design"), and writes bench/results/latest.{json,md}.
+ * `npm run bench`: every target of issue 7, measured in one run on one machine as ratios against baselines measured
+ * the same way (DESIGN "Performance by design"), written to bench/results/latest.{md,json,svg}.
+ * `--skip-scale` leaves out the 1,000,000-account runs (their seeding takes minutes).
  * Exits 0 when a target is missed (that is a finding), 1 when a run had errors (that is a broken bench).
  */
 import { cpus, availableParallelism } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
-import type { RawResult } from './argon2-raw.js';
-import { waitForQuietMachine } from './cpu.js';
+import { BETTER_AUTH_RUNS, measureBetterAuth } from './better-auth.js';
+import { announce, bearer, cookie, measureGatehousePostgres, measureGatehouseSqlite, startBenchServer, type Credentials } from './gatehouse.js';
 import { measureHttp, type ScenarioResult } from './load.js';
-import { ACCOUNT_PATH, BENCH_USER, CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING } from './params.js';
+import { CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING, USER_PATH } from './params.js';
 import { installCleanup, spawnBenchChild, stopChild, waitForLine } from './processes.js';
+import type { RawResult } from './raw-loop.js';
 import { brokenScenarios, writeReport, type BenchRun } from './report.js';
+import { measureScale } from './scale.js';
+import { httpCell, ratioTarget, type Measured, type Target } from './targets.js';
 
-const READY_TIMEOUT_MS = 60_000;
-/** Longest wait for an idle machine before each run; four of them keep the bench near two minutes at worst. */
-const QUIET_WAIT_MS = 10_000;
 const RESULTS_DIR = new URL('./results/', import.meta.url);
+const RAW_TIMEOUT_MS = 60_000;
 
 /** Fails when the bench's argon2 parameters drifted from the shipped defaults; why: DESIGN — benchmarks use production cost. */
 function checkProductionDefaults(): void {
@@ -27,77 +29,72 @@ function checkProductionDefaults(): void {
   }
 }
 
-/** Raw argon2id verify throughput, in a process of its own. */
-async function measureRawArgon2(): Promise<RawResult> {
-  const args = ['--concurrency', String(HASH_CONCURRENCY), '--duration', String(TIMING.durationSeconds), '--warmup', String(TIMING.warmupSeconds)];
-  const child = spawnBenchChild('argon2-raw.ts', args);
-  const timeout = (TIMING.warmupSeconds + TIMING.durationSeconds) * 1000 + READY_TIMEOUT_MS;
+/** A raw baseline in a process of its own (bench/argon2-raw.ts, bench/sign-raw.ts). */
+async function measureRawChild(script: string, concurrency: number): Promise<RawResult> {
+  const args = ['--concurrency', String(concurrency), '--duration', String(TIMING.durationSeconds), '--warmup', String(TIMING.warmupSeconds)];
+  const child = spawnBenchChild(script, args);
+  const timeout = (TIMING.warmupSeconds + TIMING.durationSeconds) * 1000 + RAW_TIMEOUT_MS;
   return JSON.parse(await waitForLine(child, 'RESULT ', timeout)) as RawResult;
 }
 
-/** Starts a bench server script and returns it with its base URL. */
-async function startServer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {
-  // An explicit port 0 so a PORT variable in the shell can't pick one that is taken.
-  const child = spawnBenchChild(script, ['--port', '0', ...args], env);
-  const port = await waitForLine(child, 'READY ', READY_TIMEOUT_MS);
-  return { child, base: `http://127.0.0.1:${port}` };
-}
-
-/** Registers the bench user through the API, logs in once, and fetches the account it will GET under load. */
-async function prepareAccount(base: string): Promise<{ accessToken: string; accountJson: string }> {
-  await expectStatus(await postJson(`${base}/api/auth/register`, BENCH_USER), 201, 'register');
-  const login = await postJson(`${base}/api/auth/login`, BENCH_USER);
-  await expectStatus(login, 200, 'login');
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  const account = await fetch(`${base}${ACCOUNT_PATH}`, { headers: { authorization: `Bearer ${accessToken}` } });
-  await expectStatus(account, 200, 'GET account');
-  return { accessToken, accountJson: await account.text() };
-}
-
-function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-async function expectStatus(response: Response, status: number, what: string): Promise<void> {
-  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${await response.clone().text()}`);
-}
-
-/** Login and authenticated GET against Gatehouse (built from dist/), then stops it. */
-async function measureGatehouse(): Promise<{ login: ScenarioResult; account: ScenarioResult; accessToken: string; accountJson: string }> {
-  const { child, base } = await startServer('server.ts');
-  try {
-    const { accessToken, accountJson } = await prepareAccount(base);
-    await announce(`POST /api/auth/login, ${CONNECTIONS} connections`);
-    const login = await measureHttp({
-      url: `${base}/api/auth/login`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(BENCH_USER), serverPid: child.pid!,
-    });
-    await announce(`GET ${ACCOUNT_PATH} (Gatehouse)`);
-    const account = await measureHttp({ url: `${base}${ACCOUNT_PATH}`, method: 'GET', headers: bearer(accessToken), serverPid: child.pid! });
-    return { login, account, accessToken, accountJson };
-  } finally {
-    await stopChild(child);
-  }
-}
-
 /** The same GET, same headers, against a bare Fastify route serving Gatehouse's answer. */
-async function measureBare(accessToken: string, accountJson: string): Promise<ScenarioResult> {
-  const { child, base } = await startServer('bare-server.ts', [], { BENCH_BODY: accountJson });
+async function measureBare(credentials: Credentials): Promise<Record<string, ScenarioResult>> {
+  const { child, base } = await startBenchServer('bare-server.ts', [], { BENCH_BODY: credentials.userJson });
   try {
-    await announce(`GET ${ACCOUNT_PATH} (bare Fastify)`);
-    return await measureHttp({ url: `${base}${ACCOUNT_PATH}`, method: 'GET', headers: bearer(accessToken), serverPid: child.pid! });
+    const pid = child.pid!;
+    await announce(`GET ${USER_PATH} (bare Fastify, bearer header)`);
+    const withBearer = await measureHttp({ url: base + USER_PATH, method: 'GET', headers: bearer(credentials.accessToken), serverPid: pid });
+    await announce(`GET ${USER_PATH} (bare Fastify, cookie header)`);
+    const withCookie = await measureHttp({ url: base + USER_PATH, method: 'GET', headers: cookie(credentials.cookie), serverPid: pid });
+    return { [`GET ${USER_PATH} (bare Fastify, bearer header)`]: withBearer, [`GET ${USER_PATH} (bare Fastify, cookie header)`]: withCookie };
   } finally {
     await stopChild(child);
   }
 }
 
-function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
+function rawCell(r: RawResult, unit: string): string {
+  return `${r.perSecond >= 1000 ? Math.round(r.perSecond).toLocaleString('en-US') : r.perSecond.toFixed(1)} ${unit}/s (p50 ${r.p50Ms.toFixed(1)} ms)`;
 }
 
-/** Announces the next run after waiting (briefly) for other programs to leave the CPU alone. */
-async function announce(what: string): Promise<void> {
-  if (!(await waitForQuietMachine(QUIET_WAIT_MS))) process.stderr.write(`bench: the machine is busy with other programs; measuring anyway\n`);
-  process.stderr.write(`bench: ${what} (${TIMING.warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
+/** Issue 7 targets 1–4 from one run's numbers. */
+function ownTargets(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>): Target[] {
+  const argon2 = raw['raw argon2id verify']!;
+  const sign = raw['raw RS512 signing (jose)']!;
+  const login = (id: string, name: string) => ratioTarget(
+    { id, name: `${name} vs raw argon2id verify`, measured: httpCell(runs[name]!), baseline: rawCell(argon2, 'verifies'), target: 0.9 },
+    runs[name]!.rps, argon2.perSecond);
+  const read = (id: string, kind: string) => {
+    const gatehouse = runs[`GET ${USER_PATH} (${kind})`]!;
+    const bare = runs[`GET ${USER_PATH} (bare Fastify, ${kind} header)`]!;
+    return ratioTarget({ id, name: `GET ${USER_PATH} (${kind}) vs bare Fastify route`, measured: httpCell(gatehouse), baseline: httpCell(bare), target: 0.6 }, gatehouse.rps, bare.rps);
+  };
+  const refresh = (id: string, database: string) => {
+    const run = runs[`POST /api/auth/refresh (${database})`]!;
+    return ratioTarget({ id, name: `POST /api/auth/refresh on ${database} vs raw RS512 signing`, measured: httpCell(run), baseline: rawCell(sign, 'signatures'), target: 0.4 }, run.rps, sign.perSecond);
+  };
+  return [
+    login('login-api', 'POST /api/auth/login'),
+    login('login-cookie', 'POST /auth/cookie'),
+    read('user-bearer', 'bearer'),
+    read('user-cookie', 'cookie'),
+    refresh('refresh-sqlite', 'SQLite'),
+    refresh('refresh-postgres', 'PostgreSQL'),
+  ];
+}
+
+/** Issue 7 target 4: Gatehouse against better-auth, both measured in this run. */
+function betterAuthTargets(runs: Record<string, ScenarioResult>): Target[] {
+  const session = runs[`GET ${USER_PATH} (cookie)`]!;
+  const login = runs['POST /api/auth/login']!;
+  const versus = (id: string, key: keyof typeof BETTER_AUTH_RUNS, ours: ScenarioResult, oursName: string, target: number) => {
+    const theirs = runs[BETTER_AUTH_RUNS[key]]!;
+    return ratioTarget({ id, name: `${oursName} vs ${BETTER_AUTH_RUNS[key]}`, measured: httpCell(ours), baseline: httpCell(theirs), target }, ours.rps, theirs.rps);
+  };
+  return [
+    versus('vs-better-auth-session', 'getSession', session, `Gatehouse GET ${USER_PATH} (cookie)`, 20),
+    versus('vs-better-auth-session-cached', 'getSessionCookieCache', session, `Gatehouse GET ${USER_PATH} (cookie)`, 20),
+    versus('vs-better-auth-sign-in', 'signInArgon2id', login, 'Gatehouse POST /api/auth/login', 1.2),
+  ];
 }
 
 function machine(): BenchRun['machine'] {
@@ -112,17 +109,27 @@ function machine(): BenchRun['machine'] {
 }
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { 'skip-scale': { type: 'boolean' } } });
   installCleanup();
   checkProductionDefaults();
   const startedOn = machine();
   await announce(`raw argon2id verify, ${HASH_CONCURRENCY} in flight`);
-  const argon2Raw = await measureRawArgon2();
-  const { login, account, accessToken, accountJson } = await measureGatehouse();
-  const bareAccount = await measureBare(accessToken, accountJson);
+  const raw: Record<string, RawResult> = { 'raw argon2id verify': await measureRawChild('argon2-raw.ts', HASH_CONCURRENCY) };
+  await announce(`raw RS512 signing, ${CONNECTIONS} in flight`);
+  raw['raw RS512 signing (jose)'] = await measureRawChild('sign-raw.ts', CONNECTIONS);
+  const sqlite = await measureGatehouseSqlite();
+  const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()), ...(await measureBare(sqlite.credentials)) };
+  const betterAuth = await measureBetterAuth();
+  Object.assign(runs, betterAuth.runs);
+  const scale: Measured = values['skip-scale'] ? { targets: [], runs: {}, notes: ['Scale runs skipped (--skip-scale).'] } : await measureScale();
+  Object.assign(runs, scale.runs);
   const run: BenchRun = {
     machine: startedOn,
     settings: { ...TIMING, connections: CONNECTIONS, argon2: { ...PRODUCTION_HASH, concurrency: HASH_CONCURRENCY } },
-    scenarios: { argon2Raw, login, account, bareAccount },
+    raw,
+    runs,
+    targets: [...ownTargets(raw, runs), ...betterAuthTargets(runs), ...scale.targets],
+    notes: [...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []), ...betterAuth.notes, ...scale.notes],
   };
   process.stdout.write(`\n${writeReport(RESULTS_DIR, run)}`);
   const broken = brokenScenarios(run);

@@ -43,6 +43,15 @@ export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs): 
   process.stdout.write(`READY ${(app.server.address() as AddressInfo).port}\n`);
 }
 
+/** Options of a raw baseline child: `--concurrency`, `--duration`, `--warmup` (seconds); starts the pipe watch. */
+export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number } {
+  const { values } = parseArgs({
+    options: { concurrency: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, 'exit-with-parent': { type: 'boolean' } },
+  });
+  if (values['exit-with-parent']) exitWithParent();
+  return { concurrency: Number(values.concurrency ?? 1), seconds: Number(values.duration ?? 10), warmupSeconds: Number(values.warmup ?? 2) };
+}
+
 /** Same as the harness's pipe watch, for a child that is not a server. */
 export function exitWithParent(): void {
   process.stdin.once('end', () => process.exit(1)).resume();

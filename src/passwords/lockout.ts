@@ -65,15 +65,20 @@ export class Lockout {
     return row.failures === maxAttempts ? 'locked-now' : 'counted';
   }
 
-  /** A right password: the count starts again — unless a lock began meanwhile, which refuses it too. */
+  /**
+   * A right password: the count starts again — unless a lock began while the password was being checked, which
+   * refuses it too. One read on the usual path (no failures on record); the delete keeps a lock that begins later.
+   */
   async succeed(key: string): Promise<void> {
+    const row = await this.db.selectFrom('login_attempts').select('locked_until').where('login_key', '=', key).executeTakeFirst();
+    if (!row) return;
     const now = this.clock.now();
+    if (row.locked_until != null && row.locked_until > now) throw locked(row.locked_until - now);
     await this.db
       .deleteFrom('login_attempts')
       .where('login_key', '=', key)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
       .execute();
-    await this.assertNotLocked(key);
   }
 }
 
