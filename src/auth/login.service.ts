@@ -141,17 +141,22 @@ export class LoginService {
   async startSession(account: AccountRow, method: LoginMethod, info: ClientInfo & { clientId?: string; scope?: string }): Promise<OAuthToken> {
     const ttl = this.refreshTtl(account.type === 'guest' ? 'guest' : method);
     const now = this.deps.clock.now();
-    const session = await this.deps.sessions.create({
-      accountId: account.id,
-      method,
-      clientId: info.clientId ?? null,
-      scope: info.scope ?? null,
-      expiresAt: ttl === null ? null : now + ttl,
-      inetAddress: info.inetAddress,
-      userAgent: info.userAgent,
+    // The session, its refresh token and the last-login time commit together: one commit (one fsync on PostgreSQL).
+    const { session, refreshToken } = await this.deps.db.transaction().execute(async (trx) => {
+      const started = await this.deps.sessions.create({
+        accountId: account.id,
+        method,
+        clientId: info.clientId ?? null,
+        scope: info.scope ?? null,
+        expiresAt: ttl === null ? null : now + ttl,
+        inetAddress: info.inetAddress,
+        userAgent: info.userAgent,
+      }, trx);
+      await updateAccountRow(trx, account.id, { last_login_at: now });
+      return { session: started, refreshToken: await this.deps.refreshTokens.issue(started.id, started.expires_at, trx) };
     });
-    const refreshToken = await this.deps.refreshTokens.issue(session.id, session.expires_at);
-    await this.recordLogin(account, session.id, method, info.inetAddress);
+    // The audit log stays outside: a failure to write it must not undo the login (AuditLog never throws).
+    await this.auditLogin(account, session.id, method, info.inetAddress);
     return this.oauthToken(account, session.id, refreshToken, session.expires_at, info.clientId, info.scope);
   }
 
@@ -172,7 +177,11 @@ export class LoginService {
   /** Notes a successful login on the account and in the audit log. */
   async recordLogin(account: AccountRow, sessionId: string, method: LoginMethod, inetAddress: string | null): Promise<void> {
     await updateAccountRow(this.deps.db, account.id, { last_login_at: this.deps.clock.now() });
-    await this.deps.audit.record('login.succeeded', { accountId: account.id, sessionId, inetAddress, data: { method } });
+    await this.auditLogin(account, sessionId, method, inetAddress);
+  }
+
+  private auditLogin(account: AccountRow, sessionId: string, method: LoginMethod, inetAddress: string | null): Promise<void> {
+    return this.deps.audit.record('login.succeeded', { accountId: account.id, sessionId, inetAddress, data: { method } });
   }
 
   /** `POST /api/auth/refresh`: rotates the refresh token and issues a new access token. */
@@ -184,14 +193,14 @@ export class LoginService {
         if (!session || session.revoked_at !== null) throw new AppError('token-revoked');
         return this.refreshTtl(session.method === 'guest' ? 'guest' : session.method);
       },
+      extendSession: (sessionId, expiresAt, trx) => this.deps.sessions.extend(sessionId, expiresAt, trx),
       onReuse: async (sessionId) => {
         await this.deps.sessions.revoke(sessionId);
         await this.deps.audit.record('token.reused', { sessionId });
       },
     });
-    // Read once, by the hook above, before the rotation: the session row is not changed by it.
+    // Read once, by the hook above, before the rotation: the session row is not changed by it but for its end.
     if (!session) throw new AppError('token-revoked');
-    await this.deps.sessions.extend(session.id, rotation.expiresAt);
     const account = await findAccountById(this.deps.db, session.account_id);
     if (!account) throw new AppError('token-revoked');
     return this.oauthToken(account, session.id, rotation.refreshToken, rotation.expiresAt, session.client_id ?? undefined, session.scope ?? undefined);

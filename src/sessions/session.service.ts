@@ -1,10 +1,12 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB, SessionRow } from '../db/types.js';
 import { safeEqual, sha256 } from '../util/hashing.js';
 import { LruCache } from '../util/lru.js';
 import { localBus, type ClusterBus } from '../cluster/bus.js';
 import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
 
 /** How a session began (CONTRACT §3). */
 export type LoginMethod = 'password' | 'basic' | 'cookie' | 'google' | 'facebook' | 'oidc' | 'saml' | 'cas' | 'apikey' | 'guest' | 'refresh';
@@ -69,8 +71,8 @@ export class SessionService {
     this.live.clear();
   }
 
-  /** Starts a session and returns its id. */
-  async create(input: NewSession): Promise<SessionRow> {
+  /** Starts a session and returns its id; `db` lets a caller make it part of a transaction. */
+  async create(input: NewSession, db: Db = this.db): Promise<SessionRow> {
     const now = this.clock.now();
     const row: SessionRow = {
       id: this.random.uuid(),
@@ -86,7 +88,7 @@ export class SessionService {
       user_agent: input.userAgent ? input.userAgent.slice(0, 512) : null,
       revoked_at: null,
     };
-    await insertSession(this.db, row);
+    await insertSession(db, row);
     this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: now, checkedAt: now });
     return row;
   }
@@ -175,9 +177,9 @@ export class SessionService {
     return ids.length;
   }
 
-  /** Slides a session's end to match its newest refresh token. */
-  async extend(sessionId: string, expiresAt: number | null): Promise<void> {
-    await extendSession(this.db, sessionId, expiresAt, this.clock.now());
+  /** Slides a session's end to match its newest refresh token; `db` lets a caller make it part of a transaction. */
+  async extend(sessionId: string, expiresAt: number | null, db: Db = this.db): Promise<void> {
+    await extendSession(db, sessionId, expiresAt, this.clock.now());
     const cached = this.live.get(sessionId);
     if (cached) this.live.set(sessionId, { ...cached, expiresAt });
   }

@@ -1,8 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB, RefreshTokenRow } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import { hmac, safeEqual, sha256 } from '../util/hashing.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
 
 /** The outcome of presenting a refresh token. */
 export interface Rotation {
@@ -15,6 +17,8 @@ export interface Rotation {
 export interface RotationHooks {
   /** The lifetime of the successor (null: never expires); throws when the session is no longer live. */
   sessionTtl(sessionId: string): Promise<number | null>;
+  /** Moves the session's end to the successor's, in the rotation's transaction. */
+  extendSession(sessionId: string, expiresAt: number | null, trx: Transaction<DB>): Promise<void>;
   /** Called when a rotated token is replayed after the reuse window; must revoke the session. */
   onReuse(sessionId: string): Promise<void>;
 }
@@ -32,11 +36,11 @@ export class RefreshTokens {
     private readonly options: { serverKey: string; reuseIntervalMs: number; clock: Clock; random: RandomSource },
   ) {}
 
-  /** Issues the first refresh token of a session. */
-  async issue(sessionId: string, expiresAt: number | null): Promise<string> {
+  /** Issues the first refresh token of a session; `db` lets a caller make it part of a transaction. */
+  async issue(sessionId: string, expiresAt: number | null, db: Db = this.db): Promise<string> {
     const id = this.options.random.bytes(16).toString('base64url');
     const secret = this.options.random.bytes(32).toString('base64url');
-    await this.store(id, secret, sessionId, expiresAt, 'insert');
+    await this.store(db, id, secret, sessionId, expiresAt, 'insert');
     return `${id}.${secret}`;
   }
 
@@ -50,22 +54,24 @@ export class RefreshTokens {
     const now = this.options.clock.now();
     if (row.expires_at !== null && row.expires_at <= now) throw new AppError('refresh-token-expired');
     const successor = this.successorOf(presented);
-    const won = row.rotated_at === null && (await this.markRotated(row.id, now));
-    if (!won) {
-      const rotatedAt = row.rotated_at ?? (await this.rotatedAt(row.id));
-      if (rotatedAt === null || now - rotatedAt > this.options.reuseIntervalMs) {
-        await hooks.onReuse(row.session_id);
-        throw new AppError('refresh-token-reused');
-      }
-    }
-    const expiresAt = ttlMs === null ? null : now + ttlMs;
     const refreshToken = `${successor.id}.${successor.secret}`;
-    if (won) {
-      await this.store(successor.id, successor.secret, row.session_id, expiresAt, 'insert');
-      return { sessionId: row.session_id, refreshToken, expiresAt };
+    const expiresAt = ttlMs === null ? null : now + ttlMs;
+    // One transaction: the mark, the successor and the session's new end commit together (one commit, one fsync on
+    // PostgreSQL), and a concurrent rotation that loses the mark finds the successor already stored.
+    const won = row.rotated_at === null && (await this.db.transaction().execute(async (trx) => {
+      if (!(await this.markRotated(trx, row.id, now))) return false;
+      await this.store(trx, successor.id, successor.secret, row.session_id, expiresAt, 'insert');
+      await hooks.extendSession(row.session_id, expiresAt, trx);
+      return true;
+    }));
+    if (won) return { sessionId: row.session_id, refreshToken, expiresAt };
+    const rotatedAt = row.rotated_at ?? (await this.rotatedAt(row.id));
+    if (rotatedAt === null || now - rotatedAt > this.options.reuseIntervalMs) {
+      await hooks.onReuse(row.session_id);
+      throw new AppError('refresh-token-reused');
     }
-    // A concurrent caller (maybe on another node) won: it stores the successor, or already has; answer as it did.
-    await this.store(successor.id, successor.secret, row.session_id, expiresAt, 'insert-if-absent');
+    // Within the reuse window: the same successor the winner stored (stored here too should it have been purged).
+    await this.store(this.db, successor.id, successor.secret, row.session_id, expiresAt, 'insert-if-absent');
     const stored = await this.db.selectFrom('refresh_tokens').select('expires_at').where('id', '=', successor.id).executeTakeFirstOrThrow();
     return { sessionId: row.session_id, refreshToken, expiresAt: stored.expires_at };
   }
@@ -84,8 +90,8 @@ export class RefreshTokens {
     return row;
   }
 
-  private async markRotated(id: string, now: number): Promise<boolean> {
-    const result = await this.db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();
+  private async markRotated(db: Db, id: string, now: number): Promise<boolean> {
+    const result = await db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -101,8 +107,8 @@ export class RefreshTokens {
     };
   }
 
-  private async store(id: string, secret: string, sessionId: string, expiresAt: number | null, mode: 'insert' | 'insert-if-absent'): Promise<void> {
-    const insert = this.db.insertInto('refresh_tokens').values({
+  private async store(db: Db, id: string, secret: string, sessionId: string, expiresAt: number | null, mode: 'insert' | 'insert-if-absent'): Promise<void> {
+    const insert = db.insertInto('refresh_tokens').values({
       id,
       session_id: sessionId,
       secret_hash: sha256(secret),
