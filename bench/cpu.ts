@@ -84,3 +84,24 @@ export async function waitForQuietMachine(maxMs: number): Promise<boolean> {
   } while (performance.now() < deadline);
   return false;
 }
+
+/** A server is idle when it uses less than this many cores. */
+const IDLE_CORES = 0.05;
+const IDLE_SAMPLE_MS = 250;
+const IDLE_WAIT_MS = 30_000;
+
+/**
+ * Waits (up to 30 s) until a server process is nearly idle. Why: autocannon drops its in-flight requests when a run
+ * ends, but the server still finishes them (seconds of password hashing); the next window must not pay for them.
+ */
+export async function waitForIdleServer(pid: number): Promise<void> {
+  const deadline = performance.now() + IDLE_WAIT_MS;
+  do {
+    const before = processCpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const after = processCpuSeconds(pid);
+    if (before === null || after === null || after - before < (IDLE_CORES * IDLE_SAMPLE_MS) / 1000) return;
+  } while (performance.now() < deadline);
+  process.stderr.write(`bench: server ${pid} is still busy from the previous run; measuring anyway
+`);
+}

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB } from './cpu.js';
+import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB, waitForIdleServer } from './cpu.js';
 import { CONNECTIONS, TIMING } from './params.js';
 
 /** One HTTP scenario: what to send and to which server process. */
@@ -35,10 +35,15 @@ export interface ScenarioResult {
   serverRssMiB?: number | null;
 }
 
-/** Warms up, then runs autocannon for the measured duration while sampling the CPU of both processes and the machine. */
+/**
+ * Warms up, waits for the server to finish what the warm-up left in flight, then runs autocannon for the measured
+ * duration while sampling the CPU of both processes and the machine.
+ */
 export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
   const options = { url: target.url, method: target.method, headers: target.headers, body: target.body, connections: CONNECTIONS };
+  await waitForIdleServer(target.serverPid);
   const warmup = await autocannon({ ...options, duration: TIMING.warmupSeconds });
+  await waitForIdleServer(target.serverPid);
   const mark = cpuMark();
   const serverBefore = processCpuSeconds(target.serverPid);
   const loadgenBefore = process.cpuUsage();

@@ -1,0 +1,138 @@
+/**
+ * Gatehouse's side of the bench: starts bench/server.ts (the built dist/) on SQLite or on a PostgreSQL schema of its
+ * own, signs the bench user in every way the scenarios need, and measures each scenario against it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { waitForQuietMachine } from './cpu.js';
+import { measureHttp, type ScenarioResult } from './load.js';
+import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, TIMING, USER_PATH } from './params.js';
+import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
+import { measureRefresh } from './refresh-load.js';
+import { createSchema, dropSchema } from './seed.js';
+
+const READY_TIMEOUT_MS = 60_000;
+/** Longest wait for an idle machine before each run; keeps a busy machine from stalling the bench for long. */
+const QUIET_WAIT_MS = 10_000;
+/** The auth cookie's name (the `cookie.name` default). */
+const COOKIE_NAME = 'auth_token';
+
+/** A started bench server. */
+export interface BenchServer {
+  child: ChildProcess;
+  base: string;
+}
+
+/** What the signed-in bench user holds: a bearer JWT, a cookie session, and the answer both should get. */
+export interface Credentials {
+  accessToken: string;
+  cookie: string;
+  userJson: string;
+}
+
+/** Starts a bench server script and returns it with its base URL. */
+export async function startBenchServer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
+  // An explicit port 0 so a PORT variable in the shell can't pick one that is taken.
+  const child = spawnBenchChild(script, ['--port', '0', ...args], env);
+  const port = await waitForLine(child, 'READY ', READY_TIMEOUT_MS);
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** Announces the next run after waiting (briefly) for other programs to leave the CPU alone. */
+export async function announce(what: string): Promise<void> {
+  if (!(await waitForQuietMachine(QUIET_WAIT_MS))) process.stderr.write(`bench: the machine is busy with other programs; measuring anyway\n`);
+  process.stderr.write(`bench: ${what} (${TIMING.warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
+}
+
+/** Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read, refresh. */
+export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, ScenarioResult>; credentials: Credentials }> {
+  const server = await startBenchServer('server.ts');
+  try {
+    const credentials = await signIn(server.base);
+    const pid = server.child.pid!;
+    const runs: Record<string, ScenarioResult> = {};
+    await announce(`POST /api/auth/login, ${CONNECTIONS} connections`);
+    runs['POST /api/auth/login'] = await measureHttp({ url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid });
+    await announce('POST /auth/cookie');
+    runs['POST /auth/cookie'] = await measureHttp({ url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid });
+    await announce(`GET ${USER_PATH} with a bearer JWT`);
+    runs[`GET ${USER_PATH} (bearer)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: bearer(credentials.accessToken), serverPid: pid });
+    await announce(`GET ${USER_PATH} with a session cookie`);
+    runs[`GET ${USER_PATH} (cookie)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: cookie(credentials.cookie), serverPid: pid });
+    runs['POST /api/auth/refresh (SQLite)'] = await measureRefreshOn(server);
+    return { runs, credentials };
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+/** Refresh with rotation on PostgreSQL, in a schema of its own that is dropped afterwards. */
+export async function measureGatehousePostgres(): Promise<Record<string, ScenarioResult>> {
+  const schema = `bench_${process.pid}_${Date.now()}`;
+  const url = await createSchema(BENCH_DATABASE_URL, schema);
+  try {
+    const server = await startBenchServer('server.ts', ['--database-url', url]);
+    try {
+      await register(server.base);
+      return { 'POST /api/auth/refresh (PostgreSQL)': await measureRefreshOn(server) };
+    } finally {
+      await stopChild(server.child);
+    }
+  } finally {
+    await dropSchema(BENCH_DATABASE_URL, schema);
+  }
+}
+
+/** One session per connection, each refreshed along its own chain. */
+async function measureRefreshOn(server: BenchServer): Promise<ScenarioResult> {
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < CONNECTIONS; i++) refreshTokens.push((await login(server.base)).refreshToken);
+  await announce(`POST /api/auth/refresh, ${CONNECTIONS} rotating chains`);
+  return measureRefresh({ base: server.base, refreshTokens, serverPid: server.child.pid! });
+}
+
+/** Registers the bench user, logs in by API and by cookie, and checks both credentials answer the same user. */
+async function signIn(base: string): Promise<Credentials> {
+  await register(base);
+  const { accessToken } = await login(base);
+  const cookieLogin = await fetch(`${base}/auth/cookie`, { method: 'POST', headers: form, body: cookieForm() });
+  await expectStatus(cookieLogin, 200, 'cookie login');
+  const session = cookieLogin.headers.getSetCookie().map((line) => line.split(';')[0]!).find((pair) => pair.startsWith(`${COOKIE_NAME}=`));
+  if (!session) throw new Error(`cookie login set no ${COOKIE_NAME} cookie`);
+  const viaBearer = await fetch(base + USER_PATH, { headers: bearer(accessToken) });
+  await expectStatus(viaBearer, 200, `GET ${USER_PATH} (bearer)`);
+  const userJson = await viaBearer.text();
+  const viaCookie = await fetch(base + USER_PATH, { headers: cookie(session) });
+  const cookieJson = await viaCookie.text();
+  // A guest answer is a 200 too: only the same user proves the cookie was honoured.
+  if (JSON.parse(cookieJson).id !== JSON.parse(userJson).id || JSON.parse(userJson).id === '_guest') throw new Error(`GET ${USER_PATH}: the cookie and the bearer token answer different users`);
+  return { accessToken, cookie: session, userJson };
+}
+
+async function register(base: string): Promise<void> {
+  await expectStatus(await fetch(`${base}/api/auth/register`, { method: 'POST', headers: json, body: JSON.stringify(BENCH_USER) }), 201, 'register');
+}
+
+async function login(base: string): Promise<{ accessToken: string; refreshToken: string }> {
+  const answer = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(BENCH_USER) });
+  await expectStatus(answer, 200, 'login');
+  return (await answer.json()) as { accessToken: string; refreshToken: string };
+}
+
+async function expectStatus(response: Response, status: number, what: string): Promise<void> {
+  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${await response.clone().text()}`);
+}
+
+const json = { 'content-type': 'application/json' };
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+function cookieForm(): string {
+  return new URLSearchParams({ auth_username: BENCH_USER.email, auth_password: BENCH_USER.password }).toString();
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export function cookie(pair: string): Record<string, string> {
+  return { cookie: pair };
+}
