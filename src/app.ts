@@ -96,7 +96,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
 
   await app.register(cookie);
   app.decorateRequest('auth', null);
-  app.addHook('onResponse', async (request, reply) => observeRequest(services.metrics, request, reply));
+  // A callback hook, not an async one: it runs on every response, and needs no promise.
+  app.addHook('onResponse', (request, reply, done) => {
+    observeRequest(services.metrics, request, reply);
+    done();
+  });
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
   app.addHook('onClose', () => rateLimiter.close());
   app.addHook('onRequest', async (request, reply) => {

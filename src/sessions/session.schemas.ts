@@ -19,8 +19,10 @@ export const CookieLoginBody = Type.Object(
 export const UserInfo = Type.Object({
   id: Type.String(),
   user: Type.String(),
-  language: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  authTokenExpires: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  // Type arrays, not anyOf: this answer is serialized on every authenticated read, and fast-json-stringify picks an
+  // anyOf branch by running a validator (a date-time regex) on each value.
+  language: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'] })),
+  authTokenExpires: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' })),
   clientAcceptLanguage: Type.Record(Type.String(), Type.Number()),
 });
 
