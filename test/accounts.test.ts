@@ -2,6 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
+type Listed = { id: string; createdAt: string; type: string };
+
+/** The documented cursor of a listed account: base64url of `<createdAt ms>.<id>`. */
+function cursorOf(account: { id: string; createdAt: string }): string {
+  return Buffer.from(`${Date.parse(account.createdAt)}.${account.id}`).toString('base64url');
+}
+
 describe.each(dialects)('account server: accounts, sessions and API keys on %s', (dialect) => {
   let server: TestServer;
   let admin: string;
@@ -18,13 +25,36 @@ describe.each(dialects)('account server: accounts, sessions and API keys on %s',
   });
   afterAll(async () => server?.close());
 
+  /** Every account id in list order, straight from the database (optionally one type's). */
+  const allAccountIds = async (type?: string) => {
+    let query = server.app.services.database.db.selectFrom('accounts').select(['id', 'created_at']);
+    if (type) query = query.where('type', '=', type as 'user');
+    const rows = await query.execute();
+    return rows.sort((x, y) => x.created_at - y.created_at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).map((row) => row.id);
+  };
+  /** Follows `next` links from `path` to the last page; each must carry the cursor of its page's last account. */
+  const followNext = async (path: string) => {
+    const pages: Listed[][] = [];
+    for (let href: string | undefined = path; href;) {
+      expect(pages.length).toBeLessThan(100);
+      const answer = await server.request('GET', href, { token: admin });
+      expect(answer.status).toBe(200);
+      const items = answer.body._embedded['ec:account'] as Listed[];
+      pages.push(items);
+      href = answer.body._links.next?.href.slice(server.url.length);
+      if (href) expect(new URL(href, server.url).searchParams.get('after')).toBe(cursorOf(items.at(-1)!));
+    }
+    return pages;
+  };
+
   it('lists accounts as HAL with paging links, count and total', async () => {
     const first = await server.request('GET', '/accounts?size=10', { token: admin });
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toContain('application/hal+json');
     expect(first.body).toMatchObject({ count: 10, total: 26 });
     expect(first.body._embedded['ec:account']).toHaveLength(10);
-    expect(first.body._links.next.href).toBe(`${server.url}/accounts?page=2&size=10`);
+    const lastShown = first.body._embedded['ec:account'][9];
+    expect(first.body._links.next.href).toBe(`${server.url}/accounts?page=2&size=10&after=${cursorOf(lastShown)}`);
     expect(first.body._links.prev).toBeUndefined();
     const last = await server.request('GET', '/accounts?size=10&page=3', { token: admin });
     expect(last.body.count).toBe(6);
@@ -176,6 +206,75 @@ describe.each(dialects)('account server: accounts, sessions and API keys on %s',
     const after = await server.app.services.database.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
     expect((await server.request('GET', `/accounts/${bob.userId}`, { token: admin })).body.permissions).toEqual([]);
+  });
+
+  it('walks every account exactly once, in order, by following next links (keyset), accounts of one millisecond included', async () => {
+    server.clock.advance(60_000);
+    for (let i = 0; i < 7; i++) await server.request('POST', '/api/auth/register', { json: { email: `same-ms${i}@example.com`, password: goodPassword } });
+    server.clock.advance(1);
+    await server.request('POST', '/api/auth/register', { json: { email: 'next-ms@example.com', password: goodPassword } });
+    const expected = await allAccountIds();
+    const pages = await followNext('/accounts?size=3');
+    expect(pages.flat().map((a) => a.id)).toEqual(expected);
+    // Seven accounts of one millisecond in pages of three: some page ends inside that millisecond.
+    expect(pages.some((page, n) => n > 0 && page[0]!.createdAt === pages[n - 1]!.at(-1)!.createdAt)).toBe(true);
+    // The same pages by number alone (OFFSET).
+    const byNumber = await Promise.all(pages.map((_, n) => server.request('GET', `/accounts?size=3&page=${n + 1}`, { token: admin })));
+    expect(byNumber.map((answer) => answer.body._embedded['ec:account'].map((a: Listed) => a.id))).toEqual(pages.map((page) => page.map((a) => a.id)));
+  });
+
+  it('keeps the filters on keyset pages', async () => {
+    const group = (await server.request('POST', '/groups', { token: admin, json: { name: 'pagers', permissions: [] } })).body.id;
+    const members = (await allAccountIds()).filter((_, i) => i % 2 === 0);
+    for (const id of members) expect((await server.request('PUT', `/groups/${group}/accounts/${id}`, { token: admin })).status).toBe(204);
+    const pages = await followNext('/accounts?group=pagers&size=2');
+    expect(pages.flat().map((a) => a.id)).toEqual(members);
+    const users = await followNext('/accounts?type=user&size=4');
+    expect(users.flat().map((a) => a.type)).toEqual(users.flat().map(() => 'user'));
+    expect(users.flat().map((a) => a.id)).toEqual(await allAccountIds('user'));
+    // The newest account, found by e-mail from a cursor just before it, and not from its own cursor.
+    server.clock.advance(1);
+    await server.request('POST', '/api/auth/register', { json: { email: 'newest@example.com', password: goodPassword } });
+    const everyone = (await followNext('/accounts?size=100')).flat();
+    const newest = everyone.at(-1)!;
+    const emailed = async (from: Listed) => (await server.request('GET', `/accounts?email=newest@example.com&after=${cursorOf(from)}`, { token: admin })).body;
+    expect((await emailed(everyone.at(-2)!))._embedded['ec:account'].map((a: Listed) => a.id)).toEqual([newest.id]);
+    expect(await emailed(newest)).toMatchObject({ count: 0, total: 1 });
+  });
+
+  it('answers a page by cursor exactly as the same page by number, links included', async () => {
+    const second = await server.request('GET', '/accounts?size=4&page=2', { token: admin });
+    const after = new URL(second.body._links.next.href).searchParams.get('after')!;
+    const [byCursor, byNumber] = await Promise.all([
+      server.request('GET', `/accounts?size=4&page=3&after=${after}`, { token: admin }),
+      server.request('GET', '/accounts?size=4&page=3', { token: admin }),
+    ]);
+    expect(byCursor.status).toBe(200);
+    const { self, ...links } = byCursor.body._links;
+    expect(self.href).toBe(`${server.url}/accounts?page=3&size=4&after=${after}`);
+    expect({ ...byCursor.body, _links: links }).toEqual({ ...byNumber.body, _links: { ...byNumber.body._links, self: undefined } });
+    expect(links.prev.href).toBe(`${server.url}/accounts?page=2&size=4`);
+    expect(links.first.href).toBe(`${server.url}/accounts?page=1&size=4`);
+    expect(links.next.href).toBe(`${server.url}/accounts?page=4&size=4&after=${cursorOf(byCursor.body._embedded['ec:account'][3])}`);
+  });
+
+  it('refuses a malformed or tampered after cursor with problem+json naming after, storing nothing', async () => {
+    const before = await server.app.services.database.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const good = new URL((await server.request('GET', '/accounts?size=2', { token: admin })).body._links.next.href).searchParams.get('after')!;
+    const id = alice.userId;
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const bad = [
+      '', 'not*base64', `${good}=`, `${good}A`, `A${good.slice(1)}`, good.slice(0, -4), 'x'.repeat(101), `${good}%00`,
+      b64(`abc.${id}`), b64(`-1.${id}`), b64(`0012.${id}`), b64(`${Number.MAX_SAFE_INTEGER + 2}.${id}`), b64('1700000000000.not-a-uuid'),
+      b64(`1700000000000.${id}.x`), b64(`1700000000000 .${id}`), b64(`1700000000000${id}`),
+    ];
+    for (const after of bad) {
+      const answer = await server.request('GET', `/accounts?size=2&after=${encodeURIComponent(after)}`, { token: admin });
+      expect({ after, status: answer.status, code: answer.body?.code, type: answer.headers.get('content-type')?.split(';')[0] }).toEqual({ after, status: 400, code: 'invalid-request', type: 'application/problem+json' });
+      expect(new Set(answer.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['after']));
+    }
+    const count = await server.app.services.database.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(Number(before.n));
   });
 
   it('creates API keys from the command line', async () => {

@@ -51,14 +51,18 @@ export class AccountAdminService {
 
   /**
    * A page of accounts (`accounts:read`), oldest first so pages stay stable while accounts are added.
-   * Deferred join: the page's ids come from the (created_at, id) index alone, then only those rows are read, so a
-   * deep page skips index entries rather than sorting or reading the whole table. One row past the page tells
-   * whether another page follows, which keeps an estimated total consistent with the `next` link.
+   * Deferred join: the page's ids come from the (created_at, id) index alone, then only those rows are read. With
+   * `after` (a cursor from {@link encodeAccountCursor}) the ids are an index range scan starting past that account, so
+   * a page costs the same at any depth; without it a deep page skips `offset` index entries. One row past the page
+   * tells whether another page follows, which keeps an estimated total consistent with the `next` link. Returns the
+   * cursor of the page's last account for that link.
    */
-  async list(actor: Principal, filters: AccountFilters, offset: number, limit: number): Promise<{ items: AccountView[]; total: number }> {
+  async list(actor: Principal, filters: AccountFilters, window: AccountWindow): Promise<{ items: AccountView[]; total: number; after?: string }> {
     this.deps.accounts.requirePermission(actor, 'accounts:read');
+    const { offset, limit } = window;
+    const position = window.after === undefined ? undefined : decodeAccountCursor(window.after);
     const query = this.filtered(filters);
-    const ids = query.select('accounts.id').orderBy('accounts.created_at').orderBy('accounts.id').offset(offset).limit(limit + 1);
+    const ids = this.pageIds(filters, position, offset, limit);
     const estimate = isUnfiltered(filters) ? await this.estimatedAccounts() : null;
     const exact = estimate === null || estimate <= EXACT_TOTAL_UP_TO;
     const [rows, counted] = await Promise.all([
@@ -67,7 +71,18 @@ export class AccountAdminService {
     ]);
     const page = rows.slice(0, limit);
     const total = counted ? Number(counted.total) : boundedEstimate(estimate!, offset, page.length, rows.length > limit);
-    return { items: await accountViews(this.deps.db, page), total };
+    const last = page.at(-1);
+    return { items: await accountViews(this.deps.db, page), total, after: last && encodeAccountCursor(last.created_at, last.id) };
+  }
+
+  /**
+   * The ids of a page, plus one. Why a row-value comparison: `(created_at, id) > (?, ?)` is an index range scan on
+   * both SQLite and PostgreSQL, where the expanded `created_at > ? or (created_at = ? and id > ?)` scans the index.
+   */
+  private pageIds(filters: AccountFilters, position: AccountPosition | undefined, offset: number, limit: number) {
+    const ordered = this.filtered(filters).select('accounts.id').orderBy('accounts.created_at').orderBy('accounts.id').limit(limit + 1);
+    if (!position) return ordered.offset(offset);
+    return ordered.where((eb) => eb(eb.refTuple('accounts.created_at', 'accounts.id'), '>', eb.tuple(position.createdAt, position.id)));
   }
 
   private filtered(filters: AccountFilters) {
@@ -237,6 +252,45 @@ export class AccountAdminService {
     const sysadmins = await this.deps.db.selectFrom('memberships').select('account_id').where('group_id', '=', 'sysadmin').execute();
     if (sysadmins.length === 1 && sysadmins[0]!.account_id === accountId) throw new AppError('conflict', 'the last sysadmin cannot be deleted');
   }
+}
+
+/**
+ * Where a page of `GET /accounts` starts: `offset` entries in, or just past the account an `after` cursor names
+ * (`offset` then only labels the page for an estimated total).
+ */
+export interface AccountWindow {
+  offset: number;
+  limit: number;
+  after?: string;
+}
+
+/** A position in the (created_at, id) order of accounts. */
+interface AccountPosition {
+  createdAt: number;
+  id: string;
+}
+
+const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,100}$/;
+const CURSOR_POSITION = /^(0|[1-9][0-9]{0,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The `after` cursor naming an account's place in the list: base64url of `<createdAt>.<id>`. Why opaque: clients
+ * copy it from the `next` link rather than build it, so its form may change. It is a position, not a credential.
+ */
+function encodeAccountCursor(createdAt: number, id: string): string {
+  return Buffer.from(`${createdAt}.${id}`).toString('base64url');
+}
+
+/** Reads an `after` cursor; anything not exactly in the form {@link encodeAccountCursor} writes is a 400 naming `after`. */
+function decodeAccountCursor(cursor: string): AccountPosition {
+  // Node's base64url decoder skips characters it does not know, so only a canonical encoding is accepted.
+  const text = CURSOR_TEXT.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = CURSOR_POSITION.exec(text);
+  const createdAt = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(createdAt) || encodeAccountCursor(createdAt, match[2]!) !== cursor) {
+    throw invalidField('after', 'is not a cursor from a next link of GET /accounts');
+  }
+  return { createdAt, id: match[2]! };
 }
 
 /** Unfiltered lists up to this many accounts count them exactly; why: an index-only count of 50,000 rows takes a few ms. */

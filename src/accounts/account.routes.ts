@@ -30,6 +30,8 @@ const ListQuery = Type.Object(
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL })),
     group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL })),
     type: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('apikey')])),
+    // Checked in full by AccountAdminService; the schema only keeps it short and URL-safe.
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: 'Cursor from a `next` link: the page starts after that account' })),
   },
   { additionalProperties: false },
 );
@@ -81,10 +83,12 @@ export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (
     schema: { tags, summary: 'Accounts, paged and filtered (accounts:read)', querystring: ListQuery, response: { 200: halListSchema('ec:account', AccountResource), ...errorResponses } },
   }, async (request, reply) => {
     const { actor } = await principalOf(request);
-    const { page, size, ...filters } = request.query;
+    const { page, size, after, ...filters } = request.query;
     const window = pageWindow(page, size);
-    const { items, total } = await admin.list(actor, filters, window.offset, window.limit);
-    return reply.type(HAL_JSON).send(halPage({ baseUrl: base, path: '/accounts', query: request.query, rel: 'ec:account', items: items.map(accountLinks), total, page: window.page, size: window.size }));
+    const listed = await admin.list(actor, filters, { offset: window.offset, limit: window.limit, after });
+    return reply.type(HAL_JSON).send(halPage({
+      baseUrl: base, path: '/accounts', query: request.query, rel: 'ec:account', items: listed.items.map(accountLinks), total: listed.total, page: window.page, size: window.size, after: listed.after,
+    }));
   });
 
   app.post('/accounts/create-anonymous', {

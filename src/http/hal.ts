@@ -55,21 +55,25 @@ export function pageWindow(page = 1, size = 20): { offset: number; limit: number
 
 /**
  * A paged list: items embedded under `rel`, `self`/`first`/`prev`/`next` links that keep the caller's filters.
+ * With `after` (the cursor of the page's last item) the `next` link carries it too, so a client following `next`
+ * links reads each page by keyset rather than offset; the other links name page numbers only, and `self` repeats the
+ * caller's own `after`.
  */
-export function halPage<T>(input: { baseUrl: string; path: string; query: Record<string, unknown>; rel: string; items: T[]; total: number; page: number; size: number }) {
+export function halPage<T>(input: { baseUrl: string; path: string; query: Record<string, unknown>; rel: string; items: T[]; total: number; page: number; size: number; after?: string }) {
   const { baseUrl, path, query, rel, items, total, page, size } = input;
-  const href = (p: number) => {
+  const href = (p: number, after?: unknown) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && key !== 'page' && key !== 'size') params.set(key, String(value));
+      if (value !== undefined && key !== 'page' && key !== 'size' && key !== 'after') params.set(key, String(value));
     }
     params.set('page', String(p));
     params.set('size', String(size));
+    if (after !== undefined) params.set('after', String(after));
     return `${baseUrl}${path}?${params}`;
   };
-  const links: HalLinks = { self: { href: href(page) }, first: { href: href(1) }, curies: curies(baseUrl) };
+  const links: HalLinks = { self: { href: href(page, query.after) }, first: { href: href(1) }, curies: curies(baseUrl) };
   if (page > 1) links.prev = { href: href(page - 1) };
-  if (page * size < total) links.next = { href: href(page + 1) };
+  if (page * size < total) links.next = { href: href(page + 1, input.after) };
   return { count: items.length, total, _links: links, _embedded: { [rel]: items } };
 }
 
