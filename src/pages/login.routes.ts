@@ -46,10 +46,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
   });
 
   app.post('/auth/login', {
-    preValidation: requireFormToken(services, async (request, reply) => {
-      const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
-      return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
-    }),
+    preValidation: requireClientFormToken(services, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
@@ -76,6 +73,20 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
     }
   });
 };
+
+/**
+ * preValidation of a client's hosted form: a post without the page's form token gets the form again (403) with
+ * "the form expired", drawn by that page's own `render`.
+ */
+export function requireClientFormToken(
+  services: Services,
+  render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
+) {
+  return requireFormToken(services, async (request, reply) => {
+    const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+    return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
+  });
+}
 
 /** The client a hosted page is for; a missing, repeated or unknown clientID is a `400` naming `clientID`. */
 export async function requireClient(services: Services, clientId: unknown): Promise<Client> {

@@ -11,11 +11,11 @@ import { AppError } from '../http/errors.js';
 import { toProblem, type Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
 import type { Services } from '../services.js';
-import { formTokenField, isFormPost, issueFormToken, requireFormToken } from './form-token.js';
+import { formTokenField, isFormPost, issueFormToken } from './form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
 import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
-import { clientPageHeaders, requireClient } from './login.routes.js';
+import { clientPageHeaders, requireClient, requireClientFormToken } from './login.routes.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -56,10 +56,7 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
     });
 
     pages.post('/auth/register', {
-      preValidation: requireFormToken(services, async (request, reply) => {
-        const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
-        return renderRegister(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
-      }),
+      preValidation: requireClientFormToken(services, renderRegister),
       // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
       attachValidation: true,
       schema: {
