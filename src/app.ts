@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
@@ -20,6 +20,8 @@ import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { assertSameOrigin } from './http/csrf.js';
+import type { AuthContext } from './http/authenticate.js';
+import { andThen, isPromise } from './util/awaitable.js';
 import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { metricsRoutes, observeRequest } from './metrics/metrics.routes.js';
@@ -103,16 +105,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   });
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
   app.addHook('onClose', () => rateLimiter.close());
-  app.addHook('onRequest', async (request, reply) => {
-    await rateLimiter.check(request);
-    request.auth = await services.authenticator.authenticate(request, reply);
-    assertSameOrigin(request, config.server.baseUrl);
-    // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.
-    const query = request.query as Record<string, unknown> | undefined;
-    if (query && typeof query === 'object') {
-      delete query._token;
-      delete query.ignoreAuth;
-    }
+  // A callback hook: with a credential already checked, the whole step runs without a promise (util/awaitable.ts).
+  app.addHook('onRequest', (request, reply, done) => {
+    const admitted = andThen(rateLimiter.check(request), () =>
+      andThen(services.authenticator.authenticate(request, reply), (auth) => admit(request, auth, config.server.baseUrl)));
+    if (isPromise(admitted)) admitted.then(() => done(), done);
+    else done();
   });
 
   await registerOpenApi(app, config);
@@ -152,6 +150,18 @@ async function registerOpenApi(app: FastifyInstance, config: Config): Promise<vo
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Sets the request's caller once it is known, and applies what depends on it. */
+function admit(request: FastifyRequest, auth: AuthContext | null, baseUrl: string): void {
+  request.auth = auth;
+  assertSameOrigin(request, baseUrl);
+  // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query && typeof query === 'object') {
+    if ('_token' in query) delete query._token;
+    if ('ignoreAuth' in query) delete query.ignoreAuth;
+  }
 }
 
 /** Redis when configured (one budget for the cluster), else this process's memory. */

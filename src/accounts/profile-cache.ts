@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { ClusterBus } from '../cluster/bus.js';
 import type { DB } from '../db/types.js';
+import type { Awaitable } from '../util/awaitable.js';
 import { LruCache } from '../util/lru.js';
 
 /** What "who is calling" answers need of an account on every request (`GET /auth/user`). */
@@ -28,11 +29,15 @@ export class ProfileCache {
     private readonly bus: Pick<ClusterBus, 'publish'>,
   ) {}
 
-  /** The account's profile, or null when it no longer exists. */
-  async get(accountId: string): Promise<AccountProfile | null> {
+  /** The account's profile, or null when it no longer exists; from memory when read within the last minute. */
+  get(accountId: string): Awaitable<AccountProfile | null> {
     const now = this.clock.now();
     const cached = this.profiles.get(accountId);
     if (cached && now - cached.readAt < RECHECK_AFTER_MS) return cached.profile;
+    return this.read(accountId, now);
+  }
+
+  private async read(accountId: string, now: number): Promise<AccountProfile | null> {
     const row = await this.db.selectFrom('accounts').select(['id', 'username', 'language']).where('id', '=', accountId).executeTakeFirst();
     const profile = row ?? null;
     this.profiles.set(accountId, { profile, readAt: now });

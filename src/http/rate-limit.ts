@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import type { Awaitable } from '../util/awaitable.js';
 import { AppError } from './errors.js';
 
 /** The limited actions of `rateLimit.*` (CONTRACT §2). */
@@ -99,12 +100,18 @@ export class RateLimiter {
     private readonly store: RateLimitStore,
   ) {}
 
-  /** Throws `rate-limited` with Retry-After when this request is over its route's limit. */
-  async check(request: FastifyRequest): Promise<void> {
+  /**
+   * Throws `rate-limited` with Retry-After when this request is over its route's limit. Synchronous for the routes
+   * that have no limit, which are most requests.
+   */
+  check(request: FastifyRequest): Awaitable<void> {
     if (!this.config.enabled) return;
     const action = limitedRoutes[`${request.method} ${request.routeOptions.url}`];
-    if (!action) return;
-    const { count, remainingMs } = await this.store.hit(`${action}|${request.ip}`, this.config.window, this.clock.now());
+    if (action) return this.count(action, request.ip);
+  }
+
+  private async count(action: LimitedAction, ip: string): Promise<void> {
+    const { count, remainingMs } = await this.store.hit(`${action}|${ip}`, this.config.window, this.clock.now());
     if (count > this.config[action]) {
       throw new AppError('rate-limited', `too many ${action} requests from this address; try again later`, { retryAfterSeconds: remainingMs / 1000 });
     }

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB, SessionRow } from '../db/types.js';
 import { safeEqual, sha256 } from '../util/hashing.js';
+import type { Awaitable } from '../util/awaitable.js';
 import { LruCache } from '../util/lru.js';
 import { localBus, type ClusterBus } from '../cluster/bus.js';
 import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
@@ -49,7 +50,11 @@ export interface NewSession extends ClientInfo {
 export class SessionService {
   /** Sessions known live, so a cached credential costs no database round trip. */
   private readonly live = new LruCache<string, LiveSession>(100_000);
-  /** Cookie / Basic credentials already checked against their stored hash, by SHA-256 of the credential. */
+  /**
+   * Cookie credentials already checked against their stored hash, keyed by the credential itself: the process holds
+   * it while serving the request anyway (as the verified-token cache holds tokens), and hashing it again on every
+   * request cost more than the rest of the check.
+   */
   private readonly verifiedSecrets = new LruCache<string, string>(100_000);
   /** Sessions known revoked, kept until no access token of theirs can still be unexpired. */
   private readonly revoked = new LruCache<string, number>(100_000);
@@ -101,15 +106,28 @@ export class SessionService {
   }
 
   /** The live session an `id.secret` credential belongs to, or null when it is unknown, wrong, ended or revoked. */
-  async verifyCredential(credential: string): Promise<{ sessionId: string; accountId: string } | null> {
+  verifyCredential(credential: string): Awaitable<{ sessionId: string; accountId: string } | null> {
+    return this.verifiedCredential(credential) ?? this.verifyCredentialStored(credential);
+  }
+
+  /**
+   * The session of a credential checked before whose session is known live, from memory alone; `undefined` when
+   * that takes the database. Why: a browser presents the same cookie on every request.
+   */
+  private verifiedCredential(credential: string): { sessionId: string; accountId: string } | undefined {
+    const sessionId = this.verifiedSecrets.get(credential);
+    if (sessionId === undefined || !this.isLiveCached(sessionId)) return undefined;
+    return { sessionId, accountId: this.live.get(sessionId)!.accountId };
+  }
+
+  private async verifyCredentialStored(credential: string): Promise<{ sessionId: string; accountId: string } | null> {
     const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(credential);
     if (!match) return null;
     const [, sessionId, secret] = match as unknown as [string, string, string];
-    const fingerprint = sha256(credential);
-    if (this.verifiedSecrets.get(fingerprint) !== sessionId) {
+    if (this.verifiedSecrets.get(credential) !== sessionId) {
       const row = await findSession(this.db, sessionId);
       if (!row?.secret_hash || !safeEqual(row.secret_hash, sha256(secret))) return null;
-      this.verifiedSecrets.set(fingerprint, sessionId);
+      this.verifiedSecrets.set(credential, sessionId);
     }
     if (!(await this.isLive(sessionId))) return null;
     return { sessionId, accountId: this.live.get(sessionId)!.accountId };
@@ -120,9 +138,9 @@ export class SessionService {
    * never once per request (DESIGN "Performance by design"). Returns the new end when it moved.
    */
   async touch(sessionId: string, slideMs: number | null): Promise<number | null> {
-    const entry = this.live.get(sessionId);
+    if (!this.touchDue(sessionId)) return null;
+    const entry = this.live.get(sessionId)!;
     const now = this.clock.now();
-    if (!entry || now - entry.lastWrite < TOUCH_INTERVAL_MS) return null;
     entry.lastWrite = now;
     const expiresAt = slideMs === null ? entry.expiresAt : now + slideMs;
     entry.expiresAt = expiresAt;
@@ -130,13 +148,18 @@ export class SessionService {
     return slideMs === null ? null : expiresAt;
   }
 
+  /** Whether `touch` would write now; when not, a request may skip it. */
+  touchDue(sessionId: string): boolean {
+    const entry = this.live.get(sessionId);
+    return entry !== undefined && this.clock.now() - entry.lastWrite >= TOUCH_INTERVAL_MS;
+  }
+
   /** True when the session exists, is not revoked and has not ended. */
   async isLive(sessionId: string): Promise<boolean> {
+    if (this.isLiveCached(sessionId)) return true;
     if (this.revoked.get(sessionId) !== undefined) return false;
     const now = this.clock.now();
     const cached = this.live.get(sessionId);
-    // A session that looks ended here may have been extended on another node (refresh, sliding cookie): ask the database.
-    if (cached && now - cached.checkedAt < RECHECK_AFTER_MS && (cached.expiresAt === null || cached.expiresAt > now)) return true;
     const row = await findSession(this.db, sessionId);
     if (!row || row.revoked_at !== null) {
       this.revoked.set(sessionId, now);
@@ -147,13 +170,25 @@ export class SessionService {
   }
 
   /**
+   * True when memory alone says the session is live: cached, not revoked, not ended, confirmed by the database
+   * within the last minute. False means "ask `isLive`", not "dead".
+   */
+  isLiveCached(sessionId: string): boolean {
+    const cached = this.live.get(sessionId);
+    if (cached === undefined || this.revoked.get(sessionId) !== undefined) return false;
+    const now = this.clock.now();
+    // A session that looks ended here may have been extended on another node (refresh, sliding cookie): ask the database.
+    return now - cached.checkedAt < RECHECK_AFTER_MS && (cached.expiresAt === null || cached.expiresAt > now);
+  }
+
+  /**
    * When a session ends, from the cache `isLive` just filled (or the database); why: "who is calling" answers
    * run on every request and must not cost a round trip.
    */
-  async endOf(sessionId: string): Promise<number | null> {
+  endOf(sessionId: string): Awaitable<number | null> {
     const cached = this.live.get(sessionId);
     if (cached) return cached.expiresAt;
-    return (await findSession(this.db, sessionId))?.expires_at ?? null;
+    return findSession(this.db, sessionId).then((row) => row?.expires_at ?? null);
   }
 
   /** A session row, fresh from the database. */
