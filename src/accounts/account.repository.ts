@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountRow, AccountUpdate, DB, NewAccount } from '../db/types.js';
+import { PreparedStatement } from '../db/prepared.js';
 import { builtinRoles } from '../permissions/wildcard.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -16,21 +17,21 @@ export async function insertAccount(db: Db, account: NewAccount): Promise<void> 
 
 /** An account by id. */
 export async function findAccountById(db: Db, id: string): Promise<AccountRow | undefined> {
-  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return accountById.first(db, id);
 }
+
+const accountById = new PreparedStatement(1, (db, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
 
 /** An account by username or e-mail (anything that asks for a login name accepts both, CONTRACT §3). */
 export async function findAccountByLogin(db: Db, login: string): Promise<AccountRow | undefined> {
   const key = loginKey(login);
-  const rows = await db
-    .selectFrom('accounts')
-    .selectAll()
-    .where((eb) => eb.or([eb('username_key', '=', key), eb('email_key', '=', key)]))
-    .limit(2)
-    .execute();
+  const rows = await accountsByLoginKey.rows(db, key);
   // A username may equal another account's e-mail; the username wins, as it is what the owner chose to log in with.
   return rows.find((row) => row.username_key === key) ?? rows[0];
 }
+
+const accountsByLoginKey = new PreparedStatement(1, (db, key: string) =>
+  db.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('username_key', '=', key), eb('email_key', '=', key)])).limit(2));
 
 /** Which of a username / e-mail are already taken. */
 export async function findConflicts(db: Db, usernameKeyValue: string, emailKey: string | null): Promise<{ username: boolean; email: boolean }> {
@@ -53,14 +54,18 @@ export async function updateAccountRow(db: Db, id: string, patch: AccountUpdate)
 
 /** The stored password hash, or null for accounts without a password (admin before bootstrap, guests, API keys). */
 export async function findPasswordHash(db: Db, accountId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('credentials')
-    .select('secret_hash')
-    .where('account_id', '=', accountId)
-    .where('type', '=', 'password')
-    .executeTakeFirst();
-  return row?.secret_hash ?? null;
+  return (await passwordHashOf.first(db, accountId))?.secret_hash ?? null;
 }
+
+const passwordHashOf = new PreparedStatement(1, (db, accountId: string) =>
+  db.selectFrom('credentials').select('secret_hash').where('account_id', '=', accountId).where('type', '=', 'password'));
+
+/** Notes a successful login's time on the account. */
+export async function setLastLogin(db: Db, id: string, at: number): Promise<void> {
+  await lastLogin.run(db, id, at);
+}
+
+const lastLogin = new PreparedStatement(2, (db, id: string, at: number) => db.updateTable('accounts').set({ last_login_at: at }).where('id', '=', id));
 
 /** Sets or replaces the password credential. */
 export async function storePasswordHash(db: Db, accountId: string, hash: string, now: number, newId: string): Promise<void> {
@@ -79,18 +84,20 @@ export async function storePasswordHash(db: Db, accountId: string, hash: string,
 
 /** Group memberships split into built-in roles and ordinary groups. */
 export async function findMemberships(db: Db, accountId: string): Promise<{ roles: string[]; groups: string[] }> {
-  const rows = await db
-    .selectFrom('memberships')
-    .innerJoin('groups', 'groups.id', 'memberships.group_id')
-    .select(['groups.id', 'groups.name', 'groups.builtin'])
-    .where('memberships.account_id', '=', accountId)
-    .orderBy('groups.name')
-    .execute();
+  const rows = await membershipsOf.rows(db, accountId);
   return {
     roles: rows.filter((row) => row.builtin === 1).map((row) => row.id),
     groups: rows.filter((row) => row.builtin === 0).map((row) => row.name),
   };
 }
+
+const membershipsOf = new PreparedStatement(1, (db, accountId: string) =>
+  db
+    .selectFrom('memberships')
+    .innerJoin('groups', 'groups.id', 'memberships.group_id')
+    .select(['groups.id', 'groups.name', 'groups.builtin'])
+    .where('memberships.account_id', '=', accountId)
+    .orderBy('groups.name'));
 
 /** Permissions granted to the account directly. */
 export async function findOwnPermissions(db: Db, accountId: string): Promise<string[]> {

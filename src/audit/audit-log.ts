@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
+import { PreparedStatement } from '../db/prepared.js';
 import type { DB } from '../db/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -31,18 +32,16 @@ export class AuditLog {
   async record(type: AuditType, details: AuditDetails = {}): Promise<void> {
     this.count(type, details);
     try {
-      await this.db
-        .insertInto('audit_events')
-        .values({
-          at: this.clock.now(),
-          type,
-          account_id: details.accountId ?? null,
-          session_id: details.sessionId ?? null,
-          login_name: details.loginName ? details.loginName.slice(0, 256) : null,
-          inet_address: details.inetAddress ?? null,
-          data: details.data ? JSON.stringify(details.data) : null,
-        })
-        .execute();
+      await eventInsert.run(
+        this.db,
+        this.clock.now(),
+        type,
+        details.accountId ?? null,
+        details.sessionId ?? null,
+        details.loginName ? details.loginName.slice(0, 256) : null,
+        details.inetAddress ?? null,
+        details.data ? JSON.stringify(details.data) : null,
+      );
     } catch (error) {
       this.onError(error);
     }
@@ -58,3 +57,7 @@ export class AuditLog {
     if (type === 'login.locked' && details.data?.started === true) this.metrics.lockouts.inc();
   }
 }
+
+const eventInsert = new PreparedStatement(7, (db, at: number, type: string, account_id: string | null, session_id: string | null,
+  login_name: string | null, inet_address: string | null, data: string | null) =>
+  db.insertInto('audit_events').values({ at, type, account_id, session_id, login_name, inet_address, data }));

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { findAccountById, findAccountByLogin, findMemberships, findPasswordHash, loginKey, storePasswordHash, updateAccountRow } from '../accounts/account.repository.js';
+import { findAccountById, findAccountByLogin, findMemberships, findPasswordHash, loginKey, setLastLogin, storePasswordHash } from '../accounts/account.repository.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { findClient } from '../clients/client.repository.js';
@@ -7,6 +7,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { AccountRow, DB, SessionRow } from '../db/types.js';
 import { rolesOf } from '../accounts/account.view.js';
+import { transaction } from '../db/prepared.js';
 import { OpaqueTokens } from '../gateway/opaque-tokens.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
@@ -54,6 +55,8 @@ export interface LoginServiceDeps {
 export class LoginService {
   /** Opaque access references for `tokens.clientFormat: opaque` (src/gateway/opaque-tokens.ts). */
   private readonly opaque: OpaqueTokens;
+  /** Roles by the account row they were read for; the row is the request's own, so this lives as long as the request. */
+  private readonly rolesByRow = new WeakMap<AccountRow, string[]>();
 
   constructor(private readonly deps: LoginServiceDeps) {
     this.opaque = new OpaqueTokens(deps.db, deps.clock, deps.random);
@@ -118,8 +121,7 @@ export class LoginService {
   private async isGuardedByLockout(account: AccountRow | undefined): Promise<boolean> {
     if (!this.deps.lockout.enabled) return false;
     if (this.deps.config.lockout.admins || !account) return true;
-    const { roles } = await findMemberships(this.deps.db, account.id);
-    return !roles.some((role) => role === 'admin' || role === 'sysadmin');
+    return !(await this.rolesOf(account)).some((role) => role === 'admin' || role === 'sysadmin');
   }
 
   /** An unknown account still costs one hash verify, so timing does not tell which names exist. */
@@ -142,7 +144,7 @@ export class LoginService {
     const ttl = this.refreshTtl(account.type === 'guest' ? 'guest' : method);
     const now = this.deps.clock.now();
     // The session, its refresh token and the last-login time commit together: one commit (one fsync on PostgreSQL).
-    const { session, refreshToken } = await this.deps.db.transaction().execute(async (trx) => {
+    const { session, refreshToken } = await transaction(this.deps.db, async (trx) => {
       const started = await this.deps.sessions.create({
         accountId: account.id,
         method,
@@ -152,7 +154,7 @@ export class LoginService {
         inetAddress: info.inetAddress,
         userAgent: info.userAgent,
       }, trx);
-      await updateAccountRow(trx, account.id, { last_login_at: now });
+      await setLastLogin(trx, account.id, now);
       return { session: started, refreshToken: await this.deps.refreshTokens.issue(started.id, started.expires_at, trx) };
     });
     // The audit log stays outside: a failure to write it must not undo the login (AuditLog never throws).
@@ -176,7 +178,7 @@ export class LoginService {
 
   /** Notes a successful login on the account and in the audit log. */
   async recordLogin(account: AccountRow, sessionId: string, method: LoginMethod, inetAddress: string | null): Promise<void> {
-    await updateAccountRow(this.deps.db, account.id, { last_login_at: this.deps.clock.now() });
+    await setLastLogin(this.deps.db, account.id, this.deps.clock.now());
     await this.auditLogin(account, sessionId, method, inetAddress);
   }
 
@@ -235,8 +237,21 @@ export class LoginService {
 
   private async issueAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
     // The token carries roles only (permissions are looked up where they are checked): one query, not a principal's four.
-    const roles = rolesOf(account, (await findMemberships(this.deps.db, account.id)).roles);
+    const roles = rolesOf(account, await this.rolesOf(account));
     return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId });
+  }
+
+  /**
+   * The account's roles, read once per account row: a password login needs them for the lockout rule and again for
+   * its access token, and both use the row read at the start of the login.
+   */
+  private async rolesOf(account: AccountRow): Promise<string[]> {
+    let roles = this.rolesByRow.get(account);
+    if (!roles) {
+      roles = (await findMemberships(this.deps.db, account.id)).roles;
+      this.rolesByRow.set(account, roles);
+    }
+    return roles;
   }
 
   /** The access token a client holds: the JWT, or with `tokens.clientFormat: opaque` (split token) a reference only GET /api/auth/context turns into the JWT. */

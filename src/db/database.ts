@@ -9,6 +9,7 @@ import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.
 import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import * as jobRuns from './migrations/2026_11_22_0005_job_runs.js';
 import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.js';
+import { registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -52,7 +53,9 @@ function openSqlite(path: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }) });
+  registerDirectSqlite(db, { sqlite, prepare: statements.prepare });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
+import { PreparedStatement } from '../db/prepared.js';
 import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 
@@ -30,7 +31,7 @@ export class Lockout {
 
   /** Refuses at once while a lock runs, so a locked name costs no password hashing. */
   async assertNotLocked(key: string): Promise<void> {
-    const row = await this.db.selectFrom('login_attempts').select('locked_until').where('login_key', '=', key).executeTakeFirst();
+    const row = await lockOf.first(this.db, key);
     const now = this.clock.now();
     if (row?.locked_until != null && row.locked_until > now) throw locked(row.locked_until - now);
   }
@@ -70,7 +71,7 @@ export class Lockout {
    * refuses it too. One read on the usual path (no failures on record); the delete keeps a lock that begins later.
    */
   async succeed(key: string): Promise<void> {
-    const row = await this.db.selectFrom('login_attempts').select('locked_until').where('login_key', '=', key).executeTakeFirst();
+    const row = await lockOf.first(this.db, key);
     if (!row) return;
     const now = this.clock.now();
     if (row.locked_until != null && row.locked_until > now) throw locked(row.locked_until - now);
@@ -81,6 +82,8 @@ export class Lockout {
       .execute();
   }
 }
+
+const lockOf = new PreparedStatement(1, (db, key: string) => db.selectFrom('login_attempts').select('locked_until').where('login_key', '=', key));
 
 function locked(retryAfterMs: number): AppError {
   return new AppError('account-locked', 'too many failed logins; try again later', { retryAfterSeconds: retryAfterMs / 1000 });

@@ -1,17 +1,26 @@
 import type { Kysely, Transaction } from 'kysely';
+import { PreparedStatement } from '../db/prepared.js';
 import type { DB, SessionRow, SessionTable } from '../db/types.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
 /** Stores a new session row. */
 export async function insertSession(db: Db, session: SessionTable): Promise<void> {
-  await db.insertInto('sessions').values(session).execute();
+  await sessionInsert.run(db, session.id, session.account_id, session.method, session.client_id, session.scope, session.secret_hash,
+    session.login_time, session.expires_at, session.last_access, session.inet_address, session.user_agent, session.revoked_at);
 }
+
+const sessionInsert = new PreparedStatement(12, (db, id: string, account_id: string, method: string, client_id: string | null, scope: string | null,
+  secret_hash: string | null, login_time: number, expires_at: number | null, last_access: number, inet_address: string | null, user_agent: string | null,
+  revoked_at: number | null) =>
+  db.insertInto('sessions').values({ id, account_id, method, client_id, scope, secret_hash, login_time, expires_at, last_access, inet_address, user_agent, revoked_at }));
 
 /** A session by id, revoked or not. */
 export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return sessionById.first(db, id);
 }
+
+const sessionById = new PreparedStatement(1, (db, id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id));
 
 /** Marks one session revoked; returns whether it was live. */
 export async function revokeSessionRow(db: Db, id: string, now: number): Promise<boolean> {
@@ -30,8 +39,11 @@ export async function revokeAccountSessions(db: Db, accountId: string, now: numb
 
 /** Moves a session's end (refresh rotation slides it). */
 export async function extendSession(db: Db, id: string, expiresAt: number | null, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ expires_at: expiresAt, last_access: now }).where('id', '=', id).execute();
+  await sessionEnd.run(db, id, expiresAt, now);
 }
+
+const sessionEnd = new PreparedStatement(3, (db, id: string, expiresAt: number | null, now: number) =>
+  db.updateTable('sessions').set({ expires_at: expiresAt, last_access: now }).where('id', '=', id));
 
 /** Live sessions of an account, newest first. */
 export async function listLiveSessions(db: Db, accountId: string, now: number): Promise<SessionRow[]> {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
+import { PreparedStatement, transaction } from '../db/prepared.js';
 import type { DB, RefreshTokenRow } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import { hmac, safeEqual, sha256 } from '../util/hashing.js';
@@ -18,7 +19,7 @@ export interface RotationHooks {
   /** The lifetime of the successor (null: never expires); throws when the session is no longer live. */
   sessionTtl(sessionId: string): Promise<number | null>;
   /** Moves the session's end to the successor's, in the rotation's transaction. */
-  extendSession(sessionId: string, expiresAt: number | null, trx: Transaction<DB>): Promise<void>;
+  extendSession(sessionId: string, expiresAt: number | null, trx: Db): Promise<void>;
   /** Called when a rotated token is replayed after the reuse window; must revoke the session. */
   onReuse(sessionId: string): Promise<void>;
 }
@@ -58,7 +59,7 @@ export class RefreshTokens {
     const expiresAt = ttlMs === null ? null : now + ttlMs;
     // One transaction: the mark, the successor and the session's new end commit together (one commit, one fsync on
     // PostgreSQL), and a concurrent rotation that loses the mark finds the successor already stored.
-    const won = row.rotated_at === null && (await this.db.transaction().execute(async (trx) => {
+    const won = row.rotated_at === null && (await transaction(this.db, async (trx) => {
       if (!(await this.markRotated(trx, row.id, now))) return false;
       await this.store(trx, successor.id, successor.secret, row.session_id, expiresAt, 'insert');
       await hooks.extendSession(row.session_id, expiresAt, trx);
@@ -85,14 +86,13 @@ export class RefreshTokens {
     // Only the shape we issue (base64url `id.secret`) reaches the database; anything else is an invalid credential.
     if (!/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/.test(presented)) throw new AppError('invalid-token');
     const [id, secret] = presented.split('.') as [string, string];
-    const row = await this.db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await tokenById.first(this.db, id);
     if (!row || !safeEqual(row.secret_hash, sha256(secret))) throw new AppError('invalid-token');
     return row;
   }
 
   private async markRotated(db: Db, id: string, now: number): Promise<boolean> {
-    const result = await db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return (await markRotated.run(db, id, now)) === 1;
   }
 
   private async rotatedAt(id: string): Promise<number | null> {
@@ -108,6 +108,10 @@ export class RefreshTokens {
   }
 
   private async store(db: Db, id: string, secret: string, sessionId: string, expiresAt: number | null, mode: 'insert' | 'insert-if-absent'): Promise<void> {
+    if (mode === 'insert') {
+      await tokenInsert.run(db, id, sessionId, sha256(secret), this.options.clock.now(), expiresAt);
+      return;
+    }
     const insert = db.insertInto('refresh_tokens').values({
       id,
       session_id: sessionId,
@@ -116,6 +120,14 @@ export class RefreshTokens {
       expires_at: expiresAt,
       rotated_at: null,
     });
-    await (mode === 'insert' ? insert : insert.onConflict((oc) => oc.column('id').doNothing())).execute();
+    await insert.onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 }
+
+const tokenById = new PreparedStatement(1, (db, id: string) => db.selectFrom('refresh_tokens').selectAll().where('id', '=', id));
+
+const markRotated = new PreparedStatement(2, (db, id: string, now: number) =>
+  db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null));
+
+const tokenInsert = new PreparedStatement(5, (db, id: string, session_id: string, secret_hash: string, created_at: number, expires_at: number | null) =>
+  db.insertInto('refresh_tokens').values({ id, session_id, secret_hash, created_at, expires_at, rotated_at: null }));

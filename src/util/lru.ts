@@ -1,8 +1,8 @@
 /**
  * A bounded cache that forgets the least recently used entries first: caches must not grow with traffic.
  *
- * Two generations (the "hashlru" scheme): entries live in `recent`; when it holds half the capacity it becomes
- * `older` and the previous `older` is dropped whole. A hit in `recent` is one Map lookup, with no reordering. Why:
+ * Two generations (the "hashlru" scheme): entries go into `recent`; once it holds half the capacity, the next
+ * insertion first turns it into `older` and drops the previous `older` whole. A hit in `recent` is one Map lookup, with no reordering. Why:
  * the classic delete-and-reinsert LRU made every cache hit on the authenticated-read path two Map writes (and, on
  * small maps, a rehash). At most `capacity` entries are held; one used within the last `capacity / 2` insertions
  * is never evicted.
@@ -11,12 +11,12 @@ export class LruCache<K, V> {
   private recent = new Map<K, V>();
   private older = new Map<K, V>();
 
-  /** Entries per generation: `older` (full) plus `recent` (one short of full) never exceed the capacity. */
+  /** Entries per generation: the two together never exceed the capacity (rounded up to two). */
   private readonly generation: number;
 
   constructor(capacity: number) {
     if (!(capacity >= 1)) throw new Error(`LruCache capacity must be at least 1, got ${capacity}`);
-    this.generation = Math.ceil(capacity / 2);
+    this.generation = Math.max(1, Math.floor(capacity / 2));
   }
 
   get(key: K): V | undefined {
@@ -54,9 +54,10 @@ export class LruCache<K, V> {
   }
 
   private insert(key: K, value: V): void {
+    if (this.recent.size >= this.generation) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
     this.recent.set(key, value);
-    if (this.recent.size < this.generation) return;
-    this.older = this.recent;
-    this.recent = new Map();
   }
 }
