@@ -100,7 +100,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   const sessions = new SessionService(db, clock, random, bus);
   const profiles = new ProfileCache(db, clock, bus);
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random, metrics });
-  const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random });
+  const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random, dialect: database.dialect });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
   const accounts = new AccountService({
     db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),

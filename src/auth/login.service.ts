@@ -195,7 +195,7 @@ export class LoginService {
         if (!session || session.revoked_at !== null) throw new AppError('token-revoked');
         return this.refreshTtl(session.method === 'guest' ? 'guest' : session.method);
       },
-      extendSession: (sessionId, expiresAt, trx) => this.deps.sessions.extend(sessionId, expiresAt, trx),
+      sessionExtended: (sessionId, expiresAt) => this.deps.sessions.noteExtended(sessionId, expiresAt),
       onReuse: async (sessionId) => {
         await this.deps.sessions.revoke(sessionId);
         await this.deps.audit.record('token.reused', { sessionId });

@@ -9,7 +9,7 @@ import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.
 import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import * as jobRuns from './migrations/2026_11_22_0005_job_runs.js';
 import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.js';
-import { registerDirectSqlite } from './prepared.js';
+import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
 
@@ -88,6 +88,7 @@ function openPostgres(url: string): Database {
     },
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  registerDirectPostgres(db, pool);
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

@@ -1,5 +1,6 @@
-import { CompiledQuery, type Compilable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import type { DB } from './types.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -7,6 +8,13 @@ type Db = Kysely<DB> | Transaction<DB>;
 /** Stands where an argument goes while a statement is compiled; found again among the compiled parameters. */
 class Slot {
   constructor(readonly index: number) {}
+}
+
+/**
+ * A query builder, or a raw `sql` template (whose `compile` needs the instance; builders ignore it).
+ */
+interface Buildable<Row> {
+  compile(executorProvider: Kysely<DB>): CompiledQuery<Row>;
 }
 
 /** A statement as compiled for one dialect: its SQL, and per parameter a fixed value or the argument it takes. */
@@ -24,11 +32,20 @@ export interface DirectSqlite {
 }
 
 const directHandles = new WeakMap<Db, DirectSqlite>();
+const directPools = new WeakMap<Db, pg.Pool>();
 
 /** Lets statements run directly on this SQLite database (db/database.ts calls it for every SQLite database it opens). */
 export function registerDirectSqlite(db: Kysely<DB>, handle: DirectSqlite): void {
   directHandles.set(db, handle);
 }
+
+/** Lets statements outside transactions run as named (server-side prepared) statements on this PostgreSQL pool. */
+export function registerDirectPostgres(db: Kysely<DB>, pool: pg.Pool): void {
+  directPools.set(db, pool);
+}
+
+/** Names of PostgreSQL prepared statements: one per statement and dialect, unique in the process. */
+let statementCount = 0;
 
 /**
  * A statement of the hot paths (login, refresh), built with Kysely's query builder once per dialect and then run with
@@ -36,17 +53,19 @@ export function registerDirectSqlite(db: Kysely<DB>, handle: DirectSqlite): void
  * than SQLite's own work for these single-row statements (about 40 µs a statement, measured in the bench).
  *
  * On SQLite, outside any transaction, the statement runs at once on the better-sqlite3 handle: synchronous, and
- * atomic like every SQLite statement. While a transaction holds the connection (`sqlite.inTransaction`), or inside
- * one (`db` is a transaction), or on PostgreSQL, it goes through Kysely's executor with the compiled SQL, so
- * it waits its turn exactly like any other query.
+ * atomic like every SQLite statement. While a transaction holds the connection (`sqlite.inTransaction`) it goes
+ * through Kysely's executor with the compiled SQL, so it waits its turn exactly like any other query. On
+ * PostgreSQL, outside a transaction, it is a named statement on the pool: each connection parses and plans it once.
+ * Inside a transaction it runs on the transaction's connection through Kysely.
  */
 export class PreparedStatement<Args extends unknown[], Row> {
   private readonly compiled = new Map<unknown, Compiled>();
+  private readonly name = `gatehouse_${++statementCount}`;
 
   /** `build` receives stand-ins for the arguments and must use each where the query takes a value. */
   constructor(
     private readonly arity: Args['length'],
-    private readonly build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+    private readonly build: (db: Kysely<DB>, ...args: Args) => Buildable<Row>,
   ) {}
 
   /** Every row. */
@@ -54,6 +73,8 @@ export class PreparedStatement<Args extends unknown[], Row> {
     const { sql, parameters } = this.bind(db, args);
     const direct = directHandle(db);
     if (direct) return direct.prepare(sql).all(parameters) as Row[];
+    const pool = directPools.get(db);
+    if (pool) return (await pool.query({ name: this.name, text: sql, values: parameters as unknown[] })).rows as Row[];
     return (await db.executeQuery<Row>(CompiledQuery.raw(sql, parameters as unknown[]))).rows;
   }
 
@@ -67,6 +88,8 @@ export class PreparedStatement<Args extends unknown[], Row> {
     const { sql, parameters } = this.bind(db, args);
     const direct = directHandle(db);
     if (direct) return direct.prepare(sql).run(parameters).changes;
+    const pool = directPools.get(db);
+    if (pool) return (await pool.query({ name: this.name, text: sql, values: parameters as unknown[] })).rowCount ?? 0;
     return Number((await db.executeQuery(CompiledQuery.raw(sql, parameters as unknown[]))).numAffectedRows ?? 0);
   }
 
@@ -83,7 +106,7 @@ export class PreparedStatement<Args extends unknown[], Row> {
 
   private compile(db: Db): Compiled {
     const slots = Array.from({ length: this.arity }, (_, index) => new Slot(index));
-    const { sql, parameters } = this.build(db, ...(slots as unknown as Args)).compile();
+    const { sql, parameters } = this.build(db, ...(slots as unknown as Args)).compile(db);
     const used = new Set(parameters.filter((value): value is Slot => value instanceof Slot).map((slot) => slot.index));
     // An argument the SQL never takes would be silently ignored: a bug in `build`, caught at first use.
     if (used.size !== this.arity) throw new Error(`prepared statement takes ${this.arity} arguments but uses ${used.size}: ${sql}`);

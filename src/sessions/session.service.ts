@@ -5,7 +5,7 @@ import { safeEqual, sha256 } from '../util/hashing.js';
 import type { Awaitable } from '../util/awaitable.js';
 import { LruCache } from '../util/lru.js';
 import { localBus, type ClusterBus } from '../cluster/bus.js';
-import { extendSession, findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
+import { findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -212,9 +212,8 @@ export class SessionService {
     return ids.length;
   }
 
-  /** Slides a session's end to match its newest refresh token; `db` lets a caller make it part of a transaction. */
-  async extend(sessionId: string, expiresAt: number | null, db: Db = this.db): Promise<void> {
-    await extendSession(db, sessionId, expiresAt, this.clock.now());
+  /** A session's end was moved to match its newest refresh token (the rotation wrote it): the cache follows. */
+  noteExtended(sessionId: string, expiresAt: number | null): void {
     const cached = this.live.get(sessionId);
     if (cached) this.live.set(sessionId, { ...cached, expiresAt });
   }

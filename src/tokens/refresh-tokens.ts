@@ -1,7 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import { PreparedStatement, transaction } from '../db/prepared.js';
+import type { DialectName } from '../db/database.js';
 import type { DB, RefreshTokenRow } from '../db/types.js';
+import { extendSession } from '../sessions/session.repository.js';
 import { AppError } from '../http/errors.js';
 import { hmac, safeEqual, sha256 } from '../util/hashing.js';
 
@@ -18,8 +20,8 @@ export interface Rotation {
 export interface RotationHooks {
   /** The lifetime of the successor (null: never expires); throws when the session is no longer live. */
   sessionTtl(sessionId: string): Promise<number | null>;
-  /** Moves the session's end to the successor's, in the rotation's transaction. */
-  extendSession(sessionId: string, expiresAt: number | null, trx: Db): Promise<void>;
+  /** The session's end moved to the successor's (the rotation wrote it); lets the session layer update its cache. */
+  sessionExtended(sessionId: string, expiresAt: number | null): void;
   /** Called when a rotated token is replayed after the reuse window; must revoke the session. */
   onReuse(sessionId: string): Promise<void>;
 }
@@ -34,7 +36,7 @@ export interface RotationHooks {
 export class RefreshTokens {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly options: { serverKey: string; reuseIntervalMs: number; clock: Clock; random: RandomSource },
+    private readonly options: { serverKey: string; reuseIntervalMs: number; clock: Clock; random: RandomSource; dialect: DialectName },
   ) {}
 
   /** Issues the first refresh token of a session; `db` lets a caller make it part of a transaction. */
@@ -57,15 +59,11 @@ export class RefreshTokens {
     const successor = this.successorOf(presented);
     const refreshToken = `${successor.id}.${successor.secret}`;
     const expiresAt = ttlMs === null ? null : now + ttlMs;
-    // One transaction: the mark, the successor and the session's new end commit together (one commit, one fsync on
-    // PostgreSQL), and a concurrent rotation that loses the mark finds the successor already stored.
-    const won = row.rotated_at === null && (await transaction(this.db, async (trx) => {
-      if (!(await this.markRotated(trx, row.id, now))) return false;
-      await this.store(trx, successor.id, successor.secret, row.session_id, expiresAt, 'insert');
-      await hooks.extendSession(row.session_id, expiresAt, trx);
-      return true;
-    }));
-    if (won) return { sessionId: row.session_id, refreshToken, expiresAt };
+    const won = row.rotated_at === null && (await this.commitRotation(row, successor, expiresAt, now));
+    if (won) {
+      hooks.sessionExtended(row.session_id, expiresAt);
+      return { sessionId: row.session_id, refreshToken, expiresAt };
+    }
     const rotatedAt = row.rotated_at ?? (await this.rotatedAt(row.id));
     if (rotatedAt === null || now - rotatedAt > this.options.reuseIntervalMs) {
       await hooks.onReuse(row.session_id);
@@ -75,6 +73,24 @@ export class RefreshTokens {
     await this.store(this.db, successor.id, successor.secret, row.session_id, expiresAt, 'insert-if-absent');
     const stored = await this.db.selectFrom('refresh_tokens').select('expires_at').where('id', '=', successor.id).executeTakeFirstOrThrow();
     return { sessionId: row.session_id, refreshToken, expiresAt: stored.expires_at };
+  }
+
+  /**
+   * Marks the token rotated, stores its successor and moves the session's end: all or nothing, so a concurrent
+   * rotation that loses the mark finds the successor already stored. False when another rotation marked it first.
+   * On PostgreSQL one statement (one round trip, one commit); on SQLite, where a statement costs no round trip, one
+   * transaction of three.
+   */
+  private async commitRotation(row: RefreshTokenRow, successor: { id: string; secret: string }, expiresAt: number | null, now: number): Promise<boolean> {
+    if (this.options.dialect === 'postgres') {
+      return (await rotateInOneStatement.first(this.db, row.id, now, successor.id, sha256(successor.secret), expiresAt)) !== undefined;
+    }
+    return transaction(this.db, async (trx) => {
+      if (!(await this.markRotated(trx, row.id, now))) return false;
+      await this.store(trx, successor.id, successor.secret, row.session_id, expiresAt, 'insert');
+      await extendSession(trx, row.session_id, expiresAt, now);
+      return true;
+    });
   }
 
   /** The session a token belongs to, for logout by refresh token; throws `invalid-token`. */
@@ -128,6 +144,17 @@ const tokenById = new PreparedStatement(1, (db, id: string) => db.selectFrom('re
 
 const markRotated = new PreparedStatement(2, (db, id: string, now: number) =>
   db.updateTable('refresh_tokens').set({ rotated_at: now }).where('id', '=', id).where('rotated_at', 'is', null));
+
+/** PostgreSQL: the rotation's three writes as one statement; answers a row only when this call made the mark. */
+const rotateInOneStatement = new PreparedStatement(5, (_db, id: string, now: number, successorId: string, secretHash: string, expiresAt: number | null) =>
+  sql<{ session_id: string }>`with marked as (
+      update refresh_tokens set rotated_at = ${now} where id = ${id} and rotated_at is null returning session_id),
+    stored as (
+      insert into refresh_tokens (id, session_id, secret_hash, created_at, expires_at, rotated_at)
+      select ${successorId}, session_id, ${secretHash}, ${now}, ${expiresAt}, null from marked),
+    extended as (
+      update sessions set expires_at = ${expiresAt}, last_access = ${now} where id in (select session_id from marked))
+    select session_id from marked`);
 
 const tokenInsert = new PreparedStatement(5, (db, id: string, session_id: string, secret_hash: string, created_at: number, expires_at: number | null) =>
   db.insertInto('refresh_tokens').values({ id, session_id, secret_hash, created_at, expires_at, rotated_at: null }));
