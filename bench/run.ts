@@ -37,6 +37,48 @@ async function measureRawChild(script: string, concurrency: number): Promise<Raw
   return JSON.parse(await waitForLine(child, 'RESULT ', timeout)) as RawResult;
 }
 
+/** The names of the raw baselines, as the targets and the report use them. */
+const ARGON2 = 'raw argon2id verify';
+const SIGN = 'raw RS512 signing (jose)';
+
+/** Both raw baselines, once; `when` names the pass in the progress lines. */
+async function measureBaselines(when: string): Promise<Record<string, RawResult>> {
+  await announce(`raw argon2id verify, ${HASH_CONCURRENCY} in flight (${when} the Gatehouse runs)`);
+  const argon2 = await measureRawChild('argon2-raw.ts', HASH_CONCURRENCY);
+  await announce(`raw RS512 signing, ${CONNECTIONS} in flight (${when} the Gatehouse runs)`);
+  return { [ARGON2]: argon2, [SIGN]: await measureRawChild('sign-raw.ts', CONNECTIONS) };
+}
+
+/**
+ * Each baseline measured before and after the Gatehouse runs, and their mean, which the targets use. Why: this
+ * virtual machine's speed drifts by 5–10 % within minutes; a baseline taken only at the start would put that
+ * drift into every ratio, and the mean of a bracket cancels a steady drift.
+ */
+function bracketed(before: Record<string, RawResult>, after: Record<string, RawResult>): Record<string, RawResult> {
+  const raw: Record<string, RawResult> = {};
+  for (const name of [ARGON2, SIGN]) {
+    const [first, second] = [before[name]!, after[name]!];
+    raw[name] = meanOf(first, second);
+    raw[`${name}, before`] = first;
+    raw[`${name}, after`] = second;
+  }
+  return raw;
+}
+
+function meanOf(a: RawResult, b: RawResult): RawResult {
+  const mean = (x: number, y: number) => (x + y) / 2;
+  return {
+    operations: a.operations + b.operations,
+    seconds: a.seconds + b.seconds,
+    perSecond: mean(a.perSecond, b.perSecond),
+    p50Ms: mean(a.p50Ms, b.p50Ms),
+    p99Ms: Math.max(a.p99Ms, b.p99Ms),
+    failures: a.failures + b.failures,
+    cpuCores: mean(a.cpuCores, b.cpuCores),
+    otherCpuCores: a.otherCpuCores === null || b.otherCpuCores === null ? null : mean(a.otherCpuCores, b.otherCpuCores),
+  };
+}
+
 /** The same GET, same headers, against a bare Fastify route serving Gatehouse's answer. */
 async function measureBare(credentials: Credentials): Promise<Record<string, ScenarioResult>> {
   const { child, base } = await startBenchServer('bare-server.ts', [], { BENCH_BODY: credentials.userJson });
@@ -52,14 +94,18 @@ async function measureBare(credentials: Credentials): Promise<Record<string, Sce
   }
 }
 
+function rate(r: RawResult): string {
+  return `${r.perSecond >= 1000 ? Math.round(r.perSecond).toLocaleString('en-US') : r.perSecond.toFixed(1)}/s`;
+}
+
 function rawCell(r: RawResult, unit: string): string {
   return `${r.perSecond >= 1000 ? Math.round(r.perSecond).toLocaleString('en-US') : r.perSecond.toFixed(1)} ${unit}/s (p50 ${r.p50Ms.toFixed(1)} ms)`;
 }
 
 /** Issue 7 targets 1–4 from one run's numbers. */
 function ownTargets(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>): Target[] {
-  const argon2 = raw['raw argon2id verify']!;
-  const sign = raw['raw RS512 signing (jose)']!;
+  const argon2 = raw[ARGON2]!;
+  const sign = raw[SIGN]!;
   const login = (id: string, name: string) => ratioTarget(
     { id, name: `${name} vs raw argon2id verify`, measured: httpCell(runs[name]!), baseline: rawCell(argon2, 'verifies'), target: 0.9 },
     runs[name]!.rps, argon2.perSecond);
@@ -113,12 +159,12 @@ async function main(): Promise<number> {
   installCleanup();
   checkProductionDefaults();
   const startedOn = machine();
-  await announce(`raw argon2id verify, ${HASH_CONCURRENCY} in flight`);
-  const raw: Record<string, RawResult> = { 'raw argon2id verify': await measureRawChild('argon2-raw.ts', HASH_CONCURRENCY) };
-  await announce(`raw RS512 signing, ${CONNECTIONS} in flight`);
-  raw['raw RS512 signing (jose)'] = await measureRawChild('sign-raw.ts', CONNECTIONS);
+  const before = await measureBaselines('before');
   const sqlite = await measureGatehouseSqlite();
-  const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()), ...(await measureBare(sqlite.credentials)) };
+  const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()) };
+  const after = await measureBaselines('after');
+  const raw = bracketed(before, after);
+  Object.assign(runs, await measureBare(sqlite.credentials));
   const betterAuth = await measureBetterAuth();
   Object.assign(runs, betterAuth.runs);
   const scale: Measured = values['skip-scale'] ? { targets: [], runs: {}, notes: ['Scale runs skipped (--skip-scale).'] } : await measureScale();
@@ -129,7 +175,13 @@ async function main(): Promise<number> {
     raw,
     runs,
     targets: [...ownTargets(raw, runs), ...betterAuthTargets(runs), ...scale.targets],
-    notes: [...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []), ...betterAuth.notes, ...scale.notes],
+    notes: [
+      ...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []),
+      `Raw baselines ran before and after the Gatehouse runs (argon2id ${rate(raw[`${ARGON2}, before`]!)} then ${rate(raw[`${ARGON2}, after`]!)}, ` +
+        `RS512 ${rate(raw[`${SIGN}, before`]!)} then ${rate(raw[`${SIGN}, after`]!)}); the targets use the mean of each pair.`,
+      ...betterAuth.notes,
+      ...scale.notes,
+    ],
   };
   process.stdout.write(`\n${writeReport(RESULTS_DIR, run)}`);
   const broken = brokenScenarios(run);
