@@ -150,8 +150,9 @@ export class Authenticator {
 
 /** Three dot-separated parts, as a JWT has (the cookie session credential `id.secret` has two). */
 function hasJwtShape(credential: string): boolean {
-  const second = credential.indexOf('.', credential.indexOf('.') + 1);
-  return credential.indexOf('.') !== -1 && second !== -1 && credential.indexOf('.', second + 1) === -1;
+  const first = credential.indexOf('.');
+  const second = first === -1 ? -1 : credential.indexOf('.', first + 1);
+  return second !== -1 && credential.indexOf('.', second + 1) === -1;
 }
 
 function bearerContext(claims: AccessClaims): AuthContext {
