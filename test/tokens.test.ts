@@ -130,6 +130,21 @@ describe.each(dialects)('tampered and foreign access tokens on %s', (dialect) =>
     expect((await accountWith(server, user.accessToken)).status).toBe(200);
   });
 
+  it('puts the same roles in a refreshed access token as in the first one', async () => {
+    const login = await server.request('POST', '/api/auth/login', { json: { username: 'admin', password: 'bootstrap-pw' } });
+    expect(login.status, login.text).toBe(200);
+    const roles = parts(login.body.accessToken).payload.roles as string[];
+    expect(roles).toEqual(expect.arrayContaining(['user', 'sysadmin']));
+    const refreshed = await server.request('POST', '/api/auth/refresh', { json: { refreshToken: login.body.refreshToken } });
+    expect(refreshed.status, refreshed.text).toBe(200);
+    expect(parts(refreshed.body.accessToken).payload.roles).toEqual(roles);
+    // An account without built-in groups: `user` alone, before and after.
+    const plain = await server.request('POST', '/api/auth/refresh', { json: { refreshToken: user.refreshToken } });
+    expect(plain.status, plain.text).toBe(200);
+    expect(parts(plain.body.accessToken).payload.roles).toEqual(['user']);
+    user = { ...user, ...plain.body };
+  });
+
   it('refuses a token of another issuer even when signed with the server key', async () => {
     const now = Math.floor(server.clock.now() / 1000);
     for (const iss of ['evil', 'entrecode', 'Gatehouse', '']) {

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { findAccountById, findAccountByLogin, findMemberships, findPasswordHash, loginKey, setLastLogin, storePasswordHash } from '../accounts/account.repository.js';
+import { findAccountByLogin, findAccountWithRoles, findMemberships, findPasswordHash, loginKey, setLastLogin, storePasswordHash } from '../accounts/account.repository.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { findClient } from '../clients/client.repository.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
-import type { AccountRow, DB, SessionRow } from '../db/types.js';
+import type { AccountRow, DB } from '../db/types.js';
 import { rolesOf } from '../accounts/account.view.js';
 import { transaction } from '../db/prepared.js';
 import { OpaqueTokens } from '../gateway/opaque-tokens.js';
@@ -14,7 +14,7 @@ import type { PasswordHasher } from '../passwords/hasher.js';
 import type { Lockout } from '../passwords/lockout.js';
 import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
-import type { RefreshTokens } from '../tokens/refresh-tokens.js';
+import type { RefreshTokens, TokenSession } from '../tokens/refresh-tokens.js';
 import { safeEqual } from '../util/hashing.js';
 
 /** Seed 003's OAuthToken, with ISO 8601 dates. */
@@ -55,7 +55,7 @@ export interface LoginServiceDeps {
 export class LoginService {
   /** Opaque access references for `tokens.clientFormat: opaque` (src/gateway/opaque-tokens.ts). */
   private readonly opaque: OpaqueTokens;
-  /** Roles by the account row they were read for; the row is the request's own, so this lives as long as the request. */
+  /** Roles by the account row they were read with (a refresh reads both at once); the row is the request's own, so this lives as long as the request. */
   private readonly rolesByRow = new WeakMap<AccountRow, string[]>();
 
   constructor(private readonly deps: LoginServiceDeps) {
@@ -188,10 +188,10 @@ export class LoginService {
 
   /** `POST /api/auth/refresh`: rotates the refresh token and issues a new access token. */
   async refresh(presented: string): Promise<OAuthToken> {
-    let session: SessionRow | undefined;
+    let session: TokenSession | undefined;
     const rotation = await this.deps.refreshTokens.rotate(presented, {
-      sessionTtl: async (sessionId) => {
-        session = await this.deps.sessions.find(sessionId);
+      sessionTtl: (tokenSession) => {
+        session = tokenSession;
         if (!session || session.revoked_at !== null) throw new AppError('token-revoked');
         return this.refreshTtl(session.method === 'guest' ? 'guest' : session.method);
       },
@@ -203,8 +203,10 @@ export class LoginService {
     });
     // Read once, by the hook above, before the rotation: the session row is not changed by it but for its end.
     if (!session) throw new AppError('token-revoked');
-    const account = await findAccountById(this.deps.db, session.account_id);
-    if (!account) throw new AppError('token-revoked');
+    const found = await findAccountWithRoles(this.deps.db, session.account_id);
+    if (!found) throw new AppError('token-revoked');
+    const { account, roles } = found;
+    this.rolesByRow.set(account, roles);
     return this.oauthToken(account, session.id, rotation.refreshToken, rotation.expiresAt, session.client_id ?? undefined, session.scope ?? undefined);
   }
 

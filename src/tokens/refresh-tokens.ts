@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import { PreparedStatement, transaction } from '../db/prepared.js';
 import type { DialectName } from '../db/database.js';
-import type { DB, RefreshTokenRow } from '../db/types.js';
+import type { DB, RefreshTokenRow, SessionRow } from '../db/types.js';
 import { extendSession } from '../sessions/session.repository.js';
 import { AppError } from '../http/errors.js';
 import { hmac, safeEqual, sha256 } from '../util/hashing.js';
@@ -16,10 +16,13 @@ export interface Rotation {
   expiresAt: number | null;
 }
 
+/** A token's session as read together with the token (undefined when the row is gone). */
+export type TokenSession = Pick<SessionRow, 'id' | 'account_id' | 'method' | 'client_id' | 'scope' | 'revoked_at'>;
+
 /** What rotation asks of the session layer. */
 export interface RotationHooks {
   /** The lifetime of the successor (null: never expires); throws when the session is no longer live. */
-  sessionTtl(sessionId: string): Promise<number | null>;
+  sessionTtl(session: TokenSession | undefined): number | null;
   /** The session's end moved to the successor's (the rotation wrote it); lets the session layer update its cache. */
   sessionExtended(sessionId: string, expiresAt: number | null): void;
   /** Called when a rotated token is replayed after the reuse window; must revoke the session. */
@@ -52,8 +55,8 @@ export class RefreshTokens {
    * (after calling `onReuse`, which must revoke the session: a stolen token was probably replayed).
    */
   async rotate(presented: string, hooks: RotationHooks): Promise<Rotation> {
-    const row = await this.lookup(presented);
-    const ttlMs = await hooks.sessionTtl(row.session_id);
+    const { row, session } = await this.lookupWithSession(presented);
+    const ttlMs = hooks.sessionTtl(session);
     const now = this.options.clock.now();
     if (row.expires_at !== null && row.expires_at <= now) throw new AppError('refresh-token-expired');
     const successor = this.successorOf(presented);
@@ -99,12 +102,20 @@ export class RefreshTokens {
   }
 
   private async lookup(presented: string): Promise<RefreshTokenRow> {
-    // Only the shape we issue (base64url `id.secret`) reaches the database; anything else is an invalid credential.
-    if (!/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/.test(presented)) throw new AppError('invalid-token');
-    const [id, secret] = presented.split('.') as [string, string];
-    const row = await tokenById.first(this.db, id);
-    if (!row || !safeEqual(row.secret_hash, sha256(secret))) throw new AppError('invalid-token');
-    return row;
+    const { id, secret } = parsePresented(presented);
+    return checked(await tokenById.first(this.db, id), secret);
+  }
+
+  /** The token and its session in one statement; why: on PostgreSQL each statement is a round trip. */
+  private async lookupWithSession(presented: string): Promise<{ row: RefreshTokenRow; session: TokenSession | undefined }> {
+    const { id, secret } = parsePresented(presented);
+    const found = await tokenWithSession.first(this.db, id);
+    const row = checked(found, secret);
+    const session = found?.session_found == null ? undefined : {
+      id: found.session_found, account_id: found.session_account_id!, method: found.session_method!,
+      client_id: found.session_client_id, scope: found.session_scope, revoked_at: found.session_revoked_at,
+    };
+    return { row, session };
   }
 
   private async markRotated(db: Db, id: string, now: number): Promise<boolean> {
@@ -139,6 +150,30 @@ export class RefreshTokens {
     await insert.onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 }
+
+/** Only the shape we issue (base64url `id.secret`) reaches the database; anything else is an invalid credential. */
+function parsePresented(presented: string): { id: string; secret: string } {
+  if (!/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/.test(presented)) throw new AppError('invalid-token');
+  const [id, secret] = presented.split('.') as [string, string];
+  return { id, secret };
+}
+
+/** The row when the presented secret matches its stored hash; `invalid-token` otherwise. */
+function checked(row: RefreshTokenRow | undefined, secret: string): RefreshTokenRow {
+  if (!row || !safeEqual(row.secret_hash, sha256(secret))) throw new AppError('invalid-token');
+  return row;
+}
+
+const tokenWithSession = new PreparedStatement(1, (db, id: string) =>
+  db
+    .selectFrom('refresh_tokens')
+    .leftJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+    .selectAll('refresh_tokens')
+    .select([
+      'sessions.id as session_found', 'sessions.account_id as session_account_id', 'sessions.method as session_method',
+      'sessions.client_id as session_client_id', 'sessions.scope as session_scope', 'sessions.revoked_at as session_revoked_at',
+    ])
+    .where('refresh_tokens.id', '=', id));
 
 const tokenById = new PreparedStatement(1, (db, id: string) => db.selectFrom('refresh_tokens').selectAll().where('id', '=', id));
 
