@@ -7,6 +7,7 @@ import { waitForQuietMachine } from './cpu.js';
 import { measureHttp, type ScenarioResult } from './load.js';
 import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, TIMING, USER_PATH } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
+import type { RawResult } from './raw-loop.js';
 import { measureRefresh } from './refresh-load.js';
 import { createSchema, dropSchema } from './seed.js';
 
@@ -43,23 +44,34 @@ export async function announce(what: string): Promise<void> {
   process.stderr.write(`bench: ${what} (${TIMING.warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
 }
 
-/** Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read, refresh. */
-export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, ScenarioResult>; credentials: Credentials }> {
+/**
+ * Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read, refresh. `argon2Baseline`
+ * runs right before, between and after the two login runs, so each login is compared with the machine as it was
+ * during that run.
+ */
+export async function measureGatehouseSqlite(argon2Baseline: (when: string) => Promise<RawResult>): Promise<{
+  runs: Record<string, ScenarioResult>;
+  credentials: Credentials;
+  argon2: [RawResult, RawResult, RawResult];
+}> {
   const server = await startBenchServer('server.ts');
   try {
     const credentials = await signIn(server.base);
     const pid = server.child.pid!;
     const runs: Record<string, ScenarioResult> = {};
+    const first = await argon2Baseline('before POST /api/auth/login');
     await announce(`POST /api/auth/login, ${CONNECTIONS} connections`);
     runs['POST /api/auth/login'] = await measureHttp({ url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid });
+    const between = await argon2Baseline('between the logins');
     await announce('POST /auth/cookie');
     runs['POST /auth/cookie'] = await measureHttp({ url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid });
+    const last = await argon2Baseline('after POST /auth/cookie');
     await announce(`GET ${USER_PATH} with a bearer JWT`);
     runs[`GET ${USER_PATH} (bearer)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: bearer(credentials.accessToken), serverPid: pid });
     await announce(`GET ${USER_PATH} with a session cookie`);
     runs[`GET ${USER_PATH} (cookie)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: cookie(credentials.cookie), serverPid: pid });
     runs['POST /api/auth/refresh (SQLite)'] = await measureRefreshOn(server);
-    return { runs, credentials };
+    return { runs, credentials, argon2: [first, between, last] };
   } finally {
     await stopChild(server.child);
   }

@@ -11,15 +11,14 @@ import { BETTER_AUTH_RUNS, measureBetterAuth } from './better-auth.js';
 import { announce, bearer, cookie, measureGatehousePostgres, measureGatehouseSqlite, startBenchServer, type Credentials } from './gatehouse.js';
 import { measureHttp, type ScenarioResult } from './load.js';
 import { CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING, USER_PATH } from './params.js';
-import { NOISY_OTHER_CORES } from './cpu.js';
-import { installCleanup, spawnBenchChild, stopChild, waitForLine } from './processes.js';
+import { installCleanup, stopChild } from './processes.js';
+import { meanOf, measureArgon2, measureSigning } from './raw-child.js';
 import type { RawResult } from './raw-loop.js';
 import { brokenScenarios, writeReport, type BenchRun } from './report.js';
 import { measureScale } from './scale.js';
 import { httpCell, ratioTarget, type Measured, type Target } from './targets.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
-const RAW_TIMEOUT_MS = 60_000;
 
 /** Fails when the bench's argon2 parameters drifted from the shipped defaults; why: DESIGN — benchmarks use production cost. */
 function checkProductionDefaults(): void {
@@ -30,66 +29,27 @@ function checkProductionDefaults(): void {
   }
 }
 
-/** Measurements of a raw baseline at most, when other programs keep disturbing it. */
-const RAW_ATTEMPTS = 3;
-
-/**
- * A raw baseline in a process of its own (bench/argon2-raw.ts, bench/sign-raw.ts), measured again (up to
- * {@link RAW_ATTEMPTS} times) while other programs used the CPU during it; the quietest measurement counts. Why:
- * every ratio of its targets divides by it, so one disturbed baseline would skew them all.
- */
-async function measureRawChild(script: string, concurrency: number): Promise<RawResult> {
-  const args = ['--concurrency', String(concurrency), '--duration', String(TIMING.durationSeconds), '--warmup', String(TIMING.warmupSeconds)];
-  const timeout = (TIMING.warmupSeconds + TIMING.durationSeconds) * 1000 + RAW_TIMEOUT_MS;
-  let quietest: RawResult | undefined;
-  for (let attempt = 1; attempt <= RAW_ATTEMPTS; attempt++) {
-    if (attempt > 1) await announce(`${script} again: other programs used ${quietest!.otherCpuCores!.toFixed(2)} cores during it`);
-    const result = JSON.parse(await waitForLine(spawnBenchChild(script, args), 'RESULT ', timeout)) as RawResult;
-    if (!quietest || (result.otherCpuCores ?? 0) < (quietest.otherCpuCores ?? 0)) quietest = result;
-    if ((quietest.otherCpuCores ?? 0) <= NOISY_OTHER_CORES) break;
-  }
-  return quietest!;
-}
-
 /** The names of the raw baselines, as the targets and the report use them. */
 const ARGON2 = 'raw argon2id verify';
 const SIGN = 'raw RS512 signing (jose)';
-
-/** Both raw baselines, once; `when` names the pass in the progress lines. */
-async function measureBaselines(when: string): Promise<Record<string, RawResult>> {
-  await announce(`raw argon2id verify, ${HASH_CONCURRENCY} in flight (${when} the Gatehouse runs)`);
-  const argon2 = await measureRawChild('argon2-raw.ts', HASH_CONCURRENCY);
-  await announce(`raw RS512 signing, ${CONNECTIONS} in flight (${when} the Gatehouse runs)`);
-  return { [ARGON2]: argon2, [SIGN]: await measureRawChild('sign-raw.ts', CONNECTIONS) };
-}
+const LOGINS = ['POST /api/auth/login', 'POST /auth/cookie'] as const;
+const around = (name: string) => `${ARGON2}, around ${name}`;
 
 /**
- * Each baseline measured before and after the Gatehouse runs, and their mean, which the targets use. Why: this
- * virtual machine's speed drifts by 5–10 % within minutes; a baseline taken only at the start would put that
- * drift into every ratio, and the mean of a bracket cancels a steady drift.
+ * The baselines as the targets use them: RS512 signing measured before and after all Gatehouse runs, argon2id right
+ * before, between and after the two login runs; each target divides by the mean of the two measurements that
+ * bracket it. The single measurements are kept for the report.
  */
-function bracketed(before: Record<string, RawResult>, after: Record<string, RawResult>): Record<string, RawResult> {
-  const raw: Record<string, RawResult> = {};
-  for (const name of [ARGON2, SIGN]) {
-    const [first, second] = [before[name]!, after[name]!];
-    raw[name] = meanOf(first, second);
-    raw[`${name}, before`] = first;
-    raw[`${name}, after`] = second;
-  }
-  return raw;
-}
-
-function meanOf(a: RawResult, b: RawResult): RawResult {
-  const mean = (x: number, y: number) => (x + y) / 2;
+function bracketed(sign: [RawResult, RawResult], argon2: [RawResult, RawResult, RawResult]): Record<string, RawResult> {
   return {
-    operations: a.operations + b.operations,
-    seconds: a.seconds + b.seconds,
-    perSecond: mean(a.perSecond, b.perSecond),
-    p50Ms: mean(a.p50Ms, b.p50Ms),
-    p99Ms: Math.max(a.p99Ms, b.p99Ms),
-    failures: a.failures + b.failures,
-    cpuCores: mean(a.cpuCores, b.cpuCores),
-    otherCpuCores: a.otherCpuCores === null || b.otherCpuCores === null ? null : mean(a.otherCpuCores, b.otherCpuCores),
+    [SIGN]: meanOf(...sign),
+    [around(LOGINS[0])]: meanOf(argon2[0], argon2[1]),
+    [around(LOGINS[1])]: meanOf(argon2[1], argon2[2]),
+    [`${SIGN}, before the Gatehouse runs`]: sign[0],
+    [`${SIGN}, after them`]: sign[1],
+    [`${ARGON2}, before ${LOGINS[0]}`]: argon2[0],
+    [`${ARGON2}, between the logins`]: argon2[1],
+    [`${ARGON2}, after ${LOGINS[1]}`]: argon2[2],
   };
 }
 
@@ -118,11 +78,13 @@ function rawCell(r: RawResult, unit: string): string {
 
 /** Issue 7 targets 1–4 from one run's numbers. */
 function ownTargets(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>): Target[] {
-  const argon2 = raw[ARGON2]!;
   const sign = raw[SIGN]!;
-  const login = (id: string, name: string) => ratioTarget(
-    { id, name: `${name} vs raw argon2id verify`, measured: httpCell(runs[name]!), baseline: rawCell(argon2, 'verifies'), target: 0.9 },
-    runs[name]!.rps, argon2.perSecond);
+  const login = (id: string, name: string) => {
+    const argon2 = raw[around(name)]!;
+    return ratioTarget(
+      { id, name: `${name} vs raw argon2id verify`, measured: httpCell(runs[name]!), baseline: rawCell(argon2, 'verifies'), target: 0.9 },
+      runs[name]!.rps, argon2.perSecond);
+  };
   const read = (id: string, kind: string) => {
     const gatehouse = runs[`GET ${USER_PATH} (${kind})`]!;
     const bare = runs[`GET ${USER_PATH} (bare Fastify, ${kind} header)`]!;
@@ -133,8 +95,8 @@ function ownTargets(raw: Record<string, RawResult>, runs: Record<string, Scenari
     return ratioTarget({ id, name: `POST /api/auth/refresh on ${database} vs raw RS512 signing`, measured: httpCell(run), baseline: rawCell(sign, 'signatures'), target: 0.4 }, run.rps, sign.perSecond);
   };
   return [
-    login('login-api', 'POST /api/auth/login'),
-    login('login-cookie', 'POST /auth/cookie'),
+    login('login-api', LOGINS[0]),
+    login('login-cookie', LOGINS[1]),
     read('user-bearer', 'bearer'),
     read('user-cookie', 'cookie'),
     refresh('refresh-sqlite', 'SQLite'),
@@ -173,11 +135,10 @@ async function main(): Promise<number> {
   installCleanup();
   checkProductionDefaults();
   const startedOn = machine();
-  const before = await measureBaselines('before');
-  const sqlite = await measureGatehouseSqlite();
+  const signBefore = await measureSigning('before the Gatehouse runs');
+  const sqlite = await measureGatehouseSqlite(measureArgon2);
   const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()) };
-  const after = await measureBaselines('after');
-  const raw = bracketed(before, after);
+  const raw = bracketed([signBefore, await measureSigning('after the Gatehouse runs')], sqlite.argon2);
   Object.assign(runs, await measureBare(sqlite.credentials));
   const betterAuth = await measureBetterAuth();
   Object.assign(runs, betterAuth.runs);
@@ -191,8 +152,8 @@ async function main(): Promise<number> {
     targets: [...ownTargets(raw, runs), ...betterAuthTargets(runs), ...scale.targets],
     notes: [
       ...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []),
-      `Raw baselines ran before and after the Gatehouse runs (argon2id ${rate(raw[`${ARGON2}, before`]!)} then ${rate(raw[`${ARGON2}, after`]!)}, ` +
-        `RS512 ${rate(raw[`${SIGN}, before`]!)} then ${rate(raw[`${SIGN}, after`]!)}); the targets use the mean of each pair.`,
+      `Raw baselines bracket what they are compared with; each target uses the mean of its pair: argon2id ${sqlite.argon2.map(rate).join(', ')} ` +
+        `(before, between and after the two login runs), RS512 ${rate(signBefore)} and ${rate(raw[`${SIGN}, after them`]!)} (before and after all Gatehouse runs).`,
       ...betterAuth.notes,
       ...scale.notes,
     ],
