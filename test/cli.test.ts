@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
+import { freePort } from './helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,19 +78,24 @@ describe('gatehouse CLI', () => {
   });
 
   it('serve answers on PORT and stops cleanly on SIGTERM', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // A port the kernel just had free: a random one in 20000–40000 overlaps the ephemeral range (32768+), where a
+    // client connection of another suite may hold it, and the server then fails to start.
+    const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       env: { PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`, GATEHOUSE_EMAIL__OUTBOX_DIR: join(dir, 'outbox') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // What the server said, shown should it never answer (a failed start is otherwise only a timeout).
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     try {
       let health: Response | undefined;
       for (let i = 0; i < 100 && !health; i++) {
         health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }
-      expect(health?.status).toBe(200);
+      expect(health?.status, output.slice(-2000)).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
@@ -98,7 +104,9 @@ describe('gatehouse CLI', () => {
   });
 
   it('finishes in-flight requests on SIGTERM before it exits', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // A port the kernel just had free: a random one in 20000–40000 overlaps the ephemeral range (32768+), where a
+    // client connection of another suite may hold it, and the server then fails to start.
+    const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       env: {
         PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'graceful.db')}`,
