@@ -16,7 +16,7 @@ import { meanOf, measureArgon2, measureSigning } from './raw-child.js';
 import type { RawResult } from './raw-loop.js';
 import { brokenScenarios, writeReport, type BenchRun } from './report.js';
 import { measureScale } from './scale.js';
-import { httpCell, ratioTarget, type Measured, type Target } from './targets.js';
+import { formatRate, httpCell, ratioTarget, type Measured, type Target } from './targets.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 
@@ -69,11 +69,11 @@ async function measureBare(credentials: Credentials): Promise<Record<string, Sce
 }
 
 function rate(r: RawResult): string {
-  return `${r.perSecond >= 1000 ? Math.round(r.perSecond).toLocaleString('en-US') : r.perSecond.toFixed(1)}/s`;
+  return `${formatRate(r.perSecond)}/s`;
 }
 
 function rawCell(r: RawResult, unit: string): string {
-  return `${r.perSecond >= 1000 ? Math.round(r.perSecond).toLocaleString('en-US') : r.perSecond.toFixed(1)} ${unit}/s (p50 ${r.p50Ms.toFixed(1)} ms)`;
+  return `${formatRate(r.perSecond)} ${unit}/s (p50 ${r.p50Ms.toFixed(1)} ms)`;
 }
 
 /** Issue 7 targets 1–4 from one run's numbers. */
