@@ -11,6 +11,7 @@ import { readServeArgs, serveUntilStopped } from './serve.js';
 
 type AppModule = typeof import('../src/app.js');
 type ConfigModule = typeof import('../src/config/index.js');
+type ThreadPriorityModule = typeof import('../src/util/thread-priority.js');
 
 const DIST = new URL('../dist/', import.meta.url);
 
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   const { parseConfig } = await fromDist<ConfigModule>('config/index.js');
   // An empty env: the bench must not pick up GATEHOUSE_* settings from the shell.
   const app = await createApp(parseConfig(benchInput(args.port, dataDir, args.databaseUrl), {}), { logger: false });
-  await serveUntilStopped(app, args);
+  const { yieldBackgroundThreads } = await fromDist<ThreadPriorityModule>('util/thread-priority.js');
+  // As `gatehouse serve` does once it listens.
+  await serveUntilStopped(app, args, yieldBackgroundThreads);
 }
 
 /** A temp dir this process deletes however it exits; why: the harness may be gone (SIGKILL) by then. */

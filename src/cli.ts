@@ -11,6 +11,7 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import { createPasswordHasher } from './passwords/hasher.js';
 import { compilePolicy } from './passwords/policy.js';
 import { ensureBuiltinGroups, insertAccount, loginKey } from './accounts/account.repository.js';
+import { yieldBackgroundThreads } from './util/thread-priority.js';
 
 const usage = `Usage: gatehouse <command> [--config FILE]
 
@@ -91,6 +92,8 @@ async function serve(config: Config): Promise<number> {
   const app = await createApp(config);
   if (config.https.disableVerification) app.log.warn('https.disableVerification is on: TLS certificates of identity providers are NOT checked (test setups only)');
   await app.listen({ host: config.server.host, port: config.server.port });
+  const yielded = await yieldBackgroundThreads();
+  app.log.debug({ threads: yielded.threadIds.length, niceness: yielded.niceness }, 'hashing, signing and GC threads run below the event loop');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down: draining, then finishing in-flight requests');

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
+import { BACKGROUND_NICENESS } from '../src/util/thread-priority.js';
 import { freePort } from './helpers/ports.js';
+import { threadNiceness } from './helpers/threads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +99,13 @@ describe('gatehouse CLI', () => {
       }
       expect(health?.status, output.slice(-2000)).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      if (process.platform === 'linux') {
+        // Hashing, signing and GC threads run below the event loop (src/util/thread-priority.ts) once it listens.
+        await expect.poll(() => {
+          const { main, others } = threadNiceness(child.pid!);
+          return others.length > 0 && others.every((niceness) => niceness === Math.min(19, main + BACKGROUND_NICENESS));
+        }).toBe(true);
+      }
     } finally {
       child.kill('SIGTERM');
     }
