@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Database } from '../src/db/database.js';
 import { PreparedStatement, transaction } from '../src/db/prepared.js';
@@ -85,5 +86,17 @@ describe.each(dialects)('prepared statements on %s', (dialect) => {
   it('refuses a statement that does not use every argument it declares', async () => {
     const broken = new PreparedStatement(2, (db, job: string, _slot: number) => db.selectFrom('job_runs').select('job').where('job', '=', job));
     await expect(broken.rows(database.db, 'a', 1)).rejects.toThrow(/takes 2 arguments but uses 1/);
+  });
+
+  it('refuses a LIMIT or OFFSET taken as a parameter (SQLite plans such a statement again at every run), and takes a literal one', async () => {
+    const { db } = database;
+    const boundLimit = new PreparedStatement(1, (db, job: string) => db.selectFrom('job_runs').select('slot').where('job', '=', job).limit(1));
+    await expect(boundLimit.rows(db, 'a')).rejects.toThrow(/LIMIT or OFFSET as a parameter/);
+    const boundOffset = new PreparedStatement(1, (db, job: string) => db.selectFrom('job_runs').select('slot').where('job', '=', job).limit(sql.lit(5)).offset(1));
+    await expect(boundOffset.rows(db, 'a')).rejects.toThrow(/LIMIT or OFFSET as a parameter/);
+    const literal = new PreparedStatement(1, (db, job: string) => db.selectFrom('job_runs').select('slot').where('job', '=', job).orderBy('slot').limit(sql.lit(1)));
+    await insertJob.run(db, 'limited', 1);
+    await insertJob.run(db, 'limited', 2);
+    expect(await literal.rows(db, 'limited')).toEqual([{ slot: 1 }]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AccountRow, AccountUpdate, DB, NewAccount } from '../db/types.js';
 import { PreparedStatement } from '../db/prepared.js';
 import { builtinRoles } from '../permissions/wildcard.js';
@@ -52,7 +52,7 @@ export async function findAccountByLogin(db: Db, login: string): Promise<Account
 }
 
 const accountsByLoginKey = new PreparedStatement(1, (db, key: string) =>
-  db.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('username_key', '=', key), eb('email_key', '=', key)])).limit(2));
+  db.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('username_key', '=', key), eb('email_key', '=', key)])).limit(sql.lit(2)));
 
 /** Which of a username / e-mail are already taken. */
 export async function findConflicts(db: Db, usernameKeyValue: string, emailKey: string | null): Promise<{ username: boolean; email: boolean }> {
