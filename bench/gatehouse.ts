@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { waitForQuietMachine } from './cpu.js';
-import { measureHttp, type ScenarioResult } from './load.js';
+import { measureHttp, measureSideBySide, type ScenarioResult } from './load.js';
 import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, TIMING, USER_PATH } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
 import type { RawResult } from './raw-loop.js';
@@ -45,13 +45,12 @@ export async function announce(what: string): Promise<void> {
 }
 
 /**
- * Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read, refresh. `argon2Baseline`
- * runs right before, between and after the two login runs, so each login is compared with the machine as it was
- * during that run.
+ * Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read (in turns with the bare
+ * route), refresh. `argon2Baseline` runs right before, between and after the two login runs, so each login is
+ * compared with the machine as it was during that run.
  */
 export async function measureGatehouseSqlite(argon2Baseline: (when: string) => Promise<RawResult>): Promise<{
   runs: Record<string, ScenarioResult>;
-  credentials: Credentials;
   argon2: [RawResult, RawResult, RawResult];
 }> {
   const server = await startBenchServer('server.ts');
@@ -66,14 +65,34 @@ export async function measureGatehouseSqlite(argon2Baseline: (when: string) => P
     await announce('POST /auth/cookie');
     runs['POST /auth/cookie'] = await measureHttp({ url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid });
     const last = await argon2Baseline('after POST /auth/cookie');
-    await announce(`GET ${USER_PATH} with a bearer JWT`);
-    runs[`GET ${USER_PATH} (bearer)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: bearer(credentials.accessToken), serverPid: pid });
-    await announce(`GET ${USER_PATH} with a session cookie`);
-    runs[`GET ${USER_PATH} (cookie)`] = await measureHttp({ url: server.base + USER_PATH, method: 'GET', headers: cookie(credentials.cookie), serverPid: pid });
+    Object.assign(runs, await measureReadsBesideBare(server, credentials));
     runs['POST /api/auth/refresh (SQLite)'] = await measureRefreshOn(server);
-    return { runs, credentials, argon2: [first, between, last] };
+    return { runs, argon2: [first, between, last] };
   } finally {
     await stopChild(server.child);
+  }
+}
+
+/**
+ * `GET /auth/user` with a bearer JWT and with a cookie, each in turns with the same GET on a bare Fastify route
+ * serving Gatehouse's answer (bench/bare-server.ts), so both see the machine as it was.
+ */
+async function measureReadsBesideBare(server: BenchServer, credentials: Credentials): Promise<Record<string, ScenarioResult>> {
+  const bare = await startBenchServer('bare-server.ts', [], { BENCH_BODY: credentials.userJson });
+  try {
+    const runs: Record<string, ScenarioResult> = {};
+    for (const [kind, headers] of [['bearer', bearer(credentials.accessToken)], ['cookie', cookie(credentials.cookie)]] as const) {
+      await announce(`GET ${USER_PATH} with a ${kind === 'bearer' ? 'bearer JWT' : 'session cookie'}, in turns with a bare Fastify route`);
+      const [gatehouse, baseline] = await measureSideBySide(
+        { url: server.base + USER_PATH, method: 'GET', headers, serverPid: server.child.pid! },
+        { url: bare.base + USER_PATH, method: 'GET', headers, serverPid: bare.child.pid! },
+      );
+      runs[`GET ${USER_PATH} (${kind})`] = gatehouse;
+      runs[`GET ${USER_PATH} (bare Fastify, ${kind} header)`] = baseline;
+    }
+    return runs;
+  } finally {
+    await stopChild(bare.child);
   }
 }
 
@@ -141,10 +160,10 @@ function cookieForm(): string {
   return new URLSearchParams({ auth_username: BENCH_USER.email, auth_password: BENCH_USER.password }).toString();
 }
 
-export function bearer(token: string): Record<string, string> {
+function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-export function cookie(pair: string): Record<string, string> {
+function cookie(pair: string): Record<string, string> {
   return { cookie: pair };
 }

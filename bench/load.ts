@@ -40,36 +40,90 @@ export interface ScenarioResult {
  * duration while sampling the CPU of both processes and the machine.
  */
 export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
-  const options = { url: target.url, method: target.method, headers: target.headers, body: target.body, connections: CONNECTIONS };
+  const warmup = await warmUp(target);
+  const slice = await measureSlice(target, TIMING.durationSeconds);
+  return { ...summarize([slice], warmup), serverRssMiB: processRssMiB(target.serverPid) };
+}
+
+/** Length of each turn of {@link measureSideBySide}. */
+const SLICE_SECONDS = 2;
+
+/**
+ * Two servers measured in turns of {@link SLICE_SECONDS}, A B A B …, each for the measured duration in all, and each
+ * summed over its turns. Why: a scenario compared with a baseline server measured minutes apart takes in the
+ * machine's drift (5–20 % within minutes here); in alternating turns a drift or jump hits both alike.
+ */
+export async function measureSideBySide(a: LoadTarget, b: LoadTarget): Promise<[ScenarioResult, ScenarioResult]> {
+  const warmups = [await warmUp(a), await warmUp(b)] as const;
+  const turns = Math.max(1, Math.round(TIMING.durationSeconds / SLICE_SECONDS));
+  const slices: [Slice[], Slice[]] = [[], []];
+  for (let turn = 0; turn < turns; turn++) {
+    slices[0].push(await measureSlice(a, TIMING.durationSeconds / turns));
+    slices[1].push(await measureSlice(b, TIMING.durationSeconds / turns));
+  }
+  return [
+    { ...summarize(slices[0], warmups[0]), serverRssMiB: processRssMiB(a.serverPid) },
+    { ...summarize(slices[1], warmups[1]), serverRssMiB: processRssMiB(b.serverPid) },
+  ];
+}
+
+/** One measured stretch of load and what the processes used meanwhile. */
+interface Slice {
+  result: autocannon.Result;
+  serverCpuSeconds: number | null;
+  loadgenCpuSeconds: number;
+  otherCpuCores: number | null;
+}
+
+function autocannonOptions(target: LoadTarget) {
+  return { url: target.url, method: target.method, headers: target.headers, body: target.body, connections: CONNECTIONS };
+}
+
+async function warmUp(target: LoadTarget): Promise<autocannon.Result> {
   await waitForIdleServer(target.serverPid);
-  const warmup = await autocannon({ ...options, duration: TIMING.warmupSeconds });
+  return autocannon({ ...autocannonOptions(target), duration: TIMING.warmupSeconds });
+}
+
+async function measureSlice(target: LoadTarget, seconds: number): Promise<Slice> {
   await waitForIdleServer(target.serverPid);
   const mark = cpuMark();
   const serverBefore = processCpuSeconds(target.serverPid);
   const loadgenBefore = process.cpuUsage();
-  const result = await autocannon({ ...options, duration: TIMING.durationSeconds });
+  const result = await autocannon({ ...autocannonOptions(target), duration: seconds });
   const loadgenUsage = process.cpuUsage(loadgenBefore);
   const serverAfter = processCpuSeconds(target.serverPid);
-  const server = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
-  const loadgen = (loadgenUsage.user + loadgenUsage.system) / 1e6;
-  return { ...summarize(result, warmup, { server, loadgen, other: otherCpuCores(mark, (server ?? 0) + loadgen) }), serverRssMiB: processRssMiB(target.serverPid) };
+  const serverCpuSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
+  const loadgenCpuSeconds = (loadgenUsage.user + loadgenUsage.system) / 1e6;
+  return { result, serverCpuSeconds, loadgenCpuSeconds, otherCpuCores: otherCpuCores(mark, (serverCpuSeconds ?? 0) + loadgenCpuSeconds) };
 }
 
-function summarize(result: autocannon.Result, warmup: autocannon.Result, cpu: { server: number | null; loadgen: number; other: number | null }): ScenarioResult {
-  const seconds = result.duration;
+/**
+ * One result from one or more slices: counts and CPU summed, rates over the total time. autocannon reports
+ * percentiles, not histograms, so the latencies are the slices' p50s weighted by requests and their worst p99.
+ */
+function summarize(slices: Slice[], warmup: autocannon.Result): ScenarioResult {
+  const sum = (value: (slice: Slice) => number) => slices.reduce((total, slice) => total + value(slice), 0);
+  const seconds = sum((slice) => slice.result.duration);
+  const requests = sum((slice) => slice.result.requests.total);
+  const statusCodes: Record<string, number> = {};
+  for (const slice of slices) {
+    for (const [code, { count }] of Object.entries(slice.result.statusCodeStats)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const serverCpuKnown = slices.every((slice) => slice.serverCpuSeconds !== null);
+  const otherKnown = slices.every((slice) => slice.otherCpuCores !== null);
   return {
-    rps: result['2xx'] / seconds,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    rps: sum((slice) => slice.result['2xx']) / seconds,
+    p50Ms: requests === 0 ? 0 : sum((slice) => slice.result.latency.p50 * slice.result.requests.total) / requests,
+    p99Ms: Math.max(...slices.map((slice) => slice.result.latency.p99)),
+    requests,
+    errors: sum((slice) => slice.result.errors),
+    timeouts: sum((slice) => slice.result.timeouts),
+    non2xx: sum((slice) => slice.result.non2xx),
+    statusCodes,
     seconds,
-    serverCpuCores: cpu.server === null ? null : cpu.server / seconds,
-    loadgenCpuCores: cpu.loadgen / seconds,
-    otherCpuCores: cpu.other,
+    serverCpuCores: serverCpuKnown ? sum((slice) => slice.serverCpuSeconds!) / seconds : null,
+    loadgenCpuCores: sum((slice) => slice.loadgenCpuSeconds) / seconds,
+    otherCpuCores: otherKnown ? sum((slice) => slice.otherCpuCores! * slice.result.duration) / seconds : null,
     warmupFailures: warmup.errors + warmup.timeouts + warmup.non2xx,
   };
 }

@@ -8,10 +8,10 @@ import { cpus, availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { BETTER_AUTH_RUNS, measureBetterAuth } from './better-auth.js';
-import { announce, bearer, cookie, measureGatehousePostgres, measureGatehouseSqlite, startBenchServer, type Credentials } from './gatehouse.js';
-import { measureHttp, type ScenarioResult } from './load.js';
+import { measureGatehousePostgres, measureGatehouseSqlite } from './gatehouse.js';
+import type { ScenarioResult } from './load.js';
 import { CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING, USER_PATH } from './params.js';
-import { installCleanup, stopChild } from './processes.js';
+import { installCleanup } from './processes.js';
 import { meanOf, measureArgon2, measureSigning } from './raw-child.js';
 import type { RawResult } from './raw-loop.js';
 import { brokenScenarios, writeReport, type BenchRun } from './report.js';
@@ -51,21 +51,6 @@ function bracketed(sign: [RawResult, RawResult], argon2: [RawResult, RawResult, 
     [`${ARGON2}, between the logins`]: argon2[1],
     [`${ARGON2}, after ${LOGINS[1]}`]: argon2[2],
   };
-}
-
-/** The same GET, same headers, against a bare Fastify route serving Gatehouse's answer. */
-async function measureBare(credentials: Credentials): Promise<Record<string, ScenarioResult>> {
-  const { child, base } = await startBenchServer('bare-server.ts', [], { BENCH_BODY: credentials.userJson });
-  try {
-    const pid = child.pid!;
-    await announce(`GET ${USER_PATH} (bare Fastify, bearer header)`);
-    const withBearer = await measureHttp({ url: base + USER_PATH, method: 'GET', headers: bearer(credentials.accessToken), serverPid: pid });
-    await announce(`GET ${USER_PATH} (bare Fastify, cookie header)`);
-    const withCookie = await measureHttp({ url: base + USER_PATH, method: 'GET', headers: cookie(credentials.cookie), serverPid: pid });
-    return { [`GET ${USER_PATH} (bare Fastify, bearer header)`]: withBearer, [`GET ${USER_PATH} (bare Fastify, cookie header)`]: withCookie };
-  } finally {
-    await stopChild(child);
-  }
 }
 
 function rate(r: RawResult): string {
@@ -139,7 +124,6 @@ async function main(): Promise<number> {
   const sqlite = await measureGatehouseSqlite(measureArgon2);
   const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()) };
   const raw = bracketed([signBefore, await measureSigning('after the Gatehouse runs')], sqlite.argon2);
-  Object.assign(runs, await measureBare(sqlite.credentials));
   const betterAuth = await measureBetterAuth();
   Object.assign(runs, betterAuth.runs);
   const scale: Measured = values['skip-scale'] ? { targets: [], runs: {}, notes: ['Scale runs skipped (--skip-scale).'] } : await measureScale();
@@ -154,6 +138,7 @@ async function main(): Promise<number> {
       ...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []),
       `Raw baselines bracket what they are compared with; each target uses the mean of its pair: argon2id ${sqlite.argon2.map(rate).join(', ')} ` +
         `(before, between and after the two login runs), RS512 ${rate(signBefore)} and ${rate(raw[`${SIGN}, after them`]!)} (before and after all Gatehouse runs).`,
+      `GET ${USER_PATH} and the bare Fastify route were measured in alternating turns of about 2 s, each summed over its turns.`,
       ...betterAuth.notes,
       ...scale.notes,
     ],
