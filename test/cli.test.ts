@@ -103,7 +103,8 @@ describe('gatehouse CLI', () => {
         // Hashing, signing and GC threads run below the event loop (src/util/thread-priority.ts) once it listens.
         await expect.poll(() => {
           const { main, others } = threadNiceness(child.pid!);
-          return others.length > 0 && others.every((niceness) => niceness === Math.min(19, main + BACKGROUND_NICENESS));
+          const niceness = Object.values(others);
+          return niceness.length > 0 && niceness.every((value) => value === Math.min(19, main + BACKGROUND_NICENESS));
         }).toBe(true);
       }
     } finally {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -41,28 +41,32 @@ interface ChildReport {
  * started it, so the child leaves it unstarted.
  */
 function runChild(prefix: string[], env: Record<string, string> = {}): ChildReport {
-  const source = readFileSync(new URL('../src/util/thread-priority.ts', import.meta.url), 'utf8');
-  const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const modulePath = join(mkdtempSync(join(tmpdir(), 'thread-priority-')), 'thread-priority.cjs');
-  writeFileSync(modulePath, compiled);
+  const dir = mkdtempSync(join(tmpdir(), 'thread-priority-'));
+  const priority = compiledToCommonJs(new URL('../src/util/thread-priority.ts', import.meta.url), dir);
+  const threads = compiledToCommonJs(new URL('./helpers/threads.ts', import.meta.url), dir);
   const script = `
-    const { readdirSync, readFileSync } = require('node:fs');
     const { stat } = require('node:fs/promises');
-    const { yieldBackgroundThreads } = require(${JSON.stringify(modulePath)});
-    // Niceness is field 19 of /proc/<pid>/task/<tid>/stat; the fields after the command name start at field 3.
-    const niceness = (tid) => { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); };
+    const { yieldBackgroundThreads } = require(${JSON.stringify(priority)});
+    const { threadNiceness } = require(${JSON.stringify(threads)});
     (async () => {
-      const before = niceness(process.pid);
+      const before = threadNiceness(process.pid).main;
       const yielded = await yieldBackgroundThreads();
       // Work for the pool after the call: it must run on threads that were lowered, not on new ones.
       await Promise.all(Array.from({ length: 12 }, () => stat('/proc/self')));
-      const others = {};
-      for (const tid of readdirSync('/proc/self/task')) if (Number(tid) !== process.pid) others[tid] = niceness(tid);
-      process.stdout.write(JSON.stringify({ before, yielded, threads: { main: niceness(process.pid), others } }));
+      process.stdout.write(JSON.stringify({ before, yielded, threads: threadNiceness(process.pid) }));
     })();
   `;
   const [command, ...args] = [...prefix, process.execPath, '-e', script];
   const child = spawnSync(command!, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   expect(child.status, child.stderr).toBe(0);
   return JSON.parse(child.stdout) as ChildReport;
+}
+
+/** A TypeScript module without imports of its own, as a CommonJS file in `dir`; answers its path. */
+function compiledToCommonJs(source: URL, dir: string): string {
+  const options = { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } };
+  const path = join(dir, source.pathname.split('/').pop()!.replace(/\.ts$/, '.cjs'));
+  writeFileSync(path, ts.transpileModule(readFileSync(source, 'utf8'), options).outputText);
+  return path;
 }
