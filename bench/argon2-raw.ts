@@ -1,11 +1,12 @@
 /**
- * The login baseline: argon2id verifies with the production parameters, `--concurrency` in flight, for a fixed time.
+ * The login baseline: argon2id verifies with the production parameters, `--concurrency` in flight, for a fixed time
+ * (or, with `--turns`, for each stretch the harness asks for).
  * Why: runs in its own process so it has the libuv threadpool to itself, exactly like the server's hasher would.
  * Prints `RESULT {json}` (see {@link RawResult}).
  */
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { BENCH_USER, PRODUCTION_HASH } from './params.js';
-import { measureRaw, reportAndExit } from './raw-loop.js';
+import { measureRaw, reportAndExit, serveTurns } from './raw-loop.js';
 import { readRawArgs } from './serve.js';
 
 // `Algorithm` is a const enum in the typings and `{}` at runtime (see src/passwords/hasher.ts).
@@ -13,4 +14,6 @@ const ARGON2ID = 2 as Algorithm;
 
 const options = readRawArgs();
 const stored = await hash(BENCH_USER.password, { ...PRODUCTION_HASH, algorithm: ARGON2ID });
-reportAndExit(await measureRaw(() => verify(stored, BENCH_USER.password), options));
+const verifyOnce = () => verify(stored, BENCH_USER.password);
+if (options.turns) await serveTurns(verifyOnce, options);
+else reportAndExit(await measureRaw(verifyOnce, options));

@@ -4,10 +4,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { waitForQuietMachine } from './cpu.js';
-import { measureHttp, measureSideBySide, type ScenarioResult } from './load.js';
-import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, TIMING, USER_PATH } from './params.js';
+import { measureInTurns, measureSideBySide, type LoadTarget, type ScenarioResult } from './load.js';
+import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, HASH_CONCURRENCY, TIMING, USER_PATH } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
-import type { RawResult } from './raw-loop.js';
+import { startArgon2Turns } from './raw-child.js';
+import { combinedStretches, type RawResult } from './raw-loop.js';
 import { measureRefresh } from './refresh-load.js';
 import { createSchema, dropSchema } from './seed.js';
 
@@ -45,33 +46,43 @@ export async function announce(what: string): Promise<void> {
 }
 
 /**
- * Every Gatehouse scenario on the temp SQLite database: logins, the authenticated read (in turns with the bare
- * route), refresh. `argon2Baseline` runs right before, between and after the two login runs, so each login is
- * compared with the machine as it was during that run.
+ * Every Gatehouse scenario on the temp SQLite database: the logins (each in turns with raw argon2id verifies), the
+ * authenticated read (in turns with the bare route), refresh. Answers the runs and, by login, the raw argon2id
+ * stretches measured in turns with it, as one.
  */
-export async function measureGatehouseSqlite(argon2Baseline: (when: string) => Promise<RawResult>): Promise<{
-  runs: Record<string, ScenarioResult>;
-  argon2: [RawResult, RawResult, RawResult];
-}> {
+export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, ScenarioResult>; argon2: Record<Login, RawResult> }> {
   const server = await startBenchServer('server.ts');
   try {
     const credentials = await signIn(server.base);
     const pid = server.child.pid!;
     const runs: Record<string, ScenarioResult> = {};
-    const first = await argon2Baseline('before POST /api/auth/login');
-    await announce(`POST /api/auth/login, ${CONNECTIONS} connections`);
-    runs['POST /api/auth/login'] = await measureHttp({ url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid });
-    const between = await argon2Baseline('between the logins');
-    await announce('POST /auth/cookie');
-    runs['POST /auth/cookie'] = await measureHttp({ url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid });
-    const last = await argon2Baseline('after POST /auth/cookie');
+    const argon2 = await startArgon2Turns();
+    const rawByLogin = {} as Record<Login, RawResult>;
+    try {
+      const logins: Array<[Login, LoadTarget]> = [
+        ['POST /api/auth/login', { url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid }],
+        ['POST /auth/cookie', { url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid }],
+      ];
+      for (const [name, target] of logins) {
+        await announce(`${name}, ${CONNECTIONS} connections, in turns with raw argon2id verify (${HASH_CONCURRENCY} in flight)`);
+        const { result, others } = await measureInTurns(target, (seconds) => argon2.measure(seconds));
+        runs[name] = result;
+        rawByLogin[name] = combinedStretches(others);
+      }
+    } finally {
+      await argon2.stop();
+    }
     Object.assign(runs, await measureReadsBesideBare(server, credentials));
     runs['POST /api/auth/refresh (SQLite)'] = await measureRefreshOn(server);
-    return { runs, argon2: [first, between, last] };
+    return { runs, argon2: rawByLogin };
   } finally {
     await stopChild(server.child);
   }
 }
+
+/** The two password logins of target 1. */
+export const LOGINS = ['POST /api/auth/login', 'POST /auth/cookie'] as const;
+export type Login = (typeof LOGINS)[number];
 
 /**
  * `GET /auth/user` with a bearer JWT and with a cookie, each in turns with the same GET on a bare Fastify route

@@ -45,26 +45,38 @@ export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
   return { ...summarize([slice], warmup), serverRssMiB: processRssMiB(target.serverPid) };
 }
 
-/** Length of each turn of {@link measureSideBySide}. */
-const SLICE_SECONDS = 2;
+/** Length of each turn of {@link measureInTurns}. */
+const TURN_SECONDS = 2;
+
+/** Something measured in turns with an HTTP scenario: one stretch of the given length per call. */
+export type Turn<T> = (seconds: number) => Promise<T>;
 
 /**
- * Two servers measured in turns of {@link SLICE_SECONDS}, A B A B …, each for the measured duration in all, and each
- * summed over its turns. Why: a scenario compared with a baseline server measured minutes apart takes in the
- * machine's drift (5–20 % within minutes here); in alternating turns a drift or jump hits both alike.
+ * An HTTP scenario and something it is compared with, measured in turns of {@link TURN_SECONDS}: the other, the
+ * scenario, the other, … each for the measured duration in all. Why: a scenario compared with a baseline measured
+ * minutes apart takes in the machine's drift (5–20 % within minutes here); in alternating turns a drift or jump
+ * hits both alike. The other's warm-up is its own business.
  */
-export async function measureSideBySide(a: LoadTarget, b: LoadTarget): Promise<[ScenarioResult, ScenarioResult]> {
-  const warmups = [await warmUp(a), await warmUp(b)] as const;
-  const turns = Math.max(1, Math.round(TIMING.durationSeconds / SLICE_SECONDS));
-  const slices: [Slice[], Slice[]] = [[], []];
+export async function measureInTurns<T>(target: LoadTarget, other: Turn<T>): Promise<{ result: ScenarioResult; others: T[] }> {
+  const warmup = await warmUp(target);
+  const turns = Math.max(1, Math.round(TIMING.durationSeconds / TURN_SECONDS));
+  const seconds = TIMING.durationSeconds / turns;
+  const slices: Slice[] = [];
+  const others: T[] = [];
   for (let turn = 0; turn < turns; turn++) {
-    slices[0].push(await measureSlice(a, TIMING.durationSeconds / turns));
-    slices[1].push(await measureSlice(b, TIMING.durationSeconds / turns));
+    // The server must have finished what the last turn left in flight before the other's turn starts.
+    await waitForIdleServer(target.serverPid);
+    others.push(await other(seconds));
+    slices.push(await measureSlice(target, seconds));
   }
-  return [
-    { ...summarize(slices[0], warmups[0]), serverRssMiB: processRssMiB(a.serverPid) },
-    { ...summarize(slices[1], warmups[1]), serverRssMiB: processRssMiB(b.serverPid) },
-  ];
+  return { result: { ...summarize(slices, warmup), serverRssMiB: processRssMiB(target.serverPid) }, others };
+}
+
+/** Two HTTP servers measured in turns (see {@link measureInTurns}), each summed over its turns. */
+export async function measureSideBySide(a: LoadTarget, b: LoadTarget): Promise<[ScenarioResult, ScenarioResult]> {
+  const warmupB = await warmUp(b);
+  const { result, others } = await measureInTurns(a, (seconds) => measureSlice(b, seconds));
+  return [result, { ...summarize(others, warmupB), serverRssMiB: processRssMiB(b.serverPid) }];
 }
 
 /** One measured stretch of load and what the processes used meanwhile. */

@@ -4,17 +4,35 @@
 import { NOISY_OTHER_CORES } from './cpu.js';
 import { announce } from './gatehouse.js';
 import { CONNECTIONS, HASH_CONCURRENCY, TIMING } from './params.js';
-import { spawnBenchChild, waitForLine } from './processes.js';
+import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
 import type { RawResult } from './raw-loop.js';
 
 const RAW_TIMEOUT_MS = 60_000;
 /** Measurements of a raw baseline at most, when other programs keep disturbing it. */
 const RAW_ATTEMPTS = 3;
 
-/** argon2id verifies with the production parameters, as many in flight as Gatehouse's hasher allows. */
-export async function measureArgon2(when: string): Promise<RawResult> {
-  await announce(`raw argon2id verify, ${HASH_CONCURRENCY} in flight (${when})`);
-  return measureRawChild('argon2-raw.ts', HASH_CONCURRENCY);
+/** A raw baseline child in turns mode: each `measure` is one stretch of the given length. */
+export interface RawTurns {
+  measure(seconds: number): Promise<RawResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * argon2id verifies with the production parameters, as many in flight as Gatehouse's hasher allows, warmed up once
+ * and then measured in stretches on request, so that they can alternate with the login runs they are compared with.
+ */
+export async function startArgon2Turns(): Promise<RawTurns> {
+  const args = ['--turns', '--concurrency', String(HASH_CONCURRENCY), '--warmup', String(TIMING.warmupSeconds)];
+  const child = spawnBenchChild('argon2-raw.ts', args);
+  await waitForLine(child, 'READY', TIMING.warmupSeconds * 1000 + RAW_TIMEOUT_MS);
+  return {
+    async measure(seconds) {
+      const result = waitForLine(child, 'RESULT ', seconds * 1000 + RAW_TIMEOUT_MS);
+      child.stdin!.write(`RUN ${seconds}\n`);
+      return JSON.parse(await result) as RawResult;
+    },
+    stop: () => stopChild(child),
+  };
 }
 
 /** RS512 signing of Gatehouse's access-token claims with jose, as many in flight as the load has connections. */

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { cpuMark, otherCpuCores } from './cpu.js';
 
 /** What a raw baseline child prints after `RESULT ` (argon2id verify, RS512 signing). */
@@ -36,9 +37,14 @@ async function loopFor(operation: () => Promise<boolean>, concurrency: number, s
  */
 export async function measureRaw(operation: () => Promise<boolean>, options: { concurrency: number; warmupSeconds: number; seconds: number }): Promise<RawResult> {
   await loopFor(operation, options.concurrency, options.warmupSeconds);
+  return measureStretch(operation, options.concurrency, options.seconds);
+}
+
+/** One measured stretch of `seconds`, without a warm-up. */
+async function measureStretch(operation: () => Promise<boolean>, concurrency: number, seconds: number): Promise<RawResult> {
   const mark = cpuMark();
   const cpuBefore = process.cpuUsage();
-  const { durations, failures, elapsed } = await loopFor(operation, options.concurrency, options.seconds);
+  const { durations, failures, elapsed } = await loopFor(operation, concurrency, seconds);
   const cpu = process.cpuUsage(cpuBefore);
   const ownCpuSeconds = (cpu.user + cpu.system) / 1e6;
   durations.sort((a, b) => a - b);
@@ -51,6 +57,41 @@ export async function measureRaw(operation: () => Promise<boolean>, options: { c
     failures,
     cpuCores: ownCpuSeconds / elapsed,
     otherCpuCores: otherCpuCores(mark, ownCpuSeconds),
+  };
+}
+
+/**
+ * Turns mode: warms up, prints `READY`, then measures one stretch for each `RUN <seconds>` line on stdin and prints
+ * its `RESULT {json}`. Why: the harness alternates these stretches with the Gatehouse run they are compared with.
+ */
+export async function serveTurns(operation: () => Promise<boolean>, options: { concurrency: number; warmupSeconds: number }): Promise<void> {
+  await loopFor(operation, options.concurrency, options.warmupSeconds);
+  let queue = Promise.resolve();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const seconds = Number(/^RUN (\S+)$/.exec(line)?.[1]);
+    if (!(seconds > 0)) return;
+    queue = queue.then(async () => {
+      process.stdout.write(`RESULT ${JSON.stringify(await measureStretch(operation, options.concurrency, seconds))}\n`);
+    });
+  });
+  process.stdout.write('READY\n');
+}
+
+/** Stretches measured in turns, as one: counts and CPU summed, the p50 weighted by operations, the worst p99. */
+export function combinedStretches(stretches: RawResult[]): RawResult {
+  const sum = (value: (r: RawResult) => number) => stretches.reduce((total, r) => total + value(r), 0);
+  const operations = sum((r) => r.operations);
+  const seconds = sum((r) => r.seconds);
+  const otherKnown = stretches.every((r) => r.otherCpuCores !== null);
+  return {
+    operations,
+    seconds,
+    perSecond: operations / seconds,
+    p50Ms: operations === 0 ? 0 : sum((r) => r.p50Ms * r.operations) / operations,
+    p99Ms: Math.max(...stretches.map((r) => r.p99Ms)),
+    failures: sum((r) => r.failures),
+    cpuCores: sum((r) => r.cpuCores * r.seconds) / seconds,
+    otherCpuCores: otherKnown ? sum((r) => r.otherCpuCores! * r.seconds) / seconds : null,
   };
 }
 

@@ -8,11 +8,11 @@ import { cpus, availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { BETTER_AUTH_RUNS, measureBetterAuth } from './better-auth.js';
-import { measureGatehousePostgres, measureGatehouseSqlite } from './gatehouse.js';
+import { LOGINS, measureGatehousePostgres, measureGatehouseSqlite, type Login } from './gatehouse.js';
 import type { ScenarioResult } from './load.js';
 import { CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING, USER_PATH } from './params.js';
 import { installCleanup } from './processes.js';
-import { meanOf, measureArgon2, measureSigning } from './raw-child.js';
+import { meanOf, measureSigning } from './raw-child.js';
 import type { RawResult } from './raw-loop.js';
 import { brokenScenarios, writeReport, type BenchRun } from './report.js';
 import { measureScale } from './scale.js';
@@ -32,24 +32,20 @@ function checkProductionDefaults(): void {
 /** The names of the raw baselines, as the targets and the report use them. */
 const ARGON2 = 'raw argon2id verify';
 const SIGN = 'raw RS512 signing (jose)';
-const LOGINS = ['POST /api/auth/login', 'POST /auth/cookie'] as const;
-const around = (name: string) => `${ARGON2}, around ${name}`;
+const inTurnsWith = (name: Login) => `${ARGON2}, in turns with ${name}`;
 
 /**
- * The baselines as the targets use them: RS512 signing measured before and after all Gatehouse runs, argon2id right
- * before, between and after the two login runs; each target divides by the mean of the two measurements that
- * bracket it. The single measurements are kept for the report.
+ * The baselines as the targets use them: argon2id measured in turns with each login run; RS512 signing measured
+ * before and after all Gatehouse runs, each target dividing by the mean of the two. The single signing
+ * measurements are kept for the report.
  */
-function bracketed(sign: [RawResult, RawResult], argon2: [RawResult, RawResult, RawResult]): Record<string, RawResult> {
+function baselines(sign: [RawResult, RawResult], argon2: Record<Login, RawResult>): Record<string, RawResult> {
   return {
     [SIGN]: meanOf(...sign),
-    [around(LOGINS[0])]: meanOf(argon2[0], argon2[1]),
-    [around(LOGINS[1])]: meanOf(argon2[1], argon2[2]),
+    [inTurnsWith(LOGINS[0])]: argon2[LOGINS[0]],
+    [inTurnsWith(LOGINS[1])]: argon2[LOGINS[1]],
     [`${SIGN}, before the Gatehouse runs`]: sign[0],
     [`${SIGN}, after them`]: sign[1],
-    [`${ARGON2}, before ${LOGINS[0]}`]: argon2[0],
-    [`${ARGON2}, between the logins`]: argon2[1],
-    [`${ARGON2}, after ${LOGINS[1]}`]: argon2[2],
   };
 }
 
@@ -64,8 +60,8 @@ function rawCell(r: RawResult, unit: string): string {
 /** Issue 7 targets 1–4 from one run's numbers. */
 function ownTargets(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>): Target[] {
   const sign = raw[SIGN]!;
-  const login = (id: string, name: string) => {
-    const argon2 = raw[around(name)]!;
+  const login = (id: string, name: Login) => {
+    const argon2 = raw[inTurnsWith(name)]!;
     return ratioTarget(
       { id, name: `${name} vs raw argon2id verify`, measured: httpCell(runs[name]!), baseline: rawCell(argon2, 'verifies'), target: 0.9 },
       runs[name]!.rps, argon2.perSecond);
@@ -121,9 +117,9 @@ async function main(): Promise<number> {
   checkProductionDefaults();
   const startedOn = machine();
   const signBefore = await measureSigning('before the Gatehouse runs');
-  const sqlite = await measureGatehouseSqlite(measureArgon2);
+  const sqlite = await measureGatehouseSqlite();
   const runs: Record<string, ScenarioResult> = { ...sqlite.runs, ...(await measureGatehousePostgres()) };
-  const raw = bracketed([signBefore, await measureSigning('after the Gatehouse runs')], sqlite.argon2);
+  const raw = baselines([signBefore, await measureSigning('after the Gatehouse runs')], sqlite.argon2);
   const betterAuth = await measureBetterAuth();
   Object.assign(runs, betterAuth.runs);
   const scale: Measured = values['skip-scale'] ? { targets: [], runs: {}, notes: ['Scale runs skipped (--skip-scale).'] } : await measureScale();
@@ -136,9 +132,9 @@ async function main(): Promise<number> {
     targets: [...ownTargets(raw, runs), ...betterAuthTargets(runs), ...scale.targets],
     notes: [
       ...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []),
-      `Raw baselines bracket what they are compared with; each target uses the mean of its pair: argon2id ${sqlite.argon2.map(rate).join(', ')} ` +
-        `(before, between and after the two login runs), RS512 ${rate(signBefore)} and ${rate(raw[`${SIGN}, after them`]!)} (before and after all Gatehouse runs).`,
-      `GET ${USER_PATH} and the bare Fastify route were measured in alternating turns of about 2 s, each summed over its turns.`,
+      `Each login run and raw argon2id verify (one process, warmed up once), GET ${USER_PATH} and the bare Fastify route were measured in ` +
+        `alternating turns of about 2 s, each summed over its turns. RS512 signing brackets the Gatehouse runs: ${rate(signBefore)} before, ` +
+        `${rate(raw[`${SIGN}, after them`]!)} after; the refresh targets use the mean.`,
       ...betterAuth.notes,
       ...scale.notes,
     ],

@@ -44,13 +44,20 @@ export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs, o
   process.stdout.write(`READY ${(app.server.address() as AddressInfo).port}\n`);
 }
 
-/** Options of a raw baseline child: `--concurrency`, `--duration`, `--warmup` (seconds); starts the pipe watch. */
-export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number } {
+/**
+ * Options of a raw baseline child: `--concurrency`, `--duration`, `--warmup` (seconds), `--turns` (measure on
+ * request, bench/raw-loop.ts `serveTurns`); starts the pipe watch.
+ */
+export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number; turns: boolean } {
   const { values } = parseArgs({
-    options: { concurrency: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, 'exit-with-parent': { type: 'boolean' } },
+    options: {
+      concurrency: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, turns: { type: 'boolean' }, 'exit-with-parent': { type: 'boolean' },
+    },
   });
   if (values['exit-with-parent']) exitWithParent();
-  return { concurrency: Number(values.concurrency ?? 1), seconds: Number(values.duration ?? 10), warmupSeconds: Number(values.warmup ?? 2) };
+  return {
+    concurrency: Number(values.concurrency ?? 1), seconds: Number(values.duration ?? 10), warmupSeconds: Number(values.warmup ?? 2), turns: values.turns ?? false,
+  };
 }
 
 /** Same as the harness's pipe watch, for a child that is not a server. */
