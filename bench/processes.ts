@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 
 const running = new Set<ChildProcess>();
 
@@ -21,10 +21,22 @@ export function spawnBenchChild(script: string, args: string[] = [], env: Record
   return child;
 }
 
+/** One line reader per child; why: a child asked for many results (bench/raw-loop.ts `serveTurns`) would otherwise gather readers on its stdout. */
+const lineReaders = new WeakMap<ChildProcess, Interface>();
+
+function linesOf(child: ChildProcess): Interface {
+  let lines = lineReaders.get(child);
+  if (!lines) {
+    lines = createInterface({ input: child.stdout! });
+    lineReaders.set(child, lines);
+  }
+  return lines;
+}
+
 /** Resolves with the rest of the first stdout line that starts with `prefix`; why: children announce readiness and results this way. */
 export function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = linesOf(child);
     const done = (settle: () => void): void => {
       clearTimeout(timer);
       child.off('exit', onExit);
