@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { announce, startBenchServer, type BenchServer } from './gatehouse.js';
 import { measureHttp, type ScenarioResult } from './load.js';
-import { BENCH_USER, CONNECTIONS, PRODUCTION_HASH } from './params.js';
+import { BENCH_USER, CONNECTIONS, PRODUCTION_HASH, TIMING } from './params.js';
 import { stopChild } from './processes.js';
 import type { Measured } from './targets.js';
 
@@ -107,15 +107,16 @@ async function signUpAndIn(base: string): Promise<Session> {
   return { cookie: cookies.join('; '), token };
 }
 
-/** Sign-in under load, with the same body every time, like Gatehouse's login run. */
+/** Sign-in under load, with the same body every time and the same warm-up as Gatehouse's login run. */
 async function measureSignIn(server: BenchServer): Promise<ScenarioResult> {
-  await announce(`${BENCH_USER.email} signs in to better-auth, ${CONNECTIONS} connections`);
+  await announce(`${BENCH_USER.email} signs in to better-auth, ${CONNECTIONS} connections`, TIMING.loginWarmupSeconds);
   return measureHttp({
     url: `${server.base}/api/auth/sign-in/email`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(BENCH_USER),
     serverPid: server.child.pid!,
+    warmupSeconds: TIMING.loginWarmupSeconds,
   });
 }
 

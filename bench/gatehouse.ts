@@ -40,9 +40,9 @@ export async function startBenchServer(script: string, args: string[] = [], env:
 }
 
 /** Announces the next run after waiting (briefly) for other programs to leave the CPU alone. */
-export async function announce(what: string): Promise<void> {
+export async function announce(what: string, warmupSeconds: number = TIMING.warmupSeconds): Promise<void> {
   if (!(await waitForQuietMachine(QUIET_WAIT_MS))) process.stderr.write(`bench: the machine is busy with other programs; measuring anyway\n`);
-  process.stderr.write(`bench: ${what} (${TIMING.warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
+  process.stderr.write(`bench: ${what} (${warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
 }
 
 /**
@@ -60,11 +60,11 @@ export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, S
     const rawByLogin = {} as Record<Login, RawResult>;
     try {
       const logins: Array<[Login, LoadTarget]> = [
-        ['POST /api/auth/login', { url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid }],
-        ['POST /auth/cookie', { url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid }],
+        ['POST /api/auth/login', { url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid, warmupSeconds: TIMING.loginWarmupSeconds }],
+        ['POST /auth/cookie', { url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid, warmupSeconds: TIMING.loginWarmupSeconds }],
       ];
       for (const [name, target] of logins) {
-        await announce(`${name}, ${CONNECTIONS} connections, in turns with raw argon2id verify (${HASH_CONCURRENCY} in flight)`);
+        await announce(`${name}, ${CONNECTIONS} connections, in turns with raw argon2id verify (${HASH_CONCURRENCY} in flight)`, TIMING.loginWarmupSeconds);
         const { result, others } = await measureInTurns(target, (seconds) => argon2.measure(seconds));
         runs[name] = result;
         rawByLogin[name] = combinedStretches(others);

@@ -10,6 +10,8 @@ export interface LoadTarget {
   body?: string;
   /** The server's pid, to measure the CPU it used; why: tells a server-bound run from a load-generator-bound one. */
   serverPid: number;
+  /** Warm-up when not `TIMING.warmupSeconds` (logins: `TIMING.loginWarmupSeconds`). */
+  warmupSeconds?: number;
 }
 
 /** The numbers of one measured run (warm-up excluded). */
@@ -93,7 +95,7 @@ function autocannonOptions(target: LoadTarget) {
 
 async function warmUp(target: LoadTarget): Promise<autocannon.Result> {
   await waitForIdleServer(target.serverPid);
-  return autocannon({ ...autocannonOptions(target), duration: TIMING.warmupSeconds });
+  return autocannon({ ...autocannonOptions(target), duration: target.warmupSeconds ?? TIMING.warmupSeconds });
 }
 
 async function measureSlice(target: LoadTarget, seconds: number): Promise<Slice> {

@@ -48,7 +48,7 @@ export function renderMarkdown(run: BenchRun): string {
     '# Gatehouse benchmark',
     '',
     `${machine.date} · Node ${machine.node} · ${machine.platform} · ${machine.cpu} × ${machine.cores} · ` +
-      `each run ${run.settings.durationSeconds} s after ${run.settings.warmupSeconds} s warm-up, ${run.settings.connections} connections · ` +
+      `each run ${run.settings.durationSeconds} s after ${run.settings.warmupSeconds} s warm-up (logins ${run.settings.loginWarmupSeconds} s), ${run.settings.connections} connections · ` +
       `argon2id m=${hash.memoryCost} t=${hash.timeCost} p=${hash.parallelism}, ${hash.concurrency} in flight`,
     '',
     `**${run.targets.length - failed.length} of ${run.targets.length} targets met.** docs/performance.md explains each limit.`,
