@@ -25,8 +25,9 @@ export function readServeArgs(): ServeArgs {
 const CLOSE_GRACE_MS = 5_000;
 
 /**
- * Listens on loopback, runs `onListening`, prints `READY <port>` and closes the app on SIGINT/SIGTERM or when the parent's pipe closes.
- * Why: the harness waits for that line before loading the server, and must never leave one running.
+ * Listens on loopback, runs `onListening`, prints `READY <port>` and closes the app on SIGINT/SIGTERM or when the
+ * parent's pipe closes. Why: the harness waits for that line before loading the server, and must never leave one
+ * running.
  */
 export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs, onListening?: () => Promise<unknown>): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: args.port });
