@@ -7,7 +7,7 @@ import { waitForQuietMachine } from './cpu.js';
 import { measureInTurns, measureSideBySide, type LoadTarget, type ScenarioResult } from './load.js';
 import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, HASH_CONCURRENCY, TIMING, USER_PATH } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
-import { startArgon2Turns } from './raw-child.js';
+import { startArgon2Turns, type RawTurns } from './raw-child.js';
 import { combinedStretches, type RawResult } from './raw-loop.js';
 import { measureRefresh } from './refresh-load.js';
 import { createSchema, dropSchema } from './seed.js';
@@ -46,29 +46,19 @@ export async function announce(what: string, warmupSeconds: number = TIMING.warm
 }
 
 /**
- * Every Gatehouse scenario on the temp SQLite database: the logins (each in turns with raw argon2id verifies), the
- * authenticated read (in turns with the bare route), refresh. Answers the runs and, by login, the raw argon2id
- * stretches measured in turns with it, as one.
+ * Every Gatehouse scenario on the temp SQLite database: the logins (each in turns with raw argon2id verifies, and
+ * after them the bare login for context), the authenticated read (in turns with the bare route), refresh. Answers
+ * the runs and, by login, the raw argon2id stretches measured in turns with it, as one.
  */
 export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, ScenarioResult>; argon2: Record<Login, RawResult> }> {
   const server = await startBenchServer('server.ts');
   try {
     const credentials = await signIn(server.base);
-    const pid = server.child.pid!;
     const runs: Record<string, ScenarioResult> = {};
     const argon2 = await startArgon2Turns();
-    const rawByLogin = {} as Record<Login, RawResult>;
+    let rawByLogin: Record<Login, RawResult>;
     try {
-      const logins: Array<[Login, LoadTarget]> = [
-        ['POST /api/auth/login', { url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER), serverPid: pid, warmupSeconds: TIMING.loginWarmupSeconds }],
-        ['POST /auth/cookie', { url: `${server.base}/auth/cookie`, method: 'POST', headers: form, body: cookieForm(), serverPid: pid, warmupSeconds: TIMING.loginWarmupSeconds }],
-      ];
-      for (const [name, target] of logins) {
-        await announce(`${name}, ${CONNECTIONS} connections, in turns with raw argon2id verify (${HASH_CONCURRENCY} in flight)`, TIMING.loginWarmupSeconds);
-        const { result, others } = await measureInTurns(target, (seconds) => argon2.measure(seconds));
-        runs[name] = result;
-        rawByLogin[name] = combinedStretches(others);
-      }
+      rawByLogin = await measureLoginsInTurns(server, argon2, runs);
     } finally {
       await argon2.stop();
     }
@@ -82,7 +72,40 @@ export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, S
 
 /** The two password logins of target 1. */
 export const LOGINS = ['POST /api/auth/login', 'POST /auth/cookie'] as const;
-export type Login = (typeof LOGINS)[number];
+/** The least an HTTP login can be (bench/bare-login.ts): no target of its own, it shows how close the logins could get. */
+export const BARE_LOGIN = "POST /api/auth/login (bare Fastify route, Gatehouse's hasher)";
+export type Login = (typeof LOGINS)[number] | typeof BARE_LOGIN;
+
+/**
+ * Each login run in turns with raw argon2id verifies: Gatehouse's two logins, then the bare login on a server of
+ * its own. Adds the runs to `runs`; answers the raw stretches measured with each.
+ */
+async function measureLoginsInTurns(server: BenchServer, argon2: RawTurns, runs: Record<string, ScenarioResult>): Promise<Record<Login, RawResult>> {
+  const rawByLogin = {} as Record<Login, RawResult>;
+  const measure = async (name: Login, target: LoadTarget): Promise<void> => {
+    await announce(`${name}, ${CONNECTIONS} connections, in turns with raw argon2id verify (${HASH_CONCURRENCY} in flight)`, TIMING.loginWarmupSeconds);
+    const { result, others } = await measureInTurns(target, (seconds) => argon2.measure(seconds));
+    runs[name] = result;
+    rawByLogin[name] = combinedStretches(others);
+  };
+  await measure('POST /api/auth/login', apiLogin(server));
+  await measure('POST /auth/cookie', { ...apiLogin(server), url: `${server.base}/auth/cookie`, headers: form, body: cookieForm() });
+  const bare = await startBenchServer('bare-login.ts');
+  try {
+    await measure(BARE_LOGIN, apiLogin(bare));
+  } finally {
+    await stopChild(bare.child);
+  }
+  return rawByLogin;
+}
+
+/** `POST /api/auth/login` with the bench user's password, warmed up as logins are. */
+function apiLogin(server: BenchServer): LoadTarget {
+  return {
+    url: `${server.base}/api/auth/login`, method: 'POST', headers: json, body: JSON.stringify(BENCH_USER),
+    serverPid: server.child.pid!, warmupSeconds: TIMING.loginWarmupSeconds,
+  };
+}
 
 /**
  * `GET /auth/user` with a bearer JWT and with a cookie, each in turns with the same GET on a bare Fastify route

@@ -8,7 +8,7 @@ import { cpus, availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { BETTER_AUTH_RUNS, measureBetterAuth } from './better-auth.js';
-import { LOGINS, measureGatehousePostgres, measureGatehouseSqlite, type Login } from './gatehouse.js';
+import { BARE_LOGIN, LOGINS, measureGatehousePostgres, measureGatehouseSqlite, type Login } from './gatehouse.js';
 import type { ScenarioResult } from './load.js';
 import { CONNECTIONS, HASH_CONCURRENCY, PRODUCTION_HASH, TIMING, USER_PATH } from './params.js';
 import { installCleanup } from './processes.js';
@@ -44,13 +44,14 @@ function baselines(sign: [RawResult, RawResult], argon2: Record<Login, RawResult
     [SIGN]: meanOf(...sign),
     [inTurnsWith(LOGINS[0])]: argon2[LOGINS[0]],
     [inTurnsWith(LOGINS[1])]: argon2[LOGINS[1]],
+    [inTurnsWith(BARE_LOGIN)]: argon2[BARE_LOGIN],
     [`${SIGN}, before the Gatehouse runs`]: sign[0],
     [`${SIGN}, after them`]: sign[1],
   };
 }
 
-function rate(r: RawResult): string {
-  return `${formatRate(r.perSecond)}/s`;
+function rate(r: RawResult | ScenarioResult): string {
+  return `${formatRate('perSecond' in r ? r.perSecond : r.rps)}/s`;
 }
 
 function rawCell(r: RawResult, unit: string): string {
@@ -83,6 +84,23 @@ function ownTargets(raw: Record<string, RawResult>, runs: Record<string, Scenari
     refresh('refresh-sqlite', 'SQLite'),
     refresh('refresh-postgres', 'PostgreSQL'),
   ];
+}
+
+/** Each login's throughput over the raw argon2id verifies measured in turns with it. */
+function ofRawArgon2(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>, name: Login): number {
+  return runs[name]!.rps / raw[inTurnsWith(name)]!.perSecond;
+}
+
+/**
+ * What the bare login says about target 1: how close to raw argon2id a login served over HTTP gets at all on this
+ * machine, and how close Gatehouse's logins come to that.
+ */
+function bareLoginNote(raw: Record<string, RawResult>, runs: Record<string, ScenarioResult>): string {
+  const bare = ofRawArgon2(raw, runs, BARE_LOGIN);
+  const [api, cookie] = LOGINS.map((name) => ofRawArgon2(raw, runs, name));
+  return `The least an HTTP login can be, a bare Fastify route that only verifies with Gatehouse's hasher (bench/bare-login.ts: ` +
+    `no database, no session, no token), reached ${bare.toFixed(2)} of raw argon2id in its turns (${rate(runs[BARE_LOGIN]!)} against ` +
+    `${rate(raw[inTurnsWith(BARE_LOGIN)]!)}). The API and cookie logins reached ${(api! / bare).toFixed(2)} and ${(cookie! / bare).toFixed(2)} of that.`;
 }
 
 /** Issue 7 target 4: Gatehouse against better-auth, both measured in this run. */
@@ -135,6 +153,7 @@ async function main(): Promise<number> {
       `Each login run and raw argon2id verify (one process, warmed up once), GET ${USER_PATH} and the bare Fastify route were measured in ` +
         `alternating turns of about 2 s, each summed over its turns. RS512 signing brackets the Gatehouse runs: ${rate(signBefore)} before, ` +
         `${rate(raw[`${SIGN}, after them`]!)} after; the refresh targets use the mean.`,
+      bareLoginNote(raw, runs),
       ...betterAuth.notes,
       ...scale.notes,
     ],

@@ -1,6 +1,17 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+
+const DIST = new URL('../dist/', import.meta.url);
+
+/** Loads a compiled module; why: the measured process runs tsc's output, not tsx-transformed sources. */
+export async function fromDist<T>(file: string): Promise<T> {
+  const url = new URL(file, DIST);
+  if (!existsSync(url)) throw new Error(`${url.pathname} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
+  // A computed specifier keeps tsc from resolving dist/, which has no typings; the cast restores them from src.
+  return (await import(url.href)) as T;
+}
 
 /** Command-line options shared by the bench servers. */
 export interface ServeArgs {

@@ -3,25 +3,15 @@
  * Run: `node --import tsx bench/server.ts [--port N] [--data-dir DIR] [--database-url postgres://…]` after
  * `npm run build`; prints `READY <port>`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HASH_CONCURRENCY, PRODUCTION_HASH } from './params.js';
-import { readServeArgs, serveUntilStopped } from './serve.js';
+import { fromDist, readServeArgs, serveUntilStopped } from './serve.js';
 
 type AppModule = typeof import('../src/app.js');
 type ConfigModule = typeof import('../src/config/index.js');
 type ThreadPriorityModule = typeof import('../src/util/thread-priority.js');
-
-const DIST = new URL('../dist/', import.meta.url);
-
-/** Loads a compiled module; why: the measured process runs tsc's output, not tsx-transformed sources. */
-async function fromDist<T>(file: string): Promise<T> {
-  const url = new URL(file, DIST);
-  if (!existsSync(url)) throw new Error(`${url.pathname} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
-  // A computed specifier keeps tsc from resolving dist/, which has no typings; the cast restores them from src.
-  return (await import(url.href)) as T;
-}
 
 /** The configuration input; every value not set here is the production default. */
 function benchInput(port: number, dataDir: string, databaseUrl: string | undefined): Record<string, unknown> {
