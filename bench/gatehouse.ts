@@ -7,9 +7,9 @@ import { waitForQuietMachine } from './cpu.js';
 import { measureInTurns, measureSideBySide, type LoadTarget, type ScenarioResult } from './load.js';
 import { BENCH_DATABASE_URL, BENCH_USER, CONNECTIONS, HASH_CONCURRENCY, TIMING, USER_PATH } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
-import { startArgon2Turns, type RawTurns } from './raw-child.js';
+import { startArgon2Turns, startSigningTurns, type RawTurns } from './raw-child.js';
 import { combinedStretches, type RawResult } from './raw-loop.js';
-import { measureRefresh } from './refresh-load.js';
+import { measureRefreshInTurns } from './refresh-load.js';
 import { createSchema, dropSchema } from './seed.js';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -45,12 +45,19 @@ export async function announce(what: string, warmupSeconds: number = TIMING.warm
   process.stderr.write(`bench: ${what} (${warmupSeconds} s warm-up + ${TIMING.durationSeconds} s)…\n`);
 }
 
+/** Runs, and the raw baselines measured in turns with them. */
+export interface Measurements<Raw> {
+  runs: Record<string, ScenarioResult>;
+  raw: Raw;
+}
+
 /**
  * Every Gatehouse scenario on the temp SQLite database: the logins (each in turns with raw argon2id verifies, and
- * after them the bare login for context), the authenticated read (in turns with the bare route), refresh. Answers
- * the runs and, by login, the raw argon2id stretches measured in turns with it, as one.
+ * after them the bare login for context), the authenticated read (in turns with the bare route), refresh (in turns
+ * with raw RS512 signing). Answers the runs and the raw stretches measured in turns with each login and with the
+ * refresh, each as one.
  */
-export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, ScenarioResult>; argon2: Record<Login, RawResult> }> {
+export async function measureGatehouseSqlite(): Promise<Measurements<{ argon2: Record<Login, RawResult>; signing: RawResult }>> {
   const server = await startBenchServer('server.ts');
   try {
     const credentials = await signIn(server.base);
@@ -63,8 +70,9 @@ export async function measureGatehouseSqlite(): Promise<{ runs: Record<string, S
       await argon2.stop();
     }
     Object.assign(runs, await measureReadsBesideBare(server, credentials));
-    runs['POST /api/auth/refresh (SQLite)'] = await measureRefreshOn(server);
-    return { runs, argon2: rawByLogin };
+    const refresh = await measureRefreshOn(server);
+    runs['POST /api/auth/refresh (SQLite)'] = refresh.result;
+    return { runs, raw: { argon2: rawByLogin, signing: refresh.signing } };
   } finally {
     await stopChild(server.child);
   }
@@ -131,14 +139,15 @@ async function measureReadsBesideBare(server: BenchServer, credentials: Credenti
 }
 
 /** Refresh with rotation on PostgreSQL, in a schema of its own that is dropped afterwards. */
-export async function measureGatehousePostgres(): Promise<Record<string, ScenarioResult>> {
+export async function measureGatehousePostgres(): Promise<Measurements<{ signing: RawResult }>> {
   const schema = `bench_${process.pid}_${Date.now()}`;
   const url = await createSchema(BENCH_DATABASE_URL, schema);
   try {
     const server = await startBenchServer('server.ts', ['--database-url', url]);
     try {
       await register(server.base);
-      return { 'POST /api/auth/refresh (PostgreSQL)': await measureRefreshOn(server) };
+      const refresh = await measureRefreshOn(server);
+      return { runs: { 'POST /api/auth/refresh (PostgreSQL)': refresh.result }, raw: { signing: refresh.signing } };
     } finally {
       await stopChild(server.child);
     }
@@ -147,12 +156,18 @@ export async function measureGatehousePostgres(): Promise<Record<string, Scenari
   }
 }
 
-/** One session per connection, each refreshed along its own chain. */
-async function measureRefreshOn(server: BenchServer): Promise<ScenarioResult> {
+/** One session per connection, each refreshed along its own chain, in turns with raw RS512 signing. */
+async function measureRefreshOn(server: BenchServer): Promise<{ result: ScenarioResult; signing: RawResult }> {
   const refreshTokens: string[] = [];
   for (let i = 0; i < CONNECTIONS; i++) refreshTokens.push((await login(server.base)).refreshToken);
-  await announce(`POST /api/auth/refresh, ${CONNECTIONS} rotating chains`);
-  return measureRefresh({ base: server.base, refreshTokens, serverPid: server.child.pid! });
+  const signing = await startSigningTurns();
+  try {
+    await announce(`POST /api/auth/refresh, ${CONNECTIONS} rotating chains, in turns with raw RS512 signing (${CONNECTIONS} in flight)`);
+    const { result, others } = await measureRefreshInTurns({ base: server.base, refreshTokens, serverPid: server.child.pid! }, (seconds) => signing.measure(seconds));
+    return { result, signing: combinedStretches(others) };
+  } finally {
+    await signing.stop();
+  }
 }
 
 /** Registers the bench user, logs in by API and by cookie, and checks both credentials answer the same user. */

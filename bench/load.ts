@@ -50,6 +50,12 @@ export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
 /** Length of each turn of {@link measureInTurns}. */
 const TURN_SECONDS = 2;
 
+/** How the measured duration splits into turns of about {@link TURN_SECONDS}. */
+export function turnsOfMeasuredDuration(): { turns: number; seconds: number } {
+  const turns = Math.max(1, Math.round(TIMING.durationSeconds / TURN_SECONDS));
+  return { turns, seconds: TIMING.durationSeconds / turns };
+}
+
 /** Something measured in turns with an HTTP scenario: one stretch of the given length per call. */
 export type Turn<T> = (seconds: number) => Promise<T>;
 
@@ -61,8 +67,7 @@ export type Turn<T> = (seconds: number) => Promise<T>;
  */
 export async function measureInTurns<T>(target: LoadTarget, other: Turn<T>): Promise<{ result: ScenarioResult; others: T[] }> {
   const warmup = await warmUp(target);
-  const turns = Math.max(1, Math.round(TIMING.durationSeconds / TURN_SECONDS));
-  const seconds = TIMING.durationSeconds / turns;
+  const { turns, seconds } = turnsOfMeasuredDuration();
   const slices: Slice[] = [];
   const others: T[] = [];
   for (let turn = 0; turn < turns; turn++) {

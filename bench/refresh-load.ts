@@ -1,47 +1,87 @@
 import { Agent, request } from 'node:http';
-import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB } from './cpu.js';
-import type { ScenarioResult } from './load.js';
+import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB, waitForIdleServer } from './cpu.js';
+import { turnsOfMeasuredDuration, type ScenarioResult, type Turn } from './load.js';
 import { percentile } from './raw-loop.js';
 import { TIMING } from './params.js';
 
+/** A refresh load: the server, and one refresh token per connection, each the head of its own chain. */
+export interface RefreshTarget {
+  base: string;
+  refreshTokens: string[];
+  serverPid: number;
+}
+
 /**
- * Refresh with rotation under load: each connection holds its own session and always presents the refresh token
- * the previous answer returned, as a real client must (autocannon repeats one fixed body, which after the first
- * request would only exercise the reuse window). Measured in this process like `measureHttp`.
+ * Refresh with rotation under load, in turns with what it is compared with (see `measureInTurns` in
+ * bench/load.ts): each connection holds its own session and always presents the refresh token the previous answer
+ * returned, as a real client must (autocannon repeats one fixed body, which after the first request would only
+ * exercise the reuse window). The chains go on from turn to turn. Measured in this process like `measureHttp`.
  */
-export async function measureRefresh(target: { base: string; refreshTokens: string[]; serverPid: number }): Promise<ScenarioResult> {
+export async function measureRefreshInTurns<T>(target: RefreshTarget, other: Turn<T>): Promise<{ result: ScenarioResult; others: T[] }> {
   const agent = new Agent({ keepAlive: true, maxSockets: target.refreshTokens.length });
   const chains = [...target.refreshTokens];
   try {
     const warmup = await runFor(target.base, chains, agent, TIMING.warmupSeconds);
-    const mark = cpuMark();
-    const serverBefore = processCpuSeconds(target.serverPid);
-    const loadgenBefore = process.cpuUsage();
-    const run = await runFor(target.base, chains, agent, TIMING.durationSeconds);
-    const loadgenUsage = process.cpuUsage(loadgenBefore);
-    const serverAfter = processCpuSeconds(target.serverPid);
-    const server = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
-    const loadgen = (loadgenUsage.user + loadgenUsage.system) / 1e6;
-    run.durations.sort((a, b) => a - b);
-    return {
-      rps: run.ok / run.seconds,
-      p50Ms: percentile(run.durations, 50),
-      p99Ms: percentile(run.durations, 99),
-      requests: run.durations.length,
-      errors: run.errors,
-      timeouts: 0,
-      non2xx: run.non2xx,
-      statusCodes: run.statusCodes,
-      seconds: run.seconds,
-      serverCpuCores: server === null ? null : server / run.seconds,
-      loadgenCpuCores: loadgen / run.seconds,
-      otherCpuCores: otherCpuCores(mark, (server ?? 0) + loadgen),
-      warmupFailures: warmup.errors + warmup.non2xx,
-      serverRssMiB: processRssMiB(target.serverPid),
-    };
+    const { turns, seconds } = turnsOfMeasuredDuration();
+    const stretches: Stretch[] = [];
+    const others: T[] = [];
+    for (let turn = 0; turn < turns; turn++) {
+      await waitForIdleServer(target.serverPid);
+      others.push(await other(seconds));
+      stretches.push(await measureStretch(target, chains, agent, seconds));
+    }
+    return { result: { ...summarize(stretches), warmupFailures: warmup.errors + warmup.non2xx, serverRssMiB: processRssMiB(target.serverPid) }, others };
   } finally {
     agent.destroy();
   }
+}
+
+/** One measured stretch of refreshes and what the processes used meanwhile. */
+interface Stretch {
+  run: ChainRun;
+  serverCpuSeconds: number | null;
+  loadgenCpuSeconds: number;
+  otherCpuCores: number | null;
+}
+
+async function measureStretch(target: RefreshTarget, chains: string[], agent: Agent, seconds: number): Promise<Stretch> {
+  await waitForIdleServer(target.serverPid);
+  const mark = cpuMark();
+  const serverBefore = processCpuSeconds(target.serverPid);
+  const loadgenBefore = process.cpuUsage();
+  const run = await runFor(target.base, chains, agent, seconds);
+  const loadgenUsage = process.cpuUsage(loadgenBefore);
+  const serverAfter = processCpuSeconds(target.serverPid);
+  const serverCpuSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
+  const loadgenCpuSeconds = (loadgenUsage.user + loadgenUsage.system) / 1e6;
+  return { run, serverCpuSeconds, loadgenCpuSeconds, otherCpuCores: otherCpuCores(mark, (serverCpuSeconds ?? 0) + loadgenCpuSeconds) };
+}
+
+/** The stretches as one: counts and CPU summed, rates over the total time, percentiles over every request. */
+function summarize(stretches: Stretch[]): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
+  const sum = (value: (stretch: Stretch) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
+  const seconds = sum((stretch) => stretch.run.seconds);
+  const durations = stretches.flatMap((stretch) => stretch.run.durations).sort((a, b) => a - b);
+  const statusCodes: Record<string, number> = {};
+  for (const stretch of stretches) {
+    for (const [code, count] of Object.entries(stretch.run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const serverCpuKnown = stretches.every((stretch) => stretch.serverCpuSeconds !== null);
+  const otherKnown = stretches.every((stretch) => stretch.otherCpuCores !== null);
+  return {
+    rps: sum((stretch) => stretch.run.ok) / seconds,
+    p50Ms: percentile(durations, 50),
+    p99Ms: percentile(durations, 99),
+    requests: durations.length,
+    errors: sum((stretch) => stretch.run.errors),
+    timeouts: 0,
+    non2xx: sum((stretch) => stretch.run.non2xx),
+    statusCodes,
+    seconds,
+    serverCpuCores: serverCpuKnown ? sum((stretch) => stretch.serverCpuSeconds!) / seconds : null,
+    loadgenCpuCores: sum((stretch) => stretch.loadgenCpuSeconds) / seconds,
+    otherCpuCores: otherKnown ? sum((stretch) => stretch.otherCpuCores! * stretch.run.seconds) / seconds : null,
+  };
 }
 
 interface ChainRun {

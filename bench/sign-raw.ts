@@ -1,10 +1,11 @@
 /**
  * The refresh baseline: RS512 access tokens signed with jose, as Gatehouse signs them (same library, key size and
- * claims), `--concurrency` in flight, for a fixed time. Prints `RESULT {json}` (see bench/raw-loop.ts).
+ * claims), `--concurrency` in flight, for a fixed time (or, with `--turns`, for each stretch the harness asks for).
+ * Prints `RESULT {json}` (see bench/raw-loop.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { measureRaw, reportAndExit } from './raw-loop.js';
+import { measureRaw, reportAndExit, serveTurns } from './raw-loop.js';
 import { readRawArgs } from './serve.js';
 
 const options = readRawArgs();
@@ -22,4 +23,5 @@ const sign = async (): Promise<boolean> => {
     .sign(privateKey);
   return token.length > 0;
 };
-reportAndExit(await measureRaw(sign, options));
+if (options.turns) await serveTurns(sign, options);
+else reportAndExit(await measureRaw(sign, options));
