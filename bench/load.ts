@@ -50,14 +50,26 @@ export async function measureHttp(target: LoadTarget): Promise<ScenarioResult> {
 /** Length of each turn of {@link measureInTurns}. */
 const TURN_SECONDS = 2;
 
-/** How the measured duration splits into turns of about {@link TURN_SECONDS}. */
-export function turnsOfMeasuredDuration(): { turns: number; seconds: number } {
-  const turns = Math.max(1, Math.round(TIMING.durationSeconds / TURN_SECONDS));
-  return { turns, seconds: TIMING.durationSeconds / turns };
-}
-
 /** Something measured in turns with an HTTP scenario: one stretch of the given length per call. */
 export type Turn<T> = (seconds: number) => Promise<T>;
+
+/**
+ * The other's turn, then the scenario's, and again, for the measured duration in all, split into turns of about
+ * {@link TURN_SECONDS}. Answers each side's stretches in order.
+ */
+export async function alternate<S, T>(serverPid: number, scenario: Turn<S>, other: Turn<T>): Promise<{ stretches: S[]; others: T[] }> {
+  const turns = Math.max(1, Math.round(TIMING.durationSeconds / TURN_SECONDS));
+  const seconds = TIMING.durationSeconds / turns;
+  const stretches: S[] = [];
+  const others: T[] = [];
+  for (let turn = 0; turn < turns; turn++) {
+    // The server must have finished what the last turn left in flight before the other's turn starts.
+    await waitForIdleServer(serverPid);
+    others.push(await other(seconds));
+    stretches.push(await scenario(seconds));
+  }
+  return { stretches, others };
+}
 
 /**
  * An HTTP scenario and something it is compared with, measured in turns of {@link TURN_SECONDS}: the other, the
@@ -67,16 +79,8 @@ export type Turn<T> = (seconds: number) => Promise<T>;
  */
 export async function measureInTurns<T>(target: LoadTarget, other: Turn<T>): Promise<{ result: ScenarioResult; others: T[] }> {
   const warmup = await warmUp(target);
-  const { turns, seconds } = turnsOfMeasuredDuration();
-  const slices: Slice[] = [];
-  const others: T[] = [];
-  for (let turn = 0; turn < turns; turn++) {
-    // The server must have finished what the last turn left in flight before the other's turn starts.
-    await waitForIdleServer(target.serverPid);
-    others.push(await other(seconds));
-    slices.push(await measureSlice(target, seconds));
-  }
-  return { result: { ...summarize(slices, warmup), serverRssMiB: processRssMiB(target.serverPid) }, others };
+  const { stretches, others } = await alternate(target.serverPid, (seconds) => measureSlice(target, seconds), other);
+  return { result: { ...summarize(stretches, warmup), serverRssMiB: processRssMiB(target.serverPid) }, others };
 }
 
 /** Two HTTP servers measured in turns (see {@link measureInTurns}), each summed over its turns. */
@@ -86,12 +90,47 @@ export async function measureSideBySide(a: LoadTarget, b: LoadTarget): Promise<[
   return [result, { ...summarize(others, warmupB), serverRssMiB: processRssMiB(b.serverPid) }];
 }
 
-/** One measured stretch of load and what the processes used meanwhile. */
-interface Slice {
-  result: autocannon.Result;
+/** One measured stretch of load (`run`: what the load generator answered) and what the processes used meanwhile. */
+export interface Stretch<R> {
+  run: R;
+  /** How long the stretch lasted. */
+  seconds: number;
   serverCpuSeconds: number | null;
   loadgenCpuSeconds: number;
   otherCpuCores: number | null;
+}
+
+type Slice = Stretch<autocannon.Result>;
+
+/**
+ * Runs one stretch of load once the server is idle, and samples the CPU of the server, of this process (the load
+ * generator) and of the machine around it. `secondsOf` reads the stretch's length from what the load answered.
+ */
+export async function measureStretch<R>(serverPid: number, load: () => Promise<R>, secondsOf: (run: R) => number): Promise<Stretch<R>> {
+  await waitForIdleServer(serverPid);
+  const mark = cpuMark();
+  const serverBefore = processCpuSeconds(serverPid);
+  const loadgenBefore = process.cpuUsage();
+  const run = await load();
+  const loadgenUsage = process.cpuUsage(loadgenBefore);
+  const serverAfter = processCpuSeconds(serverPid);
+  const serverCpuSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
+  const loadgenCpuSeconds = (loadgenUsage.user + loadgenUsage.system) / 1e6;
+  return { run, seconds: secondsOf(run), serverCpuSeconds, loadgenCpuSeconds, otherCpuCores: otherCpuCores(mark, (serverCpuSeconds ?? 0) + loadgenCpuSeconds) };
+}
+
+/** The CPU columns of stretches taken as one: cores on average over their whole time, null where one is unknown. */
+export function cpuColumns(stretches: Array<Stretch<unknown>>): Pick<ScenarioResult, 'seconds' | 'serverCpuCores' | 'loadgenCpuCores' | 'otherCpuCores'> {
+  const sum = (value: (stretch: Stretch<unknown>) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
+  const seconds = sum((stretch) => stretch.seconds);
+  const serverCpuKnown = stretches.every((stretch) => stretch.serverCpuSeconds !== null);
+  const otherKnown = stretches.every((stretch) => stretch.otherCpuCores !== null);
+  return {
+    seconds,
+    serverCpuCores: serverCpuKnown ? sum((stretch) => stretch.serverCpuSeconds!) / seconds : null,
+    loadgenCpuCores: sum((stretch) => stretch.loadgenCpuSeconds) / seconds,
+    otherCpuCores: otherKnown ? sum((stretch) => stretch.otherCpuCores! * stretch.seconds) / seconds : null,
+  };
 }
 
 function autocannonOptions(target: LoadTarget) {
@@ -103,17 +142,8 @@ async function warmUp(target: LoadTarget): Promise<autocannon.Result> {
   return autocannon({ ...autocannonOptions(target), duration: target.warmupSeconds ?? TIMING.warmupSeconds });
 }
 
-async function measureSlice(target: LoadTarget, seconds: number): Promise<Slice> {
-  await waitForIdleServer(target.serverPid);
-  const mark = cpuMark();
-  const serverBefore = processCpuSeconds(target.serverPid);
-  const loadgenBefore = process.cpuUsage();
-  const result = await autocannon({ ...autocannonOptions(target), duration: seconds });
-  const loadgenUsage = process.cpuUsage(loadgenBefore);
-  const serverAfter = processCpuSeconds(target.serverPid);
-  const serverCpuSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
-  const loadgenCpuSeconds = (loadgenUsage.user + loadgenUsage.system) / 1e6;
-  return { result, serverCpuSeconds, loadgenCpuSeconds, otherCpuCores: otherCpuCores(mark, (serverCpuSeconds ?? 0) + loadgenCpuSeconds) };
+function measureSlice(target: LoadTarget, seconds: number): Promise<Slice> {
+  return measureStretch(target.serverPid, () => autocannon({ ...autocannonOptions(target), duration: seconds }), (result) => result.duration);
 }
 
 /**
@@ -122,27 +152,22 @@ async function measureSlice(target: LoadTarget, seconds: number): Promise<Slice>
  */
 function summarize(slices: Slice[], warmup: autocannon.Result): ScenarioResult {
   const sum = (value: (slice: Slice) => number) => slices.reduce((total, slice) => total + value(slice), 0);
-  const seconds = sum((slice) => slice.result.duration);
-  const requests = sum((slice) => slice.result.requests.total);
+  const cpu = cpuColumns(slices);
+  const requests = sum((slice) => slice.run.requests.total);
   const statusCodes: Record<string, number> = {};
   for (const slice of slices) {
-    for (const [code, { count }] of Object.entries(slice.result.statusCodeStats)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+    for (const [code, { count }] of Object.entries(slice.run.statusCodeStats)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
   }
-  const serverCpuKnown = slices.every((slice) => slice.serverCpuSeconds !== null);
-  const otherKnown = slices.every((slice) => slice.otherCpuCores !== null);
   return {
-    rps: sum((slice) => slice.result['2xx']) / seconds,
-    p50Ms: requests === 0 ? 0 : sum((slice) => slice.result.latency.p50 * slice.result.requests.total) / requests,
-    p99Ms: Math.max(...slices.map((slice) => slice.result.latency.p99)),
+    ...cpu,
+    rps: sum((slice) => slice.run['2xx']) / cpu.seconds,
+    p50Ms: requests === 0 ? 0 : sum((slice) => slice.run.latency.p50 * slice.run.requests.total) / requests,
+    p99Ms: Math.max(...slices.map((slice) => slice.run.latency.p99)),
     requests,
-    errors: sum((slice) => slice.result.errors),
-    timeouts: sum((slice) => slice.result.timeouts),
-    non2xx: sum((slice) => slice.result.non2xx),
+    errors: sum((slice) => slice.run.errors),
+    timeouts: sum((slice) => slice.run.timeouts),
+    non2xx: sum((slice) => slice.run.non2xx),
     statusCodes,
-    seconds,
-    serverCpuCores: serverCpuKnown ? sum((slice) => slice.serverCpuSeconds!) / seconds : null,
-    loadgenCpuCores: sum((slice) => slice.loadgenCpuSeconds) / seconds,
-    otherCpuCores: otherKnown ? sum((slice) => slice.otherCpuCores! * slice.result.duration) / seconds : null,
     warmupFailures: warmup.errors + warmup.timeouts + warmup.non2xx,
   };
 }

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
-import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB, waitForIdleServer } from './cpu.js';
-import { turnsOfMeasuredDuration, type ScenarioResult, type Turn } from './load.js';
+import { processRssMiB } from './cpu.js';
+import { alternate, cpuColumns, measureStretch, type ScenarioResult, type Stretch, type Turn } from './load.js';
 import { percentile } from './raw-loop.js';
 import { TIMING } from './params.js';
 
@@ -22,54 +22,25 @@ export async function measureRefreshInTurns<T>(target: RefreshTarget, other: Tur
   const chains = [...target.refreshTokens];
   try {
     const warmup = await runFor(target.base, chains, agent, TIMING.warmupSeconds);
-    const { turns, seconds } = turnsOfMeasuredDuration();
-    const stretches: Stretch[] = [];
-    const others: T[] = [];
-    for (let turn = 0; turn < turns; turn++) {
-      await waitForIdleServer(target.serverPid);
-      others.push(await other(seconds));
-      stretches.push(await measureStretch(target, chains, agent, seconds));
-    }
+    const { stretches, others } = await alternate(target.serverPid, (seconds) => measureStretch(target.serverPid, () => runFor(target.base, chains, agent, seconds), (run) => run.seconds), other);
     return { result: { ...summarize(stretches), warmupFailures: warmup.errors + warmup.non2xx, serverRssMiB: processRssMiB(target.serverPid) }, others };
   } finally {
     agent.destroy();
   }
 }
 
-/** One measured stretch of refreshes and what the processes used meanwhile. */
-interface Stretch {
-  run: ChainRun;
-  serverCpuSeconds: number | null;
-  loadgenCpuSeconds: number;
-  otherCpuCores: number | null;
-}
-
-async function measureStretch(target: RefreshTarget, chains: string[], agent: Agent, seconds: number): Promise<Stretch> {
-  await waitForIdleServer(target.serverPid);
-  const mark = cpuMark();
-  const serverBefore = processCpuSeconds(target.serverPid);
-  const loadgenBefore = process.cpuUsage();
-  const run = await runFor(target.base, chains, agent, seconds);
-  const loadgenUsage = process.cpuUsage(loadgenBefore);
-  const serverAfter = processCpuSeconds(target.serverPid);
-  const serverCpuSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore;
-  const loadgenCpuSeconds = (loadgenUsage.user + loadgenUsage.system) / 1e6;
-  return { run, serverCpuSeconds, loadgenCpuSeconds, otherCpuCores: otherCpuCores(mark, (serverCpuSeconds ?? 0) + loadgenCpuSeconds) };
-}
-
-/** The stretches as one: counts and CPU summed, rates over the total time, percentiles over every request. */
-function summarize(stretches: Stretch[]): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
-  const sum = (value: (stretch: Stretch) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
-  const seconds = sum((stretch) => stretch.run.seconds);
+/** The stretches as one: counts summed, rates over the total time, percentiles over every request. */
+function summarize(stretches: Array<Stretch<ChainRun>>): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
+  const sum = (value: (stretch: Stretch<ChainRun>) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
+  const cpu = cpuColumns(stretches);
   const durations = stretches.flatMap((stretch) => stretch.run.durations).sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
   for (const stretch of stretches) {
     for (const [code, count] of Object.entries(stretch.run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
   }
-  const serverCpuKnown = stretches.every((stretch) => stretch.serverCpuSeconds !== null);
-  const otherKnown = stretches.every((stretch) => stretch.otherCpuCores !== null);
   return {
-    rps: sum((stretch) => stretch.run.ok) / seconds,
+    ...cpu,
+    rps: sum((stretch) => stretch.run.ok) / cpu.seconds,
     p50Ms: percentile(durations, 50),
     p99Ms: percentile(durations, 99),
     requests: durations.length,
@@ -77,10 +48,6 @@ function summarize(stretches: Stretch[]): Omit<ScenarioResult, 'warmupFailures' 
     timeouts: 0,
     non2xx: sum((stretch) => stretch.run.non2xx),
     statusCodes,
-    seconds,
-    serverCpuCores: serverCpuKnown ? sum((stretch) => stretch.serverCpuSeconds!) / seconds : null,
-    loadgenCpuCores: sum((stretch) => stretch.loadgenCpuSeconds) / seconds,
-    otherCpuCores: otherKnown ? sum((stretch) => stretch.otherCpuCores! * stretch.run.seconds) / seconds : null,
   };
 }
 
