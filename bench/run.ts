@@ -48,10 +48,6 @@ function baselines(argon2: Record<Login, RawResult>, signing: Record<RefreshData
   };
 }
 
-function rate(r: RawResult | ScenarioResult): string {
-  return `${formatRate('perSecond' in r ? r.perSecond : r.rps)}/s`;
-}
-
 function rawCell(r: RawResult, unit: string): string {
   return `${formatRate(r.perSecond)} ${unit}/s (p50 ${r.p50Ms.toFixed(1)} ms)`;
 }
@@ -97,8 +93,8 @@ function bareLoginNote(raw: Record<string, RawResult>, runs: Record<string, Scen
   const bare = ofRawArgon2(raw, runs, BARE_LOGIN);
   const [api, cookie] = LOGINS.map((name) => ofRawArgon2(raw, runs, name));
   return `The least an HTTP login can be, a bare Fastify route that only verifies with Gatehouse's hasher (bench/bare-login.ts: ` +
-    `no database, no session, no token), reached ${bare.toFixed(2)} of raw argon2id in its turns (${rate(runs[BARE_LOGIN]!)} against ` +
-    `${rate(raw[inTurnsWith(BARE_LOGIN)]!)}). The API and cookie logins reached ${(api! / bare).toFixed(2)} and ${(cookie! / bare).toFixed(2)} of that.`;
+    `no database, no session, no token), reached ${bare.toFixed(2)} of raw argon2id in its turns (${formatRate(runs[BARE_LOGIN]!.rps)}/s against ` +
+    `${formatRate(raw[inTurnsWith(BARE_LOGIN)]!.perSecond)}/s). The API and cookie logins reached ${(api! / bare).toFixed(2)} and ${(cookie! / bare).toFixed(2)} of that.`;
 }
 
 /** Issue 7 target 4: Gatehouse against better-auth, both measured in this run. */
