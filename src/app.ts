@@ -14,7 +14,7 @@ import { samlRoutes } from './providers/saml.routes.js';
 import { groupRoutes } from './permissions/group.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
-import type { Config } from './config/index.js';
+import { fastifyTrustProxy, type Config } from './config/index.js';
 import { discoveryRoutes } from './discovery/discovery.routes.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
@@ -65,7 +65,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
       serializers: { req: requestSummary },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
-    trustProxy: config.server.trustProxy,
+    trustProxy: fastifyTrustProxy(config.server.trustProxy),
     bodyLimit: BODY_LIMIT,
     clientErrorHandler: (error, socket) => {
       if (socket.writable) socket.end(clientErrorResponse(error));

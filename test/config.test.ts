@@ -34,7 +34,7 @@ function problemsOf(input: unknown, env: Record<string, string | undefined> = {}
 describe('defaults', () => {
   it('equal CONTRACT §2', () => {
     const expected: Config = {
-      server: { host: '0.0.0.0', port: 8080, baseUrl: 'http://localhost:8080', trustProxy: false },
+      server: { host: '0.0.0.0', port: 8080, baseUrl: 'http://localhost:8080', trustProxy: false, trustEveryProxy: false },
       database: { url: 'sqlite:./data/gatehouse.db' },
       redis: { url: null },
       tokens: {

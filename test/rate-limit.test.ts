@@ -43,7 +43,7 @@ describe('rate limits per client address (rateLimit.*)', () => {
   });
 
   it('counts per real client address behind a proxy only with server.trustProxy', async () => {
-    for (const trustProxy of [true, false]) {
+    for (const trustProxy of [1, false]) {
       const proxied = await startServer('sqlite', { config: { rateLimit: limits, server: { trustProxy } } });
       try {
         const from = (ip: string) => proxied.request('GET', '/auth/email-available?email=a@example.com', { headers: { 'x-forwarded-for': ip } });

@@ -235,7 +235,7 @@ describe.each(dialects)('cookie configuration, sliding expiry and restarts on %s
   });
 
   it('reports the client address from X-Forwarded-For only with server.trustProxy', async () => {
-    for (const trustProxy of [false, true]) {
+    for (const trustProxy of [false, 1]) {
       const server = await startServer(dialect, { config: { signup: { alwaysConfirm: true }, server: { trustProxy } } });
       try {
         await server.request('POST', '/api/auth/register', { json: { email: 'proxy@example.com', password: goodPassword } });

@@ -17,3 +17,4 @@ export {
 export { envVarName, type Env } from './env.js';
 export { MIN_ADMIN_PASSWORD_LENGTH, loadConfig, parseConfig, readConfigFile, type LoadConfigOptions } from './loader.js';
 export { MASK, maskSecrets, maskUrlPassword } from './mask.js';
+export { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js';

@@ -31,6 +31,7 @@ import {
   type LooseSpec,
   type Spec,
 } from './fields.js';
+import { checkTrustProxy, trustProxyField, type TrustProxy } from './trust-proxy.js';
 
 /** Algorithms that may sign access tokens; why: RS512 is seed 000's, the others are common alternatives. */
 export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
@@ -43,7 +44,7 @@ export interface ClientSeed { clientID: string; callbackURL: string; config: { t
  * Durations are milliseconds unless a comment says SECONDS.
  */
 export interface Config {
-  server: { host: string; port: number; baseUrl: string; trustProxy: boolean };      // baseUrl default `http://localhost:<port>`, stored WITHOUT trailing slash
+  server: { host: string; port: number; baseUrl: string; trustProxy: TrustProxy; trustEveryProxy: boolean };      // baseUrl default `http://localhost:<port>`, stored WITHOUT trailing slash
   database: { url: string };                       // default 'sqlite:./data/gatehouse.db'; accepts sqlite:<path>, sqlite::memory:, postgres:// or postgresql://
   redis: { url: string | null };
   tokens: { issuer: string; algorithm: TokenAlgorithm; hmacSecret: string | null;
@@ -269,7 +270,8 @@ export const SCHEMA: Spec<Config> = {
     host: str('0.0.0.0'),
     port: int(8080, 0, 65535),
     baseUrl: str((ctx) => `http://localhost:${rootOf(ctx).server.port}`, baseUrl),
-    trustProxy: bool(false),
+    trustProxy: trustProxyField,
+    trustEveryProxy: bool(false),
   }),
   database: section({ url: str('sqlite:./data/gatehouse.db', databaseUrl) }),
   redis: section({ url: nullable(url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL')) }),
@@ -430,6 +432,7 @@ function checkRules(config: Config, problems: string[]): void {
   checkUnique(config.providers.oidc.map((provider) => provider.id), 'providers.oidc', 'id', problems);
   checkProviderUrls(config, problems);
   checkRequired(config, problems);
+  checkTrustProxy(config.server, problems);
   const { memoryCost, parallelism } = config.password.hash;
   if (memoryCost < 8 * parallelism) problems.push(`password.hash.memoryCost: must be at least 8 × password.hash.parallelism (${8 * parallelism}) KiB (got ${memoryCost})`);
 }

@@ -191,3 +191,58 @@ export async function startNginxBalancer(nodes: string[]): Promise<NginxGateway>
     },
   };
 }
+
+/**
+ * The shipped deploy/nginx.conf, run as it is but for what a test machine cannot have: its three upstream nodes
+ * become `gatehouse`, its TLS listener a plain loopback one. Every other directive (the X-Forwarded-* headers, the
+ * retries, keep-alive) is the file's own, so a test of it tests what operators install.
+ */
+export function shippedNginxConfig(dir: string, port: number, gatehouse: string): string {
+  const shipped = readFileSync(new URL('../../deploy/nginx.conf', import.meta.url), 'utf8');
+  const rewrites: Array<[RegExp, string]> = [
+    [/^(\s*)server 10\.0\.0\.11:8080 .*$/m, `$1server ${new URL(gatehouse).host};`],
+    [/^\s*server 10\.0\.0\.1[23]:8080 .*\n/gm, ''],
+    [/^(\s*)listen 443 ssl.*$/m, `$1listen 127.0.0.1:${port};`],
+    [/^\s*ssl_certificate(_key)? .*\n/gm, ''],
+  ];
+  let conf = shipped;
+  for (const [pattern, replacement] of rewrites) {
+    if (!pattern.test(conf)) throw new Error(`deploy/nginx.conf changed shape: no match for ${pattern}`);
+    pattern.lastIndex = 0;
+    conf = conf.replace(pattern, replacement);
+  }
+  return nginxFrame(dir, 64, conf);
+}
+
+/** Starts `/usr/sbin/nginx` with the shipped deploy/nginx.conf in front of one Gatehouse; it stops with `stop()`. */
+export async function startShippedNginx(gatehouse: string): Promise<NginxGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-shipped-'));
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, shippedNginxConfig(dir, port, gatehouse));
+  const child: ChildProcess = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill('SIGQUIT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  try {
+    while (!(await answers(url))) {
+      if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+      if (Date.now() - started > 10_000) throw new Error(`nginx did not start: ${stderr}${safeRead(join(dir, 'error.log'))}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
+}
