@@ -33,7 +33,7 @@ describe('server.trustProxy configuration', () => {
     expect(trustProxyOf(0)).toBe(0);
     expect(trustProxyOf(1)).toBe(1);
     expect(trustProxyOf('2')).toBe(2);
-    const list = ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', '192.168.1.7/32', '::ffff:10.1.2.3', '0.0.0.0/0'];
+    const list = ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', '192.168.1.7/32', '::ffff:10.1.2.3', '10.0.0.0/10'];
     expect(trustProxyOf(list)).toEqual(list);
     expect(trustProxyOf(' 10.0.0.5 ')).toEqual(['10.0.0.5']);
     expect(trustProxyOf('10.0.0.5, 10.0.0.6')).toEqual(['10.0.0.5', '10.0.0.6']);
@@ -47,6 +47,12 @@ describe('server.trustProxy configuration', () => {
     expect(problemsOf({ server: { trustProxy: 'on', trustEveryProxy: false } })[0]).toMatch(/^server\.trustProxy: true trusts every hop/);
     const everyHop = parseConfig({ server: { trustProxy: true, trustEveryProxy: true } }).server;
     expect([everyHop.trustProxy, everyHop.trustEveryProxy]).toEqual([true, true]);
+    // A /0 range is true in disguise.
+    expect(problemsOf({ server: { trustProxy: ['10.0.0.5', '0.0.0.0/0', '::/00'] } })).toEqual([
+      expect.stringMatching(/^server\.trustProxy: item 1: "0\.0\.0\.0\/0" trusts every address like true does; .*server\.trustEveryProxy: true$/),
+      expect.stringMatching(/^server\.trustProxy: item 2: "::\/00" trusts every address like true does/),
+    ]);
+    expect(parseConfig({ server: { trustProxy: ['0.0.0.0/0'], trustEveryProxy: true } }).server.trustProxy).toEqual(['0.0.0.0/0']);
     // trustEveryProxy alone changes nothing.
     expect(parseConfig({ server: { trustProxy: 1, trustEveryProxy: true } }).server.trustProxy).toBe(1);
   });

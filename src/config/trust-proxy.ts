@@ -57,13 +57,21 @@ function proxyAddress(item: unknown, index: number): string {
 }
 
 /**
- * Refuses `server.trustProxy: true` unless `server.trustEveryProxy` is set.
+ * Refuses `server.trustProxy: true`, or a `/0` range, unless `server.trustEveryProxy` is set.
  * Why: trusting every hop takes the left-most `X-Forwarded-For` entry, which the client writes itself.
  */
 export function checkTrustProxy(server: { trustProxy: TrustProxy; trustEveryProxy: boolean }, problems: string[]): void {
-  if (server.trustProxy !== true || server.trustEveryProxy) return;
-  problems.push('server.trustProxy: true trusts every hop, so any client can forge its address with X-Forwarded-For; '
-    + 'give the number of proxies in front (e.g. 1) or their addresses, or also set server.trustEveryProxy: true');
+  const { trustProxy, trustEveryProxy } = server;
+  if (trustEveryProxy) return;
+  const remedy = 'give the number of proxies in front (e.g. 1) or their addresses, or also set server.trustEveryProxy: true';
+  if (trustProxy === true) {
+    problems.push(`server.trustProxy: true trusts every hop, so any client can forge its address with X-Forwarded-For; ${remedy}`);
+  } else if (Array.isArray(trustProxy)) {
+    // A /0 range is `true` spelled as an address: every peer, the client included, would be a proxy.
+    trustProxy.forEach((entry, index) => {
+      if (/\/0+$/.test(entry)) problems.push(`server.trustProxy: item ${index}: ${describeValue(entry)} trusts every address like true does; ${remedy}`);
+    });
+  }
 }
 
 /**
