@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outranksOrEquals, rankShortfall } from '../src/permissions/rank.js';
+import { rolePermissions } from '../src/permissions/wildcard.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type Answer, type TestServer } from './helpers/server.js';
 
 /*
@@ -22,6 +24,28 @@ function expectForbidden(answer: Answer, what: string): void {
 function expectOk(answer: Answer, what: string): void {
   expect([200, 204], `${what}: ${answer.text}`).toContain(answer.status);
 }
+
+describe('rank (outranks or equals)', () => {
+  const sysadmin = { roles: ['user', 'sysadmin'], permissions: [...rolePermissions.sysadmin!] };
+  const admin = { roles: ['user', 'admin'], permissions: [...rolePermissions.admin!] };
+  const plain = { roles: ['user'], permissions: [] };
+  const apiKey = (permissions: string[]) => ({ roles: [], permissions });
+
+  it('needs every ranked role and every permission of the target', () => {
+    expect(rankShortfall(admin, sysadmin)).toEqual(['role sysadmin', '*']);
+    expect(outranksOrEquals(sysadmin, admin)).toBe(true);
+    expect(outranksOrEquals(admin, admin)).toBe(true);
+    expect(outranksOrEquals(admin, plain)).toBe(true);
+    expect(rankShortfall(apiKey([...rolePermissions.admin!]), admin)).toEqual(['role admin']);
+    expect(rankShortfall(apiKey(['accounts:write']), { roles: ['user'], permissions: ['accounts:read', 'accounts:write'] })).toEqual(['accounts:read']);
+    expect(outranksOrEquals(apiKey(['accounts']), { roles: [], permissions: ['ACCOUNTS:read,write'] })).toBe(true);
+  });
+
+  it('does not compare `user`, which grants nothing, nor a stored string that grants nothing', () => {
+    expect(outranksOrEquals(apiKey(['accounts:*']), plain)).toBe(true);
+    expect(outranksOrEquals(plain, { roles: [], permissions: [':', ' '] })).toBe(true);
+  });
+});
 
 describe.each(dialects)('no one acts above their rank (%s)', (dialect) => {
   let server: TestServer;

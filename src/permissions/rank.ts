@@ -1,6 +1,6 @@
 import type { Principal } from '../accounts/account.service.js';
 import { AppError } from '../http/errors.js';
-import { builtinRoles, isPermitted } from './wildcard.js';
+import { builtinRoles, implies, isPermitted } from './wildcard.js';
 
 /** What ranks an account: its roles and its effective permissions (own + groups' + roles'), as a Principal carries them. */
 export type Standing = Pick<Principal, 'roles' | 'permissions'>;
@@ -18,13 +18,18 @@ function coversRole(actor: Standing, role: string): boolean {
   return actor.roles.includes(role) || actor.roles.includes('sysadmin');
 }
 
+/** A string Shiro could not parse implies nothing, not even itself: it grants nothing, so it adds no rank. */
+function grantsSomething(permission: string): boolean {
+  return implies(permission, permission);
+}
+
 /**
  * What `target` holds that `actor` does not: each ranked role the actor lacks (`role admin`) and each effective
  * permission of the target the actor's permissions do not imply. Empty when the actor outranks or equals the target.
  */
 export function rankShortfall(actor: Standing, target: Standing): string[] {
   const roles = target.roles.filter((role) => RANKED_ROLES.has(role) && !coversRole(actor, role)).map((role) => `role ${role}`);
-  const permissions = target.permissions.filter((permission) => !isPermitted(actor.permissions, permission));
+  const permissions = target.permissions.filter((permission) => grantsSomething(permission) && !isPermitted(actor.permissions, permission));
   return [...roles, ...permissions];
 }
 
