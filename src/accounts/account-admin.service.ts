@@ -7,6 +7,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { assertHolds } from '../permissions/grants.js';
+import { assertMayManage } from '../permissions/rank.js';
 import { isValidPermission } from '../permissions/wildcard.js';
 import { findAccountById, findAccountByLogin, findOwnPermissions, loginKey, updateAccountRow } from './account.repository.js';
 import type { AccountService, Principal } from './account.service.js';
@@ -121,13 +122,15 @@ export class AccountAdminService {
   /**
    * `PUT /accounts/{id}`. Password and language follow seed 004's rules (AccountService.update); e-mail,
    * permissions, groups and the confirmed flag are administration and need `accounts:write`, even on one's own
-   * account (a user changes its e-mail through the confirmed change-email flow). Every check runs before a write.
+   * account (a user changes its e-mail through the confirmed change-email flow). Another's account only at or below
+   * one's rank (CONTRACT §3). Every check runs before a write.
    */
   async update(actor: Principal, accountId: string, input: AccountChanges, keepSession: boolean): Promise<AccountView> {
     const changes = { ...input, permissions: input.permissions && normalisePermissions(input.permissions) };
     const administrative = changes.email !== undefined || changes.permissions !== undefined || changes.groups !== undefined || changes.confirmed !== undefined;
     if (administrative || accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:write');
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    await assertMayManage(this.deps.accounts, actor, accountId);
     if (changes.email !== undefined) await this.assertEmailFree(changes.email, accountId);
     const groupIds = changes.groups === undefined ? undefined : await this.ordinaryGroupIds(changes.groups);
     await this.assertNoEscalation(actor, accountId, changes.permissions, groupIds);
@@ -155,12 +158,13 @@ export class AccountAdminService {
   }
 
   /**
-   * Deletes an account (one's own, or with `accounts:delete`): every session ends first, on this node's caches too.
+   * Deletes an account (one's own, or with `accounts:delete` and at or above its rank): every session ends first, on this node's caches too.
    * The last sysadmin cannot be deleted, so the server never loses its administrator.
    */
   async delete(actor: Principal, accountId: string): Promise<void> {
     if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:delete');
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    await assertMayManage(this.deps.accounts, actor, accountId);
     await this.assertNotLastSysadmin(accountId);
     await this.deps.sessions.revokeAllForAccount(accountId);
     await this.deps.db.transaction().execute(async (trx) => {
@@ -186,11 +190,12 @@ export class AccountAdminService {
     return session;
   }
 
-  /** Ends one session of an account: one's own, or with `sessions:delete`. */
+  /** Ends one session of an account: one's own, or with `sessions:delete` and at or above its rank. */
   async endSession(actor: Principal, accountId: string, sessionId: string): Promise<void> {
     if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:delete');
     const session = await this.deps.sessions.find(sessionId);
     if (!session || session.account_id !== accountId || session.revoked_at !== null) throw new AppError('not-found', 'no such session');
+    await assertMayManage(this.deps.accounts, actor, accountId);
     await this.deps.sessions.revoke(sessionId);
     await this.deps.audit.record('session.revoked', { accountId, sessionId, data: { by: actor.accountId } });
   }

@@ -107,7 +107,7 @@ export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (
   });
 
   app.put('/accounts/:id', {
-    schema: { tags, summary: 'Update an account', params: AccountParams, body: AccountChanges, response: { 200: AccountResource, ...errorResponses } },
+    schema: { tags, summary: 'Update an account (another’s needs accounts:write and a rank at or above its own)', params: AccountParams, body: AccountChanges, response: { 200: AccountResource, ...errorResponses } },
   }, async (request, reply) => {
     const { auth, actor } = await principalOf(request);
     const view = await admin.update(actor, request.params.id, request.body, survivesPasswordChange(auth));
@@ -115,7 +115,7 @@ export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (
   });
 
   app.delete('/accounts/:id', {
-    schema: { tags, summary: 'Delete an account and end its sessions (own, or accounts:delete)', params: AccountParams, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, summary: 'Delete an account and end its sessions (own, or accounts:delete and a rank at or above the account’s)', params: AccountParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const { actor } = await principalOf(request);
     await admin.delete(actor, request.params.id);
@@ -139,7 +139,7 @@ export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (
   });
 
   app.delete('/accounts/:id/tokens/:tokenId', {
-    schema: { tags, summary: 'End one session of the account (own, or sessions:delete)', params: TokenParams, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, summary: 'End one session of the account (own, or sessions:delete and a rank at or above the account’s)', params: TokenParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const { actor } = await principalOf(request);
     await admin.endSession(actor, request.params.id, request.params.tokenId);

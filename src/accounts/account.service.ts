@@ -9,6 +9,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.js';
 import { isPermitted, rolePermissions, type BuiltinRole } from '../permissions/wildcard.js';
+import { assertMayManage } from '../permissions/rank.js';
 import type { ProfileCache } from './profile-cache.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { safeEqual } from '../util/hashing.js';
@@ -200,6 +201,7 @@ export class AccountService {
     const own = accountId === actor.accountId;
     if (!own) this.requirePermission(actor, 'accounts:write');
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
+    await assertMayManage(this, actor, accountId);
     if (input.password !== undefined) {
       if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password }, keepSession);
       else await this.setPassword(accountId, input.password);
@@ -243,13 +245,15 @@ export class AccountService {
   }
 
   /**
-   * `PUT /api/auth/admin/account`: needs `accounts:write`; granting or removing a role needs that role.
+   * `PUT /api/auth/admin/account`: needs `accounts:write` and a rank at or above the account's (CONTRACT §3);
+   * granting or removing a role needs that role.
    * Every check runs before the first write, so a refused request changes nothing.
    */
   async adminUpdate(actor: Principal, input: AdminAccountUpdate): Promise<AccountView> {
     this.requirePermission(actor, 'accounts:write');
     const target = input.id ? await findAccountById(this.deps.db, input.id) : await findAccountByLogin(this.deps.db, input.username!);
     if (!target) throw new AppError('not-found', 'account not found');
+    await assertMayManage(this, actor, target.id);
     if (input.password !== undefined) {
       // An admin changing its own password must prove it (seed 004) — that path is `PUT /api/auth/account`.
       if (target.id === actor.accountId) throw invalidField('password', 'change your own password with PUT /api/auth/account and currentPassword');

@@ -75,7 +75,7 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
   }, async (request) => accounts.confirm(lastSegment(request.body.token)));
 
   app.put('/admin/account', {
-    schema: { tags, summary: 'Update any account (needs accounts:write)', body: AdminAccountBody, response: { 200: AccountView, ...errorResponses } },
+    schema: { tags, summary: 'Update an account (needs accounts:write and a rank at or above the account’s)', body: AdminAccountBody, response: { 200: AccountView, ...errorResponses } },
   }, async (request) => {
     const auth = requireAuth(request);
     const body = request.body;

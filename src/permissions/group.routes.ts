@@ -19,7 +19,7 @@ const noContent = { 204: Type.Null(), ...errorResponses };
  */
 export const groupRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const groups = new GroupService(services.database.db, services.clock, cryptoRandom, services.audit);
+  const groups = new GroupService(services.database.db, services.clock, cryptoRandom, services.audit, services.accounts);
   const base = services.config.server.baseUrl;
   const groupHref = (id: string) => `${base}/groups/${id}`;
   const actor = (request: FastifyRequest) => {

@@ -10,6 +10,7 @@ import {
 } from './group.repository.js';
 import { builtinRoles, isPermitted, isValidPermission, rolePermissions } from './wildcard.js';
 import { assertHolds } from './grants.js';
+import { assertMayManage, assertMayManageAll, type StandingSource } from './rank.js';
 
 /** A group as the API shows it (CONTRACT §5 `{id, name, permissions, accounts}`). */
 export interface GroupView {
@@ -39,6 +40,9 @@ const RESERVED_NAMES = new Set(['user']);
  * For every other group the same idea is applied to permissions: an actor may only add or remove a permission it
  * holds itself, and only change the members of — or delete — a group whose every permission it holds. Otherwise
  * `groups:write` alone (which `admin` has) would let an admin create a `*` group and join it.
+ * Adding an account to a group or removing it is a change of that account, so it also needs a rank at or above the
+ * account's (CONTRACT §3, rank.ts). Changing a group's permissions or deleting it does not look at the members' rank:
+ * it can only hand out or take away permissions the actor holds itself.
  */
 export class GroupService {
   constructor(
@@ -46,6 +50,7 @@ export class GroupService {
     private readonly clock: Clock,
     private readonly random: RandomSource,
     private readonly audit: AuditLog,
+    private readonly accounts: StandingSource,
   ) {}
 
   /** One page of groups (needs `groups:read`). */
@@ -69,6 +74,7 @@ export class GroupService {
     const accounts = await this.checkAccounts(input.accounts ?? []);
     await this.assertNameFree(input.name);
     assertHolds(actor, permissions, 'granting');
+    await assertMayManageAll(this.accounts, actor, accounts);
     const row: GroupRow = { id: this.random.uuid(), name: input.name, builtin: 0, created_at: this.clock.now() };
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -104,6 +110,7 @@ export class GroupService {
     const removed = accounts ? members.filter((account) => !accounts.includes(account)) : [];
     if (added.length || removed.length) {
       this.assertMayChangeMembers(actor, group, permissions ?? current);
+      await assertMayManageAll(this.accounts, actor, [...added, ...removed]);
       if (group.id === 'sysadmin' && accounts!.length === 0) throw lastSysadmin();
     }
     try {
@@ -151,12 +158,13 @@ export class GroupService {
     await this.auditMembership(actor, group, [accountId], 'removed');
   }
 
-  /** Checks shared by both membership endpoints, in the order permission → existence → escalation. */
+  /** Checks shared by both membership endpoints, in the order permission → existence → escalation → rank. */
   private async membershipTarget(actor: Principal, id: string, accountId: string): Promise<{ group: GroupRow; member: boolean }> {
     requirePermission(actor, 'groups:write');
     const group = await this.mustFind(id);
     if (!(await existingAccountIds(this.db, [accountId])).has(accountId)) throw new AppError('not-found', 'account not found');
     this.assertMayChangeMembers(actor, group, await this.permissionsOf(group));
+    await assertMayManage(this.accounts, actor, accountId);
     return { group, member: (await findMemberIds(this.db, group.id)).includes(accountId) };
   }
 
