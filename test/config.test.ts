@@ -39,7 +39,7 @@ describe('defaults', () => {
       redis: { url: null },
       tokens: {
         issuer: 'gatehouse', algorithm: 'RS512', hmacSecret: null, accessTokenTtl: HOUR, refreshTokenTtl: 30 * DAY,
-        refreshReuseInterval: 10 * SECOND, apiKeyTtl: 100 * 365 * DAY, guestRefreshTokenTtl: null,
+        refreshReuseInterval: 10 * SECOND, apiKeyTtl: 100 * 365 * DAY, guestRefreshTokenTtl: null, guestIdleRemoval: 90 * DAY,
         queryParameter: true, clientFormat: 'jwt',
       },
       signup: { enabled: true, inviteOnly: false, alwaysConfirm: false, confirmationKey: null, confirmationTokenTtl: 3 * DAY, unconfirmedRemoval: 7 * DAY },
