@@ -68,7 +68,8 @@ export class EmailChangeService {
 
   /**
    * Follows an e-mailed link: an `email-change` token makes the change (if the address is still free), an
-   * `email-revert` token restores the old address and ends every session of the account. `invalid-request`
+   * `email-revert` token restores the old address and ends every session of the account. Either voids the account's
+   * other outstanding links as OneTimeTokens.voidOutstanding says (revert links survive a change). `invalid-request`
    * naming `token` when it is neither (unknown, expired, used).
    */
   async follow(token: string): Promise<EmailChangeOutcome> {
