@@ -143,6 +143,14 @@ describe('durations in the configuration', () => {
     expect(parseConfig({ tokens: { guestRefreshTokenTtl: 'never' } }, {}).tokens.guestRefreshTokenTtl).toBeNull();
   });
 
+  it('tokens.guestIdleRemoval: a duration or never, from the file or the environment; zero and garbage refused', () => {
+    expect(parseConfig({ tokens: { guestIdleRemoval: '30d' } }, {}).tokens.guestIdleRemoval).toBe(30 * DAY);
+    expect(parseConfig({}, { GATEHOUSE_TOKENS__GUEST_IDLE_REMOVAL: 'never' }).tokens.guestIdleRemoval).toBeNull();
+    const problems = problemsOf({ tokens: { guestIdleRemoval: 0 } });
+    expect(problems).toEqual([expect.stringMatching(/^tokens\.guestIdleRemoval: must be longer than 0/)]);
+    expect(problemsOf({ tokens: { guestIdleRemoval: 'soon' } })).toEqual([expect.stringMatching(/^tokens\.guestIdleRemoval: /)]);
+  });
+
   it('reject never, zero TTLs and garbage with the key named', () => {
     const problems = problemsOf({ tokens: { accessTokenTtl: 'never', apiKeyTtl: 0 }, lockout: { duration: '-5m' }, gateway: { internalTokenTtl: 'soon' } });
     expect(problems).toHaveLength(4);
