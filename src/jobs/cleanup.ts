@@ -21,7 +21,7 @@ const JOB_RUN_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Removes what has outlived its use: unconfirmed accounts older than `signup.unconfirmedRemoval` (seed 002),
- * guests idle longer than `tokens.guestIdleRemoval`, ended sessions, expired refresh and one-time tokens. Revoked sessions are kept one access-token lifetime,
+ * ended sessions, expired refresh and one-time tokens. Revoked sessions are kept one access-token lifetime,
  * so a node that restarts still refuses the access tokens they issued.
  */
 export async function runCleanup(db: Kysely<DB>, config: Config, now: number): Promise<CleanupReport> {
