@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCleanupOnce } from '../src/jobs/cleanup.js';
+import { expectProblem } from './helpers/problems.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
 const day = 86_400_000;
@@ -43,6 +44,43 @@ describe.each(dialects)('scheduled clean-up on %s', (dialect) => {
     expect(after.length).toBeLessThan(before.length);
     // Nothing of the purged session works any more.
     expect((await server.request('GET', '/api/auth/account', { token: live.accessToken })).status).toBe(401);
+  });
+
+  it('removes guests idle longer than tokens.guestIdleRemoval (90 days) with their sessions; active guests and people stay', async () => {
+    const db = server.app.services.database.db;
+    const idle = (await server.request('POST', '/api/auth/guest')).body;
+    const active = (await server.request('POST', '/api/auth/guest')).body;
+    const person = await registerAndLogin(server, 'dormant@example.com');
+    server.clock.advance(81 * day);
+    // Used 10 days before the clean-up: a refresh records it on the session.
+    const refreshed = await server.request('POST', '/api/auth/refresh', { json: { refreshToken: active.refreshToken } });
+    expect(refreshed.status, refreshed.text).toBe(200);
+    server.clock.advance(10 * day);
+
+    expect((await cleanup())?.idleGuests).toBe(1);
+    const left = await db.selectFrom('accounts').select('id').where('id', 'in', [idle.userId, active.userId, person.userId]).execute();
+    expect(left.map((a) => a.id).sort()).toEqual([active.userId, person.userId].sort());
+    expect(await db.selectFrom('sessions').select('id').where('account_id', '=', idle.userId).execute()).toEqual([]);
+    // Its refresh token went with it: unknown now.
+    expectProblem(await server.request('POST', '/api/auth/refresh', { json: { refreshToken: idle.refreshToken } }), 401, 'invalid-token');
+    expect((await server.request('POST', '/api/auth/refresh', { json: { refreshToken: refreshed.body.refreshToken } })).status).toBe(200);
+    // The rule is for guests only: a person's account idle for years stays.
+    server.clock.advance(400 * day);
+    await cleanup();
+    expect(await db.selectFrom('accounts').select('id').where('id', '=', person.userId).execute()).toHaveLength(1);
+  });
+
+  it('keeps guests for ever with tokens.guestIdleRemoval: never', async () => {
+    const keeper = await startServer(dialect, { config: { tokens: { guestIdleRemoval: 'never' } } });
+    try {
+      const guest = (await keeper.request('POST', '/api/auth/guest')).body;
+      keeper.clock.advance(1000 * day);
+      const { database, config } = keeper.app.services;
+      expect((await runCleanupOnce(database.db, config, keeper.clock.now()))?.idleGuests).toBe(0);
+      expect(await database.db.selectFrom('accounts').select('id').where('id', '=', guest.userId).execute()).toHaveLength(1);
+    } finally {
+      await keeper.close();
+    }
   });
 
   it('runs each scheduled slot once: a second node firing for the same slot, even after the first finished, skips it', async () => {

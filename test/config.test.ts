@@ -39,7 +39,7 @@ describe('defaults', () => {
       redis: { url: null },
       tokens: {
         issuer: 'gatehouse', algorithm: 'RS512', hmacSecret: null, accessTokenTtl: HOUR, refreshTokenTtl: 30 * DAY,
-        refreshReuseInterval: 10 * SECOND, apiKeyTtl: 100 * 365 * DAY, guestRefreshTokenTtl: null,
+        refreshReuseInterval: 10 * SECOND, apiKeyTtl: 100 * 365 * DAY, guestRefreshTokenTtl: null, guestIdleRemoval: 90 * DAY,
         queryParameter: true, clientFormat: 'jwt',
       },
       signup: { enabled: true, inviteOnly: false, alwaysConfirm: false, confirmationKey: null, confirmationTokenTtl: 3 * DAY, unconfirmedRemoval: 7 * DAY },
@@ -141,6 +141,14 @@ describe('durations in the configuration', () => {
     expect(config.cookie.maxAge).toBe(7200);
     expect(parseConfig({ saml: { idpMetadataMaxAge: '1d' } }, {}).saml.idpMetadataMaxAge).toBe(DAY);
     expect(parseConfig({ tokens: { guestRefreshTokenTtl: 'never' } }, {}).tokens.guestRefreshTokenTtl).toBeNull();
+  });
+
+  it('tokens.guestIdleRemoval: a duration or never, from the file or the environment; zero and garbage refused', () => {
+    expect(parseConfig({ tokens: { guestIdleRemoval: '30d' } }, {}).tokens.guestIdleRemoval).toBe(30 * DAY);
+    expect(parseConfig({}, { GATEHOUSE_TOKENS__GUEST_IDLE_REMOVAL: 'never' }).tokens.guestIdleRemoval).toBeNull();
+    const problems = problemsOf({ tokens: { guestIdleRemoval: 0 } });
+    expect(problems).toEqual([expect.stringMatching(/^tokens\.guestIdleRemoval: must be longer than 0/)]);
+    expect(problemsOf({ tokens: { guestIdleRemoval: 'soon' } })).toEqual([expect.stringMatching(/^tokens\.guestIdleRemoval: /)]);
   });
 
   it('reject never, zero TTLs and garbage with the key named', () => {

@@ -42,6 +42,42 @@ describe('rate limits per client address (rateLimit.*)', () => {
     expect((await server.request('GET', '/healthz')).status).toBe(200);
   });
 
+  it('issue 14: POST /api/auth/guest shares the register budget (default 10): the 11th guest from one address gets 429', async () => {
+    const defaults = await startServer('sqlite', { config: { rateLimit: { enabled: true } } });
+    try {
+      const guests = [];
+      for (let i = 0; i < 11; i++) guests.push(await defaults.request('POST', '/api/auth/guest'));
+      expect(guests.slice(0, 10).map((g) => g.status)).toEqual(Array(10).fill(200));
+      expectProblem(guests[10]!, 429, 'rate-limited');
+      expect(Number(guests[10]!.headers.get('retry-after'))).toBeGreaterThan(0);
+      const stored = await defaults.app.services.database.db.selectFrom('accounts').select('id').where('type', '=', 'guest').execute();
+      expect(stored).toHaveLength(10);
+      // A guest is a new account: registering from the same address draws on the same budget.
+      expect((await defaults.request('POST', '/api/auth/register', { json: { email: 'after-guests@example.com', password: goodPassword } })).status).toBe(429);
+      defaults.clock.advance(60_000);
+      expect((await defaults.request('POST', '/api/auth/guest')).status).toBe(200);
+    } finally {
+      await defaults.close();
+    }
+  });
+
+  it('issue 14: GET /api/auth/account/confirmed shares the emailAvailable budget (default 30)', async () => {
+    const defaults = await startServer('sqlite', { config: { rateLimit: { enabled: true } } });
+    try {
+      const confirmed = [];
+      for (let i = 0; i < 31; i++) confirmed.push(await defaults.request('GET', `/api/auth/account/confirmed?email=probe${i}@example.com`));
+      expect(confirmed.slice(0, 30).map((c) => c.status)).toEqual(Array(30).fill(200));
+      expectProblem(confirmed[30]!, 429, 'rate-limited');
+      expect(Number(confirmed[30]!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await defaults.request('GET', '/auth/email-available?email=probe@example.com')).status).toBe(429);
+
+      defaults.clock.advance(60_000);
+      expect((await defaults.request('GET', '/api/auth/account/confirmed?email=probe@example.com')).status).toBe(200);
+    } finally {
+      await defaults.close();
+    }
+  });
+
   it('counts per real client address behind a proxy only with server.trustProxy', async () => {
     for (const trustProxy of [1, false]) {
       const proxied = await startServer('sqlite', { config: { rateLimit: limits, server: { trustProxy } } });

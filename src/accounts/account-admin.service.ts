@@ -153,6 +153,7 @@ export class AccountAdminService {
         if (groupIds.length) await trx.insertInto('memberships').values(groupIds.map((group_id) => ({ group_id, account_id: accountId }))).execute();
       }
     });
+    if (changes.email !== undefined) await this.deps.accounts.voidOneTimeTokens(accountId, { type: 'email-changed' });
     if (administrative) await this.deps.audit.record('account.updated', { accountId, data: { by: actor.accountId, fields: Object.keys(changes).filter((k) => !k.toLowerCase().includes('password')) } });
     return this.deps.accounts.view(accountId);
   }

@@ -18,7 +18,7 @@ import {
   ensureBuiltinGroups, findAccountById, findAccountByLogin, findConflicts, findGroupPermissions, findMemberships,
   findOwnPermissions, findPasswordHash, insertAccount, loginKey, setRoles, storePasswordHash, updateAccountRow,
 } from './account.repository.js';
-import type { OneTimeTokens } from './one-time-tokens.js';
+import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
 import { accountViews, rolesOf, type AccountView } from './account.view.js';
 
 export type { AccountView } from './account.view.js';
@@ -217,9 +217,15 @@ export class AccountService {
   async setPassword(accountId: string, password: string, keepSession?: string): Promise<void> {
     this.assertPolicy(password);
     await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
+    await this.deps.tokens.voidOutstanding(accountId, { type: 'password-changed' });
     const ended = await this.deps.sessions.revokeAllForAccount(accountId, keepSession);
     await this.deps.audit.record('password.changed', { accountId, sessionId: keepSession ?? null });
     if (ended) await this.deps.audit.record('session.revoked', { accountId, data: { count: ended, reason: 'password-changed' } });
+  }
+
+  /** Voids an account's outstanding e-mailed links after an event (OneTimeTokens.voidOutstanding); for the admin service, which has no token store. */
+  async voidOneTimeTokens(accountId: string, event: TokenVoidingEvent): Promise<void> {
+    await this.deps.tokens.voidOutstanding(accountId, event);
   }
 
   /** Mails a reset link when the e-mail belongs to an account; silent otherwise (no enumeration). */
@@ -265,6 +271,7 @@ export class AccountService {
     if (input.email !== undefined) Object.assign(patch, { email: input.email, email_key: loginKey(input.email), pending_email: null });
     if (input.confirmed !== undefined) patch.confirmed = input.confirmed ? 1 : 0;
     if (Object.keys(patch).length) await updateAccountRow(this.deps.db, target.id, patch);
+    if (input.email !== undefined) await this.voidOneTimeTokens(target.id, { type: 'email-changed' });
     if (input.password !== undefined) await this.setPassword(target.id, input.password);
     await this.deps.audit.record('account.updated', { accountId: target.id, data: { by: actor.accountId, fields: Object.keys(input).filter((k) => k !== 'password') } });
     return this.view(target.id);

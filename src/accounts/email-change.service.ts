@@ -68,14 +68,15 @@ export class EmailChangeService {
 
   /**
    * Follows an e-mailed link: an `email-change` token makes the change (if the address is still free), an
-   * `email-revert` token restores the old address and ends every session of the account. `invalid-request`
+   * `email-revert` token restores the old address and ends every session of the account. Either voids the account's
+   * other outstanding links as OneTimeTokens.voidOutstanding says (revert links survive a change). `invalid-request`
    * naming `token` when it is neither (unknown, expired, used).
    */
   async follow(token: string): Promise<EmailChangeOutcome> {
     const change = await this.deps.tokens.consume('email-change', token);
     if (change) return this.applyChange(change.account_id, change.data!);
     const revert = await this.deps.tokens.consume('email-revert', token);
-    if (revert) return this.revert(revert.account_id, revert.data!);
+    if (revert) return this.revert(revert.account_id, revert.data!, revert.created_at);
     throw invalidField('token', 'is invalid, expired or already used');
   }
 
@@ -84,13 +85,15 @@ export class EmailChangeService {
     await this.assertFree(newEmail, account.id);
     // The link proved the new mailbox, so the account counts as confirmed from now on.
     await this.moveEmail(account, newEmail, { pending_email: null, confirmed: 1 });
+    await this.deps.tokens.voidOutstanding(account.id, { type: 'email-changed' });
     await this.deps.audit.record('email.changed', { accountId, data: { from: account.email, to: newEmail } });
     return { kind: 'changed', email: newEmail };
   }
 
-  private async revert(accountId: string, oldEmail: string): Promise<EmailChangeOutcome> {
+  private async revert(accountId: string, oldEmail: string, revertIssuedAt: number): Promise<EmailChangeOutcome> {
     const account = await this.existing(accountId);
-    await this.deps.tokens.revokeAll('email-change', account.id);
+    // Also the reset links: one mailed to the address being undone would hand the account straight back (issue 14).
+    await this.deps.tokens.voidOutstanding(account.id, { type: 'email-reverted', revertIssuedAt });
     // Someone may have registered the old address since it was freed; the sessions end all the same.
     const restored = account.email_key === loginKey(oldEmail) || (await this.isFreeFor(oldEmail, account.id));
     if (restored) await this.moveEmail(account, oldEmail, { pending_email: null });

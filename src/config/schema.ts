@@ -50,6 +50,7 @@ export interface Config {
   tokens: { issuer: string; algorithm: TokenAlgorithm; hmacSecret: string | null;
     accessTokenTtl: number; refreshTokenTtl: number; refreshReuseInterval: number; apiKeyTtl: number;
     guestRefreshTokenTtl: number | null;          // null = 'never' (the default)
+    guestIdleRemoval: number | null;              // null = 'never'; default 90d
     queryParameter: boolean; clientFormat: 'jwt' | 'opaque' };
   signup: { enabled: boolean; inviteOnly: boolean; alwaysConfirm: boolean; confirmationKey: string | null;
     confirmationTokenTtl: number; unconfirmedRemoval: number };
@@ -284,6 +285,7 @@ export const SCHEMA: Spec<Config> = {
     refreshReuseInterval: duration(10 * SECOND),
     apiKeyTtl: duration(100 * 365 * DAY, { positive: true }),
     guestRefreshTokenTtl: durationOrNever(null),
+    guestIdleRemoval: durationOrNever(90 * DAY),
     queryParameter: bool(true),
     clientFormat: oneOf(['jwt', 'opaque'] as const, 'jwt'),
   }),

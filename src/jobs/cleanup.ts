@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 /** How many rows one clean-up removed, per kind (logged, and asserted by tests). */
 export interface CleanupReport {
   unconfirmedAccounts: number;
+  idleGuests: number;
   sessions: number;
   refreshTokens: number;
   oneTimeTokens: number;
@@ -31,6 +32,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     .where('confirmed', '=', 0)
     .where('created_at', '<', now - config.signup.unconfirmedRemoval)
     .executeTakeFirst();
+  const idleGuests = await removeIdleGuests(db, config.tokens.guestIdleRemoval, now);
   const sessions = await db
     .deleteFrom('sessions')
     .where((eb) => eb.or([eb('expires_at', '<', graceEnd), eb('revoked_at', '<', graceEnd)]))
@@ -50,10 +52,33 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     usedCredentials: Number(usedCredentials.numDeletedRows),
     opaqueTokens: Number(opaqueTokens.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
+    idleGuests,
     sessions: Number(sessions.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),
     oneTimeTokens: Number(oneTimeTokens.numDeletedRows),
   };
+}
+
+/**
+ * Removes guest accounts unused for `tokens.guestIdleRemoval` (issue 14: guests were created by the thousand and never
+ * went away), their own permissions, and their sessions and refresh tokens (foreign keys cascade). Use is a session's
+ * `last_access`: every request with the guest's token and every refresh writes it (at most once a minute). A guest
+ * with no session left counts from its creation; it cannot sign in again anyway. `null` (`never`) keeps guests.
+ */
+async function removeIdleGuests(db: Kysely<DB>, idleRemoval: number | null, now: number): Promise<number> {
+  if (idleRemoval === null) return 0;
+  const idleSince = now - idleRemoval;
+  const idleGuests = db
+    .selectFrom('accounts')
+    .select('accounts.id')
+    .where('accounts.type', '=', 'guest')
+    .where('accounts.created_at', '<', idleSince)
+    .where(({ not, exists, selectFrom }) => not(exists(
+      selectFrom('sessions').select('sessions.id').whereRef('sessions.account_id', '=', 'accounts.id').where('sessions.last_access', '>=', idleSince),
+    )));
+  await db.deleteFrom('permissions').where('subject_type', '=', 'account').where('subject_id', 'in', idleGuests).execute();
+  const result = await db.deleteFrom('accounts').where('id', 'in', idleGuests).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /**
