@@ -46,7 +46,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
   });
 
   app.post('/auth/login', {
-    preValidation: requireClientFormToken(services, render),
+    preValidation: requireClientLoginCsrf(services, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
@@ -78,7 +78,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
  * preValidation of a client's hosted form (login CSRF, form-token.ts): a foreign post without the page's form token
  * gets the form again (403) with "the form expired", drawn by that page's own `render`.
  */
-export function requireClientFormToken(
+export function requireClientLoginCsrf(
   services: Services,
   render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
 ) {
