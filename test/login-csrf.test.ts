@@ -103,6 +103,7 @@ describe.each(dialects)('login CSRF on %s', (dialect) => {
       ['a client\'s callback path glued on', 'https://app.example/callback', {}],
       ['no Origin but Sec-Fetch-Site: cross-site', undefined, { 'sec-fetch-site': 'cross-site' }],
       ['no Origin but Sec-Fetch-Site: same-site', undefined, { 'sec-fetch-site': 'same-site' }],
+      ['no Origin but Sec-Fetch-Site twice', undefined, { 'sec-fetch-site': 'cross-site, cross-site' }],
     ];
     it.each(foreign)('a form post without a form token from %s is refused: 403, nothing stored, no cookie', async (_case, origin, headers) => {
       const before = await counts(server);
