@@ -190,9 +190,9 @@ describe.each(dialects)('/api/auth flows on %s', (dialect) => {
     await server.request('POST', '/api/auth/forgot-password', { json: { email: 'formreset@example.com' } });
     const mail = await server.smtp.waitFor((m) => m.to.includes('formreset@example.com') && m.subject.toLowerCase().includes('reset'));
     const link = server.smtp.linkIn(mail, '/auth/password-reset/');
-    // The form page sets the gh_form cookie and carries the matching form_token (double-submit CSRF token).
+    // The form page sets the form cookie (__Host- prefixed, as cookies are Secure) and carries the matching form_token (double-submit CSRF token).
     const page = await fetch(link);
-    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('gh_form='))!.split(';')[0]!;
+    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-gh_form='))!.split(';')[0]!;
     const form_token = /name="form_token" value="([^"]+)"/.exec(await page.text())![1]!;
     const post = (password: string) =>
       fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ password, passwordRepeat: password, form_token }) });

@@ -189,8 +189,11 @@ describe.each(dialects)('e-mail change on %s', (dialect) => {
     // Longer than Fastify's maxParamLength: refused before routing.
     expect((await server.request('GET', `/auth/change-email/${'x'.repeat(600)}`)).status).toBe(414);
 
+    // Signed in on our own origin, then a foreign page's request carries the cookie.
+    const signedIn = new Browser(server);
+    expect((await signedIn.login('strict@example.com', goodPassword)).status).toBe(200);
     const crossSite = new Browser(server, { origin: 'https://evil.example' });
-    expect((await crossSite.login('strict@example.com', goodPassword)).status).toBe(200);
+    crossSite.cookies.set('auth_token', signedIn.cookies.get('auth_token')!);
     expectProblem(await crossSite.request('POST', '/auth/change-email', { json: { email: 'evil@example.com' } }), 403, 'forbidden');
 
     const guest = await server.request('POST', '/api/auth/guest');

@@ -17,7 +17,7 @@ const providers = {
   ],
 };
 
-/** Opens a hosted form like a browser (which keeps the gh_form cookie the page sets) and answers its form token. */
+/** Opens a hosted form like a browser (which keeps the form cookie the page sets) and answers its form token. */
 async function formToken(browser: Browser, path: string): Promise<string> {
   const page = await browser.request('GET', path);
   const token = /name="form_token" value="([^"]+)"/.exec(page.text)?.[1];
@@ -126,11 +126,12 @@ describe.each(dialects)('hosted login /auth/login?clientID= on %s', (dialect) =>
     expect(empty.text).not.toContain('<b>x</b>');
   });
 
-  it('refuses a form post without the page\'s form token (403, no login), keeps JSON posts working', async () => {
-    const browser = new Browser(server);
+  it('refuses a foreign form post without the page\'s form token (403, no login), keeps JSON posts working', async () => {
+    // A page of another site: its posts carry its Origin (login CSRF, test/login-csrf.test.ts has every case).
+    const browser = new Browser(server, { origin: 'https://evil.example' });
     const page = await browser.request('GET', '/auth/login?clientID=query-app');
-    const setCookie = browser.lastSetCookies.find((line) => line.startsWith('gh_form='))!;
-    expect(setCookie).toMatch(/^gh_form=[A-Za-z0-9_-]{43};/);
+    const setCookie = browser.lastSetCookies.find((line) => line.startsWith('__Host-gh_form='))!;
+    expect(setCookie).toMatch(/^__Host-gh_form=[A-Za-z0-9_-]{43};/);
     expect(setCookie).toMatch(/Max-Age=3600/);
     expect(setCookie).toMatch(/Path=\//);
     expect(setCookie).toMatch(/HttpOnly/);
@@ -147,7 +148,7 @@ describe.each(dialects)('hosted login /auth/login?clientID= on %s', (dialect) =>
       await browser.request('POST', '/auth/login?clientID=query-app', { form: { ...valid, form_token: `${token.slice(0, -2)}AA` } }),
       await browser.request('POST', '/auth/login?clientID=query-app', { form: { ...valid, form_token: '' } }),
       // The right token without its cookie: a forger cannot make the browser send the SameSite=Strict cookie.
-      await new Browser(server).request('POST', '/auth/login?clientID=query-app', { form: { ...valid, form_token: token } }),
+      await new Browser(server, { origin: 'null' }).request('POST', '/auth/login?clientID=query-app', { form: { ...valid, form_token: token } }),
     ];
     for (const answer of refusals) {
       expect(answer.status).toBe(403);

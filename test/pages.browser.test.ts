@@ -221,9 +221,13 @@ describe('hosted pages in a real browser (Debian chromium)', () => {
     await fresh();
     // The pages set the form cookie; the forged posts come from the same origin, so the browser sends it along.
     await page.goto(`${server.url}/auth/login?clientID=web`);
-    expect((await context.cookies()).find((c) => c.name === 'gh_form')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect((await context.cookies()).find((c) => c.name === '__Host-gh_form')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     const login = { email: 'pat@example.com', password: goodPassword };
+    // Our pages' Referrer-Policy: no-referrer makes Chromium send `Origin: null` from them: foreign by the login-CSRF
+    // rule, so even our own pages' posts rest on the form token.
+    const origin = page.waitForRequest((request) => request.method() === 'POST').then((request) => request.headerValue('origin'));
     expect(await submitForgedForm(page, '/auth/login?clientID=web', login)).toBe(403);
+    expect(await origin).toBe('null');
     expect(await page.getByRole('alert').textContent()).toContain('This form expired. Please try again.');
     await page.goto(`${server.url}/auth/login?clientID=web`);
     expect(await submitForgedForm(page, '/auth/login?clientID=web', { ...login, form_token: 'forged' })).toBe(403);

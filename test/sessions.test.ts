@@ -187,7 +187,8 @@ describe.each(dialects)('cookie configuration, sliding expiry and restarts on %s
     try {
       expect(mounted.config.cookie.path).toBe('/gatehouse');
       await mounted.request('POST', '/api/auth/register', { json: { email: 'p@example.com', password: goodPassword } });
-      const browser = new Browser(mounted);
+      // The browser is on the public origin (behind the proxy); its Origin passes the login-CSRF check.
+      const browser = new Browser(mounted, { origin: 'https://accounts.example.com' });
       await browser.login('p@example.com', goodPassword);
       expect(browser.cookies.get('auth_token')!.attributes.path).toBe('/gatehouse');
     } finally {

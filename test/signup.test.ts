@@ -16,7 +16,7 @@ const clients = [
 
 const injections = [`' OR 1=1 --`, '<script>alert(1)</script>', `x"; DROP TABLE accounts; --`];
 
-/** Opens a hosted form like a browser (which keeps the gh_form cookie the page sets) and answers its form token. */
+/** Opens a hosted form like a browser (which keeps the form cookie the page sets) and answers its form token. */
 async function formToken(browser: Browser, path: string, headers: Record<string, string> = {}): Promise<string> {
   const page = await browser.request('GET', path, { headers });
   const token = /name="form_token" value="([^"]+)"/.exec(page.text)?.[1];
@@ -133,15 +133,16 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
     expect(xss.text).toMatch(/name="email"[^]*<span id="email-error" class="field-error">The e-mail address is not valid.<\/span>[^]*name="password"/);
   });
 
-  it('refuses a form post without the page\'s form token (403, nothing stored); JSON needs none', async () => {
+  it('refuses a foreign form post without the page\'s form token (403, nothing stored); JSON needs none', async () => {
     const before = await counts(server);
-    const browser = new Browser(server);
+    // A page of another site: its posts carry its Origin (login CSRF, test/login-csrf.test.ts has every case).
+    const browser = new Browser(server, { origin: 'https://evil.example' });
     const token = await formToken(browser, '/auth/register?clientID=query-app');
     const form = { email: 'forged@example.com', password: goodPassword };
     for (const answer of [
       await browser.request('POST', '/auth/register?clientID=query-app', { form }),
       await browser.request('POST', '/auth/register?clientID=query-app', { form: { ...form, form_token: 'x'.repeat(43) } }),
-      await new Browser(server).request('POST', '/auth/register?clientID=query-app', { form: { ...form, form_token: token } }),
+      await new Browser(server, { origin: 'null' }).request('POST', '/auth/register?clientID=query-app', { form: { ...form, form_token: token } }),
     ]) {
       expect(answer.status).toBe(403);
       expect(answer.headers.get('location')).toBeNull();

@@ -41,6 +41,16 @@ export async function findClientByCallback(db: Kysely<DB>, url: string): Promise
   return row && toClient(row);
 }
 
+/**
+ * Whether `origin` (as a browser serialises it in `Origin`) is the origin of some registered client's callbackURL.
+ * Why: a client's own page may post the hosted login form (login CSRF, CONTRACT §5). Origins are compared after URL
+ * parsing, since a callbackURL is stored as written (upper-case host, default port).
+ */
+export async function isClientCallbackOrigin(db: Kysely<DB>, origin: string): Promise<boolean> {
+  const rows = await db.selectFrom('clients').select('callback_url').distinct().execute();
+  return rows.some((row) => URL.canParse(row.callback_url) && new URL(row.callback_url).origin === origin);
+}
+
 /** One page of clients by id, and how many there are; why: listing endpoints page (DESIGN). */
 export async function listClients(db: Kysely<DB>, window: { offset: number; limit: number }): Promise<{ items: Client[]; total: number }> {
   const [rows, count] = await Promise.all([

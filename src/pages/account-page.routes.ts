@@ -9,7 +9,7 @@ import type { Services } from '../services.js';
 import { clearAuthCookies, sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
 import { listLiveSessions } from '../sessions/session.repository.js';
 import { hmac, safeEqual } from '../util/hashing.js';
-import { formTokenField, issueFormToken, requireFormToken } from './form-token.js';
+import { formTokenField, issueFormToken, requireLoginCsrf } from './form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
@@ -26,7 +26,7 @@ const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) }, { additio
 /**
  * `/account`: where a signed-in person sees the profile, the sessions (and ends one) and changes the password.
  * Signed-in forms carry a token derived from the session (on top of the Origin check every cookie request passes),
- * the sign-in form the double-submit token of the anonymous forms (form-token.ts); errors
+ * the sign-in form obeys the login-CSRF rule of every session-starting form (form-token.ts); errors
  * stand next to their field, and the language follows Accept-Language (English or German).
  */
 export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -62,8 +62,8 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
   });
 
   app.post('/account/login', {
-    // Signing in is anonymous, so it takes the double-submit token of the other anonymous forms (login CSRF).
-    preValidation: requireFormToken(services, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
+    // Signing in starts a session: the login-CSRF rule of the other session-starting forms applies.
+    preValidation: requireLoginCsrf(services, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
     schema: { tags: ['pages'], summary: 'Sign in from the account page', body: SignInForm },
   }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);

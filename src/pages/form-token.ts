@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isClientCallbackOrigin } from '../clients/client.repository.js';
 import type { Services } from '../services.js';
 import { hmac, safeEqual } from '../util/hashing.js';
 import { html, type SafeHtml } from './layout.js';
@@ -8,13 +9,22 @@ import { html, type SafeHtml } from './layout.js';
  * sets a short-lived random cookie and puts a value derived from it with the server key in a hidden field; a form
  * post must carry both. A cross-site page can make the browser post a form, but can neither read the hidden field
  * nor (SameSite=Strict) get the cookie sent along. JSON posts are exempt: a cross-site page cannot send
- * `application/json` without a CORS preflight, which this server never allows.
+ * `application/json` without a CORS preflight, which this server never allows. Forms that start a session take the
+ * token only from foreign origins (the login-CSRF rule, passesLoginCsrf below); the reset form always.
  */
-export const FORM_COOKIE = 'gh_form';
+const FORM_COOKIE = 'gh_form';
 export const FORM_FIELD = 'form_token';
 const MAX_AGE_SECONDS = 3600;
 /** 32 random bytes in base64url. */
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The form cookie's name: `__Host-` prefixed where cookies are Secure, so no sibling subdomain can plant a cookie
+ * (whose token it fetched from us) in a victim's browser — the weak spot of double-submit tokens.
+ */
+export function formCookieName(services: Services): string {
+  return services.config.cookie.secure ? `__Host-${FORM_COOKIE}` : FORM_COOKIE;
+}
 
 function tokenFor(services: Services, cookieValue: string): string {
   return hmac(services.serverKey, `form:${cookieValue}`);
@@ -25,9 +35,11 @@ function tokenFor(services: Services, cookieValue: string): string {
  * already holds is kept, so two open tabs do not spoil each other's forms.
  */
 export function issueFormToken(request: FastifyRequest, reply: FastifyReply, services: Services): string {
-  const held = request.cookies[FORM_COOKIE];
+  const name = formCookieName(services);
+  const held = request.cookies[name];
   const value = held !== undefined && COOKIE_VALUE.test(held) ? held : services.random.bytes(32).toString('base64url');
-  reply.setCookie(FORM_COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: services.config.cookie.secure, path: '/', maxAge: MAX_AGE_SECONDS });
+  // `__Host-` needs Secure, Path=/ and no Domain: set here, and never a Domain.
+  reply.setCookie(name, value, { httpOnly: true, sameSite: 'strict', secure: services.config.cookie.secure, path: '/', maxAge: MAX_AGE_SECONDS });
   return tokenFor(services, value);
 }
 
@@ -42,17 +54,35 @@ export function isFormPost(request: FastifyRequest): boolean {
 }
 
 /**
+ * Whether the body is JSON: `application/json` exactly (parameters allowed). Why so strict: a page of any site can
+ * make a browser post `text/plain`, `multipart/form-data` and forms without asking, but JSON only after a CORS
+ * preflight, which this server never allows.
+ */
+export function isJsonPost(request: FastifyRequest): boolean {
+  return /^\s*application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+}
+
+/** Takes the form token out of a form post's body, so the route's schema never sees it; answers what was sent. */
+function takeFormToken(request: FastifyRequest): unknown {
+  if (!isFormPost(request) || typeof request.body !== 'object' || request.body === null) return undefined;
+  const record = request.body as Record<string, unknown>;
+  const sent = record[FORM_FIELD];
+  delete record[FORM_FIELD];
+  return sent;
+}
+
+/**
  * Checks a form post's token against its cookie and takes the token out of the body, so the route's schema never
  * sees it. Anything but a form post passes untouched.
  */
 export function checkFormToken(request: FastifyRequest, services: Services): boolean {
   if (!isFormPost(request)) return true;
-  const body = request.body;
-  if (typeof body !== 'object' || body === null) return false;
-  const record = body as Record<string, unknown>;
-  const sent = record[FORM_FIELD];
-  delete record[FORM_FIELD];
-  const cookie = request.cookies[FORM_COOKIE];
+  if (typeof request.body !== 'object' || request.body === null) return false;
+  return validFormToken(request, services, takeFormToken(request));
+}
+
+function validFormToken(request: FastifyRequest, services: Services, sent: unknown): boolean {
+  const cookie = request.cookies[formCookieName(services)];
   if (typeof sent !== 'string' || cookie === undefined || !COOKIE_VALUE.test(cookie)) return false;
   return safeEqual(sent, tokenFor(services, cookie));
 }
@@ -65,6 +95,44 @@ export function requireFormToken(services: Services, refuse: (request: FastifyRe
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (checkFormToken(request, services)) return;
     request.log.info({ url: request.url.split('?')[0] }, 'form post without a valid form token refused');
+    return refuse(request, reply);
+  };
+}
+
+/**
+ * Login CSRF (CONTRACT §5), the one rule for every post that starts a session (`/auth/login`, `/auth/register`,
+ * `/auth/cookie`, `/account/login`): a foreign page must not log a victim's browser into the attacker's account.
+ * - JSON passes: no page can send it cross-site (see isJsonPost).
+ * - No `Origin` passes: every browser sends one on a POST, so this is curl or a server — unless `Sec-Fetch-Site`
+ *   says `cross-site` or `same-site`, which only a browser sends (treated as foreign).
+ * - `Origin` equal to this server's or to a registered client's callbackURL origin passes: those pages may post
+ *   the form (a seed-000 client hosts its own login form).
+ * - Any other `Origin`, `null` included (our pages' `Referrer-Policy: no-referrer` makes browsers send `null`
+ *   from them), needs a form post carrying the page's form token.
+ * The form token is taken out of the body either way, so the route's schema never sees it.
+ */
+export async function passesLoginCsrf(request: FastifyRequest, services: Services, ownOrigin: string): Promise<boolean> {
+  if (isJsonPost(request)) return true;
+  const sent = takeFormToken(request);
+  const origin = request.headers.origin;
+  if (origin === undefined) {
+    // A repeated header arrives joined ("cross-site, cross-site"), so look for the words.
+    if (!/\b(cross|same)-site\b/i.test(String(request.headers['sec-fetch-site'] ?? ''))) return true;
+  } else if (origin === ownOrigin || (origin !== 'null' && (await isClientCallbackOrigin(services.database.db, origin)))) {
+    return true;
+  }
+  return isFormPost(request) && validFormToken(request, services, sent);
+}
+
+/**
+ * A `preValidation` hook applying the login-CSRF rule (passesLoginCsrf): a refused post gets `refuse` — the form
+ * again with a fresh token (403) on a hosted page, a `403 forbidden` problem elsewhere.
+ */
+export function requireLoginCsrf(services: Services, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
+  const ownOrigin = new URL(services.config.server.baseUrl).origin;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (await passesLoginCsrf(request, services, ownOrigin)) return;
+    request.log.info({ url: request.url.split('?')[0], origin: request.headers.origin?.slice(0, 256) }, 'login CSRF: a foreign post without a valid form token refused');
     return refuse(request, reply);
   };
 }

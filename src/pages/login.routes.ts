@@ -8,7 +8,7 @@ import { clientInfo } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { toProblem, type Problem } from '../http/problem.js';
 import type { Services } from '../services.js';
-import { formTokenField, isFormPost, issueFormToken, requireFormToken } from './form-token.js';
+import { formTokenField, isFormPost, issueFormToken, requireLoginCsrf } from './form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
 import { pickLanguage, t, type Lang } from './i18n.js';
 import { html, page, pageHeadersAllowing, type SafeHtml } from './layout.js';
@@ -27,7 +27,7 @@ interface LoginState {
 /**
  * The hosted login of seed 000: `GET /auth/login?clientID=` renders the form (only the strategies the client has
  * not disabled), `POST` checks the password (the same door as every password login: lockout, password-login
- * control) and delivers a token to the client. Form posts carry a double-submit token (form-token.ts); a person
+ * control) and delivers a token to the client. Form posts obey the login-CSRF rule (form-token.ts); a person
  * sees failures on the page, in English or German by Accept-Language, while JSON callers get problem+json.
  */
 export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -46,7 +46,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
   });
 
   app.post('/auth/login', {
-    preValidation: requireClientFormToken(services, render),
+    preValidation: requireClientLoginCsrf(services, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
@@ -75,14 +75,14 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
 };
 
 /**
- * preValidation of a client's hosted form: a post without the page's form token gets the form again (403) with
- * "the form expired", drawn by that page's own `render`.
+ * preValidation of a client's hosted form (login CSRF, form-token.ts): a foreign post without the page's form token
+ * gets the form again (403) with "the form expired", drawn by that page's own `render`.
  */
-export function requireClientFormToken(
+export function requireClientLoginCsrf(
   services: Services,
   render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
 ) {
-  return requireFormToken(services, async (request, reply) => {
+  return requireLoginCsrf(services, async (request, reply) => {
     const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
     return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
   });

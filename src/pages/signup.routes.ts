@@ -15,7 +15,7 @@ import { formTokenField, isFormPost, issueFormToken } from './form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
 import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
-import { clientPageHeaders, requireClient, requireClientFormToken } from './login.routes.js';
+import { clientPageHeaders, requireClient, requireClientLoginCsrf } from './login.routes.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -56,7 +56,7 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
     });
 
     pages.post('/auth/register', {
-      preValidation: requireClientFormToken(services, renderRegister),
+      preValidation: requireClientLoginCsrf(services, renderRegister),
       // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
       attachValidation: true,
       schema: {

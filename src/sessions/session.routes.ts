@@ -7,6 +7,7 @@ import { findClientByCallback } from '../clients/client.repository.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { clientInfo, requireAuth } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
+import { requireLoginCsrf } from '../pages/form-token.js';
 import { andThen } from '../util/awaitable.js';
 import type { AccountProfile } from '../accounts/profile-cache.js';
 import type { Services } from '../services.js';
@@ -23,6 +24,10 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   app.post('/auth/cookie', {
+    // Login CSRF: a foreign page's form post must not log the visitor's browser into the attacker's account.
+    preValidation: requireLoginCsrf(services, () => {
+      throw new AppError('forbidden', 'cross-site login refused: a form post from a foreign Origin needs the form token of one of our pages');
+    }),
     schema: { tags, summary: 'Log in with a password; sets the auth cookie', body: CookieLoginBody, response: { 200: UserInfo, ...sessionErrors } },
   }, async (request, reply) => {
     const { auth_username: login, auth_password: password, auth_maxage: rawMaxAge = config.cookie.maxAge } = request.body;
