@@ -53,9 +53,9 @@ describe('CAS logins in a real browser (Debian chromium), the CAS server on its 
       await page.waitForLoadState('load');
       await screenshot(page, `cas-${version}-landing`);
       expect(page.url()).toBe(landing.href);
+      expect(JSON.parse((await page.locator('body').textContent())!)).toMatchObject({ user: 'alice' });
       // The ticket was answered by our own landing page, and Chromium went on from there by itself.
       expect(returns.map((response) => response.status())).toEqual([200]);
-      expect(JSON.parse((await page.locator('body').textContent())!)).toMatchObject({ user: 'alice' });
     } finally {
       await context.close();
       await server.close();
