@@ -45,7 +45,11 @@ describe('provider logins in a real browser (Debian chromium), each provider on 
     server = await startServer('sqlite', {
       config: {
         signup: { enabled: true },
-        clients: [{ clientID: 'app', callbackURL: app.url, config: { tokenMethod: 'query' } }],
+        clients: [
+          { clientID: 'app', callbackURL: app.url, config: { tokenMethod: 'query' } },
+          // A quote in the path is a valid URL character; a refresh URL starting with a quote would be cut there.
+          { clientID: 'quoted', callbackURL: `${app.url.replace('/callback', "/it's/callback")}?x=1&y=2`, config: { tokenMethod: 'query' } },
+        ],
         providers: {
           google: { clientId: 'gh-google', clientSecret: secret, issuer: op.issuer },
           facebook: {
@@ -123,6 +127,15 @@ describe('provider logins in a real browser (Debian chromium), each provider on 
     // The last hop to the client is taken from our own page too (a token in the URL needs no cookie, but a
     // client on Gatehouse's site may read its session there).
     expect(callbacks.map((response) => response.status())).toEqual([200]);
+    await page.context().close();
+  });
+
+  it('a callbackURL with a quote and a query arrives whole, the token added', async () => {
+    const { page } = await walk(`${server.url}/auth/oidc/corp?clientID=quoted`, 'c-bea', (url) => url.href.startsWith(new URL(app.url).origin), 'provider-quoted-client');
+    const landed = new URL(page.url());
+    expect(decodeURIComponent(landed.pathname)).toBe("/it's/callback");
+    expect([landed.searchParams.get('x'), landed.searchParams.get('y')]).toEqual(['1', '2']);
+    expect((await server.request('GET', '/auth/user', { token: landed.searchParams.get('token')! })).body.user).toBe('bea@corp.example');
     await page.context().close();
   });
 
