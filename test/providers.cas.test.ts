@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCas1, parseSamlResponse, parseServiceResponse, samlRequest } from '../src/providers/cas.js';
 import type { Services } from '../src/services.js';
-import { Browser } from './helpers/browser.js';
+import { Browser, refreshTarget } from './helpers/browser.js';
 import { CasBrowser, casUsers, startCasServer, type CasServer } from './helpers/cas-server.js';
 import { expectProblem } from './helpers/problems.js';
 import { startServer, type Answer, type TestServer } from './helpers/server.js';
@@ -15,7 +15,8 @@ let cas: CasServer;
 const servers: TestServer[] = [];
 
 beforeAll(async () => {
-  cas = await startCasServer();
+  // A site of its own (Gatehouse is on 127.0.0.1): the ticket comes back by a navigation a foreign page started.
+  cas = await startCasServer('127.0.0.5');
 }, 60_000);
 afterAll(async () => {
   await cas?.stop();
@@ -32,7 +33,11 @@ async function gatehouse(casConfig: Record<string, unknown>): Promise<TestServer
 
 const services = (server: TestServer): Services => (server.app as unknown as { services: Services }).services;
 
-/** Browser → Gatehouse → CAS login form → back to Gatehouse with ?ticket=; returns Gatehouse's answer to the ticket. */
+/**
+ * Browser → Gatehouse → CAS login form → back to Gatehouse with ?ticket=; returns Gatehouse's answer to the ticket.
+ * The return is a redirect of the CAS login form's post: a navigation the CAS site started (`initiator`), so the
+ * browser helper withholds what Chromium withholds there.
+ */
 async function casLogin(server: TestServer, username: keyof typeof casUsers, password?: string): Promise<{ browser: Browser; answer: Answer; ticketPath: string }> {
   const browser = new Browser(server);
   const start = await browser.request('GET', '/auth/cas');
@@ -41,8 +46,16 @@ async function casLogin(server: TestServer, username: keyof typeof casUsers, pas
   const back = await new CasBrowser().login(loginUrl, username, password ?? casUsers[username].password);
   expect(back.startsWith(`${server.url}/auth/cas?ticket=ST-`)).toBe(true);
   const ticketPath = back.slice(server.url.length);
-  const answer = await browser.request('GET', ticketPath);
+  const answer = await browser.request('GET', ticketPath, { initiator: loginUrl });
   return { browser, answer, ticketPath };
+}
+
+/** The landing hop (CONTRACT §5): a 200 page of Gatehouse's own that continues to `target`. */
+function expectLandingPage(answer: Answer, target: string): void {
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toContain('text/html');
+  expect(answer.headers.get('cache-control')).toBe('no-store');
+  expect(refreshTarget(answer.text, 'http://unused.invalid')?.href).toBe(target);
 }
 
 async function accountNamed(server: TestServer, username: string) {
@@ -57,8 +70,7 @@ describe.each(['cas1', 'cas2', 'cas3', 'saml11'] as const)('CAS login, version %
     expect(start.headers.get('location')).toBe(`${cas.url}login?service=${encodeURIComponent(`${server.url}/auth/cas`)}`);
 
     const { browser, answer, ticketPath } = await casLogin(server, 'alice');
-    expect(answer.status).toBe(303);
-    expect(answer.headers.get('location')).toBe('/welcome');
+    expectLandingPage(answer, `${server.url}/welcome`);
     expect(browser.cookies.size).toBeGreaterThan(0);
     const me = await browser.request('GET', '/auth/user');
     expect(me.status).toBe(200);
@@ -75,15 +87,15 @@ describe.each(['cas1', 'cas2', 'cas3', 'saml11'] as const)('CAS login, version %
     // Replay of the same ticket in a fresh login: refused before the CAS server is even asked.
     const replayer = new Browser(server);
     await replayer.request('GET', '/auth/cas');
-    const replay = await replayer.request('GET', ticketPath);
+    const replay = await replayer.request('GET', ticketPath, { initiator: cas.url });
     expectProblem(replay, 401, 'invalid-credentials');
     expect(replay.body.detail).toMatch(/already used/);
     // A ticket brought to a browser that started no CAS login (login CSRF) is refused too.
-    expectProblem(await new Browser(server).request('GET', ticketPath), 401, 'invalid-credentials');
+    expectProblem(await new Browser(server).request('GET', ticketPath, { initiator: cas.url }), 401, 'invalid-credentials');
 
     // A second login links to the same account.
     const again = await casLogin(server, 'alice');
-    expect(again.answer.status).toBe(303);
+    expectLandingPage(again.answer, `${server.url}/welcome`);
     expect((await again.browser.request('GET', '/auth/user')).body.id).toBe(account!.id);
   }, 30_000);
 
@@ -95,7 +107,7 @@ describe.each(['cas1', 'cas2', 'cas3', 'saml11'] as const)('CAS login, version %
     expect(await services(server).database.db.selectFrom('credentials').selectAll().where('type', '=', 'cas').execute()).toEqual([]);
     const forger = new Browser(server);
     await forger.request('GET', '/auth/cas');
-    const forged = await forger.request('GET', '/auth/cas?ticket=ST-forged-ticket-0123456789');
+    const forged = await forger.request('GET', '/auth/cas?ticket=ST-forged-ticket-0123456789', { initiator: cas.url });
     expectProblem(forged, 401, 'invalid-credentials');
     expect(forged.body.detail).toMatch(/did not accept|refused/);
   }, 30_000);
@@ -120,22 +132,39 @@ describe('CAS login rules', () => {
     const server = await gatehouse({ version: 'cas2' });
     const existing = await services(server).accounts.createAccount({ username: 'alice', email: null, type: 'user', confirmed: true });
     const { browser, answer } = await casLogin(server, 'alice');
-    expect(answer.status).toBe(303);
-    expect(answer.headers.get('location')).toBe('/auth/user');
-    const me = await browser.request('GET', '/auth/user');
+    expectLandingPage(answer, `${server.url}/auth/user`);
+    // The landing page is the first to see the session: its refresh is a navigation Gatehouse's own page starts.
+    const me = await browser.followRefresh(answer);
     expect(me.body.id).toBe(existing.id);
     expect(me.body.user).toBe('alice');
+  }, 30_000);
+
+  it('the landing page continues by meta refresh and link only (no script, no referrer, escaped); only its own hop carries the Strict cookie', async () => {
+    const server = await gatehouse({ version: 'cas2', userAutoProvisioning: true, redirectSuccessUrl: `/auth/user?a=1&b='x'"<y>` });
+    const { browser, answer } = await casLogin(server, 'alice');
+    const target = `${server.url}/auth/user?a=1&b=%27x%27%22%3Cy%3E`;
+    expectLandingPage(answer, target);
+    expect(answer.text).toContain(`content="0;url=${target.replace('&', '&amp;')}"`);
+    expect(answer.text).toContain(`href="${target.replace('&', '&amp;')}"`);
+    expect(answer.text).not.toMatch(/<script|<y>/i);
+    expect(answer.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(answer.headers.get('content-security-policy')).not.toMatch(/script-src/);
+    expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(browser.cookies.get('auth_token')?.attributes.samesite).toBe('Strict');
+    // A redirect here would have stayed in the chain the CAS site started: Chromium withholds the cookie there.
+    expect((await browser.request('GET', '/auth/user', { initiator: cas.url })).body.user).toBe('_guest');
+    expect((await browser.followRefresh(answer)).body.user).toBe('alice');
   }, 30_000);
 
   it('a forged ticket goes to the failure URL with invalid-credentials', async () => {
     const server = await gatehouse({ version: 'cas3', redirectFailureUrl: '/failed' });
     const browser = new Browser(server);
     await browser.request('GET', '/auth/cas');
-    const answer = await browser.request('GET', '/auth/cas?ticket=ST-not-issued-by-the-server');
+    const answer = await browser.request('GET', '/auth/cas?ticket=ST-not-issued-by-the-server', { initiator: cas.url });
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe(`${server.url}/failed?error=invalid-credentials`);
     await browser.request('GET', '/auth/cas');
-    const malformed = await browser.request('GET', `/auth/cas?ticket=${'x'.repeat(300)}`);
+    const malformed = await browser.request('GET', `/auth/cas?ticket=${'x'.repeat(300)}`, { initiator: cas.url });
     expect(malformed.headers.get('location')).toBe(`${server.url}/failed?error=invalid-credentials`);
   });
 
@@ -148,7 +177,7 @@ describe('CAS login rules', () => {
     // Someone else validates it first (at the CAS server directly).
     const stolen = await fetch(`${cas.url}serviceValidate?service=${encodeURIComponent(`${server.url}/auth/cas`)}&ticket=${ticket}`);
     expect(await stolen.text()).toContain('authenticationSuccess');
-    const answer = await browser.request('GET', back.slice(server.url.length));
+    const answer = await browser.request('GET', back.slice(server.url.length), { initiator: cas.url });
     expectProblem(answer, 401, 'invalid-credentials');
   }, 30_000);
 
@@ -163,8 +192,8 @@ describe('CAS login rules', () => {
     const browser = new Browser(server);
     await browser.request('GET', '/auth/cas');
     const back = await new CasBrowser().login(`${cas.url}login${location.search}`, 'alice', casUsers.alice.password);
-    const answer = await browser.request('GET', back.slice(server.url.length));
-    expect(answer.status).toBe(303);
+    const answer = await browser.request('GET', back.slice(server.url.length), { initiator: cas.url });
+    expectLandingPage(answer, `${server.url}/auth/user`);
   }, 30_000);
 
   it('cas.enabled false answers 404', async () => {

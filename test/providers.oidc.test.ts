@@ -25,7 +25,8 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
   const isCallback = (url: URL) => url.origin === server.url && url.pathname.endsWith('/callback');
 
   beforeAll(async () => {
-    [google, corp, facebook] = await Promise.all([openOidcPeer(), openOidcPeer(), openOidcPeer()]);
+    // Each peer a site of its own (Gatehouse is on 127.0.0.1): the agent applies Chromium's cross-site cookie rules.
+    [google, corp, facebook] = await Promise.all([openOidcPeer('127.0.0.2'), openOidcPeer('127.0.0.3'), openOidcPeer('127.0.0.4')]);
     server = await startServer(dialect, {
       config: {
         clients,
@@ -62,7 +63,7 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
   it('Google: sends the browser with PKCE S256, state and nonce, and delivers a token for a new verified person', async () => {
     google.accounts.set('g-ann', { email: 'ann@example.com', email_verified: true });
     const browser = agent();
-    const start = await browser.request('GET', `${server.url}/auth/google?clientID=app`);
+    const start = await browser.request('GET', `${server.url}/auth/google?clientID=app`, { initiator: null });
     expect(start.status).toBe(302);
     const authorize = new URL(start.location!);
     expect(authorize.origin).toBe(google.issuer);
@@ -93,7 +94,7 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
   it('Facebook (OAuth 2 + PKCE + state, Graph-style user-info): delivers a token', async () => {
     facebook.accounts.set('fb-cid', { email: 'cid@example.com' });
     const browser = agent();
-    const start = await browser.request('GET', `${server.url}/auth/facebook?clientID=app`);
+    const start = await browser.request('GET', `${server.url}/auth/facebook?clientID=app`, { initiator: null });
     const authorize = new URL(start.location!);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('nonce')).toBeNull();
@@ -138,7 +139,7 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
     const url = new URL(held.pending!);
     expect(url.searchParams.get('code')).toBeTruthy();
     url.searchParams.set('state', 'forged-state');
-    const exit = exitOf(await browser.follow(url.href));
+    const exit = exitOf(await browser.follow(url.href, { initiator: held.initiator }));
     expect(exit.searchParams.get('error')).toBe('invalid-request');
     expect(exit.searchParams.get('token')).toBeNull();
   });
@@ -149,7 +150,7 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
     const held = await browser.signIn(`${server.url}/auth/google?clientID=app`, 'g-hal', isCallback);
     const url = new URL(held.pending!);
     url.searchParams.delete('state');
-    expect(exitOf(await browser.follow(url.href)).searchParams.get('error')).toBe('invalid-request');
+    expect(exitOf(await browser.follow(url.href, { initiator: held.initiator })).searchParams.get('error')).toBe('invalid-request');
   });
 
   it('a return without the flow cookie, or with a forged one, is refused (problem+json: no client is known)', async () => {
@@ -160,12 +161,12 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
       const jar = browser.cookies(server.url);
       if (tamper === 'drop') jar.delete('gh_flow');
       else {
-        const [body] = jar.get('gh_flow')!.split('.');
-        const flow = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8'));
+        const cookie = jar.get('gh_flow')!;
+        const flow = JSON.parse(Buffer.from(cookie.value.split('.')[0]!, 'base64url').toString('utf8'));
         flow.clientId = null;
-        jar.set('gh_flow', `${Buffer.from(JSON.stringify(flow)).toString('base64url')}.${'0'.repeat(43)}`);
+        jar.set('gh_flow', { ...cookie, value: `${Buffer.from(JSON.stringify(flow)).toString('base64url')}.${'0'.repeat(43)}` });
       }
-      const answer = await browser.follow(held.pending!);
+      const answer = await browser.follow(held.pending!, { initiator: held.initiator });
       expect(answer.status).toBe(400);
       expect(answer.headers.get('content-type')).toContain('application/problem+json');
       expect(JSON.parse(answer.text).code).toBe('invalid-request');
@@ -177,9 +178,9 @@ describe.each(dialects)('Google, Facebook and OIDC login against real OpenID Pro
     const page = await browser.follow(`${server.url}/auth/oidc/corp?clientID=app`);
     expect(page.status).toBe(200);
     const abort = /href="([^"]*\/abort)"/.exec(page.text)![1]!;
-    const held = await browser.follow(new URL(abort, page.url).href, isCallback);
+    const held = await browser.follow(new URL(abort, page.url).href, { initiator: page.url, stopBefore: isCallback });
     expect(new URL(held.pending!).searchParams.get('error')).toBe('access_denied');
-    const exit = exitOf(await browser.follow(held.pending!));
+    const exit = exitOf(await browser.follow(held.pending!, { initiator: held.initiator }));
     expect(exit.searchParams.get('error')).toBe('invalid-request');
   });
 

@@ -16,7 +16,11 @@ export interface Delivery {
  * to the callbackURL (the only place a token is ever sent), `body` answers JSON — when it is the client's only
  * method, or the caller asked for JSON.
  */
-export function deliverToken(request: FastifyRequest, reply: FastifyReply, config: Config, client: Client, delivery: Delivery): FastifyReply {
+export function deliverToken(
+  request: FastifyRequest, reply: FastifyReply, config: Config, client: Client, delivery: Delivery,
+  // Provider logins continue from a page of their own instead (src/providers/landing-page.ts).
+  continueTo: (url: string) => FastifyReply = (url) => reply.redirect(url, 303),
+): FastifyReply {
   const methods = client.config.tokenMethod;
   const wantsJson = /application\/json/i.test(request.headers['content-type'] ?? '');
   if (methods.includes('body') && (methods.length === 1 || wantsJson)) {
@@ -27,5 +31,5 @@ export function deliverToken(request: FastifyRequest, reply: FastifyReply, confi
   if (methods.includes('cookie')) {
     reply.setCookie(config.cookie.name, delivery.token, authCookieOptions(config, delivery.ttlSeconds));
   }
-  return reply.redirect(target.toString(), 303);
+  return continueTo(target.toString());
 }

@@ -100,6 +100,11 @@ const en = {
   'confirm.failedTitle': 'Confirmation failed',
   'confirm.invalid': 'This confirmation link is invalid, expired or was already used.',
 
+  // The landing hop after a provider login (src/providers/landing-page.ts)
+  'landing.title': 'Signed in',
+  'landing.continue': 'Continue',
+  'landing.note': 'You are signed in. If this page does not continue by itself, follow the link.',
+
   // /auth/change-email/{token}
   'changeEmail.title': 'E-mail address changed',
   'changeEmail.done': 'Your e-mail address is now {email}.',
@@ -217,6 +222,10 @@ const de: Record<MessageKey, string> = {
   'confirm.done': 'Danke, {username}. Ihre E-Mail-Adresse ist bestätigt; Sie können sich jetzt anmelden.',
   'confirm.failedTitle': 'Bestätigung fehlgeschlagen',
   'confirm.invalid': 'Dieser Bestätigungslink ist ungültig, abgelaufen oder wurde schon verwendet.',
+
+  'landing.title': 'Angemeldet',
+  'landing.continue': 'Weiter',
+  'landing.note': 'Sie sind angemeldet. Falls diese Seite nicht von selbst weitergeht, folgen Sie dem Link.',
 
   'changeEmail.title': 'E-Mail-Adresse geändert',
   'changeEmail.done': 'Ihre E-Mail-Adresse lautet jetzt {email}.',

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
 import { FlowCookies } from './flow-cookie.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
+import { sendLandingPage } from './landing-page.js';
 import type { LoginProvider, VerifiedIdentity } from './provider.js';
 
 /** What every provider's routes share: the flow cookie and the identity → account rules. */
@@ -67,7 +68,8 @@ export interface Completion {
 
 /**
  * Finishes a login (`clientId` from the flow cookie, read by the caller before anything can fail): resolves the account, then either delivers a token to the client that started the flow, or
- * starts a cookie session and sends the browser on. Failures return to the client's callbackURL with
+ * starts a cookie session; either way the browser continues from our own landing page (landing-page.ts), so the
+ * first page after the login sees the SameSite=Strict auth cookie. Failures return to the client's callbackURL with
  * `?error=<code>`, else to `failureUrl`, else answer problem+json.
  */
 export async function completeLogin(
@@ -87,7 +89,7 @@ export async function completeLogin(
     const account = await context.identities.resolve(identity, completion.rule);
     if (client) {
       const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
-      return deliverToken(request, reply, services.config, client, issued);
+      return deliverToken(request, reply, services.config, client, issued, (url) => sendLandingPage(request, reply, url));
     }
     const maxAge = completion.maxAgeSeconds;
     const { session, credential } = await services.sessions.createWithSecret({
@@ -96,7 +98,7 @@ export async function completeLogin(
     });
     await services.logins.recordLogin(account, session.id, completion.provider.method, request.ip);
     setAuthCookie(reply, services.config, credential, maxAge);
-    return reply.redirect(completion.successUrl ?? '/auth/user', 303);
+    return sendLandingPage(request, reply, landingTarget(services.config.server.baseUrl, completion.successUrl));
   } catch (error) {
     const { problem, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'provider login failed');
@@ -108,6 +110,12 @@ export async function completeLogin(
     }
     return sendProblem(reply, error);
   }
+}
+
+/** `successUrl` (a URL, or a path on this server's origin), else this server's `/auth/user`. */
+function landingTarget(baseUrl: string, successUrl: string | null | undefined): string {
+  if (successUrl) return new URL(successUrl, baseUrl).href;
+  return `${baseUrl.replace(/\/+$/, '')}/auth/user`;
 }
 
 function escapeAttr(value: string): string {

@@ -9,7 +9,7 @@ import { freePort } from './ports.js';
  * Django project with a SQLite database. Debian's python, never the pyenv one on PATH.
  */
 export interface CasServer {
-  /** `http://127.0.0.1:<port>/cas/` — what Gatehouse takes as `cas.serverUrl`. */
+  /** `http://<host>:<port>/cas/` — what Gatehouse takes as `cas.serverUrl`. */
   url: string;
   stop(): Promise<void>;
 }
@@ -23,11 +23,16 @@ export const casUsers = {
   admin: { password: 'admin-secret-1', email: 'admin@cas.example' },
 } as const;
 
-export async function startCasServer(): Promise<CasServer> {
+/**
+ * Starts the CAS server on `host` — a loopback address of its own (127.0.0.5, …) makes it a site apart from
+ * Gatehouse's 127.0.0.1, so browsers apply their cross-site cookie rules to the return with the ticket.
+ */
+export async function startCasServer(host = '127.0.0.1'): Promise<CasServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cas-'));
   mkdirSync(join(dir, 'casproject'));
   writeFileSync(join(dir, 'casproject', '__init__.py'), '');
-  writeFileSync(join(dir, 'casproject', 'settings.py'), SETTINGS.replace('@DB@', JSON.stringify(join(dir, 'db.sqlite3'))));
+  // Django answers 400 to a Host header not in ALLOWED_HOSTS, so the address it serves on is added.
+  writeFileSync(join(dir, 'casproject', 'settings.py'), SETTINGS.replace('@DB@', JSON.stringify(join(dir, 'db.sqlite3'))).replace('@HOSTS@', JSON.stringify(['127.0.0.1', 'localhost', host])));
   writeFileSync(join(dir, 'casproject', 'urls.py'), URLS);
   writeFileSync(join(dir, 'manage.py'), MANAGE);
   const env: NodeJS.ProcessEnv = { ...process.env, DJANGO_SETTINGS_MODULE: 'casproject.settings', PYTHONDONTWRITEBYTECODE: '1' };
@@ -37,14 +42,14 @@ export async function startCasServer(): Promise<CasServer> {
   writeFileSync(join(dir, 'seed.py'), SEED.replace('@USERS@', JSON.stringify(casUsers)));
   execFileSync(PYTHON, ['manage.py', 'shell', '-c', 'exec(open("seed.py").read())'], { cwd: dir, env, stdio: 'pipe' });
 
-  const port = await freePort();
-  const child: ChildProcess = spawn(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, '--noreload', '--nothreading'], {
+  const port = await freePort(host);
+  const child: ChildProcess = spawn(PYTHON, ['manage.py', 'runserver', `${host}:${port}`, '--noreload', '--nothreading'], {
     cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk) => { output += chunk; });
   child.stderr!.on('data', (chunk) => { output += chunk; });
-  const url = `http://127.0.0.1:${port}/cas/`;
+  const url = `http://${host}:${port}/cas/`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -129,7 +134,7 @@ function decodeHtml(text: string): string {
 const SETTINGS = `
 SECRET_KEY = 'gatehouse-test-only-not-secret'
 DEBUG = False
-ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
+ALLOWED_HOSTS = @HOSTS@
 INSTALLED_APPS = [
     'django.contrib.auth',
     'django.contrib.contenttypes',

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { attaches, parseSetCookie, refreshTarget, type Initiator, type StoredCookie } from './browser.js';
 
 /** One person the peer knows: the claims it vouches for. */
 export interface PeerAccount {
@@ -14,7 +15,8 @@ export interface PeerClient {
 
 /**
  * A real OpenID Provider (node-oidc-provider, certified) on a loopback port, with its development login and consent
- * pages. The port is open first (`issuer` is known) and the provider is configured later, so the relying party's
+ * pages. `host` puts it on a loopback address of its own (127.0.0.2, …), a site apart from Gatehouse's, so that
+ * browsers apply their cross-site cookie rules to the return. The port is open first (`issuer` is known) and the provider is configured later, so the relying party's
  * redirect URI — which needs the relying party's port — can be registered.
  */
 export interface OidcPeer {
@@ -25,14 +27,14 @@ export interface OidcPeer {
   close(): Promise<void>;
 }
 
-export async function openOidcPeer(): Promise<OidcPeer> {
+export async function openOidcPeer(host = '127.0.0.1'): Promise<OidcPeer> {
   const server: Server = createServer((_request, response) => {
     response.statusCode = 503;
     response.end('not configured');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as { port: number };
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${host}:${port}`;
   const accounts = new Map<string, PeerAccount>();
   return {
     issuer,
@@ -73,6 +75,8 @@ export interface Hop {
   status: number;
   text: string;
   headers: Headers;
+  /** Who started the navigation this answer belongs to (see `Initiator`): resume a held hop with it. */
+  initiator: Initiator;
   /** Set when the browser was sent to a site outside the known origins (a client's callbackURL). */
   exit?: URL;
   /** Set when `stopBefore` held the browser before requesting this URL. */
@@ -80,54 +84,71 @@ export interface Hop {
 }
 
 /**
- * A browser across several sites: keeps cookies per origin (set and cleared), follows redirects by hand
- * (`redirect: 'manual'`) and stops where the browser would leave the known origins.
+ * A browser across several sites, sending cookies as Chromium does (test/helpers/browser.ts `attaches`: SameSite
+ * judged by who started each navigation). Cookies are kept per host — a browser ignores the port — so every
+ * site must be on a loopback address of its own. It follows redirects by hand (`redirect: 'manual'`) keeping the
+ * chain's initiator, follows a page's meta refresh as a navigation that page starts, and stops where the browser
+ * would leave the known origins.
  */
 export class WebAgent {
-  readonly jar = new Map<string, Map<string, string>>();
+  readonly jar = new Map<string, Map<string, StoredCookie>>();
 
   constructor(private readonly origins: string[]) {}
 
-  cookies(origin: string): Map<string, string> {
-    let jar = this.jar.get(origin);
-    if (!jar) this.jar.set(origin, (jar = new Map()));
+  /** The cookies the browser keeps for `url`'s host. */
+  cookies(url: string): Map<string, StoredCookie> {
+    const host = new URL(url).hostname;
+    let jar = this.jar.get(host);
+    if (!jar) this.jar.set(host, (jar = new Map()));
     return jar;
   }
 
-  async request(method: string, url: string, form?: Record<string, string>): Promise<Hop & { location: string | null }> {
+  /** One request; `initiator` is the page (or the person, `null`) that started the navigation. */
+  async request(method: string, url: string, options: { form?: Record<string, string>; initiator: Initiator }): Promise<Hop & { location: string | null }> {
     const target = new URL(url);
-    const jar = this.cookies(target.origin);
+    const jar = this.cookies(url);
     const headers: Record<string, string> = { 'user-agent': 'oidc-test-agent/1.0' };
-    if (jar.size) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const sent = [...jar].filter(([, cookie]) => attaches(cookie, target, { method, initiator: options.initiator }));
+    if (sent.length) headers.cookie = sent.map(([name, cookie]) => `${name}=${cookie.value}`).join('; ');
     let body: string | undefined;
-    if (form) {
+    if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers.origin = target.origin;
-      body = new URLSearchParams(form).toString();
+      headers.origin = options.initiator ? new URL(options.initiator).origin : 'null';
+      body = new URLSearchParams(options.form).toString();
     }
     const response = await fetch(target, { method, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const cleared = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) <= Date.now()));
-      if (cleared || value === '') jar.delete(name);
-      else jar.set(name, value);
+      const { name, cookie } = parseSetCookie(line);
+      if (cookie === null) jar.delete(name);
+      else if (cookie !== 'refused') jar.set(name, cookie);
     }
     const location = response.headers.get('location');
-    return { url, status: response.status, text: await response.text(), headers: response.headers, location: location ? new URL(location, url).href : null };
+    return {
+      url, status: response.status, text: await response.text(), headers: response.headers, initiator: options.initiator,
+      location: location ? new URL(location, url).href : null,
+    };
   }
 
-  /** GETs `url` and follows redirects within the known origins. */
-  async follow(url: string, stopBefore?: (url: URL) => boolean): Promise<Hop> {
+  /**
+   * GETs `url` (a navigation `initiator` started; the person's own by default) and follows redirects and meta
+   * refreshes within the known origins.
+   */
+  async follow(url: string, options: { initiator?: Initiator; stopBefore?: (url: URL) => boolean } = {}): Promise<Hop> {
+    let initiator = options.initiator ?? null;
     for (let hops = 0; hops < 20; hops++) {
       const target = new URL(url);
-      if (!this.origins.includes(target.origin)) return { url, status: 0, text: '', headers: new Headers(), exit: target };
-      if (stopBefore?.(target)) return { url, status: 0, text: '', headers: new Headers(), pending: url };
-      const hop = await this.request('GET', url);
+      const held = { url, status: 0, text: '', headers: new Headers(), initiator };
+      if (!this.origins.includes(target.origin)) return { ...held, exit: target };
+      if (options.stopBefore?.(target)) return { ...held, pending: url };
+      const hop = await this.request('GET', url, { initiator });
       if (hop.status >= 300 && hop.status < 400 && hop.location) {
         url = hop.location;
+        continue;
+      }
+      const refresh = hop.status === 200 ? refreshTarget(hop.text, url) : null;
+      if (refresh) {
+        // The page itself starts the next navigation.
+        [url, initiator] = [refresh.href, url];
         continue;
       }
       return hop;
@@ -136,18 +157,19 @@ export class WebAgent {
   }
 
   /**
-   * Starts at `startUrl` and signs in at the peer's development pages as `login` (then consents), following
-   * the redirects back; answers where the browser ended (or was stopped).
+   * Starts at `startUrl` (typed by the person) and signs in at the peer's development pages as `login` (then
+   * consents), following the redirects back — a chain the peer's page started; answers where the browser ended
+   * (or was stopped).
    */
   async signIn(startUrl: string, login: string, stopBefore?: (url: URL) => boolean): Promise<Hop> {
-    let hop = await this.follow(startUrl, stopBefore);
+    let hop = await this.follow(startUrl, { stopBefore });
     for (let step = 0; step < 4 && hop.status === 200; step++) {
       const prompt = /name="prompt" value="(login|consent)"/.exec(hop.text)?.[1];
       const action = /<form[^>]*action="([^"]+)"/.exec(hop.text)?.[1];
       if (!prompt || !action) break;
       const form: Record<string, string> = prompt === 'login' ? { prompt, login, password: 'any' } : { prompt };
-      const posted = await this.request('POST', new URL(action.replace(/&amp;/g, '&'), hop.url).href, form);
-      hop = posted.location ? await this.follow(posted.location, stopBefore) : posted;
+      const posted = await this.request('POST', new URL(action.replace(/&amp;/g, '&'), hop.url).href, { form, initiator: hop.url });
+      hop = posted.location ? await this.follow(posted.location, { initiator: hop.url, stopBefore }) : posted;
     }
     return hop;
   }
