@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Browser } from './helpers/browser.js';
 import { IDP_SSO_URL, MetadataFile, decodeAuthnRequest, idpMetadataXml, loginResponse, requestIdOf, samlIdp, samlSp, type TestKey } from './helpers/saml-idp.js';
-import { startServer, type Dialect, type TestServer } from './helpers/server.js';
+import { startServer, type Dialect, type StartOptions, type TestServer } from './helpers/server.js';
 
 /** Shared by the SAML suites: a Gatehouse with SAML against a metadata file, and the steps of a login. */
 
@@ -15,11 +15,15 @@ export interface Setup {
   close(): Promise<void>;
 }
 
-/** Gatehouse on `dialect` trusting `certs` in the IdP metadata; `saml` and `extra` add to its configuration. */
-export async function setup(dialect: Dialect, certs: TestKey[], saml: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Setup> {
+/**
+ * Gatehouse on `dialect` trusting `certs` in the IdP metadata; `saml` and `extra` add to its configuration, `start`
+ * shares a database and clock with another node.
+ */
+export async function setup(dialect: Dialect, certs: TestKey[], saml: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, start: StartOptions = {}): Promise<Setup> {
   const file = new MetadataFile();
   file.write(idpMetadataXml(certs));
   const server = await startServer(dialect, {
+    ...start,
     config: {
       saml: {
         enabled: true, relyingPartyId: SP_ENTITY_ID, idpMetadataUrl: file.url, idpMetadataMaxAge: 3600,
