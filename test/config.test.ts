@@ -60,6 +60,7 @@ describe('defaults', () => {
         enabled: false, relyingPartyId: null, assertionConsumerServiceUrl: 'http://localhost:8080/auth/saml', idpMetadataUrl: null,
         idpMetadataMaxAge: 604800 * SECOND, userAutoProvisioning: false, redirectMethod: 'get', redirectSuccessUrl: null,
         redirectFailureUrl: null, maxAge: 86400,
+        allowIdpInitiated: false,
       },
       cas: {
         enabled: false, version: 'cas2', serverUrl: null, loginUrl: null, maxAge: 86400, userAutoProvisioning: false,

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from './helpers/browser.js';
-import {
-  IDP_SSO_URL, MetadataFile, decodeAuthnRequest, idpMetadataXml, loginResponse, makeKey, requestIdOf, samlIdp, samlSp, stripSignatures,
-  type TestKey,
-} from './helpers/saml-idp.js';
+import { IDP_SSO_URL, idpMetadataXml, loginResponse, makeKey, requestIdOf, samlIdp, samlSp, stripSignatures, type TestKey } from './helpers/saml-idp.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ManualClock, cryptoRandom } from '../src/clock.js';
 import { OneTimeIds } from '../src/providers/one-time-ids.js';
 import { IdpMetadataLoader, SamlProvider } from '../src/providers/saml.js';
-import { registerAndLogin, startServer, type Dialect, type TestServer } from './helpers/server.js';
-
-const SP_ENTITY_ID = 'https://gatehouse.test/sp';
-const IDP_ORIGIN = new URL(IDP_SSO_URL).origin;
+import { SamlRequests } from '../src/providers/saml-requests.js';
+import { registerAndLogin, startServer } from './helpers/server.js';
+import { SP_ENTITY_ID, expectFailure, fullLogin as login, postResponse, setup as setupSaml, startLogin, type Setup } from './providers.saml.setup.js';
 
 let key1: TestKey;
 let key2: TestKey;
@@ -24,64 +20,9 @@ beforeAll(() => {
   stranger = makeKey('stranger');
 });
 
-interface Setup {
-  server: TestServer;
-  file: MetadataFile;
-  spMetadata: string;
-  close(): Promise<void>;
-}
-
-async function setup(dialect: Dialect, saml: Record<string, unknown> = {}, certs: TestKey[] = [key1]): Promise<Setup> {
-  const file = new MetadataFile();
-  file.write(idpMetadataXml(certs));
-  const server = await startServer(dialect, {
-    config: {
-      saml: {
-        enabled: true, relyingPartyId: SP_ENTITY_ID, idpMetadataUrl: file.url, idpMetadataMaxAge: 3600,
-        userAutoProvisioning: true, redirectMethod: 'get', redirectSuccessUrl: '/welcome', redirectFailureUrl: '/sorry', ...saml,
-      },
-    },
-  });
-  const spMetadata = (await server.request('GET', '/auth/saml/metadata')).text;
-  return { server, file, spMetadata, close: async () => { await server.close(); file.remove(); } };
-}
-
-/** Starts a login in `browser` and returns the AuthnRequest as the IdP receives it. */
-async function startLogin(browser: Browser, binding: 'get' | 'post' = 'get'): Promise<{ requestId: string; xml: string; encoded: string }> {
-  const answer = await browser.request('GET', '/auth/saml');
-  if (binding === 'get') {
-    expect(answer.status).toBe(302);
-    const location = new URL(answer.headers.get('location')!);
-    expect(`${location.origin}${location.pathname}`).toBe(`${IDP_SSO_URL}/redirect`);
-    const encoded = location.searchParams.get('SAMLRequest')!;
-    const xml = decodeAuthnRequest(encoded, true);
-    return { requestId: requestIdOf(xml), xml, encoded };
-  }
-  expect(answer.status).toBe(200);
-  expect(answer.headers.get('content-type')).toContain('text/html');
-  expect(answer.text).toContain(`action="${IDP_SSO_URL}/post"`);
-  const encoded = /name="SAMLRequest" value="([^"]+)"/.exec(answer.text)![1]!;
-  const xml = decodeAuthnRequest(encoded, false);
-  return { requestId: requestIdOf(xml), xml, encoded };
-}
-
-function postResponse(browser: Browser, samlResponse: string) {
-  return browser.request('POST', '/auth/saml', { form: { SAMLResponse: samlResponse }, headers: { origin: IDP_ORIGIN } });
-}
-
-/** A whole login: SP → IdP → ACS, signed by `signer` for `email`. */
-async function fullLogin(s: Setup, browser: Browser, email: string, options: { signer?: TestKey; binding?: 'get' | 'post' } = {}) {
-  const { requestId } = await startLogin(browser, options.binding);
-  const response = await loginResponse(samlIdp(options.signer ?? key1), samlSp(s.spMetadata), requestId, email, s.server.clock.now());
-  return { requestId, response, answer: await postResponse(browser, response) };
-}
-
-function expectFailure(answer: { status: number; headers: Headers }, code = 'invalid-credentials') {
-  expect(answer.status).toBe(303);
-  const location = new URL(answer.headers.get('location')!, 'http://x');
-  expect(location.pathname).toBe('/sorry');
-  expect(location.searchParams.get('error')).toBe(code);
-}
+const setup = (dialect: 'sqlite' | 'postgres', saml: Record<string, unknown> = {}, certs: TestKey[] = [key1]) => setupSaml(dialect, certs, saml);
+const fullLogin = (s: Setup, browser: Browser, email: string, options: { signer?: TestKey; binding?: 'get' | 'post' } = {}) =>
+  login(s, browser, email, options.signer ?? key1, options);
 
 describe('SAML 2.0 login on sqlite', () => {
   let s: Setup;
@@ -101,21 +42,21 @@ describe('SAML 2.0 login on sqlite', () => {
 
   it('logs in by the Redirect binding: AuthnRequest to the IdP, signed response at the ACS, cookie session', async () => {
     const browser = new Browser(s.server);
-    const { requestId, xml, encoded } = await startLogin(browser, 'get');
+    const { requestId, relayState, xml, encoded } = await startLogin(browser, 'get');
     expect(xml).toContain(`<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${SP_ENTITY_ID}</saml:Issuer>`);
     expect(xml).toContain(`AssertionConsumerServiceURL="${s.server.url}/auth/saml"`);
     expect(xml).toContain(`Destination="${IDP_SSO_URL}/redirect"`);
-    expect(browser.cookies.has('gh_flow')).toBe(true);
+    expect(browser.cookies.size).toBe(0);
+    expect(relayState).toMatch(/^[\w-]{43}$/);
     // The real IdP accepts it (schema-valid AuthnRequest).
     const idp = samlIdp(key1);
     const sp = samlSp(s.spMetadata);
     const parsed = await idp.parseLoginRequest(sp, 'redirect', { query: { SAMLRequest: encoded } } as never);
     expect(parsed.extract.request?.id).toBe(requestId);
 
-    const answer = await postResponse(browser, await loginResponse(idp, sp, requestId, 'alice@example.com'));
+    const answer = await postResponse(browser, await loginResponse(idp, sp, requestId, 'alice@example.com'), relayState);
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/welcome');
-    expect(browser.cookies.has('gh_flow')).toBe(false);
     const user = await browser.request('GET', '/auth/user');
     expect(user.body.user).toBe('alice@example.com');
   });
@@ -130,10 +71,10 @@ describe('SAML 2.0 login on sqlite', () => {
 
   it('refuses an unsigned response', async () => {
     const browser = new Browser(s.server);
-    const { requestId } = await startLogin(browser);
+    const { requestId, relayState } = await startLogin(browser);
     const response = stripSignatures(await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'eve@example.com'));
     expect(Buffer.from(response, 'base64').toString()).not.toContain('Signature');
-    expectFailure(await postResponse(browser, response));
+    expectFailure(await postResponse(browser, response, relayState));
     expect((await browser.request('GET', '/auth/user')).body.id).toBe('_guest');
   });
 
@@ -142,25 +83,25 @@ describe('SAML 2.0 login on sqlite', () => {
     expectFailure((await fullLogin(s, browser, 'eve@example.com', { signer: stranger })).answer);
   });
 
-  it('accepts an assertion once only (the same response replayed with the same flow cookie)', async () => {
+  it('accepts a Response once only: replayed with the same RelayState, or with a RelayState of its own', async () => {
     const browser = new Browser(s.server);
-    const { requestId } = await startLogin(browser);
-    const flow = browser.cookies.get('gh_flow')!;
+    const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'carol@example.com');
-    expect((await postResponse(browser, response)).headers.get('location')).toBe('/welcome');
+    expect((await postResponse(browser, response, relayState)).headers.get('location')).toBe('/welcome');
     const attacker = new Browser(s.server);
-    attacker.cookies.set('gh_flow', flow);
-    expectFailure(await postResponse(attacker, response));
+    expectFailure(await postResponse(attacker, response, relayState));
+    const own = await startLogin(attacker);
+    expectFailure(await postResponse(attacker, response, own.relayState));
     expect((await attacker.request('GET', '/auth/user')).body.id).toBe('_guest');
   });
 
   it('refuses an expired assertion by the injected clock', async () => {
     const browser = new Browser(s.server);
-    const { requestId } = await startLogin(browser);
+    const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'dave@example.com');
     s.server.clock.advance(6 * 60_000); // samlify's assertions live 5 minutes
     try {
-      expectFailure(await postResponse(browser, response));
+      expectFailure(await postResponse(browser, response, relayState));
     } finally {
       s.server.clock.advance(-6 * 60_000);
     }
@@ -168,23 +109,26 @@ describe('SAML 2.0 login on sqlite', () => {
 
   it('refuses an assertion for another audience', async () => {
     const browser = new Browser(s.server);
-    const { requestId } = await startLogin(browser);
+    const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata, { entityId: 'https://other.test/sp' }), requestId, 'eve@example.com');
     expect(Buffer.from(response, 'base64').toString()).toContain('https://other.test/sp');
-    expectFailure(await postResponse(browser, response));
+    expectFailure(await postResponse(browser, response, relayState));
   });
 
-  it('refuses a response to another AuthnRequest, and one without the flow cookie', async () => {
+  it('refuses a Response whose InResponseTo is another pending request than its RelayState names, and one without RelayState', async () => {
     const browser = new Browser(s.server);
     const other = new Browser(s.server);
-    const { requestId: otherId } = await startLogin(other);
-    await startLogin(browser);
+    const { requestId: otherId, relayState: otherRelay } = await startLogin(other);
+    const { relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), otherId, 'eve@example.com');
-    expectFailure(await postResponse(browser, response));
+    expectFailure(await postResponse(browser, response, relayState));
 
-    const noCookie = new Browser(s.server);
-    expectFailure(await postResponse(noCookie, response));
-    expect((await noCookie.request('GET', '/auth/user')).body.id).toBe('_guest');
+    const noRelayState = new Browser(s.server);
+    expectFailure(await postResponse(noRelayState, response));
+    expect((await noRelayState.request('GET', '/auth/user')).body.id).toBe('_guest');
+    // The other request is still pending and answered by its own Response.
+    expect((await postResponse(other, response, otherRelay)).headers.get('location')).toBe('/welcome');
+    expect((await other.request('GET', '/auth/user')).body.user).toBe('eve@example.com');
   });
 
   it('refuses a NameID that is not an e-mail address', async () => {
@@ -244,7 +188,8 @@ describe('SAML 2.0 ACS checks, each refused for its own reason', () => {
   let provider: SamlProvider;
   beforeAll(async () => {
     s = await setup('sqlite');
-    provider = new SamlProvider(s.server.config, s.server.clock, cryptoRandom, new OneTimeIds(s.server.app.services.database.db));
+    const { db } = s.server.app.services.database;
+    provider = new SamlProvider(s.server.config, s.server.clock, cryptoRandom, new OneTimeIds(db), new SamlRequests(db, s.server.clock));
   });
   afterAll(async () => s?.close());
 
@@ -304,6 +249,7 @@ describe('SAML 2.0 options on sqlite', () => {
       const answer = await browser.request('GET', '/auth/saml');
       expect(answer.status).toBe(200);
       const encoded = /name="SAMLRequest" value="([^"]+)"/.exec(answer.text)![1]!;
+      const relayState = /name="RelayState" value="([^"]+)"/.exec(answer.text)![1]!;
       const xml = Buffer.from(encoded, 'base64').toString('utf8');
       expect(xml).toMatch(/^<\?xml|^<samlp:AuthnRequest/);
       expect(xml).toContain(`Destination="${IDP_SSO_URL}/post"`);
@@ -312,7 +258,7 @@ describe('SAML 2.0 options on sqlite', () => {
       const sp = samlSp(s.spMetadata);
       const parsed = await idp.parseLoginRequest(sp, 'post', { body: { SAMLRequest: encoded } } as never);
       expect(parsed.extract.request?.id).toBe(requestId);
-      const done = await postResponse(browser, await loginResponse(idp, sp, requestId, 'poster@example.com'));
+      const done = await postResponse(browser, await loginResponse(idp, sp, requestId, 'poster@example.com'), relayState);
       expect(done.headers.get('location')).toBe('/welcome');
       expect((await browser.request('GET', '/auth/user')).body.user).toBe('poster@example.com');
     } finally {
@@ -326,9 +272,9 @@ describe('SAML 2.0 options on sqlite', () => {
       expect((await fullLogin(s, new Browser(s.server), 'k1@example.com', { signer: key1 })).answer.headers.get('location')).toBe('/welcome');
       expect((await fullLogin(s, new Browser(s.server), 'k2@example.com', { signer: key2 })).answer.headers.get('location')).toBe('/welcome');
       const browser = new Browser(s.server);
-      const { requestId } = await startLogin(browser);
+      const { requestId, relayState } = await startLogin(browser);
       const response = await loginResponse(samlIdp(key2), samlSp(s.spMetadata, { wantMessageSigned: true }), requestId, 'k3@example.com');
-      expect((await postResponse(browser, response)).headers.get('location')).toBe('/welcome');
+      expect((await postResponse(browser, response, relayState)).headers.get('location')).toBe('/welcome');
     } finally {
       await s.close();
     }

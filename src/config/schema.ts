@@ -75,7 +75,8 @@ export interface Config {
   saml: { enabled: boolean; relyingPartyId: string | null; assertionConsumerServiceUrl: string;  // default `<baseUrl>/auth/saml`
     idpMetadataUrl: string | null; idpMetadataMaxAge: number;   // ms; input bare number = SECONDS; default 604800 s
     userAutoProvisioning: boolean; redirectMethod: 'get' | 'post'; redirectSuccessUrl: string | null; redirectFailureUrl: string | null;
-    maxAge: number };                                // SECONDS; default = cookie.maxAge
+    maxAge: number;                                  // SECONDS; default = cookie.maxAge
+    allowIdpInitiated: boolean };                    // accept unsolicited Responses (no InResponseTo); default false
   cas: { enabled: boolean; version: 'cas1' | 'cas2' | 'cas3' | 'saml11'; serverUrl: string | null; loginUrl: string | null;
     maxAge: number; userAutoProvisioning: boolean; redirectSuccessUrl: string | null; redirectFailureUrl: string | null };  // maxAge SECONDS, default cookie.maxAge; serverUrl ends in '/'
   https: { disableVerification: boolean };
@@ -363,6 +364,7 @@ export const SCHEMA: Spec<Config> = {
     redirectSuccessUrl: nullable(requiredStr(urlOrPath)),
     redirectFailureUrl: nullable(requiredStr(urlOrPath)),
     maxAge: seconds((ctx) => rootOf(ctx).cookie.maxAge),
+    allowIdpInitiated: bool(false),
   }),
   cas: section({
     enabled: bool(false),

@@ -160,6 +160,16 @@ export interface JobRunTable {
   started_at: number;
 }
 
+/** A SAML AuthnRequest waiting for its Response, found again by the SHA-256 of its RelayState. */
+export interface SamlRequestTable {
+  relay_hash: string;
+  request_id: string;
+  client_id: string | null;
+  /** Where the browser lands when no client started the flow; null: `saml.redirectSuccessUrl`. */
+  target: string | null;
+  expires_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -179,6 +189,7 @@ export interface DB {
   used_credentials: UsedCredentialTable;
   opaque_tokens: OpaqueTokenTable;
   job_runs: JobRunTable;
+  saml_requests: SamlRequestTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

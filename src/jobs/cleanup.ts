@@ -14,6 +14,7 @@ export interface CleanupReport {
   oneTimeTokens: number;
   usedCredentials: number;
   opaqueTokens: number;
+  samlRequests: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -47,10 +48,12 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     .executeTakeFirst();
   const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
   const opaqueTokens = await db.deleteFrom('opaque_tokens').where('expires_at', '<', now).executeTakeFirst();
+  const samlRequests = await db.deleteFrom('saml_requests').where('expires_at', '<=', now).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
     opaqueTokens: Number(opaqueTokens.numDeletedRows),
+    samlRequests: Number(samlRequests.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     idleGuests,
     sessions: Number(sessions.numDeletedRows),

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import { AppError } from '../http/errors.js';
 import type { FlowStart, FlowState, LoginProvider, VerifiedIdentity } from './provider.js';
 import type { OneTimeIds } from './one-time-ids.js';
+import type { PendingSamlRequest, SamlRequests } from './saml-requests.js';
 
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
@@ -17,6 +18,7 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const CLOCK_SKEW_MS = 30_000;
 /** An assertion without any NotOnOrAfter is remembered this long. */
 const DEFAULT_ASSERTION_TTL_MS = 60 * 60_000;
+const NO_MATCH = 'InResponseTo does not match the pending AuthnRequest of this RelayState';
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 
 /** What the SP needs from the IdP metadata. */
@@ -149,6 +151,8 @@ export class SamlProvider implements LoginProvider {
     private readonly random: RandomSource,
     /** Accepted assertion ids, shared by every node: an assertion is accepted once only. */
     private readonly used: OneTimeIds,
+    /** AuthnRequests waiting for their Response, shared by every node: each is answered once only. */
+    private readonly requests: SamlRequests,
   ) {
     const { idpMetadataUrl, idpMetadataMaxAge } = config.saml;
     if (!idpMetadataUrl) throw new Error('saml.idpMetadataUrl is required when saml.enabled is true');
@@ -186,7 +190,25 @@ export class SamlProvider implements LoginProvider {
     return this.saml({ idpCert: 'unused', wantAssertionsSigned: true }).generateServiceProviderMetadata(null, null);
   }
 
-  async start(): Promise<FlowStart> {
+  /**
+   * Starts a login: a fresh AuthnRequest, remembered on the server under a new unguessable RelayState, because the
+   * Response returns by a cross-site POST that carries none of our cookies (CONTRACT §5).
+   */
+  async begin(clientId: string | null): Promise<FlowStart['redirect']> {
+    const relayState = this.random.bytes(32).toString('base64url');
+    const { redirect, state } = await this.start({ relayState });
+    await this.requests.remember(relayState, { requestId: state.requestId!, clientId, target: null });
+    return redirect;
+  }
+
+  /** The pending request a Response's RelayState names, taken once; null when unknown, already taken or expired. */
+  async pendingFor(relayState: string | undefined): Promise<PendingSamlRequest | null> {
+    return relayState ? this.requests.consume(relayState) : null;
+  }
+
+  /** Builds an AuthnRequest for the configured binding; `relayState` travels through the IdP and back. */
+  async start(input: { callbackUrl?: string; relayState?: string } = {}): Promise<FlowStart> {
+    const relayState = input.relayState ?? '';
     const metadata = await this.metadata.get();
     const post = this.config.saml.redirectMethod === 'post';
     const binding = post ? BINDING_POST : BINDING_REDIRECT;
@@ -197,20 +219,21 @@ export class SamlProvider implements LoginProvider {
     const state: FlowState = { requestId };
     if (post) {
       // HTTP-POST binding: base64 of the plain XML, not deflated (SAML bindings §3.5.4).
-      const message = await saml.getAuthorizeMessageAsync('', undefined, {});
+      const message = await saml.getAuthorizeMessageAsync(relayState, undefined, {});
       const fields: Record<string, string> = {};
       for (const [key, value] of Object.entries(message)) if (typeof value === 'string' && value !== '') fields[key] = value;
       return { redirect: { form: { action: entryPoint, fields } }, state };
     }
-    return { redirect: { url: await saml.getAuthorizeUrlAsync('', undefined, {}) }, state };
+    return { redirect: { url: await saml.getAuthorizeUrlAsync(relayState, undefined, {}) }, state };
   }
 
   async finish({ request, state }: { request: FastifyRequest; callbackUrl: string; state: FlowState }): Promise<VerifiedIdentity> {
     const body = request.body as Record<string, unknown> | undefined;
     const encoded = body?.SAMLResponse;
     if (typeof encoded !== 'string' || encoded === '') throw new AppError('invalid-request', 'SAMLResponse is missing');
-    const requestId = state.requestId;
-    if (!requestId) throw refuse('no pending AuthnRequest in this browser');
+    // No pending request: only an unsolicited (IdP-initiated) Response may pass, and only when allowed.
+    const requestId = state.requestId ?? null;
+    if (requestId === null && !this.config.saml.allowIdpInitiated) throw refuse('no pending AuthnRequest for this RelayState (unknown, already answered or expired)');
     const metadata = await this.metadata.get();
     const now = this.clock.now();
 
@@ -219,7 +242,7 @@ export class SamlProvider implements LoginProvider {
     const response = (xmlParser.parse(responseXml) as Node).Response as Node | undefined;
     if (!response) throw refuse('not a SAML Response');
     if (response['@_Destination'] !== undefined && response['@_Destination'] !== this.acsUrl) throw refuse('Destination is not this ACS');
-    if (response['@_InResponseTo'] !== undefined && response['@_InResponseTo'] !== requestId) throw refuse('InResponseTo does not match the AuthnRequest of this browser');
+    if (response['@_InResponseTo'] !== undefined && response['@_InResponseTo'] !== requestId) throw refuse(NO_MATCH);
 
     let profile;
     try {
@@ -253,7 +276,7 @@ export class SamlProvider implements LoginProvider {
       const until = timeOf(data['@_NotOnOrAfter']);
       const from = timeOf(data['@_NotBefore']);
       if (data['@_Recipient'] !== this.acsUrl) reasons.push('Recipient is not this ACS');
-      else if (data['@_InResponseTo'] !== requestId) reasons.push('InResponseTo does not match the AuthnRequest of this browser');
+      else if ((data['@_InResponseTo'] ?? null) !== requestId) reasons.push(NO_MATCH);
       else if (until === undefined || now - CLOCK_SKEW_MS >= until) reasons.push('subject confirmation has expired');
       else if (from !== undefined && now + CLOCK_SKEW_MS < from) reasons.push('subject confirmation is not yet valid');
       else return true;

@@ -1,0 +1,88 @@
+import { expect } from 'vitest';
+import type { Browser } from './helpers/browser.js';
+import { IDP_SSO_URL, MetadataFile, decodeAuthnRequest, idpMetadataXml, loginResponse, requestIdOf, samlIdp, samlSp, type TestKey } from './helpers/saml-idp.js';
+import { startServer, type Dialect, type StartOptions, type TestServer } from './helpers/server.js';
+
+/** Shared by the SAML suites: a Gatehouse with SAML against a metadata file, and the steps of a login. */
+
+export const SP_ENTITY_ID = 'https://gatehouse.test/sp';
+export const IDP_ORIGIN = new URL(IDP_SSO_URL).origin;
+
+export interface Setup {
+  server: TestServer;
+  file: MetadataFile;
+  spMetadata: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Gatehouse on `dialect` trusting `certs` in the IdP metadata; `saml` and `extra` add to its configuration, `start`
+ * shares a database and clock with another node.
+ */
+export async function setup(dialect: Dialect, certs: TestKey[], saml: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, start: StartOptions = {}): Promise<Setup> {
+  const file = new MetadataFile();
+  file.write(idpMetadataXml(certs));
+  const server = await startServer(dialect, {
+    ...start,
+    config: {
+      saml: {
+        enabled: true, relyingPartyId: SP_ENTITY_ID, idpMetadataUrl: file.url, idpMetadataMaxAge: 3600,
+        userAutoProvisioning: true, redirectMethod: 'get', redirectSuccessUrl: '/welcome', redirectFailureUrl: '/sorry', ...saml,
+      },
+      ...extra,
+    },
+  });
+  const spMetadata = (await server.request('GET', '/auth/saml/metadata')).text;
+  return { server, file, spMetadata, close: async () => { await server.close(); file.remove(); } };
+}
+
+/** An AuthnRequest as the IdP receives it, with the RelayState that travels with it. */
+export interface StartedLogin {
+  requestId: string;
+  relayState: string;
+  xml: string;
+  encoded: string;
+}
+
+/** Starts a login in `browser` (`path` may carry `?clientID=`) and returns the AuthnRequest as the IdP receives it. */
+export async function startLogin(browser: Browser, binding: 'get' | 'post' = 'get', path = '/auth/saml'): Promise<StartedLogin> {
+  const answer = await browser.request('GET', path);
+  // The pending request is kept on the server: nothing of the flow rides in a cookie.
+  expect(answer.headers.getSetCookie()).toEqual([]);
+  if (binding === 'get') {
+    expect(answer.status).toBe(302);
+    const location = new URL(answer.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(`${IDP_SSO_URL}/redirect`);
+    const encoded = location.searchParams.get('SAMLRequest')!;
+    const xml = decodeAuthnRequest(encoded, true);
+    return { requestId: requestIdOf(xml), relayState: location.searchParams.get('RelayState')!, xml, encoded };
+  }
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toContain('text/html');
+  expect(answer.text).toContain(`action="${IDP_SSO_URL}/post"`);
+  const encoded = /name="SAMLRequest" value="([^"]+)"/.exec(answer.text)![1]!;
+  const relayState = /name="RelayState" value="([^"]+)"/.exec(answer.text)![1]!;
+  const xml = decodeAuthnRequest(encoded, false);
+  return { requestId: requestIdOf(xml), relayState, xml, encoded };
+}
+
+/** The IdP's cross-site POST to the ACS, as a browser sends it: no cookie of ours rides on it (SameSite). */
+export function postResponse(browser: Browser, samlResponse: string, relayState?: string) {
+  const form: Record<string, string> = { SAMLResponse: samlResponse };
+  if (relayState !== undefined) form.RelayState = relayState;
+  return browser.request('POST', '/auth/saml', { form, headers: { origin: IDP_ORIGIN } });
+}
+
+/** A whole login: SP → IdP → ACS, signed by `signer` for `email`. */
+export async function fullLogin(s: Setup, browser: Browser, email: string, signer: TestKey, options: { binding?: 'get' | 'post' } = {}) {
+  const { requestId, relayState } = await startLogin(browser, options.binding);
+  const response = await loginResponse(samlIdp(signer), samlSp(s.spMetadata), requestId, email, s.server.clock.now());
+  return { requestId, relayState, response, answer: await postResponse(browser, response, relayState) };
+}
+
+export function expectFailure(answer: { status: number; headers: Headers }, code = 'invalid-credentials') {
+  expect(answer.status).toBe(303);
+  const location = new URL(answer.headers.get('location')!, 'http://x');
+  expect(location.pathname).toBe('/sorry');
+  expect(location.searchParams.get('error')).toBe(code);
+}
