@@ -5,7 +5,7 @@ import { sha256 } from '../src/util/hashing.js';
 import { Browser } from './helpers/browser.js';
 import { loginResponse, makeKey, samlIdp, samlSp, unsolicitedResponse, type TestKey } from './helpers/saml-idp.js';
 import { dialects } from './helpers/server.js';
-import { expectFailure, postResponse, setup, startLogin, type Setup } from './providers.saml.setup.js';
+import { expectFailure, landedAt, postResponse, setup, startLogin, type Setup } from './providers.saml.setup.js';
 
 /**
  * Pending AuthnRequests are kept on the server (CONTRACT §5): found again by RelayState, answered once, for 10
@@ -37,7 +37,7 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
     const row = await pendingRow(relayState);
     expect(row).toMatchObject({ request_id: requestId, client_id: null, expires_at: s.server.clock.now() + SAML_REQUEST_TTL_MS });
     const response = await sign(requestId, 'replay@example.com');
-    expect((await postResponse(browser, response, relayState)).headers.get('location')).toBe('/welcome');
+    expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
     expect(await pendingRow(relayState)).toBeUndefined();
     const replayer = new Browser(s.server);
     expectFailure(await postResponse(replayer, response, relayState));
@@ -48,7 +48,7 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
     const late = await startLogin(new Browser(s.server));
     const onTime = await startLogin(new Browser(s.server));
     s.server.clock.advance(9 * 60_000);
-    expect((await postResponse(new Browser(s.server), await sign(onTime.requestId, 'ontime@example.com'), onTime.relayState)).headers.get('location')).toBe('/welcome');
+    expect(landedAt(await postResponse(new Browser(s.server), await sign(onTime.requestId, 'ontime@example.com'), onTime.relayState), s.server)).toBe('/welcome');
     s.server.clock.advance(2 * 60_000);
     // A fresh assertion (the IdP answers now): only the pending request is too old.
     const browser = new Browser(s.server);
@@ -68,12 +68,12 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
     const browser = new Browser(s.server);
     const started = await startLogin(browser, 'get', '/auth/saml?clientID=web');
     expect(await pendingRow(started.relayState)).toMatchObject({ client_id: 'web' });
-    const done = new URL((await postResponse(browser, await sign(started.requestId, 'client@example.com'), started.relayState)).headers.get('location')!);
+    const done = new URL(landedAt(await postResponse(browser, await sign(started.requestId, 'client@example.com'), started.relayState), s.server)!);
     expect(`${done.origin}${done.pathname}`).toBe(CLIENT_CALLBACK);
     expect((await s.server.request('GET', '/auth/user', { token: done.searchParams.get('token')! })).body.user).toBe('client@example.com');
 
     const failing = await startLogin(browser, 'get', '/auth/saml?clientID=web');
-    const refused = new URL((await postResponse(browser, await sign('_other', 'client@example.com'), failing.relayState)).headers.get('location')!);
+    const refused = new URL(landedAt(await postResponse(browser, await sign('_other', 'client@example.com'), failing.relayState), s.server)!);
     expect(`${refused.origin}${refused.pathname}?${refused.searchParams}`).toBe(`${CLIENT_CALLBACK}?error=invalid-credentials`);
   });
 
@@ -102,7 +102,7 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
       const { requestId, relayState } = await startLogin(new Browser(s.server));
       const response = await sign(requestId, 'race@example.com');
       const answers = await Promise.all([postResponse(new Browser(s.server), response, relayState), postResponse(new Browser(node2.server), response, relayState)]);
-      expect(answers.map((a) => new URL(a.headers.get('location')!, 'http://x').pathname).sort()).toEqual(['/sorry', '/welcome']);
+      expect(answers.map((a) => new URL(landedAt(a, s.server)!, 'http://x').pathname).sort()).toEqual(['/sorry', '/welcome']);
 
       // The consume itself, over two connections: of two takers of one RelayState exactly one gets the request.
       const mine = new SamlRequests(db(), s.server.clock);
@@ -138,13 +138,13 @@ describe.each(dialects)('saml.allowIdpInitiated on %s', (dialect) => {
   it('accepts an unsolicited Response, which lands at the default target with a session', async () => {
     const browser = new Browser(s.server);
     const answer = await postResponse(browser, await unsolicitedResponse(samlIdp(key), samlSp(s.spMetadata), 'idp-started@example.com', s.server.clock.now()));
-    expect(answer.headers.get('location')).toBe('/welcome');
+    expect(landedAt(answer, s.server)).toBe('/welcome');
     expect((await browser.request('GET', '/auth/user')).body.user).toBe('idp-started@example.com');
   });
 
   it('still checks everything else: a replayed, another-audience or unknown-InResponseTo Response is refused', async () => {
     const response = await unsolicitedResponse(samlIdp(key), samlSp(s.spMetadata), 'again@example.com', s.server.clock.now());
-    expect((await postResponse(new Browser(s.server), response)).headers.get('location')).toBe('/welcome');
+    expect(landedAt(await postResponse(new Browser(s.server), response), s.server)).toBe('/welcome');
     expectFailure(await postResponse(new Browser(s.server), response));
     expectFailure(await postResponse(new Browser(s.server), await unsolicitedResponse(samlIdp(key), samlSp(s.spMetadata, { entityId: 'https://other.test/sp' }), 'x@example.com', s.server.clock.now())));
     // A Response to a request this server does not know (no pending RelayState) is not unsolicited.

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { Browser } from './helpers/browser.js';
+import { refreshTarget, type Browser } from './helpers/browser.js';
 import { IDP_SSO_URL, MetadataFile, decodeAuthnRequest, idpMetadataXml, loginResponse, requestIdOf, samlIdp, samlSp, type TestKey } from './helpers/saml-idp.js';
-import { startServer, type Dialect, type StartOptions, type TestServer } from './helpers/server.js';
+import { startServer, type Answer, type Dialect, type StartOptions, type TestServer } from './helpers/server.js';
 
 /** Shared by the SAML suites: a Gatehouse with SAML against a metadata file, and the steps of a login. */
 
@@ -70,7 +70,21 @@ export async function startLogin(browser: Browser, binding: 'get' | 'post' = 'ge
 export function postResponse(browser: Browser, samlResponse: string, relayState?: string) {
   const form: Record<string, string> = { SAMLResponse: samlResponse };
   if (relayState !== undefined) form.RelayState = relayState;
-  return browser.request('POST', '/auth/saml', { form, headers: { origin: IDP_ORIGIN } });
+  return browser.request('POST', '/auth/saml', { form, headers: { origin: IDP_ORIGIN }, initiator: IDP_PAGE });
+}
+
+/** The IdP's page that auto-posts the Response, as the SameSite model sees it: another site than Gatehouse's. */
+const IDP_PAGE = 'http://127.0.0.3/sso';
+
+/**
+ * Where the ACS sends the browser on: the landing page's refresh after a login (CONTRACT §5, the last hop is taken
+ * from a page of our own), or the redirect of a failure — as a path when it stays on Gatehouse.
+ */
+export function landedAt(answer: Answer, server: { url: string }): string | null {
+  if (answer.status !== 200) return answer.headers.get('location');
+  const target = refreshTarget(answer.text, server.url);
+  if (!target) return null;
+  return target.origin === server.url ? target.pathname + target.search : target.href;
 }
 
 /** A whole login: SP → IdP → ACS, signed by `signer` for `email`. */

@@ -8,7 +8,7 @@ import { OneTimeIds } from '../src/providers/one-time-ids.js';
 import { IdpMetadataLoader, SamlProvider } from '../src/providers/saml.js';
 import { SamlRequests } from '../src/providers/saml-requests.js';
 import { registerAndLogin, startServer } from './helpers/server.js';
-import { SP_ENTITY_ID, expectFailure, fullLogin as login, postResponse, setup as setupSaml, startLogin, type Setup } from './providers.saml.setup.js';
+import { SP_ENTITY_ID, expectFailure, landedAt, fullLogin as login, postResponse, setup as setupSaml, startLogin, type Setup } from './providers.saml.setup.js';
 
 let key1: TestKey;
 let key2: TestKey;
@@ -55,8 +55,8 @@ describe('SAML 2.0 login on sqlite', () => {
     expect(parsed.extract.request?.id).toBe(requestId);
 
     const answer = await postResponse(browser, await loginResponse(idp, sp, requestId, 'alice@example.com'), relayState);
-    expect(answer.status).toBe(303);
-    expect(answer.headers.get('location')).toBe('/welcome');
+    expect(answer.status).toBe(200);
+    expect(landedAt(answer, s.server)).toBe('/welcome');
     const user = await browser.request('GET', '/auth/user');
     expect(user.body.user).toBe('alice@example.com');
   });
@@ -65,7 +65,7 @@ describe('SAML 2.0 login on sqlite', () => {
     await registerAndLogin(s.server, 'bob@example.com');
     const browser = new Browser(s.server);
     const { answer } = await fullLogin(s, browser, 'bob@example.com');
-    expect(answer.status).toBe(303);
+    expect(answer.status).toBe(200);
     expect((await browser.request('GET', '/auth/user')).body.user).toBe('bob@example.com');
   });
 
@@ -87,7 +87,7 @@ describe('SAML 2.0 login on sqlite', () => {
     const browser = new Browser(s.server);
     const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'carol@example.com');
-    expect((await postResponse(browser, response, relayState)).headers.get('location')).toBe('/welcome');
+    expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
     const attacker = new Browser(s.server);
     expectFailure(await postResponse(attacker, response, relayState));
     const own = await startLogin(attacker);
@@ -127,7 +127,7 @@ describe('SAML 2.0 login on sqlite', () => {
     expectFailure(await postResponse(noRelayState, response));
     expect((await noRelayState.request('GET', '/auth/user')).body.id).toBe('_guest');
     // The other request is still pending and answered by its own Response.
-    expect((await postResponse(other, response, otherRelay)).headers.get('location')).toBe('/welcome');
+    expect(landedAt(await postResponse(other, response, otherRelay), s.server)).toBe('/welcome');
     expect((await other.request('GET', '/auth/user')).body.user).toBe('eve@example.com');
   });
 
@@ -143,7 +143,7 @@ describe('SAML 2.0 login on sqlite', () => {
     s.server.clock.advance(3600_000 + 1);
     const browser = new Browser(s.server);
     const { answer } = await fullLogin(s, browser, 'frank@example.com', { signer: key2 });
-    expect(answer.headers.get('location')).toBe('/welcome');
+    expect(landedAt(answer, s.server)).toBe('/welcome');
     // The old key is gone from the metadata now.
     expectFailure((await fullLogin(s, new Browser(s.server), 'frank@example.com', { signer: key1 })).answer);
   });
@@ -259,7 +259,7 @@ describe('SAML 2.0 options on sqlite', () => {
       const parsed = await idp.parseLoginRequest(sp, 'post', { body: { SAMLRequest: encoded } } as never);
       expect(parsed.extract.request?.id).toBe(requestId);
       const done = await postResponse(browser, await loginResponse(idp, sp, requestId, 'poster@example.com'), relayState);
-      expect(done.headers.get('location')).toBe('/welcome');
+      expect(landedAt(done, s.server)).toBe('/welcome');
       expect((await browser.request('GET', '/auth/user')).body.user).toBe('poster@example.com');
     } finally {
       await s.close();
@@ -269,12 +269,12 @@ describe('SAML 2.0 options on sqlite', () => {
   it('accepts a signature by any signing certificate of the metadata, and a signed Response (not only Assertion)', async () => {
     const s = await setup('sqlite', {}, [key1, key2]);
     try {
-      expect((await fullLogin(s, new Browser(s.server), 'k1@example.com', { signer: key1 })).answer.headers.get('location')).toBe('/welcome');
-      expect((await fullLogin(s, new Browser(s.server), 'k2@example.com', { signer: key2 })).answer.headers.get('location')).toBe('/welcome');
+      expect(landedAt((await fullLogin(s, new Browser(s.server), 'k1@example.com', { signer: key1 })).answer, s.server)).toBe('/welcome');
+      expect(landedAt((await fullLogin(s, new Browser(s.server), 'k2@example.com', { signer: key2 })).answer, s.server)).toBe('/welcome');
       const browser = new Browser(s.server);
       const { requestId, relayState } = await startLogin(browser);
       const response = await loginResponse(samlIdp(key2), samlSp(s.spMetadata, { wantMessageSigned: true }), requestId, 'k3@example.com');
-      expect((await postResponse(browser, response, relayState)).headers.get('location')).toBe('/welcome');
+      expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
     } finally {
       await s.close();
     }
@@ -286,7 +286,7 @@ describe('SAML 2.0 options on sqlite', () => {
       expectFailure((await fullLogin(s, new Browser(s.server), 'nobody@example.com')).answer, 'invalid-credentials');
       await registerAndLogin(s.server, 'known@example.com');
       const browser = new Browser(s.server);
-      expect((await fullLogin(s, browser, 'known@example.com')).answer.headers.get('location')).toBe('/welcome');
+      expect(landedAt((await fullLogin(s, browser, 'known@example.com')).answer, s.server)).toBe('/welcome');
       expect((await browser.request('GET', '/auth/user')).body.user).toBe('known@example.com');
     } finally {
       await s.close();
@@ -311,7 +311,7 @@ describe('SAML 2.0 login on postgres', () => {
     try {
       const browser = new Browser(s.server);
       const { answer } = await fullLogin(s, browser, 'pg@example.com');
-      expect(answer.headers.get('location')).toBe('/welcome');
+      expect(landedAt(answer, s.server)).toBe('/welcome');
       expect((await browser.request('GET', '/auth/user')).body.user).toBe('pg@example.com');
     } finally {
       await s.close();
