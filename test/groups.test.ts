@@ -160,6 +160,7 @@ describe.each(dialects)('groups (%s)', (dialect) => {
     it('never removes the last sysadmin', async () => {
       expectProblem(await server.request('DELETE', `/groups/sysadmin/accounts/${sysId}`, { token: sys }), 409, 'conflict');
       expectProblem(await server.request('PUT', '/groups/sysadmin', { token: sys, json: { accounts: [] } }), 409, 'conflict', ['accounts']);
+      expectProblem(await server.request('PUT', '/api/auth/admin/account', { token: sys, json: { id: sysId, roles: [] } }), 409, 'conflict', ['roles']);
       expect((await server.request('GET', '/groups/sysadmin', { token: sys })).body.accounts).toEqual([sysId]);
     });
   });

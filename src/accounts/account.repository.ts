@@ -120,6 +120,12 @@ const membershipsOf = new PreparedStatement(1, (db, accountId: string) =>
     .where('memberships.account_id', '=', accountId)
     .orderBy('groups.name'));
 
+/** How many accounts hold a built-in role; why: the last `sysadmin` must never lose it. */
+export async function countRoleMembers(db: Db, role: string): Promise<number> {
+  const row = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number | string>().as('n')).where('group_id', '=', role).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Permissions granted to the account directly. */
 export async function findOwnPermissions(db: Db, accountId: string): Promise<string[]> {
   const rows = await db

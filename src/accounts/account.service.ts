@@ -15,7 +15,7 @@ import type { SessionService } from '../sessions/session.service.js';
 import { safeEqual } from '../util/hashing.js';
 import { InviteService } from '../invites/invite.service.js';
 import {
-  ensureBuiltinGroups, findAccountById, findAccountByLogin, findConflicts, findGroupPermissions, findMemberships,
+  countRoleMembers, ensureBuiltinGroups, findAccountById, findAccountByLogin, findConflicts, findGroupPermissions, findMemberships,
   findOwnPermissions, findPasswordHash, insertAccount, loginKey, setRoles, storePasswordHash, updateAccountRow,
 } from './account.repository.js';
 import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
@@ -329,6 +329,10 @@ export class AccountService {
     // No privilege escalation: only a holder of a role may hand it out or take it away.
     const missing = changed.filter((role) => !actor.roles.includes(role) && !actor.roles.includes('sysadmin'));
     if (missing.length) throw new AppError('forbidden', `changing role ${missing.join(', ')} requires holding it`);
+    // As `DELETE /groups/sysadmin/accounts/{id}` already refuses: the server never loses its last administrator.
+    if (changed.includes('sysadmin') && !wanted.includes('sysadmin') && (await countRoleMembers(this.deps.db, 'sysadmin')) <= 1) {
+      throw new AppError('conflict', 'roles: would leave no sysadmin', { errors: [{ field: 'roles', message: 'would leave no sysadmin' }] });
+    }
     await setRoles(this.deps.db, target.id, wanted as BuiltinRole[]);
   }
 }
