@@ -160,6 +160,12 @@ export interface JobRunTable {
   started_at: number;
 }
 
+/** One row rewritten by `/readyz` to prove the database takes writes (db/write-probe.ts). */
+export interface ReadinessProbeTable {
+  id: number;
+  probed_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -179,6 +185,7 @@ export interface DB {
   used_credentials: UsedCredentialTable;
   opaque_tokens: OpaqueTokenTable;
   job_runs: JobRunTable;
+  readiness_probe: ReadinessProbeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;
