@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
+ * The one `<style>` element swagger-ui's bundle injects at run time, allowed by its hash rather than by
+ * `'unsafe-inline'`. A swagger-ui upgrade that changes it makes test/hardening.docs.browser.test.ts fail with
+ * Chromium's message, which names the new hash.
+ */
+const SWAGGER_UI_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+
+/**
  * The API reference at `/docs` (swagger-ui): its scripts and styles are files of its own, the spec comes from
  * `/docs/json`, and its icons are inline `data:` images. Nothing else — no inline script, no third-party host
  * (the online validator badge is off, see app.ts), no framing.
@@ -8,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 export const DOCS_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`,
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",
