@@ -72,10 +72,18 @@ function createPrivateFile(file: string): void {
   restrictToOwner([file]);
 }
 
-/** chmod 0600 on the files that exist. SQLite gives -wal and -shm its database file's mode; this covers older files. */
+/**
+ * chmod 0600 on the files that exist. SQLite gives -wal and -shm its database file's mode; this covers older files.
+ * A file of another owner (a shared group set up on purpose) cannot be changed and is left as it is.
+ */
 function restrictToOwner(files: string[]): void {
   for (const file of files) {
-    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    if (!existsSync(file) || (statSync(file).mode & 0o077) === 0) continue;
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    }
   }
 }
 
