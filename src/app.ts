@@ -26,7 +26,8 @@ import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { metricsRoutes, observeRequest } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
-import { clientErrorResponse, registerProblemHandlers } from './http/problem.js';
+import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from './http/problem.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './pages/account-page.routes.js';
@@ -45,7 +46,24 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Where the standard JSON request log goes instead of stdout (tests read it back). */
   logStream?: NodeJS.WritableStream;
+  /** Shorter connection timeouts for tests; production uses SERVER_TIMEOUTS. */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+/** How long a connection may take (milliseconds); why: a slow or stalled client must not hold a socket forever. */
+export interface ServerTimeouts {
+  /** The whole request, headers and body, must arrive within this (Node's `requestTimeout`; Fastify's default is none). */
+  request: number;
+  /** The request headers must arrive within this (Node's `headersTimeout`; at most `request`). */
+  headers: number;
+  /** A socket with no traffic at all is closed after this; longer than Fastify's 72 s keep-alive, which stays as is. */
+  idle: number;
+  /** How often Node looks for requests past `request` / `headers` (so a request is cut after at most their sum). */
+  checkInterval: number;
+}
+
+/** The timeouts `gatehouse serve` runs with (docs/deploy.md "Timeouts"). */
+export const SERVER_TIMEOUTS: ServerTimeouts = { request: 30_000, headers: 15_000, idle: 120_000, checkInterval: 5_000 };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +76,7 @@ const BODY_LIMIT = 64 * 1024;
 
 /** Builds the app without listening (fastify's `build(config)` pattern); `close()` releases everything it opened. */
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const timeouts = { ...SERVER_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
     logger: deps.logger ?? {
       level: 'info',
@@ -68,12 +87,17 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     trustProxy: fastifyTrustProxy(config.server.trustProxy),
     bodyLimit: BODY_LIMIT,
     clientErrorHandler: (error, socket) => {
-      if (socket.writable) socket.end(clientErrorResponse(error));
+      // A timed-out client may still be trickling bytes: once the answer is out, the socket goes, not just our half.
+      if (socket.writable) socket.end(clientErrorResponse(error), () => isRequestTimeout(error) && socket.destroy());
       else socket.destroy(error);
     },
+    requestTimeout: timeouts.request,
+    connectionTimeout: timeouts.idle,
+    http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: timeouts.checkInterval },
   });
   app.setValidatorCompiler(validatorCompiler);
   registerProblemHandlers(app);
+  registerSecurityHeaders(app, { baseUrl: config.server.baseUrl });
 
   const database = deps.database ?? openDatabase(config.database.url);
   const mailer = deps.mailer ?? createMailer({ ...config.email, logger: app.log });
@@ -148,7 +172,7 @@ async function registerOpenApi(app: FastifyInstance, config: Config): Promise<vo
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', validatorUrl: null } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 

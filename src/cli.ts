@@ -11,6 +11,7 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import { createPasswordHasher } from './passwords/hasher.js';
 import { compilePolicy } from './passwords/policy.js';
 import { ensureBuiltinGroups, insertAccount, loginKey } from './accounts/account.repository.js';
+import { acceptableUsername, normalizeUsername, usernameProblem } from './accounts/usernames.js';
 import { yieldBackgroundThreads } from './util/thread-priority.js';
 
 const usage = `Usage: gatehouse <command> [--config FILE]
@@ -127,6 +128,9 @@ async function adminCreate(config: Config, args: string[]): Promise<number> {
   const password = (await readStdin()).replace(/\r?\n$/, '');
   const problems: string[] = [];
   if (!values.username) problems.push('--username: is required');
+  const username = normalizeUsername(values.username ?? '');
+  const usernameIssue = values.username ? usernameProblem(username, values.email ?? null) : null;
+  if (usernameIssue) problems.push(`--username: ${usernameIssue}`);
   if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email)) problems.push('--email: must be an e-mail address');
   if (values.role !== 'admin' && values.role !== 'sysadmin') problems.push('--role: must be admin or sysadmin');
   problems.push(...compilePolicy(config.password.policy)(password).map((v) => `password: ${v.message}`));
@@ -139,18 +143,23 @@ async function adminCreate(config: Config, args: string[]): Promise<number> {
     await migrateToLatest(database.db);
     const now = systemClock.now();
     await ensureBuiltinGroups(database.db, now);
-    if (await findAccountByLogin(database.db, values.username!) ?? await findAccountByLogin(database.db, values.email!)) {
+    if (await findAccountByLogin(database.db, username) ?? await findAccountByLogin(database.db, values.email!)) {
       process.stderr.write('gatehouse admin create: an account with this username or e-mail exists\n');
+      return 1;
+    }
+    const lookAlike = await acceptableUsername(database.db, username, values.email!).then(() => null, (error: Error) => error.message);
+    if (lookAlike) {
+      process.stderr.write(`gatehouse admin create: --${lookAlike}\n`);
       return 1;
     }
     const id = cryptoRandom.uuid();
     await insertAccount(database.db, {
-      id, username: values.username!, username_key: loginKey(values.username!), email: values.email!, email_key: loginKey(values.email!),
+      id, username, username_key: loginKey(username), email: values.email!, email_key: loginKey(values.email!),
       pending_email: null, type: 'user', confirmed: 1, language: null, created_at: now, last_login_at: null,
     });
     await storePasswordHash(database.db, id, await createPasswordHasher(config.password.hash).hash(password), now, cryptoRandom.uuid());
     await setRoles(database.db, id, [values.role!]);
-    process.stdout.write(`created ${values.role} ${values.username} (${id})\n`);
+    process.stdout.write(`created ${values.role} ${username} (${id})\n`);
     return 0;
   } finally {
     await database.close();

@@ -69,6 +69,7 @@ describe('defaults', () => {
       https: { disableVerification: false },
       gateway: { internalTokenTtl: 60 * SECOND },
       rateLimit: { enabled: true, window: MINUTE, login: 30, register: 10, forgotPassword: 5, emailAvailable: 30 },
+      audit: { retention: 400 * 86_400_000 },
     };
     expect(parseConfig({}, {})).toEqual(expected);
     expect(parseConfig(undefined, {})).toEqual(expected);

@@ -19,6 +19,7 @@ import {
   findOwnPermissions, findPasswordHash, insertAccount, loginKey, setRoles, storePasswordHash, updateAccountRow,
 } from './account.repository.js';
 import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
+import { acceptableUsername } from './usernames.js';
 import { accountViews, rolesOf, type AccountView } from './account.view.js';
 
 export type { AccountView } from './account.view.js';
@@ -78,7 +79,7 @@ export class AccountService {
     const invites = config.signup.inviteOnly ? new InviteService(this.deps) : null;
     await invites?.assertUsable(input.invite);
     this.assertPolicy(input.password);
-    const username = input.username ?? input.email;
+    const username = await acceptableUsername(this.deps.db, input.username, input.email);
     const conflicts = await findConflicts(this.deps.db, loginKey(username), loginKey(input.email));
     if (conflicts.email) throw new AppError('conflict', 'email: an account with this e-mail already exists', { errors: [{ field: 'email', message: 'is already registered' }] });
     if (conflicts.username) throw new AppError('conflict', 'username: this username is taken', { errors: [{ field: 'username', message: 'is taken' }] });

@@ -82,6 +82,7 @@ export interface Config {
   https: { disableVerification: boolean };
   gateway: { internalTokenTtl: number };
   rateLimit: { enabled: boolean; window: number; login: number; register: number; forgotPassword: number; emailAvailable: number };
+  audit: { retention: number };                     // events older than this are removed by the clean-up
 }
 
 /** Google sign-in settings; why: the providers module takes it without repeating the shape. */
@@ -386,6 +387,7 @@ export const SCHEMA: Spec<Config> = {
     forgotPassword: positiveInt(5),
     emailAvailable: positiveInt(30),
   }),
+  audit: section({ retention: duration(400 * DAY, { positive: true }) }),
 };
 
 /** The schema without types, for walkers (env mapping, key list). */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
@@ -10,6 +10,7 @@ import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import * as jobRuns from './migrations/2026_11_22_0005_job_runs.js';
 import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.js';
 import * as samlPendingRequests from './migrations/2026_12_06_saml_pending_requests.js';
+import * as readinessProbe from './migrations/2026_12_06_low_readiness_probe.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_22_0005_job_runs': jobRuns,
   '2026_11_22_0006_accounts_listing': accountsListing,
   '2026_12_06_saml_pending_requests': samlPendingRequests,
+  '2026_12_06_low_readiness_probe': readinessProbe,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };
@@ -49,9 +51,10 @@ export function openDatabase(url: string): Database {
 
 function openSqlite(path: string): Database {
   const file = path === ':memory:' ? ':memory:' : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivateFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
+  if (file !== ':memory:') restrictToOwner([`${file}-wal`, `${file}-shm`]);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
@@ -59,6 +62,31 @@ function openSqlite(path: string): Database {
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }) });
   registerDirectSqlite(db, { sqlite, prepare: statements.prepare });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Creates the database file owner-only (0600) in an owner-only folder (0700) whatever the umask, and tightens a file
+ * an older release left readable. Why: it holds the private signing keys and the server secret.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  restrictToOwner([file]);
+}
+
+/**
+ * chmod 0600 on the files that exist. SQLite gives -wal and -shm its database file's mode; this covers older files.
+ * A file of another owner (a shared group set up on purpose) cannot be changed and is left as it is.
+ */
+function restrictToOwner(files: string[]): void {
+  for (const file of files) {
+    if (!existsSync(file) || (statSync(file).mode & 0o077) === 0) continue;
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    }
+  }
 }
 
 /**

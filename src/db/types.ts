@@ -170,6 +170,12 @@ export interface SamlRequestTable {
   expires_at: number;
 }
 
+/** One row rewritten by `/readyz` to prove the database takes writes (db/write-probe.ts). */
+export interface ReadinessProbeTable {
+  id: number;
+  probed_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -190,6 +196,7 @@ export interface DB {
   opaque_tokens: OpaqueTokenTable;
   job_runs: JobRunTable;
   saml_requests: SamlRequestTable;
+  readiness_probe: ReadinessProbeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -82,8 +82,18 @@ export function registerProblemHandlers(app: FastifyInstance): void {
  * lines) in problem+json too, instead of Node's bare 400/431.
  */
 export function clientErrorResponse(error: NodeJS.ErrnoException): string {
-  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'invalid-request';
-  const body = JSON.stringify(problem(code, code === 'headers-too-large' ? 'request headers exceed the server limit' : 'malformed HTTP request'));
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : isRequestTimeout(error) ? 'request-timeout' : 'invalid-request';
+  const body = JSON.stringify(problem(code, clientErrorDetails[code] ?? 'malformed HTTP request'));
   const { status, title } = errorCodes[code];
-  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`;
+}
+
+const clientErrorDetails: Partial<Record<ErrorCode, string>> = {
+  'headers-too-large': 'request headers exceed the server limit',
+  'request-timeout': 'the request did not arrive in time',
+};
+
+/** Node gave up waiting for a request's headers or body (`headersTimeout` / `requestTimeout`). */
+export function isRequestTimeout(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
 }

@@ -15,6 +15,7 @@ export interface CleanupReport {
   usedCredentials: number;
   opaqueTokens: number;
   samlRequests: number;
+  auditEvents: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -22,7 +23,7 @@ const JOB_RUN_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Removes what has outlived its use: unconfirmed accounts older than `signup.unconfirmedRemoval` (seed 002),
- * ended sessions, expired refresh and one-time tokens. Revoked sessions are kept one access-token lifetime,
+ * ended sessions, expired refresh and one-time tokens, audit events older than `audit.retention`. Revoked sessions are kept one access-token lifetime,
  * so a node that restarts still refuses the access tokens they issued.
  */
 export async function runCleanup(db: Kysely<DB>, config: Config, now: number): Promise<CleanupReport> {
@@ -49,6 +50,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
   const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
   const opaqueTokens = await db.deleteFrom('opaque_tokens').where('expires_at', '<', now).executeTakeFirst();
   const samlRequests = await db.deleteFrom('saml_requests').where('expires_at', '<=', now).executeTakeFirst();
+  const auditEvents = await db.deleteFrom('audit_events').where('at', '<', now - config.audit.retention).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
@@ -59,6 +61,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     sessions: Number(sessions.numDeletedRows),
     refreshTokens: Number(refreshTokens.numDeletedRows),
     oneTimeTokens: Number(oneTimeTokens.numDeletedRows),
+    auditEvents: Number(auditEvents.numDeletedRows),
   };
 }
 

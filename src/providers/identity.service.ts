@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { findAccountById, findAccountByLogin, loginKey } from '../accounts/account.repository.js';
 import type { AccountService } from '../accounts/account.service.js';
+import { freeUsername } from '../accounts/usernames.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
@@ -47,7 +48,7 @@ export class IdentityService {
     if (!rule.createAccounts) throw new AppError(rule.unknownPerson, 'no account for this identity, and accounts are not created automatically');
     if (this.deps.config.signup.inviteOnly) throw new AppError('forbidden', 'registration needs an invitation');
     const account = await this.deps.accounts.createAccount({
-      username: identity.username ?? identity.email ?? `${identity.provider}-${identity.subject}`.slice(0, 128),
+      username: await this.provisionedUsername(identity),
       email: identity.email,
       type: 'user',
       confirmed: identity.emailVerified,
@@ -55,6 +56,19 @@ export class IdentityService {
     await this.link(account.id, identity);
     await this.deps.audit.record('account.registered', { accountId: account.id, data: { provider: identity.provider } });
     return account;
+  }
+
+  /**
+   * The first of the provider's user name, the e-mail and `<provider>-<subject>` that passes the username rules
+   * and is free (a name the IdP picked may look like someone else's); a random one when none does.
+   */
+  private async provisionedUsername(identity: VerifiedIdentity): Promise<string> {
+    const candidates = [identity.username, identity.email, `${identity.provider}-${identity.subject}`.slice(0, 128)];
+    for (const candidate of candidates) {
+      const name = candidate ? await freeUsername(this.deps.db, candidate, identity.email) : null;
+      if (name) return name;
+    }
+    return `${identity.provider}-${this.deps.random.uuid()}`;
   }
 
   private async linkedAccount(identity: VerifiedIdentity): Promise<AccountRow | undefined> {

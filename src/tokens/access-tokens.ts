@@ -98,8 +98,18 @@ export class AccessTokens {
     try {
       return await this.verifyWith(ring, token);
     } catch (error) {
-      // A key rotated on another node since this one read its keys: read them again, once.
-      if (error instanceof UnknownKey && (await this.keys.reloadForUnknownKey())) return this.verifyWith(this.keys.loaded, token);
+      if (!(error instanceof UnknownKey)) throw error;
+      // A key rotated on another node since this one read its keys: read them again, once (at most once a second).
+      if (await this.keys.reloadForUnknownKey()) return this.verifyAfterReload(token);
+      throw new AppError('invalid-token');
+    }
+  }
+
+  /** The second try after a reload; a kid still unknown is a forged or foreign token, never a server error. */
+  private async verifyAfterReload(token: string): Promise<AccessClaims> {
+    try {
+      return await this.verifyWith(this.keys.loaded, token);
+    } catch (error) {
       throw error instanceof UnknownKey ? new AppError('invalid-token') : error;
     }
   }

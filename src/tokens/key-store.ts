@@ -7,6 +7,9 @@ import { loadKeyRing, type KeyRing } from './signing-keys.js';
 /** How long a node serves its loaded keys before looking for a rotation in the database. */
 export const KEY_RELOAD_MS = 30_000;
 
+/** At most one database read per this interval for tokens naming a key id this node does not know. */
+const UNKNOWN_KEY_RELOAD_MS = 1000;
+
 /**
  * The signing keys as every node sees them: loaded from the shared database, looked up again every 30 s (by the
  * injected clock) and at once when a token names a key this node does not know, so `gatehouse keys rotate` on any
@@ -15,6 +18,7 @@ export const KEY_RELOAD_MS = 30_000;
 export class KeyStore {
   private loadedAt: number;
   private reloading: Promise<void> | null = null;
+  private unknownKeyReloadAt = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private ring: KeyRing,
@@ -53,9 +57,18 @@ export class KeyStore {
     await this.reloading;
   }
 
-  /** When a token names an unknown key: reload, unless the keys were just read (no reload storm from forged kids). */
+  /**
+   * When a token names an unknown key: reload at most once a second, counted from when a reload starts (no reload
+   * storm from forged kids); callers arriving during a reload wait for it. False: no fresh keys to try again with.
+   */
   async reloadForUnknownKey(): Promise<boolean> {
-    if (this.options.clock.now() - this.loadedAt < 1000) return false;
+    if (this.reloading) {
+      await this.reloading;
+      return true;
+    }
+    const now = this.options.clock.now();
+    if (now - this.loadedAt < UNKNOWN_KEY_RELOAD_MS || now - this.unknownKeyReloadAt < UNKNOWN_KEY_RELOAD_MS) return false;
+    this.unknownKeyReloadAt = now;
     await this.reload();
     return true;
   }
