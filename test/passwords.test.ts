@@ -213,13 +213,13 @@ describe('bounded wait queue (issue 14 item 6)', () => {
     const gate = deferred();
     const ran: number[] = [];
     const tasks = [0, 1, 2].map((i) => limit(async () => { ran.push(i); await gate.promise; }));
-    expect(limit.load()).toEqual({ active: 1, waiting: 2, maxWaiting: 2 });
+    expect(limit.load()).toEqual({ active: 1, waiting: 2, maxWaiting: 2, refused: 0, completed: 0 });
     const refused = await limit(async () => void ran.push(3)).catch((error: unknown) => error);
     expect(isOverloaded(refused)).toBe(true);
     gate.resolve();
     await Promise.all(tasks);
     expect(ran).toEqual([0, 1, 2]);
-    expect(limit.load()).toEqual({ active: 0, waiting: 0, maxWaiting: 2 });
+    expect(limit.load()).toEqual({ active: 0, waiting: 0, maxWaiting: 2, refused: 1, completed: 3 });
   });
 
   it('makes room for a caller from another key by refusing the newest place of the key holding the most', async () => {

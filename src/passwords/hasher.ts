@@ -61,6 +61,10 @@ export interface LimiterLoad {
   active: number;
   waiting: number;
   maxWaiting: number;
+  /** Tasks refused with `overloaded` since the start. */
+  refused: number;
+  /** Tasks finished (well or not) since the start: with a clock, the rate the queue drains at. */
+  completed: number;
 }
 
 /** Options of {@link createLimiter}. */
@@ -95,6 +99,8 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
   const { maxWaiting = Infinity, onActiveChange } = typeof options === 'function' ? { onActiveChange: options } : options;
   let active = 0;
+  let refused = 0;
+  let completed = 0;
   const waiting: Waiter[] = [];
   const places = new Map<string, number>();
   const count = (key: string, by: number): void => {
@@ -103,6 +109,7 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
     else places.delete(key);
   };
   const release = (): void => {
+    completed++;
     const next = waiting.shift();
     // Hand the slot straight to the oldest waiter so a newcomer can't overtake the queue.
     if (next) {
@@ -121,6 +128,7 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
     const index = waiting.findLastIndex((waiter) => waiter.key === heaviest);
     const [evicted] = waiting.splice(index, 1);
     count(heaviest, -1);
+    refused++;
     evicted!.reject(overloaded());
     return true;
   };
@@ -129,7 +137,10 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
       active++;
       onActiveChange?.(active);
     } else {
-      if (waiting.length >= maxWaiting && !makeRoom(key)) throw overloaded();
+      if (waiting.length >= maxWaiting && !makeRoom(key)) {
+        refused++;
+        throw overloaded();
+      }
       count(key, 1);
       await new Promise<void>((resolve, reject) => waiting.push({ key, resolve, reject }));
     }
@@ -139,7 +150,7 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
       release();
     }
   };
-  return Object.assign(run, { load: (): LimiterLoad => ({ active, waiting: waiting.length, maxWaiting }) });
+  return Object.assign(run, { load: (): LimiterLoad => ({ active, waiting: waiting.length, maxWaiting, refused, completed }) });
 }
 
 /**
