@@ -155,8 +155,9 @@ export function createLimiter(limit: number, options: LimiterOptions | ((active:
 
 /**
  * The bound on waiting password checks: eight per slot (at least 16). A login behind a full queue waits at most
- * eight hash times (about 0.1–0.4 s with the default parameters) before its own; a page opening a dozen parallel
- * Basic requests still fits on a one-core server.
+ * `bound / concurrency` hash times — eight, sixteen with one slot; about 0.1–0.4 s with the default parameters —
+ * before its own. Why eight: a page opening a dozen parallel Basic requests still fits on a one-core server, and a
+ * longer queue only lengthens the wait of everyone in it without answering more logins per second.
  */
 export function waitingBound(concurrency: number): number {
   return Math.max(16, 8 * concurrency);
