@@ -39,7 +39,9 @@ export interface PasswordHasher {
    * - passlib scrypt `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`, base64 without padding in either the
    *   standard (`+`) or passlib ab64 (`.`) alphabet, hash length taken from the stored hash (≥ 16 bytes),
    *   memory 128·r·N up to 1 GiB.
-   * Anything else, or a malformed hash, resolves to `false`; it never rejects on bad stored data.
+   * Anything else, or a malformed hash, resolves to `false`; it never rejects on bad stored data, only with
+   * `overloaded` when the wait queue is full (which says nothing about the password).
+   * `key` is whose check it is (the client address), for the queue's fairness.
    */
   verify(storedHash: string, password: string, key?: QueueKey): Promise<boolean>;
   /** True unless the hash is argon2id (v=19) with exactly the current parameters, so logins upgrade old hashes. */
@@ -56,7 +58,7 @@ export interface PasswordHasher {
  */
 export type Limiter = (<T>(fn: () => Promise<T>, key?: string) => Promise<T>) & { load(): LimiterLoad };
 
-/** How busy a limiter is, for tests and metrics. */
+/** How busy a limiter is: what the flood test watches (no metric exports it yet). */
 export interface LimiterLoad {
   active: number;
   waiting: number;
@@ -95,9 +97,8 @@ interface Waiter {
  * later caller at most `maxWaiting / limit` task times of waiting; when it is full, a newcomer whose key holds fewer
  * places than the key holding the most takes that key's newest place (which is refused), else the newcomer is refused.
  */
-export function createLimiter(limit: number, options: LimiterOptions | ((active: number) => void) = {}): Limiter {
+export function createLimiter(limit: number, { maxWaiting = Infinity, onActiveChange }: LimiterOptions = {}): Limiter {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
-  const { maxWaiting = Infinity, onActiveChange } = typeof options === 'function' ? { onActiveChange: options } : options;
   let active = 0;
   let refused = 0;
   let completed = 0;
