@@ -16,7 +16,7 @@ const PRODUCTION_HASH = { memoryCost: 19456, timeCost: 2, parallelism: 1, concur
 const FLOOD_CONNECTIONS = 300;
 /** Hashes over which the rate the queue drains at is measured. */
 const DRAIN_SAMPLE = 32;
-/** Most the event loop may take to answer `/auth/user` during the flood (the brief's "small bound"). */
+/** Most the event loop may take to answer `/auth/user` during the flood on an idle machine (issue 14: "a small bound"). */
 const USER_BOUND_MS = 250;
 /** Slack on the hashes ahead of the login, for a loaded two-core machine (the flood and another test file share it). */
 const LOAD_FACTOR = 2;
