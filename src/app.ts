@@ -20,7 +20,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { assertSameOrigin } from './http/csrf.js';
-import type { AuthContext } from './http/authenticate.js';
+import { installBasicChallenge, type AuthContext } from './http/authenticate.js';
 import { andThen, isPromise } from './util/awaitable.js';
 import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -128,11 +128,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     done();
   });
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
+  installBasicChallenge(app, config);
   app.addHook('onClose', () => rateLimiter.close());
   // A callback hook: with a credential already checked, the whole step runs without a promise (util/awaitable.ts).
   app.addHook('onRequest', (request, reply, done) => {
     const admitted = andThen(rateLimiter.check(request), () =>
-      andThen(services.authenticator.authenticate(request, reply), (auth) => admit(request, auth, config.server.baseUrl)));
+      andThen(services.authenticator.authenticate(request, reply, rateLimiter), (auth) => admit(request, auth, config.server.baseUrl)));
     if (isPromise(admitted)) admitted.then(() => done(), done);
     else done();
   });

@@ -26,6 +26,8 @@ function serverConfig(extra: Record<string, unknown> = {}): Record<string, unkno
       signup: { confirmationKey },
       // 50 simultaneous logins from one address must reach the lockout, not an address rate limit.
       rateLimit: { enabled: false },
+      // ... nor the bounded hashing queue (8 slots: 64 waiting places; its own test is at the end of this file).
+      password: { hash: { concurrency: 8 } },
     },
     extra,
   );
@@ -482,5 +484,32 @@ describe.each(dialects)('lockout and password-login control on %s', (dialect) =>
         await server.close();
       }
     });
+  });
+});
+
+describe('lockout behind the bounded hashing queue', () => {
+  it('counts only the checks the queue admits: the excess of a burst is 503 overloaded, before lockout, and exactly 5 are checked', async () => {
+    // One slot (16 places) and the production cost: the burst arrives faster than the queue drains.
+    const hash = { concurrency: 1, memoryCost: 19456, timeCost: 2 };
+    const server = await startServer('sqlite', { config: serverConfig({ password: { hash } }), env: { GATEHOUSE_ADMIN_PASSWORD: adminPassword } });
+    try {
+      const user = await account(server, 'queued');
+      const answers = await Promise.all(Array.from({ length: 50 }, () => attempt(server, 'basic', user.username, wrongPassword)));
+      const overloaded = answers.filter((a) => a.status === 503);
+      expect(overloaded.length).toBeGreaterThan(0);
+      expect(answers.filter((a) => ![401, 429, 503].includes(a.status)).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+      for (const answer of overloaded) {
+        expectProblem(answer, 503, 'overloaded');
+        expect(answer.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+        expect(answer.headers.get('www-authenticate')).toBeNull();
+      }
+      answers.filter((a) => a.status === 401).forEach(expectInvalidCredentials);
+      expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+      for (const answer of answers.filter((a) => a.status === 429)) expectLocked(answer);
+      const events = await server.app.services.database.db.selectFrom('audit_events').select('type').where('account_id', '=', user.id).execute();
+      expect(events.filter((e) => e.type === 'login.failed')).toHaveLength(5);
+    } finally {
+      await server.close();
+    }
   });
 });

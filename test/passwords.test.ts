@@ -2,7 +2,8 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { hash as argon2Hash, type Algorithm } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { createLimiter, createPasswordHasher, type HashParams } from '../src/passwords/hasher.js';
+import { AppError } from '../src/http/errors.js';
+import { createLimiter, createPasswordHasher, waitingBound, type HashParams } from '../src/passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH, checkPasswordPolicy, compilePolicy, type PasswordPolicy } from '../src/passwords/policy.js';
 
 const LOW: HashParams = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -201,6 +202,51 @@ describe('concurrency cap', () => {
     const limit = createLimiter(1);
     await expect(limit(() => { throw new Error('sync'); })).rejects.toThrow('sync');
     await expect(limit(async () => 42)).resolves.toBe(42);
+  });
+});
+
+describe('bounded wait queue (issue 14 item 6)', () => {
+  const isOverloaded = (error: unknown) => error instanceof AppError && error.code === 'overloaded' && error.status === 503 && error.extra.retryAfterSeconds! >= 1;
+
+  it('refuses at once with 503 overloaded, without running the task, when maxWaiting tasks already wait', async () => {
+    const limit = createLimiter(1, { maxWaiting: 2 });
+    const gate = deferred();
+    const ran: number[] = [];
+    const tasks = [0, 1, 2].map((i) => limit(async () => { ran.push(i); await gate.promise; }));
+    expect(limit.load()).toEqual({ active: 1, waiting: 2, maxWaiting: 2, refused: 0, completed: 0 });
+    const refused = await limit(async () => void ran.push(3)).catch((error: unknown) => error);
+    expect(isOverloaded(refused)).toBe(true);
+    gate.resolve();
+    await Promise.all(tasks);
+    expect(ran).toEqual([0, 1, 2]);
+    expect(limit.load()).toEqual({ active: 0, waiting: 0, maxWaiting: 2, refused: 1, completed: 3 });
+  });
+
+  it('makes room for a caller from another key by refusing the newest place of the key holding the most', async () => {
+    const limit = createLimiter(1, { maxWaiting: 3 });
+    const gate = deferred();
+    const ran: string[] = [];
+    const task = (name: string, key: string) => limit(async () => { ran.push(name); await gate.promise; }, key).then(() => 'ok', (error: unknown) => (isOverloaded(error) ? 'overloaded' : 'other'));
+    const flood = ['f0', 'f1', 'f2', 'f3'].map((name) => task(name, 'flooder'));
+    const other = task('other', 'someone else');
+    // The flooder gets no room from itself; a third key takes the flooder's next newest place.
+    const sixth = task('f4', 'flooder');
+    const third = task('third', 'third');
+    gate.resolve();
+    expect(await Promise.all([...flood, other, sixth, third])).toEqual(['ok', 'ok', 'overloaded', 'overloaded', 'ok', 'overloaded', 'ok']);
+    expect(ran).toEqual(['f0', 'f1', 'other', 'third']);
+  });
+
+  it('bounds the hasher at waitingBound(concurrency), and a full queue is no wrong password: it rejects, not false', async () => {
+    expect(waitingBound(1)).toBe(16);
+    expect(waitingBound(4)).toBe(32);
+    const hasher = createPasswordHasher({ ...LOW, concurrency: 1 });
+    const stored = await hasher.hash('pw');
+    const checks = Array.from({ length: 40 }, () => hasher.verify(stored, 'pw', '192.0.2.1').then(String, (error: unknown) => (isOverloaded(error) ? 'overloaded' : 'other')));
+    expect(hasher.load()).toMatchObject({ active: 1, waiting: 16 });
+    const outcomes = await Promise.all(checks);
+    expect(outcomes.filter((o) => o === 'true')).toHaveLength(17);
+    expect(outcomes.filter((o) => o === 'overloaded')).toHaveLength(23);
   });
 });
 

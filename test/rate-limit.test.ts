@@ -78,6 +78,41 @@ describe('rate limits per client address (rateLimit.*)', () => {
     }
   });
 
+  it('counts HTTP Basic checks against rateLimit.login (default 30) before any hashing; a credential verified before is not counted again', async () => {
+    const basicServer = await startServer('sqlite', { config: { rateLimit: { enabled: true }, httpBasic: { enabled: true }, signup: { alwaysConfirm: true }, lockout: { maxAttempts: -1 } } });
+    try {
+      const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+      await basicServer.request('POST', '/api/auth/register', { json: { username: 'basil', email: 'basil@example.com', password: goodPassword } });
+      const { hasher } = basicServer.app.services;
+      let checks = 0;
+      for (const name of ['verify', 'verifyDummy'] as const) {
+        const original = hasher[name].bind(hasher) as (...args: never[]) => Promise<never>;
+        (hasher as unknown as Record<string, unknown>)[name] = (...args: never[]) => (checks++, original(...args));
+      }
+      // One good credential: counted once, then answered from memory however often it comes.
+      expect((await basicServer.request('GET', '/auth/user', { headers: basic('basil', goodPassword) })).status).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await basicServer.request('GET', '/auth/user', { headers: basic('basil', goodPassword) })).status).toBe(200);
+      expect((await basicServer.request('POST', '/api/auth/login', { json: { email: 'basil@example.com', password: 'Wrong-Pass-0' } })).status).toBe(401);
+      for (let i = 1; i <= 28; i++) {
+        const wrong = await basicServer.request('GET', i % 2 ? '/auth/user' : '/auth/basic', { headers: basic('basil', `Wrong-Pass-${i}`) });
+        expect(wrong.status).toBe(401);
+      }
+      expect(checks).toBe(30);
+      const limited = await basicServer.request('GET', '/auth/basic', { headers: basic('basil', 'Wrong-Pass-31') });
+      expectProblem(limited, 429, 'rate-limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Not even a right password that was never checked before gets a hash: the budget is spent.
+      expect((await basicServer.request('GET', '/api/auth/account', { headers: basic('basil@example.com', goodPassword) })).status).toBe(429);
+      expect((await basicServer.request('POST', '/api/auth/login', { json: { email: 'basil@example.com', password: goodPassword } })).status).toBe(429);
+      expect(checks).toBe(30);
+      expect((await basicServer.request('GET', '/auth/user', { headers: basic('basil', goodPassword) })).body.user).toBe('basil');
+      basicServer.clock.advance(60_000);
+      expect((await basicServer.request('GET', '/api/auth/account', { headers: basic('basil@example.com', goodPassword) })).status).toBe(200);
+    } finally {
+      await basicServer.close();
+    }
+  });
+
   it('counts per real client address behind a proxy only with server.trustProxy', async () => {
     for (const trustProxy of [1, false]) {
       const proxied = await startServer('sqlite', { config: { rateLimit: limits, server: { trustProxy } } });

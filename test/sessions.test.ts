@@ -254,6 +254,20 @@ describe.each(dialects)('cookie configuration, sliding expiry and restarts on %s
   });
 });
 
+describe('HTTP Basic disabled', () => {
+  it('ignores Basic credentials and never challenges for Basic', async () => {
+    const server = await startServer('sqlite');
+    try {
+      const guest = await server.request('GET', '/api/auth/account', { headers: { authorization: basic('nobody', 'Wrong-Pass-1') } });
+      expect(guest.status).toBe(401);
+      expect(guest.headers.get('x-error-code')).toBe('unauthorized');
+      expect(guest.headers.get('www-authenticate')).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe.each(dialects)('HTTP Basic on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
@@ -276,6 +290,35 @@ describe.each(dialects)('HTTP Basic on %s', (dialect) => {
     expect((await server.request('PUT', `/accounts/${id}`, { headers: { authorization }, json: { language: 'de' } })).status).toBe(200);
     const sessions = await server.app.services.database.db.selectFrom('sessions').select('id').where('account_id', '=', id).where('method', '=', 'basic').execute();
     expect(sessions).toHaveLength(1);
+  });
+
+  it('challenges for Basic on every 401 to a request that carried Basic credentials, whichever route or check refused it', async () => {
+    await server.request('POST', '/api/auth/register', { json: { username: 'bianca', email: 'bianca@example.com', password: goodPassword } });
+    const refusals: Array<[string, string, string, Record<string, unknown>?]> = [
+      ['GET', '/auth/basic', basic('bianca', 'Wrong-Pass-1')],
+      ['GET', '/auth/user', basic('bianca', 'Wrong-Pass-2')],
+      ['GET', '/api/auth/account', basic('bianca', 'Wrong-Pass-3')],
+      ['GET', '/api/auth/account', basic('nobody-here', 'Wrong-Pass-4')],
+      ['GET', '/auth/user', 'Basic !!!not-base64!!!'],
+    ];
+    for (const [method, path, authorization] of refusals) {
+      const refused = await server.request(method, path, { headers: { authorization } });
+      expect(refused.status, `${method} ${path}`).toBe(401);
+      expect(refused.headers.get('x-error-code')).toBe('invalid-credentials');
+      expect(refused.headers.get('www-authenticate'), `${method} ${path}`).toBe('Basic realm="gatehouse", charset="UTF-8"');
+    }
+    // A 401 a route answers itself, after the Basic credential passed: a wrong current password.
+    const authorization = basic('bianca', goodPassword);
+    const me = await server.request('GET', '/auth/user', { headers: { authorization } });
+    expect(me.status).toBe(200);
+    expect(me.headers.get('www-authenticate')).toBeNull();
+    const change = await server.request('PUT', `/accounts/${me.body.id}`, { headers: { authorization }, json: { currentPassword: 'Not-The-One-1', password: 'Bianca-New-Pass-2' } });
+    expect(change.status).toBe(401);
+    expect(change.headers.get('www-authenticate')).toMatch(/^Basic realm="gatehouse"/);
+    // No Basic credentials, no Basic challenge (but at /auth/basic itself).
+    const bearer = await server.request('GET', '/api/auth/account', { headers: { authorization: 'Bearer not.a.token' } });
+    expect(bearer.status).toBe(401);
+    expect(bearer.headers.get('www-authenticate')).toBeNull();
   });
 
   it('refuses a wrong Basic password with 401 invalid-credentials', async () => {

@@ -292,13 +292,16 @@ export class AccountService {
     await this.deps.audit.record('admin.bootstrapped', { accountId: account.id, data: { withPassword: admin.initialPassword !== null } });
   }
 
-  /** Verifies a password against a stored hash; a missing hash still costs one verify (no timing oracle). */
-  async passwordMatches(storedHash: string | null, password: string): Promise<boolean> {
+  /**
+   * Verifies a password against a stored hash; a missing hash still costs one verify (no timing oracle). `inetAddress`
+   * is whose check it is, so a flood from one address cannot take every place in the hashing queue.
+   */
+  async passwordMatches(storedHash: string | null, password: string, inetAddress?: string | null): Promise<boolean> {
     if (storedHash === null || password.length > MAX_PASSWORD_LENGTH) {
-      await this.deps.hasher.verifyDummy(password.slice(0, MAX_PASSWORD_LENGTH));
+      await this.deps.hasher.verifyDummy(password.slice(0, MAX_PASSWORD_LENGTH), inetAddress);
       return false;
     }
-    return this.deps.hasher.verify(storedHash, password);
+    return this.deps.hasher.verify(storedHash, password, inetAddress);
   }
 
   /** Throws `password-policy` listing every unmet rule (CONTRACT §4). */

@@ -120,4 +120,6 @@ export const errorResponses = {
   404: Problem,
   409: Problem,
   429: Problem,
+  // A login when the hashing queue is full (`overloaded`, src/passwords/hasher.ts).
+  503: Problem,
 } as const;

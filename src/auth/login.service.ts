@@ -94,7 +94,7 @@ export class LoginService {
     const audit = { accountId: account?.id ?? null, loginName: login, inetAddress };
     try {
       if (guarded) await this.deps.lockout.assertNotLocked(lockKey);
-      if (!(await this.passwordIsRight(account, password)) || !account) {
+      if (!(await this.passwordIsRight(account, password, inetAddress)) || !account) {
         const outcome = guarded ? await this.deps.lockout.fail(lockKey) : 'counted';
         await this.deps.audit.record('login.failed', audit);
         if (outcome === 'locked-now') await this.deps.audit.record('login.locked', { ...audit, data: { started: true } });
@@ -125,11 +125,11 @@ export class LoginService {
   }
 
   /** An unknown account still costs one hash verify, so timing does not tell which names exist. */
-  private async passwordIsRight(account: AccountRow | undefined, password: string): Promise<boolean> {
+  private async passwordIsRight(account: AccountRow | undefined, password: string, inetAddress: string | null): Promise<boolean> {
     const override = this.deps.config.admin.passwordOverride;
     if (account && override !== null && account.username_key === loginKey(this.deps.config.admin.username)) return safeEqual(password, override);
     const storedHash = account?.type === 'user' ? await findPasswordHash(this.deps.db, account.id) : null;
-    const valid = await this.deps.accounts.passwordMatches(storedHash, password);
+    const valid = await this.deps.accounts.passwordMatches(storedHash, password, inetAddress);
     if (valid && account && storedHash && this.deps.hasher.needsRehash(storedHash)) await this.rehash(account.id, password);
     return valid;
   }
@@ -234,7 +234,15 @@ export class LoginService {
 
   private async rehash(accountId: string, password: string): Promise<void> {
     // Parameters changed since this hash was made (or it was imported): upgrade it now that we know the password.
-    await storePasswordHash(this.deps.db, accountId, await this.deps.hasher.hash(password), this.deps.clock.now(), this.deps.random.uuid());
+    let upgraded: string;
+    try {
+      upgraded = await this.deps.hasher.hash(password);
+    } catch (error) {
+      // A full hashing queue (`overloaded`) must not refuse a right password; the next login upgrades it.
+      if (error instanceof AppError && error.code === 'overloaded') return;
+      throw error;
+    }
+    await storePasswordHash(this.deps.db, accountId, upgraded, this.deps.clock.now(), this.deps.random.uuid());
   }
 
   private async issueAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginService } from '../auth/login.service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
@@ -10,6 +10,15 @@ import { andThen, type Awaitable } from '../util/awaitable.js';
 import { hmac } from '../util/hashing.js';
 import { LruCache } from '../util/lru.js';
 import { AppError } from './errors.js';
+
+/** The HTTP Basic challenge (RFC 7617), on `GET /auth/basic` and on every 401 to a request that carried Basic credentials. */
+export const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+
+/** Where password checks outside the login routes are counted: `rateLimit.login` per client address. */
+export interface LoginBudget {
+  /** Throws `rate-limited` when the address is over its login budget. */
+  countLogin(ip: string): Awaitable<void>;
+}
 
 /** How the caller proved who it is. */
 export type CredentialKind = 'bearer' | 'cookie' | 'basic';
@@ -52,7 +61,7 @@ export class Authenticator {
    * The caller, or null for a guest. Synchronous when memory alone can answer (a credential checked before, its
    * session known live, no activity write due): the common case, every request of a signed-in client.
    */
-  authenticate(request: FastifyRequest, reply: FastifyReply): Awaitable<AuthContext | null> {
+  authenticate(request: FastifyRequest, reply: FastifyReply, budget?: LoginBudget): Awaitable<AuthContext | null> {
     const header = request.headers.authorization;
     if (header !== undefined && header !== '') {
       // A token verified before is found without scanning it first: the syntax check below costs a microsecond on a
@@ -62,7 +71,7 @@ export class Authenticator {
       const bearer = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(header);
       if (bearer) return this.bearer(bearer[1]!);
       if (/^Bearer\b/i.test(header)) throw new AppError('invalid-token', 'malformed Authorization header');
-      if (/^Basic\b/i.test(header) && this.deps.config.httpBasic.enabled) return this.basic(header, request);
+      if (/^Basic\b/i.test(header) && this.deps.config.httpBasic.enabled) return this.basic(header, request, budget);
     }
     const query = request.query as Record<string, unknown> | undefined;
     if (this.deps.config.tokens.queryParameter && typeof query?._token === 'string' && query._token.length) return this.bearer(query._token);
@@ -126,8 +135,11 @@ export class Authenticator {
     return context;
   }
 
-  /** HTTP Basic (seed 004): checked like any password login — lockout included — then kept as one session. */
-  private async basic(header: string, request: FastifyRequest): Promise<AuthContext> {
+  /**
+   * HTTP Basic (seed 004): checked like any password login — `rateLimit.login`, lockout, the bounded hashing queue —
+   * then kept as one session. Only a credential not verified before counts: a Basic client sends it on every request.
+   */
+  private async basic(header: string, request: FastifyRequest, budget: LoginBudget | undefined): Promise<AuthContext> {
     const { username, password } = parseBasic(header);
     const fingerprint = hmac(this.deps.serverKey, `basic:${username}\u0000${password}`);
     const known = this.basicSessions.get(fingerprint);
@@ -135,6 +147,7 @@ export class Authenticator {
       await this.deps.sessions.touch(known.sessionId, null);
       return { ...known, kind: 'basic' };
     }
+    await budget?.countLogin(request.ip);
     const account = await this.deps.logins.verifyPassword(username, password, request.ip);
     this.deps.logins.assertConfirmed(account);
     const session = await this.deps.sessions.create({
@@ -146,6 +159,18 @@ export class Authenticator {
     this.basicSessions.set(fingerprint, { sessionId: session.id, accountId: account.id });
     return { accountId: account.id, sessionId: session.id, kind: 'basic' };
   }
+}
+
+/**
+ * Every 401 answered to a request that carried Basic credentials challenges for Basic again (RFC 7235 §3.1), whichever
+ * route or check refused it. Installed only with `httpBasic.enabled`; otherwise Basic headers are ignored.
+ */
+export function installBasicChallenge(app: FastifyInstance, config: Config): void {
+  if (!config.httpBasic.enabled) return;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 401 && /^Basic\b/i.test(request.headers.authorization ?? '')) reply.header('www-authenticate', BASIC_CHALLENGE);
+    done(null, payload);
+  });
 }
 
 /** Three dot-separated parts, as a JWT has (the cookie session credential `id.secret` has two). */

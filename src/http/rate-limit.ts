@@ -114,6 +114,14 @@ export class RateLimiter {
     if (action) return this.count(action, request.ip);
   }
 
+  /**
+   * Counts one password check that no route names: an HTTP Basic credential not verified before (CONTRACT §5), which
+   * shares the address's `rateLimit.login` budget. Throws `rate-limited` when over it.
+   */
+  countLogin(ip: string): Awaitable<void> {
+    if (this.config.enabled) return this.count('login', ip);
+  }
+
   private async count(action: LimitedAction, ip: string): Promise<void> {
     const { count, remainingMs } = await this.store.hit(`${action}|${ip}`, this.config.window, this.clock.now());
     if (count > this.config[action]) {

@@ -1,6 +1,7 @@
 import { scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import { AppError } from '../http/errors.js';
 
 /** Argon2 cost parameters, kept apart from the hasher so configuration can validate and print them. */
 export interface HashParams {
@@ -20,6 +21,9 @@ export interface PasswordHasherOptions extends HashParams {
   onActiveChange?: (active: number) => void;
 }
 
+/** Who a password check is for: its client address, so a full queue makes room fairly (see {@link createLimiter}). */
+export type QueueKey = string | null | undefined;
+
 /**
  * Hashes new passwords with argon2id and verifies stored hashes of any supported kind, so imported
  * accounts keep working and are upgraded on their next login.
@@ -35,39 +39,111 @@ export interface PasswordHasher {
    * - passlib scrypt `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`, base64 without padding in either the
    *   standard (`+`) or passlib ab64 (`.`) alphabet, hash length taken from the stored hash (≥ 16 bytes),
    *   memory 128·r·N up to 1 GiB.
-   * Anything else, or a malformed hash, resolves to `false`; it never rejects on bad stored data.
+   * Anything else, or a malformed hash, resolves to `false`; it never rejects on bad stored data, only with
+   * `overloaded` when the wait queue is full (which says nothing about the password).
+   * `key` is whose check it is (the client address), for the queue's fairness.
    */
-  verify(storedHash: string, password: string): Promise<boolean>;
+  verify(storedHash: string, password: string, key?: QueueKey): Promise<boolean>;
   /** True unless the hash is argon2id (v=19) with exactly the current parameters, so logins upgrade old hashes. */
   needsRehash(storedHash: string): boolean;
   /** Costs one verify against a fixed hash, so a login for an unknown account takes as long as a real one. */
-  verifyDummy(password: string): Promise<void>;
+  verifyDummy(password: string, key?: QueueKey): Promise<void>;
+  /** Running and waiting operations. Each method rejects with `overloaded` (503) when the wait queue is full. */
+  load(): LimiterLoad;
 }
 
-/** Runs a task once a slot is free; see {@link createLimiter}. */
-export type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
+/**
+ * Runs a task once a slot is free; see {@link createLimiter}. `key` names who asked (the client address of a login),
+ * so a full queue can make room fairly.
+ */
+export type Limiter = (<T>(fn: () => Promise<T>, key?: string) => Promise<T>) & { load(): LimiterLoad };
+
+/** How busy a limiter is: what the flood test watches (no metric exports it yet). */
+export interface LimiterLoad {
+  active: number;
+  waiting: number;
+  maxWaiting: number;
+  /** Tasks refused with `overloaded` since the start. */
+  refused: number;
+  /** Tasks finished (well or not) since the start: with a clock, the rate the queue drains at. */
+  completed: number;
+}
+
+/** Options of {@link createLimiter}. */
+export interface LimiterOptions {
+  /** Most tasks waiting for a slot; a task beyond it is refused at once with `overloaded` (no bound if omitted). */
+  maxWaiting?: number;
+  /** Called with the number of running tasks whenever it changes. */
+  onActiveChange?: (active: number) => void;
+}
+
+/** How long a refused caller should wait: the queue drains in well under a second (see {@link waitingBound}). */
+const OVERLOADED_RETRY_SECONDS = 1;
+
+/** What a caller refused by a full queue is answered: 503 with Retry-After, before any hashing. */
+export function overloaded(): AppError {
+  return new AppError('overloaded', 'too many password checks are waiting; try again shortly', { retryAfterSeconds: OVERLOADED_RETRY_SECONDS });
+}
+
+interface Waiter {
+  key: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
 
 /**
  * FIFO semaphore: at most `limit` tasks run at once, so a burst of logins queues instead of occupying
- * every libuv thread that fs and dns also need.
+ * every libuv thread that fs and dns also need. With `maxWaiting` the queue is bounded, so a flood costs each
+ * later caller at most `maxWaiting / limit` task times of waiting; when it is full, a newcomer whose key holds fewer
+ * places than the key holding the most takes that key's newest place (which is refused), else the newcomer is refused.
  */
-export function createLimiter(limit: number, onActiveChange?: (active: number) => void): Limiter {
+export function createLimiter(limit: number, { maxWaiting = Infinity, onActiveChange }: LimiterOptions = {}): Limiter {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
   let active = 0;
-  const waiting: Array<() => void> = [];
+  let refused = 0;
+  let completed = 0;
+  const waiting: Waiter[] = [];
+  const places = new Map<string, number>();
+  const count = (key: string, by: number): void => {
+    const n = (places.get(key) ?? 0) + by;
+    if (n > 0) places.set(key, n);
+    else places.delete(key);
+  };
   const release = (): void => {
+    completed++;
     const next = waiting.shift();
     // Hand the slot straight to the oldest waiter so a newcomer can't overtake the queue.
-    if (next) return next();
+    if (next) {
+      count(next.key, -1);
+      return next.resolve();
+    }
     active--;
     onActiveChange?.(active);
   };
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
+  /** Frees a place for `key` when the queue is full, by refusing the newest waiter of the heaviest key; false if none is heavier. */
+  const makeRoom = (key: string): boolean => {
+    let heaviest = '';
+    let most = 0;
+    for (const [other, n] of places) if (n > most) [heaviest, most] = [other, n];
+    if (most <= (places.get(key) ?? 0) + 1) return false;
+    const index = waiting.findLastIndex((waiter) => waiter.key === heaviest);
+    const [evicted] = waiting.splice(index, 1);
+    count(heaviest, -1);
+    refused++;
+    evicted!.reject(overloaded());
+    return true;
+  };
+  const run = async <T>(fn: () => Promise<T>, key = ''): Promise<T> => {
     if (active < limit) {
       active++;
       onActiveChange?.(active);
     } else {
-      await new Promise<void>((resolve) => waiting.push(resolve));
+      if (waiting.length >= maxWaiting && !makeRoom(key)) {
+        refused++;
+        throw overloaded();
+      }
+      count(key, 1);
+      await new Promise<void>((resolve, reject) => waiting.push({ key, resolve, reject }));
     }
     try {
       return await fn();
@@ -75,6 +151,17 @@ export function createLimiter(limit: number, onActiveChange?: (active: number) =
       release();
     }
   };
+  return Object.assign(run, { load: (): LimiterLoad => ({ active, waiting: waiting.length, maxWaiting, refused, completed }) });
+}
+
+/**
+ * The bound on waiting password checks: eight per slot (at least 16). A login behind a full queue waits at most
+ * `bound / concurrency` hash times — eight, sixteen with one slot; about 0.1–0.4 s with the default parameters —
+ * before its own. Why eight: a page opening a dozen parallel Basic requests still fits on a one-core server, and a
+ * longer queue only lengthens the wait of everyone in it without answering more logins per second.
+ */
+export function waitingBound(concurrency: number): number {
+  return Math.max(16, 8 * concurrency);
 }
 
 // `Algorithm` is a const enum in the typings and `{}` at runtime, which isolatedModules can't inline.
@@ -98,24 +185,27 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   for (const [name, value] of Object.entries({ memoryCost, timeCost, parallelism })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`password.hash.${name} must be a positive integer, got ${value}`);
   }
-  const limit = createLimiter(options.concurrency, options.onActiveChange);
+  const limit = createLimiter(options.concurrency, { maxWaiting: waitingBound(options.concurrency), onActiveChange: options.onActiveChange });
   const argon2Options = { memoryCost, timeCost, parallelism, algorithm: ARGON2ID };
   let dummyHash: Promise<string> | undefined;
 
   const hash = (password: string): Promise<string> => limit(() => argon2Hash(password, argon2Options));
 
-  const verify = async (storedHash: string, password: string): Promise<boolean> => {
+  const verify = async (storedHash: string, password: string, key?: QueueKey): Promise<boolean> => {
     if (typeof storedHash !== 'string') return false;
+    const queued: Queued = (fn) => limit(fn, key ?? undefined);
     try {
       const argon2 = ARGON2_ANY.exec(storedHash);
       if (argon2) {
         if (Number(argon2[1]) > ARGON2_MAX_MEMORY_KIB || Number(argon2[2]) > ARGON2_MAX_TIME) return false;
-        return await limit(() => argon2Verify(storedHash, password));
+        return await queued(() => argon2Verify(storedHash, password));
       }
-      if (BCRYPT.test(storedHash)) return await limit(() => bcryptVerify(password, storedHash));
-      if (storedHash.startsWith('$scrypt$')) return await verifyScrypt(storedHash, password, limit);
-    } catch {
-      // The native verifiers throw on undecodable hashes; a corrupt row is a failed login, not a 500.
+      if (BCRYPT.test(storedHash)) return await queued(() => bcryptVerify(password, storedHash));
+      if (storedHash.startsWith('$scrypt$')) return await verifyScrypt(storedHash, password, queued);
+    } catch (error) {
+      // The native verifiers throw on undecodable hashes; a corrupt row is a failed login, not a 500. A full queue
+      // is no answer about the password: it must not count as a wrong one.
+      if (error instanceof AppError) throw error;
     }
     return false;
   };
@@ -128,17 +218,21 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       if (!m) return true;
       return Number(m[1]) !== memoryCost || Number(m[2]) !== timeCost || Number(m[3]) !== parallelism;
     },
-    async verifyDummy(password: string): Promise<void> {
+    async verifyDummy(password: string, key?: QueueKey): Promise<void> {
       dummyHash ??= hash('gatehouse-dummy-password').catch((err: unknown) => {
         dummyHash = undefined;
         throw err;
       });
-      await verify(await dummyHash, password);
+      await verify(await dummyHash, password, key);
     },
+    load: limit.load,
   };
 }
 
-async function verifyScrypt(storedHash: string, password: string, limit: Limiter): Promise<boolean> {
+/** A task run through the limiter on behalf of one caller. */
+type Queued = <T>(fn: () => Promise<T>) => Promise<T>;
+
+async function verifyScrypt(storedHash: string, password: string, limit: Queued): Promise<boolean> {
   const m = SCRYPT.exec(storedHash);
   if (!m) return false;
   const [, ln = '', r = '', p = '', saltText = '', keyText = ''] = m;

@@ -16,7 +16,8 @@ export interface LockoutOptions {
  * Only wrong passwords count, each by one atomic upsert that returns the new count: the attempt that reaches
  * `maxAttempts` starts the lock, and any wrong attempt counted beyond it is answered as locked. So 50 simultaneous
  * wrong passwords get exactly `maxAttempts` × 401 and the rest 429, on one node or many, while simultaneous right
- * passwords never lock anyone. A lock, or a streak older than `duration`, that has run out starts a new count.
+ * passwords never lock anyone. (Those beyond the bounded hashing queue are answered 503 `overloaded` before they
+ * are checked, and are not counted: src/passwords/hasher.ts.) A lock, or a streak older than `duration`, that has run out starts a new count.
  */
 export class Lockout {
   constructor(

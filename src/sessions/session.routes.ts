@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { findAccountById } from '../accounts/account.repository.js';
 import { findClientByCallback } from '../clients/client.repository.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
-import { clientInfo, requireAuth } from '../http/authenticate.js';
+import { BASIC_CHALLENGE, clientInfo, requireAuth } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
 import { requireLoginCsrf } from '../pages/form-token.js';
 import { andThen } from '../util/awaitable.js';
@@ -58,7 +58,7 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app.get('/auth/basic', { schema: { tags, summary: 'HTTP Basic challenge (with httpBasic.enabled)', response: { 200: UserInfo, ...sessionErrors } } }, async (request, reply) => {
     if (!config.httpBasic.enabled) throw new AppError('not-found', 'HTTP Basic is disabled');
     if (request.auth?.kind !== 'basic') {
-      reply.header('www-authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
+      reply.header('www-authenticate', BASIC_CHALLENGE);
       throw new AppError('unauthorized', 'HTTP Basic credentials required');
     }
     return userInfo(request, await services.profiles.get(request.auth.accountId), await sessions.endOf(request.auth.sessionId));

@@ -39,4 +39,4 @@ export const SessionList = Type.Record(Type.String(), SessionInfo, { description
 export const EndSessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL }) }, { additionalProperties: false });
 export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048, pattern: NO_CONTROL })) });
 
-export const sessionErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 405: Problem, 429: Problem } as const;
+export const sessionErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 405: Problem, 429: Problem, 503: Problem } as const;
