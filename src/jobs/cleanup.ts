@@ -15,6 +15,7 @@ export interface CleanupReport {
   usedCredentials: number;
   opaqueTokens: number;
   samlRequests: number;
+  samlCompletions: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -49,11 +50,13 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
   const usedCredentials = await db.deleteFrom('used_credentials').where('expires_at', '<', now).executeTakeFirst();
   const opaqueTokens = await db.deleteFrom('opaque_tokens').where('expires_at', '<', now).executeTakeFirst();
   const samlRequests = await db.deleteFrom('saml_requests').where('expires_at', '<=', now).executeTakeFirst();
+  const samlCompletions = await db.deleteFrom('saml_completions').where('expires_at', '<=', now).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
     opaqueTokens: Number(opaqueTokens.numDeletedRows),
     samlRequests: Number(samlRequests.numDeletedRows),
+    samlCompletions: Number(samlCompletions.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     idleGuests,
     sessions: Number(sessions.numDeletedRows),
