@@ -140,6 +140,17 @@ describe.each(dialects)('SAML logins bound to the browser that started them, on 
     for (const answer of [acs, done, refused]) expect(answer.headers.getSetCookie().filter((c) => c.startsWith('gh_flow='))).toEqual([]);
   });
 
+  it('has no HEAD twin of GET /auth/saml (outside the rate limit) nor of the finish (spending the code)', async () => {
+    const before = await db().selectFrom('saml_requests').select('relay_hash').execute();
+    expect((await s.server.request('HEAD', '/auth/saml')).status).toBe(404);
+    expect(await db().selectFrom('saml_requests').select('relay_hash').execute()).toHaveLength(before.length);
+    const browser = new Browser(s.server);
+    const { requestId, relayState } = await startLogin(browser);
+    const acs = await postResponse(browser, await sign(requestId, 'head@example.com'), relayState);
+    expect((await s.server.request('HEAD', `/auth/saml/finish?code=${finishCode(acs)}`)).status).toBe(404);
+    expect(landedAt(await browser.followRefresh(acs), s.server)).toBe('/welcome');
+  });
+
   it('answers problem+json naming code when it is missing or not one string', async () => {
     for (const query of ['', '?code=', '?code=a&code=b']) {
       const answer = await new Browser(s.server).request('GET', `/auth/saml/finish${query}`);

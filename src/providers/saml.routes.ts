@@ -41,7 +41,9 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
   // A signed SAMLResponse with certificates can be tens of kilobytes.
   await app.register(formbody, { bodyLimit: 512 * 1024 });
 
-  app.get('/auth/saml', { schema: { hide: true } }, async (request, reply) => {
+  // No HEAD twins of the two GETs that change state: a HEAD would store a request outside the rate limit (keyed by
+  // method) or spend a finish code.
+  app.get('/auth/saml', { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
     const clientId = (request.query as Record<string, unknown> | undefined)?.clientID;
     if (clientId !== undefined && typeof clientId !== 'string') throw invalidField('clientID', 'must be a string');
     const client = await clientForFlow(context, clientId, provider);
@@ -64,7 +66,7 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
     return completeLogin(context, request, reply, { ...landing(pending.target), hold }, pending.clientId, verify);
   });
 
-  app.get(SAML_FINISH_PATH, { schema: { hide: true } }, async (request, reply) => {
+  app.get(SAML_FINISH_PATH, { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
     const code = (request.query as Record<string, unknown> | undefined)?.code;
     if (typeof code !== 'string' || code === '') throw invalidField('code', code === undefined || code === '' ? 'is required' : 'must be a string');
     // Taken before the binding is checked: a code is redeemed once, by whichever browser comes first.
