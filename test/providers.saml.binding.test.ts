@@ -178,6 +178,24 @@ describe.each(dialects)('SAML logins bound to the browser that started them, on 
   });
 });
 
+describe('the binding cookie follows cookie.secure and the path of server.baseUrl', () => {
+  it('is Secure with cookie.secure (the default), not without it; its path is the SAML routes under the base path', async () => {
+    const [secure, plain] = await Promise.all([setup('sqlite', [key]), setup('sqlite', [key], {}, { cookie: { secure: false } })]);
+    try {
+      expect((await secure.server.request('GET', '/auth/saml')).headers.getSetCookie()).toEqual([expect.stringMatching(/^gh_saml=[\w-]{43}; Max-Age=600; Path=\/auth\/saml; HttpOnly; Secure; SameSite=Lax$/)]);
+      expect((await plain.server.request('GET', '/auth/saml')).headers.getSetCookie()).toEqual([expect.stringMatching(/^gh_saml=[\w-]{43}; Max-Age=600; Path=\/auth\/saml; HttpOnly; SameSite=Lax$/)]);
+    } finally {
+      await Promise.all([secure.close(), plain.close()]);
+    }
+    const proxied = await setup('sqlite', [key], {}, { server: { baseUrl: 'https://example.com/accounts' } });
+    try {
+      expect((await proxied.server.request('GET', '/auth/saml')).headers.getSetCookie()[0]).toContain('; Path=/accounts/auth/saml;');
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
 describe('GET /auth/saml is rate-limited with the login budget', () => {
   it('refuses the start over rateLimit.login per address, and stores no pending request for it', async () => {
     const s = await setup('sqlite', [key], {}, { rateLimit: { enabled: true, login: 2, window: '1m' } });
