@@ -5,6 +5,7 @@ import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { makeKey, startSamlIdpServer, type SamlIdpServer } from './helpers/saml-idp.js';
+import { Browser as CookieClient } from './helpers/browser.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -48,15 +49,20 @@ async function setup(saml: Record<string, unknown>): Promise<{ server: TestServe
   return { server, idp, close: async () => { await server.close(); await idp.close(); } };
 }
 
-/** Opens a fresh browser profile, and records the ACS's answer (the IdP's cross-site POST) when it comes. */
-async function freshPage(server: TestServer): Promise<{ page: Page; acs: Promise<Response>; close(): Promise<void> }> {
+/**
+ * Opens a fresh browser profile, and records the ACS's answer (the IdP's cross-site POST) and the finish route's
+ * (the hop our own page starts) when they come.
+ */
+async function freshPage(server: TestServer): Promise<{ page: Page; acs: Promise<Response>; finish: Promise<Response>; close(): Promise<void> }> {
   const context = await chromium.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const acs = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${server.url}/auth/saml`);
+  const finish = page.waitForResponse((r) => r.url().startsWith(`${server.url}/auth/saml/finish?`));
   // Awaited by the test; a page closed before the POST must not leave an unhandled rejection behind.
   acs.catch(() => undefined);
-  return { page, acs, close: () => context.close() };
+  finish.catch(() => undefined);
+  return { page, acs, finish, close: () => context.close() };
 }
 
 /** What the `/auth/user` page Chromium landed on says: the first page after the login, not a navigation of ours. */
@@ -79,14 +85,18 @@ describe.each(['get', 'post'] as const)('SAML login in Chromium, redirectMethod 
 
   it('without clientID: the ACS accepts the cross-site POST, and the browser has the session', async () => {
     s.idp.user = `${redirectMethod}-session@example.com`;
-    const { page, acs, close } = await freshPage(s.server);
+    const { page, acs, finish, close } = await freshPage(s.server);
     try {
       await page.goto(`${s.server.url}/auth/saml`, { waitUntil: 'commit' });
       const answer = await acs;
       // The IdP's form posted from another site: exactly the request a Lax or Strict cookie does not ride on.
       expect(await answer.request().headerValue('sec-fetch-site')).toBe('cross-site');
       expect(await answer.request().headerValue('cookie')).toBeNull();
-      expect(answer.status()).toBe(200); // our landing page: the last hop starts on our own site
+      expect(answer.status()).toBe(200); // our own page: the next hop starts on our own site
+      // ... so the binding cookie rides on it, and the finish route starts the session.
+      const finished = await finish;
+      expect(await finished.request().headerValue('cookie')).toMatch(/(^|; )gh_saml=[\w-]{43}($|;)/);
+      expect(finished.status()).toBe(200);
       await page.waitForURL(`${s.server.url}/auth/user`);
       await screenshot(page, `saml-${redirectMethod}-landing`);
       expect(s.idp.received.at(-1)).toMatchObject({ binding: redirectMethod === 'get' ? 'redirect' : 'post', relayState: expect.stringMatching(/^[\w-]{43}$/) });
@@ -135,6 +145,54 @@ describe('IdP-initiated SAML login in Chromium', () => {
         await close();
         await s.close();
       }
+    }
+  });
+});
+
+/** The attacker's site (127.0.0.2): a page that auto-posts a Response and RelayState to Gatehouse's ACS. */
+function startAttackerSite(acsUrl: string, fields: Record<string, string>): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`).join('');
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<!doctype html><p>Win a prize!</p><form method="post" action="${acsUrl}">${inputs}</form><script>document.forms[0].submit()</script>`);
+    });
+    server.listen(0, '127.0.0.2', () => resolve({ server, url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/prize` }));
+  });
+}
+
+describe('login CSRF against SAML in Chromium', { timeout: 60_000 }, () => {
+  it("a foreign page auto-posting the attacker's own valid Response and RelayState leaves the victim's browser without a session", async () => {
+    const s = await setup({});
+    let attackerSite: { server: Server; url: string } | undefined;
+    try {
+      // The attacker starts a login of its own and lets the IdP answer it, keeping the signed Response.
+      s.idp.user = 'attacker@example.com';
+      const start = await new CookieClient(s.server).request('GET', '/auth/saml');
+      const idpPage = await (await fetch(start.headers.get('location')!)).text();
+      const field = (name: string) => /name="(\w+)" value="([^"]*)"/g.exec(idpPage.slice(idpPage.indexOf(`name="${name}"`)))![2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+      const fields = { SAMLResponse: field('SAMLResponse'), RelayState: field('RelayState') };
+      expect(fields.RelayState).toMatch(/^[\w-]{43}$/);
+      attackerSite = await startAttackerSite(`${s.server.url}/auth/saml`, fields);
+
+      const { page, acs, finish, close } = await freshPage(s.server);
+      try {
+        await page.goto(attackerSite.url, { waitUntil: 'commit' });
+        expect((await acs).status()).toBe(200);
+        // Wherever the ACS's page leads the victim's browser on our site, it ends without the attacker's session.
+        await page.waitForURL((url) => url.origin === s.server.url && url.pathname !== '/auth/saml');
+        await screenshot(page, 'saml-login-csrf-refused');
+        expect(await signedInAs(page, s.server)).toBe('_guest');
+        // The victim's browser holds no binding nonce of that login: the finish refused it, nothing was started.
+        const refused = await finish;
+        expect(refused.status()).toBe(401);
+        expect(await refused.headerValue('x-error-code')).toBe('invalid-credentials');
+      } finally {
+        await close();
+      }
+    } finally {
+      attackerSite?.server.close();
+      await s.close();
     }
   });
 });

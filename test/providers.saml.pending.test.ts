@@ -5,7 +5,7 @@ import { sha256 } from '../src/util/hashing.js';
 import { Browser } from './helpers/browser.js';
 import { loginResponse, makeKey, samlIdp, samlSp, unsolicitedResponse, type TestKey } from './helpers/saml-idp.js';
 import { dialects } from './helpers/server.js';
-import { expectFailure, landedAt, postResponse, setup, startLogin, type Setup } from './providers.saml.setup.js';
+import { expectFailure, finishCode, landedAt, postResponse, respond, setup, startLogin, type Setup } from './providers.saml.setup.js';
 
 /**
  * Pending AuthnRequests are kept on the server (CONTRACT §5): found again by RelayState, answered once, for 10
@@ -35,9 +35,10 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
     const browser = new Browser(s.server);
     const { requestId, relayState } = await startLogin(browser);
     const row = await pendingRow(relayState);
-    expect(row).toMatchObject({ request_id: requestId, client_id: null, expires_at: s.server.clock.now() + SAML_REQUEST_TTL_MS });
+    const binding = sha256(browser.cookies.get('gh_saml')!.value);
+    expect(row).toMatchObject({ request_id: requestId, client_id: null, binding_hash: binding, expires_at: s.server.clock.now() + SAML_REQUEST_TTL_MS });
     const response = await sign(requestId, 'replay@example.com');
-    expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
+    expect(landedAt(await respond(browser, response, relayState), s.server)).toBe('/welcome');
     expect(await pendingRow(relayState)).toBeUndefined();
     const replayer = new Browser(s.server);
     expectFailure(await postResponse(replayer, response, relayState));
@@ -45,13 +46,14 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
   });
 
   it('accepts the Response after 9 minutes, refuses it after 11 (the request has expired) and removes the request', async () => {
-    const late = await startLogin(new Browser(s.server));
-    const onTime = await startLogin(new Browser(s.server));
+    const browser = new Browser(s.server);
+    const late = await startLogin(browser);
+    const onTimeBrowser = new Browser(s.server);
+    const onTime = await startLogin(onTimeBrowser);
     s.server.clock.advance(9 * 60_000);
-    expect(landedAt(await postResponse(new Browser(s.server), await sign(onTime.requestId, 'ontime@example.com'), onTime.relayState), s.server)).toBe('/welcome');
+    expect(landedAt(await respond(onTimeBrowser, await sign(onTime.requestId, 'ontime@example.com'), onTime.relayState), s.server)).toBe('/welcome');
     s.server.clock.advance(2 * 60_000);
     // A fresh assertion (the IdP answers now): only the pending request is too old.
-    const browser = new Browser(s.server);
     expectFailure(await postResponse(browser, await sign(late.requestId, 'late@example.com'), late.relayState));
     expect(await pendingRow(late.relayState)).toBeUndefined();
     expect((await browser.request('GET', '/auth/user')).body.id).toBe('_guest');
@@ -68,7 +70,7 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
     const browser = new Browser(s.server);
     const started = await startLogin(browser, 'get', '/auth/saml?clientID=web');
     expect(await pendingRow(started.relayState)).toMatchObject({ client_id: 'web' });
-    const done = new URL(landedAt(await postResponse(browser, await sign(started.requestId, 'client@example.com'), started.relayState), s.server)!);
+    const done = new URL(landedAt(await respond(browser, await sign(started.requestId, 'client@example.com'), started.relayState), s.server)!);
     expect(`${done.origin}${done.pathname}`).toBe(CLIENT_CALLBACK);
     expect((await s.server.request('GET', '/auth/user', { token: done.searchParams.get('token')! })).body.user).toBe('client@example.com');
 
@@ -102,15 +104,17 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
       const { requestId, relayState } = await startLogin(new Browser(s.server));
       const response = await sign(requestId, 'race@example.com');
       const answers = await Promise.all([postResponse(new Browser(s.server), response, relayState), postResponse(new Browser(node2.server), response, relayState)]);
-      expect(answers.map((a) => new URL(landedAt(a, s.server)!, 'http://x').pathname).sort()).toEqual(['/sorry', '/welcome']);
+      // The winner's browser is sent on to redeem the login; the other is refused at the ACS.
+      expect(answers.map((a) => new URL(landedAt(a, s.server)!, 'http://x').pathname).sort()).toEqual(['/auth/saml/finish', '/sorry']);
+      expect(answers.filter((a) => finishCode(a) !== null)).toHaveLength(1);
 
       // The consume itself, over two connections: of two takers of one RelayState exactly one gets the request.
       const mine = new SamlRequests(db(), s.server.clock);
       const theirs = new SamlRequests(node2.server.app.services.database.db, s.server.clock);
       for (let round = 0; round < 10; round += 1) {
-        await mine.remember(`race-${round}`, { requestId: `_r${round}`, clientId: null, target: null });
+        await mine.remember(`race-${round}`, { requestId: `_r${round}`, clientId: null, target: null, bindingHash: 'b' });
         const taken = await Promise.all([mine.consume(`race-${round}`), theirs.consume(`race-${round}`)]);
-        expect(taken.filter((t) => t !== null)).toEqual([{ requestId: `_r${round}`, clientId: null, target: null }]);
+        expect(taken.filter((t) => t !== null)).toEqual([{ requestId: `_r${round}`, clientId: null, target: null, bindingHash: 'b' }]);
       }
     } finally {
       await node2.close();

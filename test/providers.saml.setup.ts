@@ -47,8 +47,8 @@ export interface StartedLogin {
 /** Starts a login in `browser` (`path` may carry `?clientID=`) and returns the AuthnRequest as the IdP receives it. */
 export async function startLogin(browser: Browser, binding: 'get' | 'post' = 'get', path = '/auth/saml'): Promise<StartedLogin> {
   const answer = await browser.request('GET', path);
-  // The pending request is kept on the server: nothing of the flow rides in a cookie.
-  expect(answer.headers.getSetCookie()).toEqual([]);
+  // The pending request is kept on the server; the browser keeps only the nonce that binds the login to it.
+  expect(answer.headers.getSetCookie()).toEqual([expect.stringMatching(BINDING_COOKIE)]);
   if (binding === 'get') {
     expect(answer.status).toBe(302);
     const location = new URL(answer.headers.get('location')!);
@@ -65,6 +65,9 @@ export async function startLogin(browser: Browser, binding: 'get' | 'post' = 'ge
   const xml = decodeAuthnRequest(encoded, false);
   return { requestId: requestIdOf(xml), relayState, xml, encoded };
 }
+
+/** The browser-binding cookie as `GET /auth/saml` sets it: a random nonce, HttpOnly, Lax, SAML routes only, 10 minutes. */
+export const BINDING_COOKIE = /^gh_saml=[\w-]{43}; Max-Age=600; Path=\/auth\/saml; HttpOnly(; Secure)?; SameSite=Lax$/;
 
 /** The IdP's cross-site POST to the ACS, as a browser sends it: no cookie of ours rides on it (SameSite). */
 export function postResponse(browser: Browser, samlResponse: string, relayState?: string) {
@@ -87,11 +90,31 @@ export function landedAt(answer: Answer, server: { url: string }): string | null
   return target.origin === server.url ? target.pathname + target.search : target.href;
 }
 
-/** A whole login: SP → IdP → ACS, signed by `signer` for `email`. */
+/**
+ * Follows the ACS's page to the finish route when it leads there (a validated Response of a pending request), as
+ * Chromium does: a navigation our own page starts, so the binding cookie rides along. Any other answer is returned.
+ */
+export async function followToFinish(browser: Browser, acs: Answer): Promise<Answer> {
+  if (acs.status !== 200 || !finishCode(acs)) return acs;
+  return browser.followRefresh(acs);
+}
+
+/** The code of the ACS page's refresh to `/auth/saml/finish`, or null when it leads elsewhere. */
+export function finishCode(acs: Answer): string | null {
+  const target = refreshTarget(acs.text, 'http://x');
+  return target?.pathname === '/auth/saml/finish' ? target.searchParams.get('code') : null;
+}
+
+/** The IdP's POST to the ACS, then the hop from our page to the finish route: what a browser does with a Response. */
+export async function respond(browser: Browser, samlResponse: string, relayState?: string): Promise<Answer> {
+  return followToFinish(browser, await postResponse(browser, samlResponse, relayState));
+}
+
+/** A whole login: SP → IdP → ACS → finish, signed by `signer` for `email`. */
 export async function fullLogin(s: Setup, browser: Browser, email: string, signer: TestKey, options: { binding?: 'get' | 'post' } = {}) {
   const { requestId, relayState } = await startLogin(browser, options.binding);
   const response = await loginResponse(samlIdp(signer), samlSp(s.spMetadata), requestId, email, s.server.clock.now());
-  return { requestId, relayState, response, answer: await postResponse(browser, response, relayState) };
+  return { requestId, relayState, response, answer: await respond(browser, response, relayState) };
 }
 
 export function expectFailure(answer: { status: number; headers: Headers }, code = 'invalid-credentials') {

@@ -8,7 +8,7 @@ import { OneTimeIds } from '../src/providers/one-time-ids.js';
 import { IdpMetadataLoader, SamlProvider } from '../src/providers/saml.js';
 import { SamlRequests } from '../src/providers/saml-requests.js';
 import { registerAndLogin, startServer } from './helpers/server.js';
-import { SP_ENTITY_ID, expectFailure, landedAt, fullLogin as login, postResponse, setup as setupSaml, startLogin, type Setup } from './providers.saml.setup.js';
+import { SP_ENTITY_ID, expectFailure, landedAt, fullLogin as login, respond, setup as setupSaml, startLogin, type Setup } from './providers.saml.setup.js';
 
 let key1: TestKey;
 let key2: TestKey;
@@ -46,7 +46,8 @@ describe('SAML 2.0 login on sqlite', () => {
     expect(xml).toContain(`<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${SP_ENTITY_ID}</saml:Issuer>`);
     expect(xml).toContain(`AssertionConsumerServiceURL="${s.server.url}/auth/saml"`);
     expect(xml).toContain(`Destination="${IDP_SSO_URL}/redirect"`);
-    expect(browser.cookies.size).toBe(0);
+    // Only the browser-binding nonce: the flow itself is kept on the server.
+    expect([...browser.cookies.keys()]).toEqual(['gh_saml']);
     expect(relayState).toMatch(/^[\w-]{43}$/);
     // The real IdP accepts it (schema-valid AuthnRequest).
     const idp = samlIdp(key1);
@@ -54,7 +55,7 @@ describe('SAML 2.0 login on sqlite', () => {
     const parsed = await idp.parseLoginRequest(sp, 'redirect', { query: { SAMLRequest: encoded } } as never);
     expect(parsed.extract.request?.id).toBe(requestId);
 
-    const answer = await postResponse(browser, await loginResponse(idp, sp, requestId, 'alice@example.com'), relayState);
+    const answer = await respond(browser, await loginResponse(idp, sp, requestId, 'alice@example.com'), relayState);
     expect(answer.status).toBe(200);
     expect(landedAt(answer, s.server)).toBe('/welcome');
     const user = await browser.request('GET', '/auth/user');
@@ -74,7 +75,7 @@ describe('SAML 2.0 login on sqlite', () => {
     const { requestId, relayState } = await startLogin(browser);
     const response = stripSignatures(await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'eve@example.com'));
     expect(Buffer.from(response, 'base64').toString()).not.toContain('Signature');
-    expectFailure(await postResponse(browser, response, relayState));
+    expectFailure(await respond(browser, response, relayState));
     expect((await browser.request('GET', '/auth/user')).body.id).toBe('_guest');
   });
 
@@ -87,11 +88,11 @@ describe('SAML 2.0 login on sqlite', () => {
     const browser = new Browser(s.server);
     const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'carol@example.com');
-    expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
+    expect(landedAt(await respond(browser, response, relayState), s.server)).toBe('/welcome');
     const attacker = new Browser(s.server);
-    expectFailure(await postResponse(attacker, response, relayState));
+    expectFailure(await respond(attacker, response, relayState));
     const own = await startLogin(attacker);
-    expectFailure(await postResponse(attacker, response, own.relayState));
+    expectFailure(await respond(attacker, response, own.relayState));
     expect((await attacker.request('GET', '/auth/user')).body.id).toBe('_guest');
   });
 
@@ -101,7 +102,7 @@ describe('SAML 2.0 login on sqlite', () => {
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), requestId, 'dave@example.com');
     s.server.clock.advance(6 * 60_000); // samlify's assertions live 5 minutes
     try {
-      expectFailure(await postResponse(browser, response, relayState));
+      expectFailure(await respond(browser, response, relayState));
     } finally {
       s.server.clock.advance(-6 * 60_000);
     }
@@ -112,7 +113,7 @@ describe('SAML 2.0 login on sqlite', () => {
     const { requestId, relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata, { entityId: 'https://other.test/sp' }), requestId, 'eve@example.com');
     expect(Buffer.from(response, 'base64').toString()).toContain('https://other.test/sp');
-    expectFailure(await postResponse(browser, response, relayState));
+    expectFailure(await respond(browser, response, relayState));
   });
 
   it('refuses a Response whose InResponseTo is another pending request than its RelayState names, and one without RelayState', async () => {
@@ -121,13 +122,13 @@ describe('SAML 2.0 login on sqlite', () => {
     const { requestId: otherId, relayState: otherRelay } = await startLogin(other);
     const { relayState } = await startLogin(browser);
     const response = await loginResponse(samlIdp(key1), samlSp(s.spMetadata), otherId, 'eve@example.com');
-    expectFailure(await postResponse(browser, response, relayState));
+    expectFailure(await respond(browser, response, relayState));
 
     const noRelayState = new Browser(s.server);
-    expectFailure(await postResponse(noRelayState, response));
+    expectFailure(await respond(noRelayState, response));
     expect((await noRelayState.request('GET', '/auth/user')).body.id).toBe('_guest');
     // The other request is still pending and answered by its own Response.
-    expect(landedAt(await postResponse(other, response, otherRelay), s.server)).toBe('/welcome');
+    expect(landedAt(await respond(other, response, otherRelay), s.server)).toBe('/welcome');
     expect((await other.request('GET', '/auth/user')).body.user).toBe('eve@example.com');
   });
 
@@ -258,7 +259,7 @@ describe('SAML 2.0 options on sqlite', () => {
       const sp = samlSp(s.spMetadata);
       const parsed = await idp.parseLoginRequest(sp, 'post', { body: { SAMLRequest: encoded } } as never);
       expect(parsed.extract.request?.id).toBe(requestId);
-      const done = await postResponse(browser, await loginResponse(idp, sp, requestId, 'poster@example.com'), relayState);
+      const done = await respond(browser, await loginResponse(idp, sp, requestId, 'poster@example.com'), relayState);
       expect(landedAt(done, s.server)).toBe('/welcome');
       expect((await browser.request('GET', '/auth/user')).body.user).toBe('poster@example.com');
     } finally {
@@ -274,7 +275,7 @@ describe('SAML 2.0 options on sqlite', () => {
       const browser = new Browser(s.server);
       const { requestId, relayState } = await startLogin(browser);
       const response = await loginResponse(samlIdp(key2), samlSp(s.spMetadata, { wantMessageSigned: true }), requestId, 'k3@example.com');
-      expect(landedAt(await postResponse(browser, response, relayState), s.server)).toBe('/welcome');
+      expect(landedAt(await respond(browser, response, relayState), s.server)).toBe('/welcome');
     } finally {
       await s.close();
     }
@@ -293,12 +294,13 @@ describe('SAML 2.0 options on sqlite', () => {
     }
   });
 
-  it('answers 404 on all three routes when saml.enabled is false', async () => {
+  it('answers 404 on all four routes when saml.enabled is false', async () => {
     const server = await startServer('sqlite');
     try {
       expect((await server.request('GET', '/auth/saml')).status).toBe(404);
       expect((await server.request('POST', '/auth/saml', { body: 'SAMLResponse=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(404);
       expect((await server.request('GET', '/auth/saml/metadata')).status).toBe(404);
+      expect((await server.request('GET', '/auth/saml/finish?code=x')).status).toBe(404);
     } finally {
       await server.close();
     }

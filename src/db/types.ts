@@ -167,6 +167,20 @@ export interface SamlRequestTable {
   client_id: string | null;
   /** Where the browser lands when no client started the flow; null: `saml.redirectSuccessUrl`. */
   target: string | null;
+  /** SHA-256 of the browser-binding nonce (cookie `gh_saml`) of the browser that started the login. */
+  binding_hash: string;
+  expires_at: number;
+}
+
+/** A validated SAML Response waiting for the browser that started the login, found by the SHA-256 of its code. */
+export interface SamlCompletionTable {
+  code_hash: string;
+  /** SHA-256 of the browser-binding nonce: only the browser holding it may redeem the code. */
+  binding_hash: string;
+  /** The verified identity (JSON of `VerifiedIdentity`). */
+  identity: string;
+  client_id: string | null;
+  target: string | null;
   expires_at: number;
 }
 
@@ -197,6 +211,7 @@ export interface DB {
   job_runs: JobRunTable;
   saml_requests: SamlRequestTable;
   readiness_probe: ReadinessProbeTable;
+  saml_completions: SamlCompletionTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -14,6 +14,8 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /auth/cookie': 'login',
   'POST /auth/login': 'login',
   'POST /account/login': 'login',
+  // Each start of a SAML login stores a pending request: its budget is the login's.
+  'GET /auth/saml': 'login',
   'POST /api/auth/register': 'register',
   'POST /auth/register': 'register',
   // A guest is a new account too: creating guests and registering share one budget (issue 14: 1,000 guests in 3 s).

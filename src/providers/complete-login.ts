@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findClient, type Client } from '../clients/client.repository.js';
 import { deliverToken } from '../clients/token-delivery.js';
@@ -11,6 +10,7 @@ import { FlowCookies } from './flow-cookie.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
 import { sendLandingPage } from './landing-page.js';
 import type { LoginProvider, VerifiedIdentity } from './provider.js';
+import { sendToProvider } from './provider-redirect.js';
 
 /** What every provider's routes share: the flow cookie and the identity → account rules. */
 export interface ProviderContext {
@@ -41,18 +41,8 @@ export async function clientForFlow(context: ProviderContext, clientId: string |
 export async function startFlow(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, provider: LoginProvider, callbackUrl: string, client: Client | null): Promise<FastifyReply> {
   const start = await provider.start({ callbackUrl });
   context.flows.set(reply, provider.id, start.state, client?.clientID ?? null);
-  if ('url' in start.redirect) return reply.redirect(start.redirect.url, 302);
-  const { action, fields } = start.redirect.form;
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeAttr(name)}" value="${escapeAttr(value)}">`).join('');
-  // The HTTP-POST binding: the browser carries the request to the provider; no script is needed beyond one submit.
-  return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
-    .header('content-security-policy', `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; form-action ${new URL(action).origin}`)
-    .send(`<!doctype html><html><body><form method="post" action="${escapeAttr(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`);
+  return sendToProvider(reply, start.redirect);
 }
-
-const AUTO_SUBMIT = 'document.forms[0].submit()';
-/** The page's only script is allowed by its hash (CSP), so nothing injected could run. */
-const AUTO_SUBMIT_HASH = createHash('sha256').update(AUTO_SUBMIT).digest('base64');
 
 /** What happens once the provider vouched for someone. */
 export interface Completion {
@@ -64,10 +54,17 @@ export interface Completion {
   failureUrl?: string | null;
   /** Lifetime of the cookie session when no client started the flow, in seconds. */
   maxAgeSeconds: number;
+  /** `false` for a provider without a flow cookie (SAML): another provider's flow in another tab is left alone. */
+  flowCookie?: false;
+  /**
+   * Instead of starting anything once the identity is verified: parks it and answers the URL where the browser
+   * continues from our landing page (SAML binds the login to the browser there, saml.routes.ts).
+   */
+  hold?: (identity: VerifiedIdentity) => Promise<string>;
 }
 
 /**
- * Finishes a login (`clientId` from the flow cookie, read by the caller before anything can fail): resolves the account, then either delivers a token to the client that started the flow, or
+ * Finishes a login (`clientId` from the flow cookie or SAML's stored flow, read by the caller before anything can fail): resolves the account, then either delivers a token to the client that started the flow, or
  * starts a cookie session; either way the browser continues from our own landing page (landing-page.ts), so the
  * first page after the login sees the SameSite=Strict auth cookie. Failures return to the client's callbackURL with
  * `?error=<code>`, else to `failureUrl`, else answer problem+json.
@@ -82,10 +79,11 @@ export async function completeLogin(
 ): Promise<FastifyReply> {
   const { services } = context;
   // A flow is used once; cleared before any answer is on its way, so every outcome carries the clearing header.
-  context.flows.clear(reply);
+  if (completion.flowCookie !== false) context.flows.clear(reply);
   const client = clientId ? ((await findClient(services.database.db, clientId)) ?? null) : null;
   try {
     const identity = await verify();
+    if (completion.hold) return sendLandingPage(request, reply, await completion.hold(identity));
     const account = await context.identities.resolve(identity, completion.rule);
     if (client) {
       const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
@@ -116,8 +114,4 @@ export async function completeLogin(
 function landingTarget(baseUrl: string, successUrl: string | null | undefined): string {
   if (successUrl) return new URL(successUrl, baseUrl).href;
   return `${baseUrl.replace(/\/+$/, '')}/auth/user`;
-}
-
-function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

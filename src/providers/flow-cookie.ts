@@ -19,9 +19,10 @@ interface FlowCookie {
 }
 
 /**
- * Keeps a login flow's secrets (PKCE verifier, state, nonce, SAML request id) in the browser that started it,
- * signed with the server key so it cannot be forged and binds the return to that browser. SameSite=Lax because the
- * provider's return is a cross-site top-level navigation (CONTRACT §5 "Flow cookies").
+ * Keeps an OAuth/OIDC or CAS flow's secrets (PKCE verifier, state, nonce) in the browser that started it, signed
+ * with the server key so it cannot be forged and binds the return to that browser. SameSite=Lax because the
+ * provider's return is a cross-site top-level navigation (CONTRACT §5 "Flow cookies"). SAML uses none: its Response
+ * returns by a cross-site POST, so its flow is kept in the database (saml-requests.ts, saml-binding.ts).
  */
 export class FlowCookies {
   constructor(

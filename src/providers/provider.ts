@@ -14,7 +14,10 @@ export interface VerifiedIdentity {
   username?: string | null;
 }
 
-/** State a flow keeps between the redirect to the provider and its return, in the signed flow cookie. */
+/**
+ * State a flow keeps between the redirect to the provider and its return: in the signed flow cookie (OAuth/OIDC,
+ * CAS), or on the server under the RelayState (SAML's request ID, saml-requests.ts).
+ */
 export type FlowState = Record<string, string>;
 
 /** The first half of a login: where to send the browser, and what to remember until it comes back. */

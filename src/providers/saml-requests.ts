@@ -14,6 +14,8 @@ export interface PendingSamlRequest {
   clientId: string | null;
   /** Where the browser lands when no client started the flow; null: the configured `redirectSuccessUrl`. */
   target: string | null;
+  /** SHA-256 of the browser-binding nonce of the browser that started the login (saml-binding.ts). */
+  bindingHash: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export class SamlRequests {
   async remember(relayState: string, request: PendingSamlRequest): Promise<void> {
     await this.db
       .insertInto('saml_requests')
-      .values({ relay_hash: sha256(relayState), request_id: request.requestId, client_id: request.clientId, target: request.target, expires_at: this.clock.now() + SAML_REQUEST_TTL_MS })
+      .values({ relay_hash: sha256(relayState), request_id: request.requestId, client_id: request.clientId, target: request.target, binding_hash: request.bindingHash, expires_at: this.clock.now() + SAML_REQUEST_TTL_MS })
       .execute();
   }
 
@@ -43,9 +45,9 @@ export class SamlRequests {
     const row = await this.db
       .deleteFrom('saml_requests')
       .where('relay_hash', '=', sha256(relayState))
-      .returning(['request_id', 'client_id', 'target', 'expires_at'])
+      .returning(['request_id', 'client_id', 'target', 'binding_hash', 'expires_at'])
       .executeTakeFirst();
     if (!row || row.expires_at <= this.clock.now()) return null;
-    return { requestId: row.request_id, clientId: row.client_id, target: row.target };
+    return { requestId: row.request_id, clientId: row.client_id, target: row.target, bindingHash: row.binding_hash };
   }
 }

@@ -1,40 +1,54 @@
-import { createHash } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { invalidField } from '../http/errors.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { AppError, invalidField } from '../http/errors.js';
 import { clientForFlow, completeLogin, type Completion, type ProviderContext } from './complete-login.js';
-import type { FlowStart } from './provider.js';
+import { sendToProvider } from './provider-redirect.js';
 import { SamlProvider } from './saml.js';
+import { SamlBinding } from './saml-binding.js';
+import { SamlCompletions, type SamlCompletion } from './saml-completions.js';
 import { SamlRequests } from './saml-requests.js';
 import { OneTimeIds } from './one-time-ids.js';
 
+/** Where the ACS sends the browser on (from a page of ours) to redeem a validated Response. */
+export const SAML_FINISH_PATH = '/auth/saml/finish';
+
 /**
- * SAML 2.0 service provider: AuthnRequest, ACS and SP metadata (seeds 001/004). No flow cookie: the Response comes
- * back by a cross-site POST that carries no Lax or Strict cookie, so the pending AuthnRequest lives in the database
- * and is found again by its RelayState (CONTRACT §5).
+ * SAML 2.0 service provider: AuthnRequest, ACS, finish and SP metadata (seeds 001/004). No flow cookie: the Response
+ * comes back by a cross-site POST that carries no Lax or Strict cookie, so the pending AuthnRequest lives in the
+ * database and is found again by its RelayState (CONTRACT §5). That POST cannot tell whose browser sent it, so the
+ * ACS only parks the verified identity; the login starts at the finish route, which the browser reaches from our own
+ * page carrying the browser-binding cookie of `GET /auth/saml` (login CSRF).
  */
 export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (app, { context }) => {
   const { config, clock, random, database } = context.services;
   // Disabled: none of the routes exist (404).
   if (!config.saml.enabled) return;
   const provider = new SamlProvider(config, clock, random, new OneTimeIds(database.db), new SamlRequests(database.db, clock));
+  const completions = new SamlCompletions(database.db, clock, random);
+  const binding = new SamlBinding(config, random);
   const completion: Completion = {
     provider,
     rule: { createAccounts: config.saml.userAutoProvisioning, unknownPerson: 'invalid-credentials' },
     successUrl: config.saml.redirectSuccessUrl,
     failureUrl: config.saml.redirectFailureUrl,
     maxAgeSeconds: config.saml.maxAge,
+    flowCookie: false,
   };
   const callbackUrl = config.saml.assertionConsumerServiceUrl;
+  const finishUrl = `${config.server.baseUrl}${SAML_FINISH_PATH}`;
+  const landing = (target: string | null): Completion => (target ? { ...completion, successUrl: target } : completion);
 
   // A signed SAMLResponse with certificates can be tens of kilobytes.
   await app.register(formbody, { bodyLimit: 512 * 1024 });
 
-  app.get('/auth/saml', { schema: { hide: true } }, async (request, reply) => {
+  // No HEAD twins of the two GETs that change state: a HEAD would store a request outside the rate limit (keyed by
+  // method) or spend a finish code.
+  app.get('/auth/saml', { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
     const clientId = (request.query as Record<string, unknown> | undefined)?.clientID;
     if (clientId !== undefined && typeof clientId !== 'string') throw invalidField('clientID', 'must be a string');
     const client = await clientForFlow(context, clientId, provider);
-    return sendToIdp(reply, await provider.begin(client?.clientID ?? null));
+    const redirect = await provider.begin(client?.clientID ?? null, binding.bind(request, reply));
+    return sendToProvider(reply, redirect);
   });
 
   app.post('/auth/saml', { schema: { hide: true } }, async (request, reply) => {
@@ -42,29 +56,29 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
     if (relayState !== undefined && typeof relayState !== 'string') throw invalidField('RelayState', 'must be a string');
     // Taken before anything is checked: a RelayState is answered once, whatever the Response holds.
     const pending = await provider.pendingFor(relayState);
-    const landing = pending?.target ? { ...completion, successUrl: pending.target } : completion;
-    return completeLogin(context, request, reply, landing, pending?.clientId ?? null, () =>
-      provider.finish({ request, callbackUrl, state: pending ? { requestId: pending.requestId } : {} }));
+    const verify = () => provider.finish({ request, callbackUrl, state: pending ? { requestId: pending.requestId } : {} });
+    // Unsolicited (only with saml.allowIdpInitiated): no browser started it, none to bind to; logs in right here.
+    if (!pending) return completeLogin(context, request, reply, completion, null, verify);
+    const hold = async (identity: SamlCompletion['identity']) => {
+      const code = await completions.park({ identity, clientId: pending.clientId, target: pending.target, bindingHash: pending.bindingHash });
+      return `${finishUrl}?code=${code}`;
+    };
+    return completeLogin(context, request, reply, { ...landing(pending.target), hold }, pending.clientId, verify);
+  });
+
+  app.get(SAML_FINISH_PATH, { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
+    const code = (request.query as Record<string, unknown> | undefined)?.code;
+    if (typeof code !== 'string' || code === '') throw invalidField('code', code === undefined || code === '' ? 'is required' : 'must be a string');
+    // Taken before the binding is checked: a code is redeemed once, by whichever browser comes first.
+    const parked = await completions.take(code);
+    binding.clear(reply);
+    return completeLogin(context, request, reply, landing(parked?.target ?? null), parked?.clientId ?? null, async () => {
+      if (!parked) throw new AppError('invalid-credentials', 'SAML login refused: unknown, already used or expired finish code');
+      if (!binding.matches(request, parked.bindingHash)) throw new AppError('invalid-credentials', 'SAML login refused: this browser did not start the login');
+      return parked.identity;
+    });
   });
 
   app.get('/auth/saml/metadata', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8').header('cache-control', 'public, max-age=3600').send(provider.spMetadata()));
 };
-
-const AUTO_SUBMIT = 'document.forms[0].submit()';
-/** The page's only script is allowed by its hash (CSP), so nothing injected could run. */
-const AUTO_SUBMIT_HASH = createHash('sha256').update(AUTO_SUBMIT).digest('base64');
-
-/** Sends the browser to the IdP: a redirect (HTTP-Redirect binding) or a page that posts the AuthnRequest (HTTP-POST). */
-function sendToIdp(reply: FastifyReply, redirect: FlowStart['redirect']): FastifyReply {
-  if ('url' in redirect) return reply.redirect(redirect.url, 302);
-  const { action, fields } = redirect.form;
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeAttr(name)}" value="${escapeAttr(value)}">`).join('');
-  return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
-    .header('content-security-policy', `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; form-action ${new URL(action).origin}`)
-    .send(`<!doctype html><html><body><form method="post" action="${escapeAttr(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`);
-}
-
-function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}

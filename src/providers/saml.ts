@@ -192,12 +192,13 @@ export class SamlProvider implements LoginProvider {
 
   /**
    * Starts a login: a fresh AuthnRequest, remembered on the server under a new unguessable RelayState, because the
-   * Response returns by a cross-site POST that carries none of our cookies (CONTRACT §5).
+   * Response returns by a cross-site POST that carries none of our cookies (CONTRACT §5); `bindingHash` names the
+   * browser that may finish it (saml-binding.ts).
    */
-  async begin(clientId: string | null): Promise<FlowStart['redirect']> {
+  async begin(clientId: string | null, bindingHash: string): Promise<FlowStart['redirect']> {
     const relayState = this.random.bytes(32).toString('base64url');
     const { redirect, state } = await this.start({ relayState });
-    await this.requests.remember(relayState, { requestId: state.requestId!, clientId, target: null });
+    await this.requests.remember(relayState, { requestId: state.requestId!, clientId, target: null, bindingHash });
     return redirect;
   }
 
