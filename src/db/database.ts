@@ -9,8 +9,8 @@ import * as usedCredentials from './migrations/2026_11_22_0003_used_credentials.
 import * as opaqueTokens from './migrations/2026_11_22_0004_opaque_tokens.js';
 import * as jobRuns from './migrations/2026_11_22_0005_job_runs.js';
 import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.js';
-import * as samlPendingRequests from './migrations/2026_12_06_saml_pending_requests.js';
-import * as readinessProbe from './migrations/2026_12_06_low_readiness_probe.js';
+import * as samlPendingRequests from './migrations/2026_12_06_0001_saml_pending_requests.js';
+import * as readinessProbe from './migrations/2026_12_06_0002_readiness_probe.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
@@ -33,8 +33,8 @@ const migrations: Record<string, Migration> = {
   '2026_11_22_0004_opaque_tokens': opaqueTokens,
   '2026_11_22_0005_job_runs': jobRuns,
   '2026_11_22_0006_accounts_listing': accountsListing,
-  '2026_12_06_saml_pending_requests': samlPendingRequests,
-  '2026_12_06_low_readiness_probe': readinessProbe,
+  '2026_12_06_0001_saml_pending_requests': samlPendingRequests,
+  '2026_12_06_0002_readiness_probe': readinessProbe,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };
