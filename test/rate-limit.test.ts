@@ -38,6 +38,12 @@ describe('rate limits per client address (rateLimit.*)', () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await available()).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
+    // A HEAD runs the GET route's handler, so it spends the same budget and cannot go around it.
+    server.clock.advance(60_000);
+    const heads = [];
+    for (let i = 0; i < 4; i++) heads.push((await server.request('HEAD', '/auth/email-available?email=r1@example.com')).status);
+    expect(heads).toEqual([200, 200, 200, 429]);
+    expect((await available()).status).toBe(429);
     // Unlimited routes are untouched.
     expect((await server.request('GET', '/healthz')).status).toBe(200);
   });

@@ -112,7 +112,9 @@ export class RateLimiter {
    */
   check(request: FastifyRequest): Awaitable<void> {
     if (!this.config.enabled) return;
-    const action = limitedRoutes[`${request.method} ${request.routeOptions.url}`];
+    // Fastify answers HEAD on every GET route by running it: a HEAD does the GET's work, so it spends the GET's budget.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const action = limitedRoutes[`${method} ${request.routeOptions.url}`];
     if (action) return this.count(action, request.ip);
   }
 
