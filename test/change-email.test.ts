@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from './helpers/browser.js';
-import type { CapturedMail } from './helpers/smtp.js';
+import { mailTo as mailOf, requestEmailChange } from './helpers/mail-links.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type Answer, type TestServer } from './helpers/server.js';
 import { expectProblem } from './helpers/problems.js';
 
@@ -19,23 +19,8 @@ describe.each(dialects)('e-mail change on %s', (dialect) => {
   });
   afterAll(async () => server?.close());
 
-  /** Mails since `since` (an index into the capture) to `to` whose subject contains `subject`. */
-  function mailTo(to: string, subject: string, since: number): Promise<CapturedMail> {
-    // The SMTP envelope may lower-case the domain; mailboxes compare case-insensitively.
-    return server.smtp.waitFor((m) => server.smtp.messages.indexOf(m) >= since && m.to.some((t) => t.toLowerCase() === to.toLowerCase()) && m.subject.includes(subject));
-  }
-
-  /** Asks for a change and returns the path of both e-mailed links. */
-  async function requestChange(token: string, from: string, to: string): Promise<{ change: string; revert: string }> {
-    const since = server.smtp.messages.length;
-    const answer = await server.request('POST', '/auth/change-email', { token, json: { email: to } });
-    expect(answer.status, answer.text).toBe(202);
-    expect(answer.body).toEqual({ pendingEmail: to });
-    const change = new URL(server.smtp.linkIn(await mailTo(to, 'Confirm your new', since), '/auth/change-email/')).pathname;
-    const revert = new URL(server.smtp.linkIn(await mailTo(from, 'is being changed', since), '/auth/change-email/')).pathname;
-    expect(change).not.toBe(revert);
-    return { change, revert };
-  }
+  const mailTo = (to: string, subject: string, since: number) => mailOf(server, to, subject, since);
+  const requestChange = (token: string, from: string, to: string) => requestEmailChange(server, token, from, to);
 
   async function account(token: string) {
     const answer = await server.request('GET', '/api/auth/account', { token });

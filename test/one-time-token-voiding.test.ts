@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapturedMail } from './helpers/smtp.js';
+import { mailTo as mailOf, requestEmailChange } from './helpers/mail-links.js';
 import { expectProblem } from './helpers/problems.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
@@ -18,20 +18,8 @@ describe.each(dialects)('one-time tokens voided by account events on %s', (diale
   });
   afterAll(async () => server?.close());
 
-  /** The first mail since `since` to `to` whose subject contains `subject`. */
-  function mailTo(to: string, subject: string, since: number): Promise<CapturedMail> {
-    return server.smtp.waitFor((m) => server.smtp.messages.indexOf(m) >= since && m.to.some((t) => t.toLowerCase() === to.toLowerCase()) && m.subject.includes(subject));
-  }
-
-  /** Asks for an e-mail change with `token`; returns the paths of the change link (to `to`) and the revert link (to `from`). */
-  async function requestChange(token: string, from: string, to: string): Promise<{ change: string; revert: string }> {
-    const since = server.smtp.messages.length;
-    const answer = await server.request('POST', '/auth/change-email', { token, json: { email: to } });
-    expect(answer.status, answer.text).toBe(202);
-    const change = new URL(server.smtp.linkIn(await mailTo(to, 'Confirm your new', since), '/auth/change-email/')).pathname;
-    const revert = new URL(server.smtp.linkIn(await mailTo(from, 'is being changed', since), '/auth/change-email/')).pathname;
-    return { change, revert };
-  }
+  const mailTo = (to: string, subject: string, since: number) => mailOf(server, to, subject, since);
+  const requestChange = (token: string, from: string, to: string) => requestEmailChange(server, token, from, to);
 
   /** Asks for a password reset of `email`; returns the e-mailed link. */
   async function resetLink(email: string): Promise<string> {
