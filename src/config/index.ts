@@ -5,7 +5,6 @@ export { ConfigError } from './errors.js';
 export { DURATION_UNITS, parseDuration, type DurationOptions } from './durations.js';
 export {
   CONFIG_KEYS,
-  isLoopback,
   type ClientSeed,
   type Config,
   type FacebookProviderConfig,
@@ -14,6 +13,7 @@ export {
   type TokenAlgorithm,
   type TokenMethod,
 } from './schema.js';
+export { isLoopback } from './rules.js';
 export { envVarName, type Env } from './env.js';
 export { MIN_ADMIN_PASSWORD_LENGTH, loadConfig, parseConfig, readConfigFile, type LoadConfigOptions } from './loader.js';
 export { MASK, maskSecrets, maskUrlPassword } from './mask.js';

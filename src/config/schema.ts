@@ -3,9 +3,7 @@
  * Each key is declared once in `SCHEMA`; the compiler checks the schema against `Config`.
  */
 import { availableParallelism } from 'node:os';
-import { Cron } from 'croner';
 import { describeValue } from './durations.js';
-import { maskUrlPassword } from './mask.js';
 import {
   Invalid,
   bool,
@@ -31,7 +29,11 @@ import {
   type LooseSpec,
   type Spec,
 } from './fields.js';
-import { checkTrustProxy, trustProxyField, type TrustProxy } from './trust-proxy.js';
+import { checkRules, deriveValues } from './rules.js';
+import {
+  baseUrl, casServerUrl, checkHttpUrl, cookieName, cookiePath, cronExpression, databaseUrl, emailAddress, httpUrl, mailbox, oidcId, regExpSource, url, urlOrPath,
+} from './values.js';
+import { trustProxyField, type TrustProxy } from './trust-proxy.js';
 
 /** Algorithms that may sign access tokens; why: RS512 is seed 000's, the others are common alternatives. */
 export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
@@ -99,107 +101,6 @@ const DAY = 24 * HOUR;
 const OPENID_SCOPES = ['openid', 'email', 'profile'] as const;
 
 const rootOf = (ctx: Ctx): Config => ctx.root as unknown as Config;
-
-/* ---------------------------------------------------------------- checks for single values */
-
-/** Parses a URL of the given schemes; the error shows the value with any userinfo password masked. */
-function parseUrl(value: string, protocols: readonly string[], what: string): URL {
-  const url = URL.canParse(value.trim()) ? new URL(value.trim()) : undefined;
-  if (url === undefined || !protocols.includes(url.protocol)) {
-    throw new Invalid(`must be ${what} (got ${describeValue(maskUrlPassword(value))})`);
-  }
-  return url;
-}
-
-/** An absolute URL of the given schemes, kept as written (trimmed). */
-function url(protocols: readonly string[], what: string): Field<string> {
-  return requiredStr((value) => {
-    parseUrl(value, protocols, what);
-    return value.trim();
-  });
-}
-
-const HTTP = ['http:', 'https:'] as const;
-const checkHttpUrl = (value: string): string => (parseUrl(value, HTTP, 'an http:// or https:// URL'), value.trim());
-const httpUrl = (fallback: string | ((ctx: Ctx) => string)): Field<string> => str(fallback, checkHttpUrl);
-
-/** server.baseUrl: http(s), no query or fragment, stored without a trailing slash. */
-function baseUrl(value: string): string {
-  const parsed = parseUrl(value, HTTP, 'an http:// or https:// URL');
-  if (parsed.search !== '' || parsed.hash !== '') throw new Invalid(`must not have a query or fragment (got ${describeValue(value)})`);
-  return parsed.href.replace(/\/+$/, '');
-}
-
-/** A redirect target after SAML/CAS login: an absolute http(s) URL or a path on this server. */
-function urlOrPath(value: string): string {
-  if (/^\/(?!\/)/.test(value.trim())) return value.trim();
-  parseUrl(value, HTTP, 'an http(s) URL or a path starting with "/"');
-  return value.trim();
-}
-
-function databaseUrl(value: string): string {
-  const text = value.trim();
-  const what = 'sqlite:<path>, sqlite::memory: or a postgres:// URL';
-  if (text.startsWith('sqlite:')) {
-    if (text.length === 'sqlite:'.length) throw new Invalid(`must be ${what} (got ${describeValue(value)})`);
-    return text;
-  }
-  parseUrl(text, ['postgres:', 'postgresql:'], what);
-  return text;
-}
-
-/** cas.serverUrl always ends in `/` so `<serverUrl>login` (CONTRACT §5) is a plain concatenation. */
-function casServerUrl(value: string): string {
-  parseUrl(value, HTTP, 'an http:// or https:// URL');
-  const text = value.trim();
-  return text.endsWith('/') ? text : `${text}/`;
-}
-
-function cronExpression(value: string): string {
-  try {
-    new Cron(value, { paused: true }).stop();
-  } catch (error) {
-    throw new Invalid(`must be a cron expression such as "0 3 * * *" (${(error as Error).message})`);
-  }
-  return value;
-}
-
-function regExpSource(value: string, index: number): string {
-  try {
-    // The 'u' flag, as the policy compiles them: a pattern valid only without it must fail here, not at start-up.
-    new RegExp(value, 'u');
-  } catch (error) {
-    throw new Invalid(`item ${index}: not a valid regular expression (${(error as Error).message})`);
-  }
-  return value;
-}
-
-function emailAddress(value: string): string {
-  if (!/^[^\s@]+@[^\s@]+$/.test(value.trim())) throw new Invalid(`must be an e-mail address (got ${describeValue(value)})`);
-  return value.trim();
-}
-
-function mailbox(value: string): string {
-  if (!/[^\s@<]+@[^\s@>]+/.test(value)) throw new Invalid(`must contain an e-mail address, e.g. "Gatehouse <no-reply@example.com>" (got ${describeValue(value)})`);
-  return value.trim();
-}
-
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-function cookieName(value: string): string {
-  if (!COOKIE_NAME.test(value)) throw new Invalid(`must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~) (got ${describeValue(value)})`);
-  return value;
-}
-
-function cookiePath(value: string): string {
-  if (value === 'auto') return value;
-  if (!value.startsWith('/') || /[;\s\x00-\x1f\x7f]/.test(value)) throw new Invalid(`must be "auto" or a path starting with "/" (got ${describeValue(value)})`);
-  return value;
-}
-
-function oidcId(value: string): string {
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(value)) throw new Invalid(`must match /^[a-z0-9][a-z0-9_-]*$/ (got ${describeValue(value)})`);
-  return value;
-}
 
 const TOKEN_METHODS: readonly TokenMethod[] = ['query', 'cookie', 'body'];
 /** tokenMethod: one method or a list, normalised to a non-empty list without duplicates (seed 000). */
@@ -409,7 +310,6 @@ function listKeys(spec: LooseSpec, prefix: string): string[] {
   });
 }
 
-/* ---------------------------------------------------------------- rules across keys */
 
 /**
  * Reads and validates an input object (file merged with env) into a `Config`, collecting every problem.
@@ -423,85 +323,4 @@ export function validateConfig(input: unknown): { config: Config; problems: stri
   deriveValues(config);
   checkRules(config, ctx.problems);
   return { config, problems: ctx.problems };
-}
-
-/** Fills values that depend on other keys (CONTRACT §2: cookie.path auto, sameSite none forces secure). */
-function deriveValues(config: Config): void {
-  if (config.cookie.path === 'auto') config.cookie.path = new URL(config.server.baseUrl).pathname.replace(/(.)\/+$/, '$1');
-  if (config.cookie.sameSite === 'none') config.cookie.secure = true;
-  for (const provider of config.providers.oidc) if (provider.name === '') provider.name = provider.id;
-}
-
-function checkRules(config: Config, problems: string[]): void {
-  checkHmacSecret(config, problems);
-  checkUnique(config.clients.map((client) => client.clientID), 'clients', 'clientID', problems);
-  checkUnique(config.providers.oidc.map((provider) => provider.id), 'providers.oidc', 'id', problems);
-  checkProviderUrls(config, problems);
-  checkRequired(config, problems);
-  checkTrustProxy(config.server, problems);
-  const { memoryCost, parallelism } = config.password.hash;
-  if (memoryCost < 8 * parallelism) problems.push(`password.hash.memoryCost: must be at least 8 × password.hash.parallelism (${8 * parallelism}) KiB (got ${memoryCost})`);
-}
-
-/** True when a key already has a problem line; why: a bad value must not also be reported as missing. */
-function hasProblem(problems: readonly string[], path: string): boolean {
-  return problems.some((line) => line.startsWith(`${path}:`));
-}
-
-function checkHmacSecret(config: Config, problems: string[]): void {
-  if (config.tokens.algorithm !== 'HS512' || hasProblem(problems, 'tokens.hmacSecret')) return;
-  const secretValue = config.tokens.hmacSecret;
-  if (secretValue === null) problems.push('tokens.hmacSecret: required when tokens.algorithm is HS512');
-  else if (secretValue.length < 35) problems.push(`tokens.hmacSecret: must be at least 35 characters when tokens.algorithm is HS512 (got ${secretValue.length})`);
-}
-
-function checkUnique(values: string[], listPath: string, key: string, problems: string[]): void {
-  values.forEach((value, index) => {
-    const first = values.indexOf(value);
-    if (value !== '' && first < index) problems.push(`${listPath}[${index}].${key}: duplicate of ${listPath}[${first}].${key} (${describeValue(value)})`);
-  });
-}
-
-/** Provider URLs (CONTRACT §2, https.disableVerification): https only, except loopback hosts or when disabled. */
-function checkProviderUrls(config: Config, problems: string[]): void {
-  if (config.https.disableVerification) return;
-  for (const [path, value] of providerUrls(config)) {
-    if (value === null || value === '') continue;
-    const parsed = URL.canParse(value) ? new URL(value) : undefined;
-    if (parsed === undefined || parsed.protocol === 'https:' || parsed.protocol === 'file:' || isLoopback(parsed.hostname)) continue;
-    problems.push(`${path}: must be an https:// URL unless the host is loopback or https.disableVerification is true (got ${describeValue(value)})`);
-  }
-}
-
-function providerUrls(config: Config): Array<[string, string | null]> {
-  const { google, facebook, oidc } = config.providers;
-  const urls: Array<[string, string | null]> = [
-    ['saml.idpMetadataUrl', config.saml.idpMetadataUrl],
-    ['cas.serverUrl', config.cas.serverUrl],
-  ];
-  if (google) urls.push(['providers.google.issuer', google.issuer]);
-  if (facebook) {
-    urls.push(['providers.facebook.authorizationUrl', facebook.authorizationUrl]);
-    urls.push(['providers.facebook.tokenUrl', facebook.tokenUrl]);
-    urls.push(['providers.facebook.userInfoUrl', facebook.userInfoUrl]);
-  }
-  oidc.forEach((provider, index) => urls.push([`providers.oidc[${index}].issuer`, provider.issuer]));
-  return urls;
-}
-
-/** True for `localhost`, 127.0.0.0/8 and `[::1]`; why: local test IdPs run without TLS. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function checkRequired(config: Config, problems: string[]): void {
-  const required: Array<[boolean, string, string]> = [
-    [config.saml.enabled && config.saml.relyingPartyId === null, 'saml.relyingPartyId', 'saml.enabled'],
-    [config.saml.enabled && config.saml.idpMetadataUrl === null, 'saml.idpMetadataUrl', 'saml.enabled'],
-    [config.cas.enabled && config.cas.serverUrl === null, 'cas.serverUrl', 'cas.enabled'],
-  ];
-  for (const [missing, path, switchKey] of required) {
-    if (missing && !hasProblem(problems, path)) problems.push(`${path}: required when ${switchKey} is true`);
-  }
 }
