@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The one `<style>` element swagger-ui's bundle injects at run time, allowed by its hash rather than by
@@ -30,17 +30,16 @@ export const HSTS = 'max-age=31536000; includeSubDomains';
 /**
  * Headers every response carries: `nosniff` (a JSON body or an outbox attachment is never run as a script or
  * style), HSTS behind an https `server.baseUrl`, and a CSP on the `/docs` pages, which set none of their own.
- * One root-level hook, so every plugin's routes, errors and 404s get them alike.
+ * Set as the request arrives (app.ts calls this first in its one `onRequest` hook, so no hook of its own is run per
+ * request on the hot path): every route, error and 404 answer keeps them; a page's own CSP replaces the `/docs` one.
  */
-export function registerSecurityHeaders(app: FastifyInstance, options: { baseUrl: string }): void {
+export function securityHeaders(options: { baseUrl: string }): (request: FastifyRequest, reply: FastifyReply) => void {
   const hsts = new URL(options.baseUrl).protocol === 'https:';
-  // A callback hook, not an async one: it runs on every response (as the metrics hook in app.ts).
-  app.addHook('onSend', (request, reply, payload, done) => {
+  return (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (hsts) reply.header('strict-transport-security', HSTS);
-    if (isDocsPath(request.url) && !reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DOCS_CSP);
-    done(null, payload);
-  });
+    if (isDocsPath(request.url)) reply.header('content-security-policy', DOCS_CSP);
+  };
 }
 
 function isDocsPath(url: string): boolean {
