@@ -1,3 +1,5 @@
+// First: on too old a Node.js, one line saying what to install, before anything else loads.
+import './runtime-check.js';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createApp } from './app.js';
@@ -28,6 +30,7 @@ Commands:
                         register a client (tokens go only to exactly this callback URL)
   client list           list the registered clients
   client remove --id ID remove a client
+  help                  print this text (also --help, -h)
 `;
 
 type Command = (config: Config, args: string[]) => Promise<number>;
@@ -52,7 +55,8 @@ const commands: Record<string, Command> = {
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: false });
-  if (values.help) {
+  // CONTRACT §1 lists `help` as a command, beside `--help` / `-h`.
+  if (values.help || positionals[0] === 'help') {
     process.stdout.write(usage);
     return 0;
   }

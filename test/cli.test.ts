@@ -156,6 +156,25 @@ describe('gatehouse CLI', () => {
     expect(await exited).toBe(0);
   });
 
+  it('stops on a Node.js older than 22 with one line saying what to install (CONTRACT §1)', () => {
+    // The running Node is 22 or newer (CI brings 24); a preload makes it report 20, as the machines' own Node is.
+    const pretend20 = `data:text/javascript,Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.19.0' } })`;
+    const result = spawnSync(process.execPath, ['--import', pretend20, '--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'old-node.db')}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Node\.js 20\.19\.0 is too old; install Node\.js 24 LTS/);
+    // The same command on the real version runs: the stop came from the version alone.
+    const help = cli(['help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: gatehouse <command>');
+  });
+
   it('rejects an unknown command', () => {
     const result = cli(['frobnicate']);
     expect(result.code).toBe(2);
