@@ -21,6 +21,7 @@ import {
 import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
 import { acceptableUsername } from './usernames.js';
 import { accountViews, rolesOf, type AccountView } from './account.view.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export type { AccountView } from './account.view.js';
 
@@ -339,9 +340,4 @@ export class AccountService {
     }
     await setRoles(this.deps.db, target.id, wanted as BuiltinRole[]);
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e?.message ?? '');
 }

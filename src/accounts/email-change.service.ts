@@ -9,6 +9,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { findAccountById, findConflicts, loginKey, updateAccountRow } from './account.repository.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 /** How long the old address can undo a change: longer than the change link, so a hijack noticed late can still be reverted. */
 export const EMAIL_REVERT_TTL = 7 * 24 * 60 * 60 * 1000;
@@ -146,9 +147,4 @@ export class EmailChangeService {
 
 function conflict(): AppError {
   return new AppError('conflict', 'email: an account with this e-mail already exists', { errors: [{ field: 'email', message: 'is already registered' }] });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e?.message ?? '');
 }

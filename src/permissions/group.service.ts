@@ -11,6 +11,7 @@ import {
 import { builtinRoles, isPermitted, isValidPermission, rolePermissions } from './wildcard.js';
 import { assertHolds } from './grants.js';
 import { assertMayManage, assertMayManageAll, type StandingSource } from './rank.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 /** A group as the API shows it (CONTRACT §5 `{id, name, permissions, accounts}`). */
 export interface GroupView {
@@ -266,9 +267,4 @@ function nameTaken(): AppError {
 
 function lastSysadmin(): AppError {
   return new AppError('conflict', 'accounts: the sysadmin group must keep at least one member', { errors: [{ field: 'accounts', message: 'would leave no sysadmin' }] });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || /UNIQUE constraint/.test(e?.message ?? '');
 }
