@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
@@ -19,12 +19,12 @@ import { discoveryRoutes } from './discovery/discovery.routes.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
-import { assertSameOrigin } from './http/csrf.js';
+import { sameOriginHookFor } from './http/csrf.js';
 import { installBasicChallenge, type AuthContext } from './http/authenticate.js';
 import { andThen, isPromise } from './util/awaitable.js';
 import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
-import { metricsRoutes, observeRequest } from './metrics/metrics.routes.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -121,11 +121,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
 
   await app.register(cookie);
   app.decorateRequest('auth', null);
-  // A callback hook, not an async one: it runs on every response, and needs no promise.
-  app.addHook('onResponse', (request, reply, done) => {
-    observeRequest(services.metrics, request, reply);
-    done();
-  });
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
   installBasicChallenge(app, config);
   app.addHook('onClose', () => rateLimiter.close());
@@ -133,10 +128,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   const setSecurityHeaders = securityHeaders({ baseUrl: config.server.baseUrl });
   app.addHook('onRequest', (request, reply, done) => {
     setSecurityHeaders(request, reply);
-    const admitted = andThen(rateLimiter.check(request), () =>
-      andThen(services.authenticator.authenticate(request, reply, rateLimiter), (auth) => admit(request, auth, config.server.baseUrl)));
+    const admitted = andThen(services.authenticator.authenticate(request, reply, rateLimiter), (auth) => admit(request, auth));
     if (isPromise(admitted)) admitted.then(() => done(), done);
     else done();
+  });
+  // What only some routes need is attached to those routes as they are declared, so the others pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    addRouteHook(route, 'onRequest', rateLimiter.hookFor(route));
+    addRouteHook(route, 'onRequest', sameOriginHookFor(route, config.server.baseUrl));
+    addRouteHook(route, 'onResponse', services.metrics.requestDuration.hookFor(route));
   });
 
   await registerOpenApi(app, config);
@@ -178,16 +178,23 @@ async function registerOpenApi(app: FastifyInstance, config: Config): Promise<vo
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 
-/** Sets the request's caller once it is known, and applies what depends on it. */
-function admit(request: FastifyRequest, auth: AuthContext | null, baseUrl: string): void {
+/** Sets the request's caller once it is known. */
+function admit(request: FastifyRequest, auth: AuthContext | null): void {
   request.auth = auth;
-  assertSameOrigin(request, baseUrl);
   // `_token` and `ignoreAuth` concern authentication only: once read, no route validates, echoes or logs them.
+  if (!request.raw.url?.includes('?')) return;
   const query = request.query as Record<string, unknown> | undefined;
   if (query && typeof query === 'object') {
     if ('_token' in query) delete query._token;
     if ('ignoreAuth' in query) delete query.ignoreAuth;
   }
+}
+
+/** Runs `hook` on this route only (after the app-wide hooks of the same kind); nothing when there is no hook. */
+function addRouteHook<Kind extends 'onRequest' | 'onResponse'>(route: RouteOptions, kind: Kind, hook: RouteOptions[Kind] | undefined): void {
+  if (!hook) return;
+  const existing = route[kind];
+  route[kind] = (existing === undefined ? [hook] : [...[existing].flat(), hook]) as RouteOptions[Kind];
 }
 
 /** Redis when configured (one budget for the cluster), else this process's memory. */

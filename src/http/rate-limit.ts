@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { onRequestHookHandler } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
@@ -107,15 +107,18 @@ export class RateLimiter {
   ) {}
 
   /**
-   * Throws `rate-limited` with Retry-After when this request is over its route's limit. Synchronous for the routes
-   * that have no limit, which are most requests.
+   * The `onRequest` hook of a route that has a limit, or undefined for the routes that have none (most of them), so
+   * those pay nothing per request. Attached once per route by app.ts's `onRoute` hook; throws `rate-limited` with
+   * Retry-After when the caller's address is over the limit.
    */
-  check(request: FastifyRequest): Awaitable<void> {
-    if (!this.config.enabled) return;
+  hookFor(route: { method: string | string[]; url: string }): onRequestHookHandler | undefined {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
     // Fastify answers HEAD on every GET route by running it: a HEAD does the GET's work, so it spends the GET's budget.
-    const method = request.method === 'HEAD' ? 'GET' : request.method;
-    const action = limitedRoutes[`${method} ${request.routeOptions.url}`];
-    if (action) return this.count(action, request.ip);
+    const action = methods.map((method) => limitedRoutes[`${method === 'HEAD' ? 'GET' : method} ${route.url}`]).find(Boolean);
+    if (!action || !this.config.enabled) return undefined;
+    return (request, _reply, done) => {
+      this.count(action, request.ip).then(() => done(), done);
+    };
   }
 
   /**

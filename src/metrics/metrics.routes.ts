@@ -1,5 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics } from './metrics.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services.js';
 
 /**
@@ -13,9 +12,3 @@ export const metricsRoutes: FastifyPluginAsync<{ services: Services }> = async (
   );
 };
 
-/** Records one request's latency under its route pattern (never its URL: ids and tokens stay out of the labels). */
-export function observeRequest(metrics: Metrics, request: FastifyRequest, reply: FastifyReply): void {
-  const route = request.routeOptions.url;
-  if (!route || route === '/metrics') return;
-  metrics.requestDuration.observe({ method: request.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
-}

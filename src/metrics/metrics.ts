@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { RouteLatency } from './route-latency.js';
 
 /**
  * The server's Prometheus metrics, in a registry of its own per app (two apps in one test process must not share
@@ -11,13 +12,8 @@ export class Metrics {
   readonly tokensIssued = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens signed', registers: [this.registry] });
   readonly tokensVerified = new Counter({ name: 'gatehouse_tokens_verified_total', help: 'Access tokens checked, by outcome (cache: answered from the verification cache)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly scheduledJobs = new Counter({ name: 'gatehouse_scheduled_jobs_total', help: 'Scheduled job slots by outcome (ran here, skipped: another node ran it, failed)', labelNames: ['job', 'result'] as const, registers: [this.registry] });
-  readonly requestDuration = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'HTTP request latency by route and status class',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  /** Request latency by method, route pattern and status class, observed by a hook each route gets (app.ts). */
+  readonly requestDuration = new RouteLatency(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
