@@ -5,11 +5,12 @@ import { AppError } from '../http/errors.js';
 import { curies, HAL_JSON, type HalLink, type HalLinks } from '../http/hal.js';
 import { html, page, pageHeaders } from '../pages/layout.js';
 import type { Services } from '../services.js';
+import { errorDocsBody } from './error-docs.js';
 import { findRelation, relations } from './relations.js';
 
 const authRels = ['auth/public-key', 'auth/register', 'auth/login', 'auth/logout', 'auth/password-reset', 'auth/change-email', 'auth/email-available', 'auth/facebook', 'auth/google'];
 
-/** `GET /` (seed 000's entry point), `GET /auth` (the auth entry point) and `GET /docs/rels/{rel}`. */
+/** `GET /` (seed 000's entry point), `GET /auth` (the auth entry point), `GET /docs/rels/{rel}` and `GET /docs/errors`. */
 export const discoveryRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const base = services.config.server.baseUrl;
@@ -41,4 +42,10 @@ export const discoveryRoutes: FastifyPluginAsync<{ services: Services }> = async
 <p><a href="/docs">API reference</a> · <a href="/">Entry point</a></p>`;
     return reply.code(200).headers(pageHeaders).send(page(relation.title, body));
   });
+
+  // Every problem's `type` is `/docs/errors#<code>`: this page is where those links land.
+  const errorDocs = page('Error codes', errorDocsBody());
+  app.get('/docs/errors', { schema: { tags: ['discovery'], summary: 'What each error code means and what a client should do' } }, async (_request, reply) =>
+    reply.code(200).headers(pageHeaders).send(errorDocs),
+  );
 };
