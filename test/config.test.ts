@@ -70,6 +70,11 @@ describe('defaults', () => {
       gateway: { internalTokenTtl: 60 * SECOND },
       rateLimit: { enabled: true, window: MINUTE, login: 30, register: 10, forgotPassword: 5, emailAvailable: 30 },
       audit: { retention: 400 * 86_400_000 },
+      mfa: {
+        totp: { enabled: true, issuer: 'gatehouse' },
+        webauthn: { enabled: true, rpId: 'localhost', rpName: 'Gatehouse', origins: ['http://localhost:8080'] },
+        requiredFor: [], trustProviders: true, challengeTtl: 5 * MINUTE,
+      },
     };
     expect(parseConfig({}, {})).toEqual(expected);
     expect(parseConfig(undefined, {})).toEqual(expected);

@@ -9,7 +9,8 @@ export type AuditType =
   | 'account.registered' | 'account.confirmed' | 'account.updated' | 'account.deleted'
   | 'login.succeeded' | 'login.failed' | 'login.locked'
   | 'token.refreshed' | 'token.reused' | 'session.revoked' | 'logout'
-  | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped';
+  | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped'
+  | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated';
 
 /** What an event is about; every field optional. Never put a secret here. */
 export interface AuditDetails {

@@ -11,6 +11,9 @@ export function deriveValues(config: Config): void {
   if (config.cookie.path === 'auto') config.cookie.path = new URL(config.server.baseUrl).pathname.replace(/(.)\/+$/, '$1');
   if (config.cookie.sameSite === 'none') config.cookie.secure = true;
   for (const provider of config.providers.oidc) if (provider.name === '') provider.name = provider.id;
+  // WebAuthn compares origins exactly (scheme, host, port): the server's own unless others are named.
+  if (config.mfa.webauthn.origins.length === 0) config.mfa.webauthn.origins = [new URL(config.server.baseUrl).origin];
+  else config.mfa.webauthn.origins = config.mfa.webauthn.origins.map((origin) => new URL(origin).origin);
 }
 
 /** Rules that span several keys; each broken one adds a problem line naming its key. */

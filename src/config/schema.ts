@@ -85,6 +85,10 @@ export interface Config {
   gateway: { internalTokenTtl: number };
   rateLimit: { enabled: boolean; window: number; login: number; register: number; forgotPassword: number; emailAvailable: number };
   audit: { retention: number };                     // events older than this are removed by the clean-up
+  mfa: { totp: { enabled: boolean; issuer: string };   // issuer default tokens.issuer
+    webauthn: { enabled: boolean; rpId: string; rpName: string; origins: string[] };   // rpId default baseUrl's host, origins default [baseUrl's origin]
+    requiredFor: string[];                          // role names, or ['all']
+    trustProviders: boolean; challengeTtl: number };
 }
 
 /** Google sign-in settings; why: the providers module takes it without repeating the shape. */
@@ -289,6 +293,18 @@ export const SCHEMA: Spec<Config> = {
     emailAvailable: positiveInt(30),
   }),
   audit: section({ retention: duration(400 * DAY, { positive: true }) }),
+  mfa: section({
+    totp: section({ enabled: bool(true), issuer: str((ctx) => rootOf(ctx).tokens.issuer) }),
+    webauthn: section({
+      enabled: bool(true),
+      rpId: str((ctx) => new URL(rootOf(ctx).server.baseUrl).hostname),
+      rpName: str('Gatehouse'),
+      origins: strList([], checkHttpUrl),
+    }),
+    requiredFor: strList([]),
+    trustProviders: bool(true),
+    challengeTtl: duration(5 * MINUTE, { positive: true }),
+  }),
 };
 
 /** The schema without types, for walkers (env mapping, key list). */

@@ -191,6 +191,44 @@ export interface ReadinessProbeTable {
 }
 
 /** The whole schema as Kysely sees it. */
+/** An account's TOTP secret (CONTRACT §5): active once `confirmed_at` is set. */
+export interface MfaTotpTable {
+  account_id: string;
+  /** The base32 secret sealed by mfa/secret-box.ts (AES-256-GCM). */
+  secret_box: string;
+  confirmed_at: number | null;
+  /** The RFC 6238 time step of the last code accepted: a code of this step or an older one is refused (replay). */
+  last_step: number | null;
+  created_at: number;
+}
+
+/** One recovery code, as an HMAC under the server key; spent when `used_at` is set. */
+export interface MfaRecoveryCodeTable {
+  code_hash: string;
+  account_id: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** A WebAuthn credential (passkey) of an account. */
+export interface PasskeyTable {
+  id: string;
+  account_id: string;
+  /** The credential ID, base64url, as the authenticator reports it. */
+  credential_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  sign_count: number;
+  /** JSON list of the authenticator's transports (hints for the browser). */
+  transports: string;
+  name: string;
+  backed_up: number;
+  /** Set when the credential was refused for a signature counter that went backwards (a cloned authenticator). */
+  disabled_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface DB {
   accounts: AccountTable;
   credentials: CredentialTable;
@@ -212,6 +250,9 @@ export interface DB {
   saml_requests: SamlRequestTable;
   readiness_probe: ReadinessProbeTable;
   saml_completions: SamlCompletionTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodeTable;
+  passkeys: PasskeyTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

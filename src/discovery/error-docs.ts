@@ -15,6 +15,8 @@ const advice = {
   'invalid-token': 'The token is malformed, signed by an unknown key or for another issuer, or its one-time use is spent. Do not retry with the same token; log in again or ask for a new link.',
   'token-revoked': 'The session behind this credential was ended (logout, password change, an administrator). Log in again.',
   unauthorized: 'This endpoint needs a caller: send `Authorization: Bearer <access token>`, the session cookie, or (where enabled) HTTP Basic.',
+  'mfa-required': 'The password was right, and the account has a second factor (or must set one up). The answer carries `mfaToken` and `methods`: send `POST /api/auth/mfa/verify` with the token and a code, recovery code or passkey to finish the login.',
+  'invalid-mfa-code': 'The second-factor code is wrong, was already used (a code counts once), or is too old. Ask for the current code; wrong codes count toward the account\'s lockout.',
   'account-not-confirmed': 'The account\'s e-mail address is not confirmed yet. The person should open the link in the confirmation e-mail; the hosted login page offers to send a new one.',
   forbidden: 'The caller is known but may not do this: a permission is missing, the target outranks the caller, or a cookie-authenticated change came from another site. Do not retry as is.',
   'login-method-disabled': 'This way of logging in is turned off for the server or for this client (`disableStrategies`, `passwordLogin`). Use another method the login page offers.',

@@ -12,6 +12,8 @@ export const errorCodes = {
   'invalid-token': { status: 401, title: 'Invalid token' },
   'token-revoked': { status: 401, title: 'Token revoked' },
   unauthorized: { status: 401, title: 'Authentication required' },
+  'mfa-required': { status: 401, title: 'Second factor required' },
+  'invalid-mfa-code': { status: 401, title: 'Invalid second-factor code' },
   'account-not-confirmed': { status: 403, title: 'Account not confirmed' },
   forbidden: { status: 403, title: 'Forbidden' },
   'login-method-disabled': { status: 403, title: 'Login method disabled' },
