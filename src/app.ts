@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type onRequestHookHandler, type RouteOptions } from 'fastify';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
@@ -124,17 +124,24 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   const rateLimiter = new RateLimiter(config.rateLimit, services.clock, rateLimitStore(config, services.serverKey));
   installBasicChallenge(app, config);
   app.addHook('onClose', () => rateLimiter.close());
-  // A callback hook: with a credential already checked, the whole step runs without a promise (util/awaitable.ts).
+  // Every answer, a 404 included, carries the security headers; everything else is attached per route below.
   const setSecurityHeaders = securityHeaders({ baseUrl: config.server.baseUrl });
   app.addHook('onRequest', (request, reply, done) => {
     setSecurityHeaders(request, reply);
+    done();
+  });
+  // A callback hook: with a credential already checked, the whole step runs without a promise (util/awaitable.ts).
+  const authenticate: onRequestHookHandler = (request, reply, done) => {
     const admitted = andThen(services.authenticator.authenticate(request, reply, rateLimiter), (auth) => admit(request, auth));
     if (isPromise(admitted)) admitted.then(() => done(), done);
     else done();
-  });
-  // What only some routes need is attached to those routes as they are declared, so the others pay nothing for it.
+  };
+  // Each route gets what it needs as it is declared, in this order: its rate limit before any other work, the
+  // caller, then the CSRF check that depends on the caller. Routes without a limit or with a safe method pay nothing
+  // for those; an unknown URL is answered 404 without reading its credential.
   app.addHook('onRoute', (route) => {
     addRouteHook(route, 'onRequest', rateLimiter.hookFor(route));
+    addRouteHook(route, 'onRequest', authenticate);
     addRouteHook(route, 'onRequest', sameOriginHookFor(route, config.server.baseUrl));
     addRouteHook(route, 'onResponse', services.metrics.requestDuration.hookFor(route));
   });
