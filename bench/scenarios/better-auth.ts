@@ -21,7 +21,7 @@ import { readRun } from './read.js';
 /** The version the comparison is pinned to; why: issue 7 names it, and a silent upgrade would change the baseline. */
 export const BETTER_AUTH_VERSION = '1.7.25';
 
-/** The keys of {@link Measured.runs} this module fills; why: the caller computes its targets from them. */
+/** The keys of {@link Measured.runs} this module fills; why: the targets and the report name the runs by them. */
 export const BETTER_AUTH_RUNS = {
   signInScrypt: 'better-auth POST /api/auth/sign-in/email (scrypt)',
   getSession: 'better-auth GET /api/auth/get-session',
