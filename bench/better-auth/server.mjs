@@ -1,7 +1,7 @@
 /**
  * better-auth 1.7.25 set up the way its docs tell a new user to: `betterAuth({ database: new Database(file),
  * emailAndPassword: { enabled: true }, secret, baseURL })`, served by `toNodeHandler` on plain node:http.
- * Why: the comparison in bench/better-auth.ts (issue 7) must measure better-auth as people actually run it.
+ * Why: the comparison in bench/scenarios/better-auth.ts (issue 7) must measure better-auth as people actually run it.
  *
  * Run: `node bench/better-auth/server.mjs [--port N] [--db FILE] [--hash scrypt|argon2id] [--cookie-cache]
  * [--argon2-memory KiB --argon2-time N --argon2-parallelism N] [--exit-with-parent]`; prints `READY <port>`.
@@ -48,7 +48,7 @@ function readArgs() {
     db: typeof values.db === 'string' ? values.db : undefined,
     hash: hashName,
     cookieCache: values['cookie-cache'] === true,
-    // Defaults are Gatehouse's production cost (bench/params.ts PRODUCTION_HASH); the harness passes them explicitly.
+    // Defaults are Gatehouse's production cost (bench/lib/params.ts PRODUCTION_HASH); the harness passes them explicitly.
     argon2: {
       memoryCost: Number(values['argon2-memory'] ?? 19456),
       timeCost: Number(values['argon2-time'] ?? 2),

@@ -1,12 +1,12 @@
 /**
  * The refresh baseline: RS512 access tokens signed with jose, as Gatehouse signs them (same library, key size and
  * claims), `--concurrency` in flight, for a fixed time (or, with `--turns`, for each stretch the harness asks for).
- * Prints `RESULT {json}` (see bench/raw-loop.ts).
+ * Prints `RESULT {json}` (see bench/lib/raw-loop.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { measureRaw, reportAndExit, serveTurns } from './raw-loop.js';
-import { readRawArgs } from './serve.js';
+import { measureRaw, reportAndExit, serveTurns } from '../lib/raw-loop.js';
+import { readRawArgs } from '../lib/serve.js';
 
 const options = readRawArgs();
 // The same algorithm and modulus as src/tokens/signing-keys.ts uses for RS512.

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { QUIET_WAIT_MS, TIMING } from './params.js';
 
 let clockTicks: number | undefined;
 
@@ -83,6 +84,15 @@ export async function waitForQuietMachine(maxMs: number): Promise<boolean> {
     if (before === null || after === null || after - before < NOISY_OTHER_CORES) return true;
   } while (performance.now() < deadline);
   return false;
+}
+
+/**
+ * Announces the next run on stderr after waiting (briefly) for other programs to leave the CPU alone.
+ * Why: every run starts on as quiet a machine as it can get, and says how long it will take.
+ */
+export async function announce(what: string, warmupSeconds: number = TIMING.warmupSeconds, durationSeconds: number = TIMING.durationSeconds): Promise<void> {
+  if (!(await waitForQuietMachine(QUIET_WAIT_MS))) process.stderr.write(`bench: the machine is busy with other programs; measuring anyway\n`);
+  process.stderr.write(`bench: ${what} (${warmupSeconds} s warm-up + ${durationSeconds} s)…\n`);
 }
 
 /** A server is idle when it uses less than this many cores. */

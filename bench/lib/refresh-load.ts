@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { processRssMiB } from './cpu.js';
+import { jsonProbe, send } from './http.js';
 import { alternate, cpuColumns, measureStretch, type ScenarioResult, type Stretch, type Turn } from './load.js';
-import { percentile } from './raw-loop.js';
 import { TIMING } from './params.js';
+import { percentile, sumOf } from './stats.js';
 
 /** A refresh load: the server, and one refresh token per connection, each the head of its own chain. */
 export interface RefreshTarget {
@@ -13,7 +14,7 @@ export interface RefreshTarget {
 
 /**
  * Refresh with rotation under load, in turns with what it is compared with (see `measureInTurns` in
- * bench/load.ts): each connection holds its own session and always presents the refresh token the previous answer
+ * bench/lib/load.ts): each connection holds its own session and always presents the refresh token the previous answer
  * returned, as a real client must (autocannon repeats one fixed body, which after the first request would only
  * exercise the reuse window). The chains go on from turn to turn. Measured in this process like `measureHttp`.
  */
@@ -31,7 +32,7 @@ export async function measureRefreshInTurns<T>(target: RefreshTarget, other: Tur
 
 /** The stretches as one: counts summed, rates over the total time, percentiles over every request. */
 function summarize(stretches: Array<Stretch<ChainRun>>): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
-  const sum = (value: (stretch: Stretch<ChainRun>) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
+  const sum = (value: (stretch: Stretch<ChainRun>) => number) => sumOf(stretches, value);
   const cpu = cpuColumns(stretches);
   const durations = stretches.flatMap((stretch) => stretch.run.durations).sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
@@ -63,12 +64,13 @@ interface ChainRun {
 /** Every chain refreshes in a loop until `seconds` pass; a chain whose refresh failed stops (its token is gone). */
 async function runFor(base: string, chains: string[], agent: Agent, seconds: number): Promise<ChainRun> {
   const run: ChainRun = { durations: [], ok: 0, errors: 0, non2xx: 0, statusCodes: {}, seconds: 0 };
+  const server = new URL(base);
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(chains.map(async (_, i) => {
     while (performance.now() < end) {
       const t0 = performance.now();
-      const answer = await post(`${base}/api/auth/refresh`, JSON.stringify({ refreshToken: chains[i] }), agent).catch(() => null);
+      const answer = await send(server, agent, jsonProbe('POST', '/api/auth/refresh', { refreshToken: chains[i] })).catch(() => null);
       run.durations.push(performance.now() - t0);
       if (!answer) {
         run.errors++;
@@ -85,18 +87,4 @@ async function runFor(base: string, chains: string[], agent: Agent, seconds: num
   }));
   run.seconds = (performance.now() - start) / 1000;
   return run;
-}
-
-function post(url: string, body: string, agent: Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }

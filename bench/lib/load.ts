@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { cpuMark, otherCpuCores, processCpuSeconds, processRssMiB, waitForIdleServer } from './cpu.js';
 import { CONNECTIONS, TIMING } from './params.js';
+import { combinedLatency, sumOf } from './stats.js';
 
 /** One HTTP scenario: what to send and to which server process. */
 export interface LoadTarget {
@@ -121,7 +122,7 @@ export async function measureStretch<R>(serverPid: number, load: () => Promise<R
 
 /** The CPU columns of stretches taken as one: cores on average over their whole time, null where one is unknown. */
 export function cpuColumns(stretches: Array<Stretch<unknown>>): Pick<ScenarioResult, 'seconds' | 'serverCpuCores' | 'loadgenCpuCores' | 'otherCpuCores'> {
-  const sum = (value: (stretch: Stretch<unknown>) => number) => stretches.reduce((total, stretch) => total + value(stretch), 0);
+  const sum = (value: (stretch: Stretch<unknown>) => number) => sumOf(stretches, value);
   const seconds = sum((stretch) => stretch.seconds);
   const serverCpuKnown = stretches.every((stretch) => stretch.serverCpuSeconds !== null);
   const otherKnown = stretches.every((stretch) => stretch.otherCpuCores !== null);
@@ -151,9 +152,10 @@ function measureSlice(target: LoadTarget, seconds: number): Promise<Slice> {
  * percentiles, not histograms, so the latencies are the slices' p50s weighted by requests and their worst p99.
  */
 function summarize(slices: Slice[], warmup: autocannon.Result): ScenarioResult {
-  const sum = (value: (slice: Slice) => number) => slices.reduce((total, slice) => total + value(slice), 0);
+  const sum = (value: (slice: Slice) => number) => sumOf(slices, value);
   const cpu = cpuColumns(slices);
   const requests = sum((slice) => slice.run.requests.total);
+  const latency = combinedLatency(slices.map((slice) => ({ count: slice.run.requests.total, p50Ms: slice.run.latency.p50, p99Ms: slice.run.latency.p99 })));
   const statusCodes: Record<string, number> = {};
   for (const slice of slices) {
     for (const [code, { count }] of Object.entries(slice.run.statusCodeStats)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
@@ -161,8 +163,7 @@ function summarize(slices: Slice[], warmup: autocannon.Result): ScenarioResult {
   return {
     ...cpu,
     rps: sum((slice) => slice.run['2xx']) / cpu.seconds,
-    p50Ms: requests === 0 ? 0 : sum((slice) => slice.run.latency.p50 * slice.run.requests.total) / requests,
-    p99Ms: Math.max(...slices.map((slice) => slice.run.latency.p99)),
+    ...latency,
     requests,
     errors: sum((slice) => slice.run.errors),
     timeouts: sum((slice) => slice.run.timeouts),

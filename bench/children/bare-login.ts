@@ -6,11 +6,11 @@
  * read against it. Prints `READY <port>`.
  */
 import Fastify from 'fastify';
-import { BENCH_USER, HASH_CONCURRENCY, PRODUCTION_HASH } from './params.js';
-import { fromDist, readServeArgs, serveUntilStopped } from './serve.js';
+import { BENCH_USER, HASH_CONCURRENCY, PRODUCTION_HASH } from '../lib/params.js';
+import { fromDist, readServeArgs, serveUntilStopped } from '../lib/serve.js';
 
-type HasherModule = typeof import('../src/passwords/hasher.js');
-type ThreadPriorityModule = typeof import('../src/util/thread-priority.js');
+type HasherModule = typeof import('../../src/passwords/hasher.js');
+type ThreadPriorityModule = typeof import('../../src/util/thread-priority.js');
 
 const LoginBody = {
   type: 'object',

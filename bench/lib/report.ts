@@ -1,9 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { targetChart } from './chart.js';
 import { NOISY_OTHER_CORES } from './cpu.js';
+import { formatMs, formatRate } from './format.js';
 import type { ScenarioResult } from './load.js';
 import type { RawResult } from './raw-loop.js';
-import { formatMs, formatRate, type Target } from './targets.js';
+import type { Target } from './targets.js';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchRun {
@@ -33,7 +34,8 @@ export function writeReport(dir: URL, run: BenchRun): string {
   return markdown;
 }
 
-function writeAtomically(file: URL, text: string): void {
+/** Writes `file` via `.tmp` + rename; why: an interrupted bench never leaves half a report. */
+export function writeAtomically(file: URL, text: string): void {
   const tmp = new URL(`${file.href}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, file);

@@ -5,9 +5,9 @@
  * Prints `RESULT {json}` (see {@link RawResult}).
  */
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
-import { BENCH_USER, PRODUCTION_HASH } from './params.js';
-import { measureRaw, reportAndExit, serveTurns } from './raw-loop.js';
-import { readRawArgs } from './serve.js';
+import { BENCH_USER, PRODUCTION_HASH } from '../lib/params.js';
+import { measureRaw, reportAndExit, serveTurns } from '../lib/raw-loop.js';
+import { readRawArgs } from '../lib/serve.js';
 
 // `Algorithm` is a const enum in the typings and `{}` at runtime (see src/passwords/hasher.ts).
 const ARGON2ID = 2 as Algorithm;

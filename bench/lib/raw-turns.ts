@@ -1,5 +1,5 @@
 /**
- * Raw baselines in processes of their own (bench/argon2-raw.ts, bench/sign-raw.ts): the limits the targets divide by.
+ * Raw baselines in processes of their own (bench/children/argon2-raw.ts, sign-raw.ts): the limits the targets divide by.
  */
 import { CONNECTIONS, HASH_CONCURRENCY, TIMING } from './params.js';
 import { spawnBenchChild, stopChild, waitForLine } from './processes.js';
@@ -18,7 +18,7 @@ export interface RawTurns {
  * and then measured in stretches on request, so that they can alternate with the login runs they are compared with.
  */
 export function startArgon2Turns(): Promise<RawTurns> {
-  return startRawTurns('argon2-raw.ts', HASH_CONCURRENCY);
+  return startRawTurns('children/argon2-raw.ts', HASH_CONCURRENCY);
 }
 
 /**
@@ -26,10 +26,10 @@ export function startArgon2Turns(): Promise<RawTurns> {
  * stretches on request, so that they can alternate with the refresh runs they are compared with.
  */
 export function startSigningTurns(): Promise<RawTurns> {
-  return startRawTurns('sign-raw.ts', CONNECTIONS);
+  return startRawTurns('children/sign-raw.ts', CONNECTIONS);
 }
 
-/** A raw baseline child in turns mode (bench/raw-loop.ts `serveTurns`), ready once it has warmed up. */
+/** A raw baseline child in turns mode (bench/lib/raw-loop.ts `serveTurns`), ready once it has warmed up. */
 async function startRawTurns(script: string, concurrency: number): Promise<RawTurns> {
   const args = ['--turns', '--concurrency', String(concurrency), '--warmup', String(TIMING.warmupSeconds)];
   const child = spawnBenchChild(script, args);

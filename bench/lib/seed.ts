@@ -1,6 +1,6 @@
 /**
  * Fills a PostgreSQL database with a realistic Gatehouse install of a given size, for the scale bench (issue 7).
- * Run: `node --import tsx bench/seed.ts --database-url postgres://… [--schema NAME] --accounts N --sessions M`.
+ * Run: `node --import tsx bench/lib/seed.ts --database-url postgres://… [--schema NAME] --accounts N --sessions M`.
  * Migrates first (idempotent), then seeds with a handful of set-based statements (`insert … select … from
  * generate_series`), VACUUM ANALYZEs, and prints `SEEDED {json}` with the row counts and the time it took.
  *
@@ -12,12 +12,12 @@
  * Seed a schema once: a second run collides with the first's unique names and rolls back, leaving it unchanged.
  */
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hash, type Algorithm } from '@node-rs/argon2';
 import pg from 'pg';
-import { migrateToLatest, openDatabase } from '../src/db/database.js';
+import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { BENCH_USER, PRODUCTION_HASH } from './params.js';
+import { isEntry, runMain } from './processes.js';
 
 /** Every seeded account's password (and the admin's); why: the bench logs in as any of them. */
 export const SEED_PASSWORD = BENCH_USER.password;
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   const accounts = Number(values.accounts);
   const sessions = Number(values.sessions ?? values.accounts);
   if (!base || !Number.isInteger(accounts) || accounts < 1 || !Number.isInteger(sessions) || sessions < 0) {
-    throw new Error('usage: bench/seed.ts --database-url postgres://… [--schema NAME] --accounts N [--sessions M]');
+    throw new Error('usage: bench/lib/seed.ts --database-url postgres://… [--schema NAME] --accounts N [--sessions M]');
   }
   const databaseUrl = values.schema ? await createSchema(base, values.schema) : base;
   const result = await seedDatabase({ databaseUrl, accounts, sessions });
@@ -267,9 +267,4 @@ export function formatSteps(steps: Record<string, number>): string {
 }
 
 // Seeds when run as a script, not when the scale bench imports the helpers above.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`seed failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (isEntry(import.meta.url)) runMain('seed', main);

@@ -4,8 +4,8 @@
  * Body from `BENCH_BODY` (JSON); prints `READY <port>`.
  */
 import Fastify from 'fastify';
-import { USER_PATH } from './params.js';
-import { readServeArgs, serveUntilStopped } from './serve.js';
+import { USER_PATH } from '../lib/params.js';
+import { readServeArgs, serveUntilStopped } from '../lib/serve.js';
 
 async function main(): Promise<void> {
   const body: unknown = JSON.parse(process.env.BENCH_BODY ?? '{}');

@@ -1,17 +1,17 @@
 /**
  * Gatehouse as the benchmark runs it: production argon2 parameters, a temp SQLite database, no logger.
- * Run: `node --import tsx bench/server.ts [--port N] [--data-dir DIR] [--database-url postgres://…]` after
+ * Run: `node --import tsx bench/children/server.ts [--port N] [--data-dir DIR] [--database-url postgres://…]` after
  * `npm run build`; prints `READY <port>`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HASH_CONCURRENCY, PRODUCTION_HASH } from './params.js';
-import { fromDist, readServeArgs, serveUntilStopped } from './serve.js';
+import { HASH_CONCURRENCY, PRODUCTION_HASH } from '../lib/params.js';
+import { fromDist, readServeArgs, serveUntilStopped } from '../lib/serve.js';
 
-type AppModule = typeof import('../src/app.js');
-type ConfigModule = typeof import('../src/config/index.js');
-type ThreadPriorityModule = typeof import('../src/util/thread-priority.js');
+type AppModule = typeof import('../../src/app.js');
+type ConfigModule = typeof import('../../src/config/index.js');
+type ThreadPriorityModule = typeof import('../../src/util/thread-priority.js');
 
 /** The configuration input; every value not set here is the production default. */
 function benchInput(port: number, dataDir: string, databaseUrl: string | undefined): Record<string, unknown> {

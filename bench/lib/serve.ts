@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 
-const DIST = new URL('../dist/', import.meta.url);
+const DIST = new URL('../../dist/', import.meta.url);
 
 /** Loads a compiled module; why: the measured process runs tsc's output, not tsx-transformed sources. */
 export async function fromDist<T>(file: string): Promise<T> {
@@ -58,7 +58,7 @@ export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs, o
 
 /**
  * Options of a raw baseline child: `--concurrency`, `--duration`, `--warmup` (seconds), `--turns` (measure on
- * request, bench/raw-loop.ts `serveTurns`); starts the pipe watch.
+ * request, bench/lib/raw-loop.ts `serveTurns`); starts the pipe watch.
  */
 export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number; turns: boolean } {
   const { values } = parseArgs({

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { cpuMark, otherCpuCores } from './cpu.js';
+import { combinedLatency, percentile, sumOf } from './stats.js';
 
 /** What a raw baseline child prints after `RESULT ` (argon2id verify, RS512 signing). */
 export interface RawResult {
@@ -10,7 +11,7 @@ export interface RawResult {
   p99Ms: number;
   failures: number;
   cpuCores: number;
-  /** Cores other programs used meanwhile (see bench/cpu.ts). */
+  /** Cores other programs used meanwhile (see bench/lib/cpu.ts). */
   otherCpuCores: number | null;
 }
 
@@ -79,7 +80,7 @@ export async function serveTurns(operation: () => Promise<boolean>, options: { c
 
 /** Stretches measured in turns, as one: counts and CPU summed, the p50 weighted by operations, the worst p99. */
 export function combinedStretches(stretches: RawResult[]): RawResult {
-  const sum = (value: (r: RawResult) => number) => stretches.reduce((total, r) => total + value(r), 0);
+  const sum = (value: (r: RawResult) => number) => sumOf(stretches, value);
   const operations = sum((r) => r.operations);
   const seconds = sum((r) => r.seconds);
   const otherKnown = stretches.every((r) => r.otherCpuCores !== null);
@@ -87,16 +88,11 @@ export function combinedStretches(stretches: RawResult[]): RawResult {
     operations,
     seconds,
     perSecond: operations / seconds,
-    p50Ms: operations === 0 ? 0 : sum((r) => r.p50Ms * r.operations) / operations,
-    p99Ms: Math.max(...stretches.map((r) => r.p99Ms)),
+    ...combinedLatency(stretches.map((r) => ({ count: r.operations, p50Ms: r.p50Ms, p99Ms: r.p99Ms }))),
     failures: sum((r) => r.failures),
     cpuCores: sum((r) => r.cpuCores * r.seconds) / seconds,
     otherCpuCores: otherKnown ? sum((r) => r.otherCpuCores! * r.seconds) / seconds : null,
   };
-}
-
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 /** Prints the result line the harness waits for, then leaves (the pipe watch would keep the process alive). */

@@ -2,21 +2,26 @@
  * The better-auth comparison of issue 7 (target 4): better-auth 1.7.25 on SQLite, set up as its docs show, measured
  * with the same load generator, connections and durations as Gatehouse. Measures the session check
  * `GET /api/auth/get-session` and sign-in with its default scrypt, sign-in again with argon2id at Gatehouse's cost, and
- * the session check again with its cookie cache. The Gatehouse-vs-better-auth targets are computed by the caller.
+ * the session check again with its cookie cache; then Gatehouse's own runs against them ({@link compareWithBetterAuth}).
  *
  * better-auth lives in bench/better-auth/ with its own package.json and lock file: `npm --prefix bench/better-auth ci`.
+ * Alone, without Gatehouse: `node --import tsx bench/scenarios/better-auth.ts --standalone` (`BENCH_SECONDS=2` for a
+ * short run) prints the {@link measureBetterAuth} result as JSON on stdout.
  */
 import { readFileSync } from 'node:fs';
-import { announce, startBenchServer, type BenchServer } from './gatehouse.js';
-import { measureHttp, type ScenarioResult } from './load.js';
-import { BENCH_USER, CONNECTIONS, PRODUCTION_HASH, TIMING } from './params.js';
-import { stopChild } from './processes.js';
-import type { Measured } from './targets.js';
+import { announce } from '../lib/cpu.js';
+import { expectStatus, JSON_HEADERS } from '../lib/http.js';
+import { measureHttp, type ScenarioResult } from '../lib/load.js';
+import { BENCH_USER, CONNECTIONS, PRODUCTION_HASH, TIMING, USER_PATH } from '../lib/params.js';
+import { installCleanup, isEntry, runMain, startBenchServer, stopChild, type BenchServer } from '../lib/processes.js';
+import { httpCell, ratioTarget, type Measured, type Target } from '../lib/targets.js';
+import { LOGINS } from './login.js';
+import { readRun } from './read.js';
 
 /** The version the comparison is pinned to; why: issue 7 names it, and a silent upgrade would change the baseline. */
 export const BETTER_AUTH_VERSION = '1.7.25';
 
-/** The keys of {@link Measured.runs} this module fills; why: the caller computes its targets from them. */
+/** The keys of {@link Measured.runs} this module fills; why: the targets and the report name the runs by them. */
 export const BETTER_AUTH_RUNS = {
   signInScrypt: 'better-auth POST /api/auth/sign-in/email (scrypt)',
   getSession: 'better-auth GET /api/auth/get-session',
@@ -24,7 +29,7 @@ export const BETTER_AUTH_RUNS = {
   getSessionCookieCache: 'better-auth GET /api/auth/get-session (cookie cache)',
 } as const;
 
-const INSTALL_DIR = new URL('./better-auth/', import.meta.url);
+const INSTALL_DIR = new URL('../better-auth/', import.meta.url);
 const SERVER_SCRIPT = 'better-auth/server.mjs';
 const SESSION_COOKIE = 'better-auth.session_token';
 const CACHE_COOKIE = 'better-auth.session_data';
@@ -33,6 +38,30 @@ const CACHE_COOKIE = 'better-auth.session_data';
 interface Session {
   cookie: string;
   token: string;
+}
+
+/**
+ * Issue 7 target 4: better-auth measured now, and Gatehouse's cookie read and API login (`gatehouse`, measured earlier
+ * in this run) against it. Why: the promise is a factor over better-auth on the same machine in the same run.
+ */
+export async function compareWithBetterAuth(gatehouse: Record<string, ScenarioResult>): Promise<Measured> {
+  const measured = await measureBetterAuth();
+  return { ...measured, targets: betterAuthTargets({ ...gatehouse, ...measured.runs }) };
+}
+
+/** The three Gatehouse-vs-better-auth targets from one run's numbers. */
+function betterAuthTargets(runs: Record<string, ScenarioResult>): Target[] {
+  const session = runs[readRun('cookie')]!;
+  const login = runs[LOGINS[0]]!;
+  const versus = (id: string, key: keyof typeof BETTER_AUTH_RUNS, ours: ScenarioResult, oursName: string, target: number) => {
+    const theirs = runs[BETTER_AUTH_RUNS[key]]!;
+    return ratioTarget({ id, name: `${oursName} vs ${BETTER_AUTH_RUNS[key]}`, measured: httpCell(ours), baseline: httpCell(theirs), target }, ours.rps, theirs.rps);
+  };
+  return [
+    versus('vs-better-auth-session', 'getSession', session, `Gatehouse GET ${USER_PATH} (cookie)`, 20),
+    versus('vs-better-auth-session-cached', 'getSessionCookieCache', session, `Gatehouse GET ${USER_PATH} (cookie)`, 20),
+    versus('vs-better-auth-sign-in', 'signInArgon2id', login, 'Gatehouse POST /api/auth/login', 1.2),
+  ];
 }
 
 /**
@@ -96,9 +125,9 @@ async function withServer(args: string[], body: (server: BenchServer) => Promise
 /** Signs the bench user up, then in; returns the cookies sign-in set. */
 async function signUpAndIn(base: string): Promise<Session> {
   const signUp = await postJson(`${base}/api/auth/sign-up/email`, { ...BENCH_USER, name: 'Bench User' });
-  await expectOk(signUp, 'sign-up');
+  await expectStatus(signUp, 'sign-up');
   const signIn = await postJson(`${base}/api/auth/sign-in/email`, BENCH_USER);
-  await expectOk(signIn, 'sign-in');
+  await expectStatus(signIn, 'sign-in');
   const { token } = (await signIn.json()) as { token?: string };
   const cookies = signIn.headers.getSetCookie().map((line) => line.split(';')[0]!);
   if (!token || !cookies.some((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`))) {
@@ -113,7 +142,7 @@ async function measureSignIn(server: BenchServer): Promise<ScenarioResult> {
   return measureHttp({
     url: `${server.base}/api/auth/sign-in/email`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: JSON_HEADERS,
     body: JSON.stringify(BENCH_USER),
     serverPid: server.child.pid!,
     warmupSeconds: TIMING.loginWarmupSeconds,
@@ -134,7 +163,7 @@ async function measureGetSession(server: BenchServer, session: Session, cookieCa
  * which autocannon would count as success. With the cookie cache, a hit sets no cookie; a miss re-issues the cache.
  */
 async function checkGetSession(response: Response, session: Session, cookieCache: boolean): Promise<void> {
-  await expectOk(response, 'get-session');
+  await expectStatus(response, 'get-session');
   const body = (await response.json()) as { session?: { token?: string }; user?: { email?: string } } | null;
   if (body?.session?.token !== session.token || body.user?.email !== BENCH_USER.email) {
     throw new Error(`get-session did not return the signed-in session: ${JSON.stringify(body)}`);
@@ -150,12 +179,8 @@ async function checkGetSession(response: Response, session: Session, cookieCache
  * better-auth demand an Origin; autocannon sends neither, so the measured sign-ins skip that check, as curl's would.
  */
 function postJson(url: string, body: unknown): Promise<Response> {
-  const headers = { 'content-type': 'application/json', origin: new URL(url).origin };
+  const headers = { ...JSON_HEADERS, origin: new URL(url).origin };
   return fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-}
-
-async function expectOk(response: Response, what: string): Promise<void> {
-  if (!response.ok) throw new Error(`${what}: expected 2xx, got ${response.status} ${await response.clone().text()}`);
 }
 
 /** How better-auth was set up, for the report; why: a baseline is only meaningful with its configuration. */
@@ -170,4 +195,12 @@ function notes(versions: Record<string, string>): string[] {
     'better-auth get-session: signed session cookie, two SELECTs (session by token, then its user) per request; ' +
       'with session.cookieCache { enabled: true, maxAge: 300 } and its session_data cookie sent, two HMAC checks (token, cached session) and no database read.',
   ];
+}
+
+// `--standalone` measures better-auth alone; importing this module (bench/run.ts) runs nothing.
+if (isEntry(import.meta.url) && process.argv.includes('--standalone')) {
+  runMain('better-auth bench', async () => {
+    installCleanup();
+    process.stdout.write(`${JSON.stringify(await measureBetterAuth(), null, 2)}\n`);
+  });
 }
