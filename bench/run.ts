@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every target of issue 7, measured in one run on one machine as ratios against baselines measured
- * the same way (DESIGN "Performance by design"), written to bench/results/latest.{md,json,svg}. One scenario per file
+ * the same way (DESIGN "Performance by design"), written to bench/results/latest.{md,json,svg} (untracked; `--publish`
+ * also writes them to docs/bench/, the committed copy docs/performance.md shows). One scenario per file
  * in bench/scenarios/, the machinery they share in bench/lib/, the processes they start in bench/children/.
  * `--skip-scale` leaves out the 1,000,000-account runs (their seeding takes minutes). `--quick` checks that every
  * scenario still runs end to end: 1 s runs (`BENCH_SECONDS=1`) and a 2,000-account scale database
@@ -8,6 +9,7 @@
  * Exits 0 when a target is missed (that is a finding), 1 when a run had errors (that is a broken bench).
  */
 import { cpus, availableParallelism } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { signIn, startGatehouse } from './lib/gatehouse.js';
@@ -21,7 +23,10 @@ import { measureReads } from './scenarios/read.js';
 import { measureRefresh, measureRefreshOnPostgres } from './scenarios/refresh.js';
 import { measureScale } from './scenarios/scale.js';
 
+/** Every run's report: untracked, so a run on a laptop never shows up as a change to commit. */
 const RESULTS_DIR = new URL('./results/', import.meta.url);
+/** The committed report that docs/performance.md shows, written only with `--publish`. */
+const PUBLISHED_DIR = new URL('../docs/bench/', import.meta.url);
 
 /** Fails when the bench's argon2 parameters drifted from the shipped defaults; why: DESIGN — benchmarks use production cost. */
 function checkProductionDefaults(): void {
@@ -76,7 +81,8 @@ function runNotes(): string[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'skip-scale': { type: 'boolean' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { 'skip-scale': { type: 'boolean' }, quick: { type: 'boolean' }, publish: { type: 'boolean' } } });
+  if (values.publish && values.quick) throw new Error('--publish with --quick: a quick run\'s numbers are not worth publishing');
   if (values.quick) useQuickSizes();
   installCleanup();
   checkProductionDefaults();
@@ -93,9 +99,13 @@ async function main(): Promise<number> {
     targets,
     notes: [...runNotes(), ...notes],
   };
+  mkdirSync(RESULTS_DIR, { recursive: true });
   process.stdout.write(`\n${writeReport(RESULTS_DIR, run)}`);
   const broken = brokenScenarios(run);
-  if (broken.length === 0) return 0;
+  if (broken.length === 0) {
+    if (values.publish) writeReport(PUBLISHED_DIR, run);
+    return 0;
+  }
   process.stderr.write(`bench: errors or non-2xx answers in ${broken.join(', ')}; the numbers above are not valid\n`);
   return 1;
 }
