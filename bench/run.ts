@@ -9,7 +9,6 @@
  * Exits 0 when a target is missed (that is a finding), 1 when a run had errors (that is a broken bench).
  */
 import { cpus, availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { signIn, startGatehouse } from './lib/gatehouse.js';
@@ -99,7 +98,6 @@ async function main(): Promise<number> {
     targets,
     notes: [...runNotes(), ...notes],
   };
-  mkdirSync(RESULTS_DIR, { recursive: true });
   process.stdout.write(`\n${writeReport(RESULTS_DIR, run)}`);
   const broken = brokenScenarios(run);
   if (broken.length === 0) {

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { targetChart } from './chart.js';
 import { NOISY_OTHER_CORES } from './cpu.js';
 import { formatMs, formatRate } from './format.js';
@@ -36,6 +36,7 @@ export function writeReport(dir: URL, run: BenchRun): string {
 
 /** Writes `file` via `.tmp` + rename; why: an interrupted bench never leaves half a report. */
 export function writeAtomically(file: URL, text: string): void {
+  mkdirSync(new URL('.', file), { recursive: true });
   const tmp = new URL(`${file.href}.tmp`);
   writeFileSync(tmp, text);
   renameSync(tmp, file);
