@@ -3,7 +3,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
 import { inviteRoutes } from './invites/invite.routes.js';
@@ -31,6 +30,7 @@ import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from '
 import { securityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
+import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
 import { cookieLoginRoutes, cookieSignIn } from './sign-in/cookie-login.routes.js';
