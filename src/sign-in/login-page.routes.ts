@@ -4,15 +4,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Client } from '../clients/client.repository.js';
 import { clientAccepts, requireClient } from '../clients/client-rules.js';
-import { clientInfo } from '../http/authenticate.js';
-import { toProblem, type Problem } from '../http/problem.js';
-import { formTokenField, isFormPost, issueFormToken } from '../pages/form-token.js';
+import type { Problem } from '../http/problem.js';
+import { formTokenField, issueFormToken } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, page, type SafeHtml } from '../pages/layout.js';
 import type { Services } from '../services.js';
-import { sendToClient } from './delivery.js';
-import { clientPageHeaders, requireClientLoginCsrf } from './hosted-client.js';
+import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -51,30 +49,13 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
-  }, async (request, reply) => {
-    const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
-    if (invalid && invalid.validationContext !== 'body') throw invalid;
-    const client = await requireClient(services, request.query.clientID);
-    try {
-      if (invalid) throw invalid;
-      const signedIn = await services.signIn.run({
-        proof: { kind: 'password', login: request.body.email, password: request.body.password },
-        plan: { kind: 'client', client },
-        client,
-        info: clientInfo(request),
-      });
-      return sendToClient(request, reply, services.config, signedIn);
-    } catch (error) {
-      if (!isFormPost(request)) throw error;
-      // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
-      const { problem, headers } = toProblem(error);
-      if (problem.status >= 500) throw error;
-      const lang = pickLanguage(request.headers['accept-language']);
-      const typed = (request.body ?? {}) as Record<string, unknown>;
-      const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
-      return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
-    }
-  });
+  }, async (request, reply) => signInFromHostedForm(services, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
+    // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
+    const lang = pickLanguage(request.headers['accept-language']);
+    const typed = (request.body ?? {}) as Record<string, unknown>;
+    const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
+    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
+  }));
 };
 
 function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {

@@ -6,17 +6,15 @@ import { findAccountById } from '../accounts/account.repository.js';
 import { Email, errorResponses, Password } from '../auth/api-auth.schemas.js';
 import type { Client } from '../clients/client.repository.js';
 import { clientAccepts, requireClient } from '../clients/client-rules.js';
-import { clientInfo } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
-import { toProblem, type Problem } from '../http/problem.js';
+import type { Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
-import { formTokenField, isFormPost, issueFormToken } from '../pages/form-token.js';
+import { formTokenField, issueFormToken } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
 import type { Services } from '../services.js';
-import { sendToClient } from './delivery.js';
-import { clientPageHeaders, requireClientLoginCsrf } from './hosted-client.js';
+import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm } from './hosted-client.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -60,28 +58,14 @@ export const signupPageRoutes: FastifyPluginAsync<{ services: Services }> = asyn
       tags, summary: 'Register for a client (form or JSON); mails the confirmation link and delivers a token like login',
       querystring: ClientQuery, body: RegisterForm, response: { 200: Type.Object({ token: Type.String(), accountID: Type.String() }), ...errorResponses },
     },
-  }, async (request, reply) => {
-    const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
-    if (invalid && invalid.validationContext !== 'body') throw invalid;
-    const client = await requireClient(services, request.query.clientID);
-    try {
-      if (invalid) throw invalid;
-      // Seed 000: registering delivers a token at once, although the account is not confirmed yet.
-      const signedIn = await services.signIn.run({
-        proof: { kind: 'new-account', strategy: 'password', create: () => registerAccount(services, request.body) },
-        plan: { kind: 'client', client },
-        client,
-        info: clientInfo(request),
-      });
-      return sendToClient(request, reply, services.config, signedIn);
-    } catch (error) {
-      if (!isFormPost(request)) throw error;
-      const { problem } = toProblem(error);
-      if (problem.status >= 500) throw error;
+  }, async (request, reply) => signInFromHostedForm(
+    // Seed 000: registering delivers a token at once, although the account is not confirmed yet.
+    services, request, reply, () => ({ kind: 'new-account', strategy: 'password', create: () => registerAccount(services, request.body) }),
+    (client, problem) => {
       const lang = pickLanguage(request.headers['accept-language']);
       return renderRegister(request, reply, client, problem.status, { errors: registerErrors(services, lang, problem), ...bodyValues(request.body) });
-    }
-  });
+    },
+  ));
 };
 
 async function registerAccount(services: Services, body: { email: string; password: string; invite?: string | undefined }) {
