@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountProfile } from '../accounts/profile-cache.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { AppError } from '../http/errors.js';
 
 /** Seed 001's UserInfo of a signed-in caller. Why shared: `/auth/user`, `/auth/cookie` and `/auth/basic` answer it alike. */
-export function userInfo(request: FastifyRequest, account: AccountProfile | null, expiresAt: number | null) {
+export function userInfo(request: FastifyRequest, account: { id: string; username: string; language: string | null } | null, expiresAt: number | null) {
   if (!account) throw new AppError('invalid-token', 'the account no longer exists');
   return {
     id: account.id,
