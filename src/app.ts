@@ -30,10 +30,13 @@ import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from '
 import { securityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
-import { accountPageRoutes } from './pages/account-page.routes.js';
-import { loginPageRoutes } from './pages/login.routes.js';
+import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { tokenPageRoutes } from './pages/token-pages.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
+import { cookieLoginRoutes, cookieSignIn } from './sign-in/cookie-login.routes.js';
+import { loginCsrfDeps } from './sign-in/hosted-client.js';
+import { loginPageRoutes } from './sign-in/login-page.routes.js';
+import { signupPageRoutes } from './sign-in/signup-page.routes.js';
 import { createServices, type Services } from './services.js';
 import { keyRoutes } from './tokens/keys.routes.js';
 
@@ -153,14 +156,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(keyRoutes, { services });
   await app.register(tokenPageRoutes, { services });
   await app.register(sessionRoutes, { services });
+  await app.register(cookieLoginRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(loginPageRoutes, { services });
   await app.register(discoveryRoutes, { services });
-  await app.register(accountPageRoutes, { services });
+  await app.register(accountPageRoutes, { services, signIn: cookieSignIn(services.signIn, config), loginCsrf: loginCsrfDeps(services) });
   await app.register(clientRoutes, { services });
   await app.register(groupRoutes, { services });
   await app.register(inviteRoutes, { services });
   await app.register(signupRoutes, { services });
+  await app.register(signupPageRoutes, { services });
   const providers = providerContext(services);
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });

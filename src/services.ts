@@ -6,14 +6,12 @@ import { EmailChangeService } from './accounts/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
-import { LoginService } from './auth/login.service.js';
 import { seedClients } from './clients/client.repository.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { Config } from './config/index.js';
 import { migrateToLatest, type Database } from './db/database.js';
 import type { DB } from './db/types.js';
 import type { Mailer } from './email/mailer.js';
-import { Authenticator } from './http/authenticate.js';
 import { createPasswordHasher, type PasswordHasher } from './passwords/hasher.js';
 import { Lockout } from './passwords/lockout.js';
 import { compilePolicy } from './passwords/policy.js';
@@ -22,6 +20,11 @@ import { SessionService } from './sessions/session.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { RefreshTokens } from './tokens/refresh-tokens.js';
 import { KeyStore } from './tokens/key-store.js';
+import { AccountRoles } from './sign-in/account-roles.js';
+import { Authenticator } from './sign-in/credentials.js';
+import { LoginService } from './sign-in/login.service.js';
+import { SignIn } from './sign-in/pipeline.js';
+import { TokenIssuer } from './sign-in/token-issuer.js';
 
 /** Everything the routes call, built once per app from the configuration. */
 export interface Services {
@@ -40,6 +43,8 @@ export interface Services {
   refreshTokens: RefreshTokens;
   accounts: AccountService;
   logins: LoginService;
+  /** The one sign-in pipeline every way in runs (sign-in/pipeline.ts). */
+  signIn: SignIn;
   lockout: Lockout;
   authenticator: Authenticator;
   audit: AuditLog;
@@ -108,11 +113,14 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   });
   const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError });
   const lockout = new Lockout(db, clock, config.lockout);
-  const logins = new LoginService({ db, config, clock, random, hasher, accounts, sessions, accessTokens, refreshTokens, audit, lockout });
+  const roles = new AccountRoles(db);
+  const issuer = new TokenIssuer({ db, config, clock, random, accessTokens, roles });
+  const signIn = new SignIn({ db, config, clock, random, hasher, accounts, sessions, refreshTokens, audit, lockout, roles, issuer });
+  const logins = new LoginService({ db, config, random, accounts, sessions, refreshTokens, audit, roles, issuer, signIn });
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
-  const authenticator = new Authenticator({ config, accessTokens, sessions, logins, serverKey, clock });
-  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
+  const authenticator = new Authenticator({ config, accessTokens, sessions, logins, signIn, serverKey });
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

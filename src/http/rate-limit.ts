@@ -1,6 +1,5 @@
 import type { onRequestHookHandler } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Awaitable } from '../util/awaitable.js';
 import { AppError } from './errors.js';
@@ -102,7 +101,7 @@ export class RedisStore implements RateLimitStore {
 export class RateLimiter {
   constructor(
     private readonly config: Config['rateLimit'],
-    private readonly clock: Clock,
+    private readonly clock: { now(): number },
     private readonly store: RateLimitStore,
   ) {}
 

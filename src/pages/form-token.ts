@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isClientCallbackOrigin } from '../clients/client.repository.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
 import { hmac, safeEqual } from '../util/hashing.js';
 import { html, type SafeHtml } from './layout.js';
 
@@ -18,15 +17,30 @@ const MAX_AGE_SECONDS = 3600;
 /** 32 random bytes in base64url. */
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
+/** What form tokens are made from: the cookie settings, the cluster's server key, and a random source. */
+export interface FormTokenDeps {
+  config: Config;
+  serverKey: string;
+  random: { bytes(size: number): Buffer };
+}
+
+/**
+ * The login-CSRF rule also lets registered clients' pages post (passesLoginCsrf). Why a function: which origins those
+ * are is the clients feature's to know; pages/ only asks.
+ */
+export interface LoginCsrfDeps extends FormTokenDeps {
+  isClientCallbackOrigin(origin: string): Promise<boolean>;
+}
+
 /**
  * The form cookie's name: `__Host-` prefixed where cookies are Secure, so no sibling subdomain can plant a cookie
  * (whose token it fetched from us) in a victim's browser — the weak spot of double-submit tokens.
  */
-export function formCookieName(services: Services): string {
+export function formCookieName(services: FormTokenDeps): string {
   return services.config.cookie.secure ? `__Host-${FORM_COOKIE}` : FORM_COOKIE;
 }
 
-function tokenFor(services: Services, cookieValue: string): string {
+function tokenFor(services: FormTokenDeps, cookieValue: string): string {
   return hmac(services.serverKey, `form:${cookieValue}`);
 }
 
@@ -34,7 +48,7 @@ function tokenFor(services: Services, cookieValue: string): string {
  * Sets (or renews) the browser's form cookie and answers the token for the hidden field. A cookie the browser
  * already holds is kept, so two open tabs do not spoil each other's forms.
  */
-export function issueFormToken(request: FastifyRequest, reply: FastifyReply, services: Services): string {
+export function issueFormToken(request: FastifyRequest, reply: FastifyReply, services: FormTokenDeps): string {
   const name = formCookieName(services);
   const held = request.cookies[name];
   const value = held !== undefined && COOKIE_VALUE.test(held) ? held : services.random.bytes(32).toString('base64url');
@@ -75,13 +89,13 @@ function takeFormToken(request: FastifyRequest): unknown {
  * Checks a form post's token against its cookie and takes the token out of the body, so the route's schema never
  * sees it. Anything but a form post passes untouched.
  */
-export function checkFormToken(request: FastifyRequest, services: Services): boolean {
+export function checkFormToken(request: FastifyRequest, services: FormTokenDeps): boolean {
   if (!isFormPost(request)) return true;
   if (typeof request.body !== 'object' || request.body === null) return false;
   return validFormToken(request, services, takeFormToken(request));
 }
 
-function validFormToken(request: FastifyRequest, services: Services, sent: unknown): boolean {
+function validFormToken(request: FastifyRequest, services: FormTokenDeps, sent: unknown): boolean {
   const cookie = request.cookies[formCookieName(services)];
   if (typeof sent !== 'string' || cookie === undefined || !COOKIE_VALUE.test(cookie)) return false;
   return safeEqual(sent, tokenFor(services, cookie));
@@ -91,7 +105,7 @@ function validFormToken(request: FastifyRequest, services: Services, sent: unkno
  * A `preValidation` hook for a route that takes protected form posts: a form post without the right token gets
  * `refuse` (the form again with a fresh token, status 403) instead of reaching validation or the handler.
  */
-export function requireFormToken(services: Services, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
+export function requireFormToken(services: FormTokenDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (checkFormToken(request, services)) return;
     request.log.info({ url: request.url.split('?')[0] }, 'form post without a valid form token refused');
@@ -111,14 +125,14 @@ export function requireFormToken(services: Services, refuse: (request: FastifyRe
  *   from them), needs a form post carrying the page's form token.
  * The form token is taken out of the body either way, so the route's schema never sees it.
  */
-export async function passesLoginCsrf(request: FastifyRequest, services: Services, ownOrigin: string): Promise<boolean> {
+export async function passesLoginCsrf(request: FastifyRequest, services: LoginCsrfDeps, ownOrigin: string): Promise<boolean> {
   if (isJsonPost(request)) return true;
   const sent = takeFormToken(request);
   const origin = request.headers.origin;
   if (origin === undefined) {
     // A repeated header arrives joined ("cross-site, cross-site"), so look for the words.
     if (!/\b(cross|same)-site\b/i.test(String(request.headers['sec-fetch-site'] ?? ''))) return true;
-  } else if (origin === ownOrigin || (origin !== 'null' && (await isClientCallbackOrigin(services.database.db, origin)))) {
+  } else if (origin === ownOrigin || (origin !== 'null' && (await services.isClientCallbackOrigin(origin)))) {
     return true;
   }
   return isFormPost(request) && validFormToken(request, services, sent);
@@ -128,7 +142,7 @@ export async function passesLoginCsrf(request: FastifyRequest, services: Service
  * A `preValidation` hook applying the login-CSRF rule (passesLoginCsrf): a refused post gets `refuse` — the form
  * again with a fresh token (403) on a hosted page, a `403 forbidden` problem elsewhere.
  */
-export function requireLoginCsrf(services: Services, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
+export function requireLoginCsrf(services: LoginCsrfDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
   const ownOrigin = new URL(services.config.server.baseUrl).origin;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (await passesLoginCsrf(request, services, ownOrigin)) return;

@@ -1,91 +1,29 @@
-import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { findAccountById } from '../accounts/account.repository.js';
-import { Email, errorResponses, Password } from '../auth/api-auth.schemas.js';
-import type { Client } from '../clients/client.repository.js';
-import { deliverToken } from '../clients/token-delivery.js';
-import { clientInfo, requireAuth } from '../http/authenticate.js';
+import { Email, errorResponses } from '../auth/api-auth.schemas.js';
+import { assertClientAccepts, requireClient } from '../clients/client-rules.js';
+import { requireAuth } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
-import { toProblem, type Problem } from '../http/problem.js';
-import { InviteCode } from '../invites/invite.schemas.js';
 import type { Services } from '../services.js';
-import { formTokenField, isFormPost, issueFormToken } from './form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
-import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
+import { formatDuration, pickLanguage, t, type Lang } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
-import { clientPageHeaders, requireClient, requireClientLoginCsrf } from './login.routes.js';
 
 const tags = ['pages'];
-const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
-const RegisterForm = Type.Object({ email: Email, password: Password, invite: Type.Optional(InviteCode) }, { additionalProperties: false });
 const EmailQuery = Type.Object({ email: Email });
 const ResetQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })), email: Email });
 const ChangeEmailBody = Type.Object({ email: Email }, { additionalProperties: false });
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) });
 
 /**
- * Seed 000's registration by redirect and its neighbours: `GET|POST /auth/register?clientID=` (creates the account,
- * mails the confirmation link and delivers a token to the client at once), `GET /auth/email-available`,
+ * The hosted registration's neighbours (the registration itself is a way in: sign-in/signup-page.routes.ts):
+ * `GET /auth/email-available`,
  * `GET /auth/password-reset?clientID=&email=` ("check your e-mail"), and the e-mail change —
  * `POST /auth/change-email` plus the page its e-mailed links open, `GET /auth/change-email/{token}`.
  */
 export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { emailChanges } = services;
-
-  const renderRegister = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: RegisterState = {}): FastifyReply => {
-    const lang = pickLanguage(request.headers['accept-language']);
-    const closed = registrationClosed(services, client);
-    if (closed) return renderPage(reply, lang, closed.status, html`<p class="error">${t(lang, closed.message)}</p>`, t(lang, 'register.title'));
-    const token = issueFormToken(request, reply, services);
-    return renderPage(reply, lang, status, registerForm(services, client, lang, token, state), t(lang, 'register.title'), client);
-  };
-
-  // Form bodies only for the hosted registration page; the JSON endpoints here keep refusing them (415).
-  await app.register(async (forms) => {
-    await forms.register(formbody, { bodyLimit: 16 * 1024 });
-    const pages = forms.withTypeProvider<TypeBoxTypeProvider>();
-
-    pages.get('/auth/register', {
-      schema: { tags, summary: 'Hosted registration page of a client', querystring: ClientQuery },
-    }, async (request, reply) => {
-      const client = await requireClient(services, request.query.clientID);
-      return renderRegister(request, reply, client, 200);
-    });
-
-    pages.post('/auth/register', {
-      preValidation: requireClientLoginCsrf(services, renderRegister),
-      // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
-      attachValidation: true,
-      schema: {
-        tags, summary: 'Register for a client (form or JSON); mails the confirmation link and delivers a token like login',
-        querystring: ClientQuery, body: RegisterForm, response: { 200: Type.Object({ token: Type.String(), accountID: Type.String() }), ...errorResponses },
-      },
-    }, async (request, reply) => {
-      const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
-      if (invalid && invalid.validationContext !== 'body') throw invalid;
-      const client = await requireClient(services, request.query.clientID);
-      try {
-        if (invalid) throw invalid;
-        if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
-        const { email, password, invite } = request.body;
-        const view = await services.accounts.register({ email, password, invite });
-        const account = await findAccountById(services.database.db, view.id);
-        if (!account) throw new AppError('internal-error', 'the new account vanished');
-        // Seed 000: registering delivers a token at once, although the account is not confirmed yet.
-        const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
-        return deliverToken(request, reply, services.config, client, issued);
-      } catch (error) {
-        if (!isFormPost(request)) throw error;
-        const { problem } = toProblem(error);
-        if (problem.status >= 500) throw error;
-        const lang = pickLanguage(request.headers['accept-language']);
-        return renderRegister(request, reply, client, problem.status, { errors: registerErrors(services, lang, problem), ...bodyValues(request.body) });
-      }
-    });
-  });
 
   app.get('/auth/email-available', {
     schema: { tags: ['auth'], summary: 'Whether an e-mail address can still be registered', querystring: EmailQuery, response: { 200: Type.Object({ available: Type.Boolean() }), ...errorResponses } },
@@ -95,7 +33,7 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
     schema: { tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses)', querystring: ResetQuery },
   }, async (request, reply) => {
     const client = await requireClient(services, request.query.clientID);
-    if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
+    assertClientAccepts(client, 'password');
     // Not awaited: neither the page nor its timing may tell whether the address has an account.
     services.accounts.requestPasswordReset(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
     const lang = pickLanguage(request.headers['accept-language']);
@@ -137,53 +75,7 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   });
 };
 
-/** Why the page may not offer registration, if it may not: signup off, or the client refuses passwords. */
-function registrationClosed(services: Services, client: Client): { status: number; message: MessageKey } | null {
-  if (!services.config.signup.enabled) return { status: 403, message: 'register.closed' };
-  if (client.config.disableStrategies.includes('password')) return { status: 403, message: 'register.passwordUnavailable' };
-  return null;
-}
-
-/** What the person typed (never the password), to fill the form in again. */
-function bodyValues(body: unknown): { email?: string; invite?: string } {
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : undefined);
-  return { email: text(record.email), invite: text(record.invite) };
-}
-
-interface RegisterState {
-  errors?: FieldErrors;
-  email?: string | undefined;
-  invite?: string | undefined;
-}
-
-/** The registration problem as messages next to the fields (policy violations under the password). */
-function registerErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {
-  const fields = ['email', 'password', ...(services.config.signup.inviteOnly ? ['invite'] : [])];
-  if (problem.errors?.length) return translateFieldErrors(lang, problem.errors, fields, services.config.password.policy);
-  // A registration race lost at the unique index has no field list, but it is the e-mail that is taken.
-  if (problem.code === 'conflict') return { email: [t(lang, 'field.email.taken')] };
-  return { form: [t(lang, 'form.failed')] };
-}
-
-function registerForm(services: Services, client: Client, lang: Lang, token: string, state: RegisterState): SafeHtml {
-  const errors = state.errors ?? {};
-  const query = `clientID=${encodeURIComponent(client.clientID)}`;
-  const invite = services.config.signup.inviteOnly
-    ? field('invite', t(lang, 'register.invite'), { value: state.invite, errors: errors.invite })
-    : '';
-  return html`${formErrors(errors)}<form method="post" action="/auth/register?${query}">${formTokenField(token)}
-${field('email', t(lang, 'register.email'), { type: 'email', autocomplete: 'email', value: state.email, errors: errors.email })}
-${field('password', t(lang, 'register.password'), {
-    type: 'password', autocomplete: 'new-password', errors: errors.password, hint: t(lang, 'password.hint', { min: services.config.password.policy.minLength }),
-  })}
-${invite}
-<button type="submit">${t(lang, 'register.submit')}</button>
-</form>
-<p>${t(lang, 'register.already')} <a href="/auth/login?${query}">${t(lang, 'register.login')}</a></p>`;
-}
-
-/** A page; with a client, its CSP lets the form's post end in the redirect to the client's callbackURL. */
-function renderPage(reply: FastifyReply, lang: Lang, status: number, body: SafeHtml, title: string, client?: Client): FastifyReply {
-  return reply.code(status).headers(client ? clientPageHeaders(client) : pageHeaders).send(page(title, body, lang));
+/** A page of this plugin. */
+function renderPage(reply: FastifyReply, lang: Lang, status: number, body: SafeHtml, title: string): FastifyReply {
+  return reply.code(status).headers(pageHeaders).send(page(title, body, lang));
 }

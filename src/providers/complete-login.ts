@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findClient, type Client } from '../clients/client.repository.js';
-import { deliverToken } from '../clients/token-delivery.js';
+import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
-import { AppError, invalidField } from '../http/errors.js';
+import { invalidField } from '../http/errors.js';
 import { sendProblem, toProblem } from '../http/problem.js';
 import type { Services } from '../services.js';
-import { sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
+import type { Proof } from '../sign-in/attempt.js';
+import { sendToClient, setSessionCookie } from '../sign-in/delivery.js';
 import { FlowCookies } from './flow-cookie.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
 import { sendLandingPage } from './landing-page.js';
@@ -33,7 +34,7 @@ export async function clientForFlow(context: ProviderContext, clientId: string |
   if (clientId === undefined) return null;
   const client = await findClient(context.services.database.db, clientId);
   if (!client) throw invalidField('clientID', 'is not a registered client');
-  if (client.config.disableStrategies.includes(provider.strategy)) throw new AppError('login-method-disabled', `this client does not accept ${provider.strategy}`);
+  assertClientAccepts(client, provider.strategy);
   return client;
 }
 
@@ -64,7 +65,8 @@ export interface Completion {
 }
 
 /**
- * Finishes a login (`clientId` from the flow cookie or SAML's stored flow, read by the caller before anything can fail): resolves the account, then either delivers a token to the client that started the flow, or
+ * Finishes a login (`clientId` from the flow cookie or SAML's stored flow, read by the caller before anything can fail): the
+ * verified identity goes through the sign-in pipeline, which delivers a token to the client that started the flow, or
  * starts a cookie session; either way the browser continues from our own landing page (landing-page.ts), so the
  * first page after the login sees the SameSite=Strict auth cookie. Failures return to the client's callbackURL with
  * `?error=<code>`, else to `failureUrl`, else answer problem+json.
@@ -84,18 +86,14 @@ export async function completeLogin(
   try {
     const identity = await verify();
     if (completion.hold) return sendLandingPage(request, reply, await completion.hold(identity));
-    const account = await context.identities.resolve(identity, completion.rule);
+    // The identity is the proof; the sign-in pipeline does the rest, as for every way in.
+    const proof: Proof = { kind: 'identity', strategy: completion.provider.strategy, resolve: () => context.identities.resolve(identity, completion.rule) };
     if (client) {
-      const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
-      return deliverToken(request, reply, services.config, client, issued, (url) => sendLandingPage(request, reply, url));
+      const signedIn = await services.signIn.run({ proof, plan: { kind: 'client', client }, client, info: clientInfo(request) });
+      return sendToClient(request, reply, services.config, signedIn, (url) => sendLandingPage(request, reply, url));
     }
-    const maxAge = completion.maxAgeSeconds;
-    const { session, credential } = await services.sessions.createWithSecret({
-      accountId: account.id, method: completion.provider.method, clientId: null, scope: null,
-      expiresAt: services.clock.now() + sessionTtlMs(maxAge), ...clientInfo(request),
-    });
-    await services.logins.recordLogin(account, session.id, completion.provider.method, request.ip);
-    setAuthCookie(reply, services.config, credential, maxAge);
+    const plan = { kind: 'cookie', method: completion.provider.method, maxAgeSeconds: completion.maxAgeSeconds } as const;
+    setSessionCookie(reply, services.config, await services.signIn.run({ proof, plan, info: clientInfo(request) }));
     return sendLandingPage(request, reply, landingTarget(services.config.server.baseUrl, completion.successUrl));
   } catch (error) {
     const { problem, internal } = toProblem(error);

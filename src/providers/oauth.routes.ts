@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
+import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientForFlow, completeLogin, startFlow, type ProviderContext } from './complete-login.js';
 import { FacebookLoginProvider } from './facebook.js';
 import { googleProvider } from './google.js';
@@ -32,9 +33,7 @@ export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asy
 
   const start = async (request: FastifyRequest, reply: FastifyReply, provider: LoginProvider, clientId: string | undefined, alsoDisabledAs?: string) => {
     const client = await clientForFlow(context, clientId, provider);
-    if (client && alsoDisabledAs && client.config.disableStrategies.includes(alsoDisabledAs)) {
-      throw new AppError('login-method-disabled', `this client does not accept ${alsoDisabledAs}`);
-    }
+    if (client && alsoDisabledAs) assertClientAccepts(client, alsoDisabledAs);
     return startFlow(context, request, reply, provider, callbackUrl(provider), client);
   };
 

@@ -2,17 +2,16 @@ import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AccountView } from '../accounts/account.view.js';
-import { clientInfo } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
+import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
+import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
+import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
 import type { Services } from '../services.js';
-import { clearAuthCookies, sessionTtlMs, setAuthCookie } from '../sessions/cookies.js';
+import { clearAuthCookies } from '../sessions/cookies.js';
 import { listLiveSessions } from '../sessions/session.repository.js';
 import { hmac, safeEqual } from '../util/hashing.js';
-import { formTokenField, issueFormToken, requireLoginCsrf } from './form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
-import { pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
-import { html, page, pageHeaders, type SafeHtml } from './layout.js';
+import type { AccountView } from './account.view.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
@@ -23,13 +22,25 @@ const PasswordForm = Type.Object(
 );
 const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
+/** What the account page needs besides the services. */
+export interface AccountPageOptions {
+  services: Services;
+  /**
+   * Signs in with a password and sets the auth cookie (sign-in/cookie-login.routes.ts `cookieSignIn`). Why passed in:
+   * signing in is the sign-in pipeline's, which sits above accounts/.
+   */
+  signIn: (request: FastifyRequest, reply: FastifyReply, login: string, password: string) => Promise<unknown>;
+  /** The login-CSRF rule's dependencies, with the registered clients' callback origins (sign-in/hosted-client.ts). */
+  loginCsrf: LoginCsrfDeps;
+}
+
 /**
  * `/account`: where a signed-in person sees the profile, the sessions (and ends one) and changes the password.
  * Signed-in forms carry a token derived from the session (on top of the Origin check every cookie request passes),
  * the sign-in form obeys the login-CSRF rule of every session-starting form (form-token.ts); errors
  * stand next to their field, and the language follows Accept-Language (English or German).
  */
-export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (fastify, { services, signIn, loginCsrf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, logins, sessions, accounts, clock } = services;
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -63,19 +74,12 @@ export const accountPageRoutes: FastifyPluginAsync<{ services: Services }> = asy
 
   app.post('/account/login', {
     // Signing in starts a session: the login-CSRF rule of the other session-starting forms applies.
-    preValidation: requireLoginCsrf(services, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
+    preValidation: requireLoginCsrf(loginCsrf, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
     schema: { tags: ['pages'], summary: 'Sign in from the account page', body: SignInForm },
   }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
     try {
-      const account = await logins.verifyPassword(request.body.login, request.body.password, request.ip);
-      logins.assertConfirmed(account);
-      const maxAge = config.cookie.maxAge;
-      const { session, credential } = await sessions.createWithSecret({
-        accountId: account.id, method: 'cookie', clientId: null, scope: null, expiresAt: clock.now() + sessionTtlMs(maxAge), ...clientInfo(request),
-      });
-      await logins.recordLogin(account, session.id, 'cookie', request.ip);
-      setAuthCookie(reply, config, credential, maxAge);
+      await signIn(request, reply, request.body.login, request.body.password);
       return reply.redirect('/account', 303);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;

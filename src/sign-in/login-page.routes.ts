@@ -2,16 +2,15 @@ import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { findClient, type Client } from '../clients/client.repository.js';
-import { deliverToken } from '../clients/token-delivery.js';
-import { clientInfo } from '../http/authenticate.js';
-import { AppError, invalidField } from '../http/errors.js';
-import { toProblem, type Problem } from '../http/problem.js';
+import type { Client } from '../clients/client.repository.js';
+import { clientAccepts, requireClient } from '../clients/client-rules.js';
+import type { Problem } from '../http/problem.js';
+import { formTokenField, issueFormToken } from '../pages/form-token.js';
+import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { pickLanguage, t, type Lang } from '../pages/i18n.js';
+import { html, page, type SafeHtml } from '../pages/layout.js';
 import type { Services } from '../services.js';
-import { formTokenField, isFormPost, issueFormToken, requireLoginCsrf } from './form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
-import { pickLanguage, t, type Lang } from './i18n.js';
-import { html, page, pageHeadersAllowing, type SafeHtml } from './layout.js';
+import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -27,7 +26,7 @@ interface LoginState {
 /**
  * The hosted login of seed 000: `GET /auth/login?clientID=` renders the form (only the strategies the client has
  * not disabled), `POST` checks the password (the same door as every password login: lockout, password-login
- * control) and delivers a token to the client. Form posts obey the login-CSRF rule (form-token.ts); a person
+ * control: the sign-in pipeline) and delivers a token to the client. Form posts obey the login-CSRF rule (form-token.ts); a person
  * sees failures on the page, in English or German by Accept-Language, while JSON callers get problem+json.
  */
 export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -50,57 +49,14 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
-  }, async (request, reply) => {
-    const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
-    if (invalid && invalid.validationContext !== 'body') throw invalid;
-    const client = await requireClient(services, request.query.clientID);
-    try {
-      if (invalid) throw invalid;
-      if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
-      const account = await services.logins.verifyPassword(request.body.email, request.body.password, request.ip);
-      services.logins.assertConfirmed(account);
-      const issued = await services.logins.clientToken(account, client.clientID, clientInfo(request));
-      return deliverToken(request, reply, services.config, client, issued);
-    } catch (error) {
-      if (!isFormPost(request)) throw error;
-      // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
-      const { problem, headers } = toProblem(error);
-      if (problem.status >= 500) throw error;
-      const lang = pickLanguage(request.headers['accept-language']);
-      const typed = (request.body ?? {}) as Record<string, unknown>;
-      const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
-      return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
-    }
-  });
+  }, async (request, reply) => signInFromHostedForm(services, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
+    // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
+    const lang = pickLanguage(request.headers['accept-language']);
+    const typed = (request.body ?? {}) as Record<string, unknown>;
+    const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
+    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
+  }));
 };
-
-/**
- * preValidation of a client's hosted form (login CSRF, form-token.ts): a foreign post without the page's form token
- * gets the form again (403) with "the form expired", drawn by that page's own `render`.
- */
-export function requireClientLoginCsrf(
-  services: Services,
-  render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
-) {
-  return requireLoginCsrf(services, async (request, reply) => {
-    const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
-    return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
-  });
-}
-
-/** The client a hosted page is for; a missing, repeated or unknown clientID is a `400` naming `clientID`. */
-export async function requireClient(services: Services, clientId: unknown): Promise<Client> {
-  if (clientId === undefined || clientId === '') throw invalidField('clientID', 'is required');
-  if (typeof clientId !== 'string' || clientId.length > 128) throw invalidField('clientID', 'must be one client id');
-  const client = await findClient(services.database.db, clientId);
-  if (!client) throw invalidField('clientID', 'is not a registered client');
-  return client;
-}
-
-/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow. */
-export function clientPageHeaders(client: Client): Record<string, string> {
-  return pageHeadersAllowing([new URL(client.callbackURL).origin]);
-}
 
 function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {
   switch (problem.code) {
@@ -118,14 +74,13 @@ function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErr
 
 /** Sign-in providers configured on this server that the client has not disabled. */
 function providerLinks(services: Services, client: Client): Array<{ href: string; name: string }> {
-  const disabled = client.config.disableStrategies;
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const { google, facebook, oidc } = services.config.providers;
   const links: Array<{ href: string; name: string }> = [];
-  if (google && !disabled.includes('google')) links.push({ href: `/auth/google?${query}`, name: 'Google' });
-  if (facebook && !disabled.includes('facebook')) links.push({ href: `/auth/facebook?${query}`, name: 'Facebook' });
+  if (google && clientAccepts(client, 'google')) links.push({ href: `/auth/google?${query}`, name: 'Google' });
+  if (facebook && clientAccepts(client, 'facebook')) links.push({ href: `/auth/facebook?${query}`, name: 'Facebook' });
   for (const provider of oidc) {
-    if (!disabled.includes('oidc') && !disabled.includes(`oidc:${provider.id}`)) links.push({ href: `/auth/oidc/${encodeURIComponent(provider.id)}?${query}`, name: provider.name });
+    if (clientAccepts(client, 'oidc') && clientAccepts(client, `oidc:${provider.id}`)) links.push({ href: `/auth/oidc/${encodeURIComponent(provider.id)}?${query}`, name: provider.name });
   }
   return links;
 }
@@ -133,7 +88,7 @@ function providerLinks(services: Services, client: Client): Array<{ href: string
 function loginPage(services: Services, client: Client, lang: Lang, token: string, state: LoginState): SafeHtml {
   const errors = state.errors ?? {};
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
-  const passwordEnabled = !client.config.disableStrategies.includes('password');
+  const passwordEnabled = clientAccepts(client, 'password');
   const providers = providerLinks(services, client);
   const passwordForm = passwordEnabled
     ? html`${formErrors(errors)}<form method="post" action="/auth/login?${query}">${formTokenField(token)}

@@ -1,0 +1,74 @@
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import { BASIC_CHALLENGE, clientInfo } from '../http/authenticate.js';
+import { AppError, invalidField } from '../http/errors.js';
+import { requireLoginCsrf } from '../pages/form-token.js';
+import { CookieLoginBody, sessionErrors, UserInfo } from '../sessions/session.schemas.js';
+import { userInfo } from '../sessions/user-info.js';
+import type { Services } from '../services.js';
+import type { SignedIn } from './attempt.js';
+import { setSessionCookie } from './delivery.js';
+import { loginCsrfDeps } from './hosted-client.js';
+import type { SignIn } from './pipeline.js';
+
+const tags = ['sessions'];
+
+/** A password sign-in that ends in the auth cookie, with the cookie's Max-Age in seconds (default `cookie.maxAge`). */
+export type CookieSignIn = (request: FastifyRequest, reply: FastifyReply, login: string, password: string, maxAgeSeconds?: number) => Promise<SignedIn>;
+
+/**
+ * The password-to-cookie way in, for `POST /auth/cookie` and the account page's form. Why a function handed out:
+ * accounts/ (the account page) sits below sign-in/, so the composition root passes this in rather than it importing up.
+ */
+export function cookieSignIn(signIn: SignIn, config: Config): CookieSignIn {
+  return async (request, reply, login, password, maxAgeSeconds = config.cookie.maxAge) => {
+    const signedIn = await signIn.run({ proof: { kind: 'password', login, password }, plan: { kind: 'cookie', method: 'cookie', maxAgeSeconds }, info: clientInfo(request) });
+    setSessionCookie(reply, config, signedIn);
+    return signedIn;
+  };
+}
+
+/** The cookie and HTTP Basic ways in (seeds 001 and 004; CONTRACT §5): `POST /auth/cookie` and `GET /auth/basic`. */
+export const cookieLoginRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { config } = services;
+  const signInWithCookie = cookieSignIn(services.signIn, config);
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+
+  app.post('/auth/cookie', {
+    // Login CSRF: a foreign page's form post must not log the visitor's browser into the attacker's account.
+    preValidation: requireLoginCsrf(loginCsrfDeps(services), () => {
+      throw new AppError('forbidden', 'cross-site login refused: a form post from a foreign Origin needs the form token of one of our pages');
+    }),
+    schema: { tags, summary: 'Log in with a password; sets the auth cookie', body: CookieLoginBody, response: { 200: UserInfo, ...sessionErrors } },
+  }, async (request, reply) => {
+    const { auth_username: login, auth_password: password, auth_maxage: rawMaxAge = config.cookie.maxAge } = request.body;
+    const maxAgeSeconds = Number(rawMaxAge);
+    if (maxAgeSeconds > 31_536_000) throw invalidField('auth_maxage', 'must be at most 31536000 seconds');
+    const signedIn = await signInWithCookie(request, reply, login, password, maxAgeSeconds);
+    return userInfo(request, signedIn.account, signedIn.expiresAt);
+  });
+
+  // Seed 004: credentials travel only in a POST body, never in a URL that ends up in logs.
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/auth/cookie',
+    schema: { hide: true },
+    handler: async (_request, reply) => {
+      reply.header('allow', 'POST');
+      throw new AppError('method-not-allowed', 'use POST /auth/cookie with a form body');
+    },
+  });
+
+  // The Basic credential itself is checked by the credential resolver (sign-in/credentials.ts) before any route.
+  app.get('/auth/basic', { schema: { tags, summary: 'HTTP Basic challenge (with httpBasic.enabled)', response: { 200: UserInfo, ...sessionErrors } } }, async (request, reply) => {
+    if (!config.httpBasic.enabled) throw new AppError('not-found', 'HTTP Basic is disabled');
+    if (request.auth?.kind !== 'basic') {
+      reply.header('www-authenticate', BASIC_CHALLENGE);
+      throw new AppError('unauthorized', 'HTTP Basic credentials required');
+    }
+    return userInfo(request, await services.profiles.get(request.auth.accountId), await services.sessions.endOf(request.auth.sessionId));
+  });
+};

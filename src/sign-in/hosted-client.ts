@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isClientCallbackOrigin, type Client } from '../clients/client.repository.js';
+import { requireClient } from '../clients/client-rules.js';
+import { clientInfo } from '../http/authenticate.js';
+import { toProblem, type Problem } from '../http/problem.js';
+import { isFormPost, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
+import type { FieldErrors } from '../pages/forms.js';
+import { pickLanguage, t } from '../pages/i18n.js';
+import { pageHeadersAllowing } from '../pages/layout.js';
+import type { Services } from '../services.js';
+import type { Proof } from './attempt.js';
+import { sendToClient } from './delivery.js';
+
+/**
+ * What the login-CSRF rule (pages/form-token.ts) needs, with the registered clients' callback origins it lets post.
+ * Why here: every session-starting form is a way in, and sign-in/ may ask the clients feature, pages/ may not.
+ */
+export function loginCsrfDeps(services: Services): LoginCsrfDeps {
+  const { config, serverKey, random, database } = services;
+  return { config, serverKey, random, isClientCallbackOrigin: (origin) => isClientCallbackOrigin(database.db, origin) };
+}
+
+/**
+ * preValidation of a client's hosted form (login CSRF, form-token.ts): a foreign post without the page's form token
+ * gets the form again (403) with "the form expired", drawn by that page's own `render`.
+ */
+export function requireClientLoginCsrf(
+  services: Services,
+  render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
+) {
+  return requireLoginCsrf(loginCsrfDeps(services), async (request, reply) => {
+    const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+    return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
+  });
+}
+
+/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow. */
+export function clientPageHeaders(client: Client): Record<string, string> {
+  return pageHeadersAllowing([new URL(client.callbackURL).origin]);
+}
+
+/**
+ * The post of a client's hosted form (login, registration): the proof goes through the sign-in pipeline and the token
+ * to the client. Why shared: both forms answer failures alike — a person sees the form again (`showAgain`) with the
+ * reason and the status an API caller gets; JSON callers and 5xx get problem+json. Body validation errors reach here
+ * (`attachValidation`) so they can be shown next to their field.
+ */
+export async function signInFromHostedForm(
+  services: Services, request: FastifyRequest, reply: FastifyReply, proof: () => Proof,
+  showAgain: (client: Client, problem: Problem, headers: Record<string, string>) => FastifyReply,
+): Promise<FastifyReply> {
+  const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
+  if (invalid && invalid.validationContext !== 'body') throw invalid;
+  const client = await requireClient(services, (request.query as { clientID?: unknown }).clientID);
+  try {
+    if (invalid) throw invalid;
+    const signedIn = await services.signIn.run({ proof: proof(), plan: { kind: 'client', client }, client, info: clientInfo(request) });
+    return sendToClient(request, reply, services.config, signedIn);
+  } catch (error) {
+    if (!isFormPost(request)) throw error;
+    const { problem, headers } = toProblem(error);
+    if (problem.status >= 500) throw error;
+    return showAgain(client, problem, headers);
+  }
+}

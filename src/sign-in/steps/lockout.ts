@@ -1,0 +1,55 @@
+import { loginKey } from '../../accounts/account.repository.js';
+import type { AccountRow } from '../../db/types.js';
+import { AppError } from '../../http/errors.js';
+import type { SignInContext, SignInDeps, Step } from '../attempt.js';
+
+/**
+ * Step 2: a running lock refuses at once (`account-locked`), so a locked name costs no password hashing. Admins are
+ * guarded only with `lockout.admins`; unknown names are counted by name, so they answer like known ones.
+ */
+export const checkLockout: Step = async (deps, context) => {
+  const { proof } = context.attempt;
+  if (proof.kind !== 'password') return;
+  const { account } = context;
+  context.lock = { key: account ? `account:${account.id}` : `name:${loginKey(proof.login)}`, guarded: await isGuarded(deps, account) };
+  if (context.lock.guarded) await auditIfLocked(deps, context, () => deps.lockout.assertNotLocked(context.lock!.key));
+};
+
+/**
+ * A wrong password (called by step 3): counts it against the lock, records `login.failed` (and `login.locked` when
+ * this one began the lock), and answers `invalid-credentials` — or `account-locked` past the limit.
+ */
+export async function refuseWrongPassword(deps: SignInDeps, context: SignInContext): Promise<never> {
+  const { lock } = context;
+  const outcome = lock?.guarded ? await auditIfLocked(deps, context, () => deps.lockout.fail(lock.key)) : 'counted';
+  const details = failureDetails(context);
+  await deps.audit.record('login.failed', details);
+  if (outcome === 'locked-now') await deps.audit.record('login.locked', { ...details, data: { started: true } });
+  throw new AppError('invalid-credentials', 'wrong login name or password');
+}
+
+/** Step 3 (after a right password): the failure count starts again. */
+export const clearLockout: Step = async ({ lockout }, { lock }) => {
+  if (lock?.guarded) await lockout.succeed(lock.key);
+};
+
+async function isGuarded({ lockout, config, roles }: SignInDeps, account: AccountRow | undefined): Promise<boolean> {
+  if (!lockout.enabled) return false;
+  if (config.lockout.admins || !account) return true;
+  return !(await roles.of(account)).some((role) => role === 'admin' || role === 'sysadmin');
+}
+
+/** Runs a lockout call; an `account-locked` answer is recorded as `login.locked` on its way out. */
+async function auditIfLocked<T>(deps: SignInDeps, context: SignInContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'account-locked') await deps.audit.record('login.locked', failureDetails(context));
+    throw error;
+  }
+}
+
+function failureDetails({ account, attempt }: SignInContext) {
+  const loginName = attempt.proof.kind === 'password' ? attempt.proof.login : undefined;
+  return { accountId: account?.id ?? null, loginName, inetAddress: attempt.info.inetAddress };
+}

@@ -1,0 +1,39 @@
+import { findAccountByLogin, loginKey } from '../../accounts/account.repository.js';
+import { findClient } from '../../clients/client.repository.js';
+import { assertClientAccepts } from '../../clients/client-rules.js';
+import { AppError, invalidField } from '../../http/errors.js';
+import type { Proof, Step } from '../attempt.js';
+
+/** Step 1: an API login's `clientId` names a registered client. */
+export const requireRegisteredClient: Step = async ({ db }, { attempt: { plan } }) => {
+  if (plan.kind !== 'token' || plan.clientId === undefined) return;
+  if (!(await findClient(db, plan.clientId))) throw invalidField('clientId', 'is not a registered client');
+};
+
+/** Step 1: the client the way in serves accepts this kind of proof. */
+export const requireClientAcceptsProof: Step = (_deps, { attempt }) => {
+  const strategy = strategyOf(attempt.proof);
+  if (attempt.client && strategy !== null) assertClientAccepts(attempt.client, strategy);
+};
+
+/** Step 1 (reading): the account a password names; an unknown name goes on through every step (no enumeration). */
+export const findPasswordAccount: Step = async ({ db }, context) => {
+  const { proof } = context.attempt;
+  if (proof.kind === 'password') context.account = await findAccountByLogin(db, proof.login);
+};
+
+/** Step 1: `password.login` on / off / whitelist and `password.blacklist`, by user name (seed 004). */
+export const requirePasswordLoginAllowed: Step = ({ config }, { attempt: { proof }, account }) => {
+  if (proof.kind !== 'password') return;
+  const { login, whitelist, blacklist } = config.password;
+  const name = loginKey(account?.username ?? proof.login);
+  const listed = (list: readonly string[]) => list.some((entry) => loginKey(entry) === name);
+  if (login === 'off' || (login === 'whitelist' && !listed(whitelist)) || listed(blacklist)) {
+    throw new AppError('login-method-disabled', 'password login is disabled for this account');
+  }
+};
+
+function strategyOf(proof: Proof): string | null {
+  if (proof.kind === 'password') return 'password';
+  return proof.strategy;
+}

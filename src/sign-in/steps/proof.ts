@@ -1,0 +1,46 @@
+import { findPasswordHash, loginKey, storePasswordHash } from '../../accounts/account.repository.js';
+import type { AccountRow } from '../../db/types.js';
+import { AppError } from '../../http/errors.js';
+import { safeEqual } from '../../util/hashing.js';
+import type { SignInDeps, Step } from '../attempt.js';
+import { refuseWrongPassword } from './lockout.js';
+
+/** Step 3: the password is right, the provider's identity resolves to an account, or the new account is made. */
+export const verifyProof: Step = async (deps, context) => {
+  const { proof, info } = context.attempt;
+  if (proof.kind === 'identity') context.account = await proof.resolve();
+  else if (proof.kind === 'new-account') context.account = await proof.create();
+  else if (!(await passwordIsRight(deps, context.account, proof.password, info.inetAddress)) || !context.account) await refuseWrongPassword(deps, context);
+};
+
+/** Step 3: unconfirmed accounts may not log in with a password unless `signup.alwaysConfirm` (CONTRACT §3). */
+export const requireConfirmed: Step = ({ config }, { attempt, account }) => {
+  if (attempt.proof.kind !== 'password' || !account) return;
+  if (account.confirmed !== 1 && !config.signup.alwaysConfirm) throw new AppError('account-not-confirmed');
+};
+
+/**
+ * An unknown account still costs one hash verify, so timing does not tell which names exist.
+ * `admin.passwordOverride` replaces the admin's stored password while configured (seed 004).
+ */
+async function passwordIsRight(deps: SignInDeps, account: AccountRow | undefined, password: string, inetAddress: string | null): Promise<boolean> {
+  const override = deps.config.admin.passwordOverride;
+  if (account && override !== null && account.username_key === loginKey(deps.config.admin.username)) return safeEqual(password, override);
+  const storedHash = account?.type === 'user' ? await findPasswordHash(deps.db, account.id) : null;
+  const valid = await deps.accounts.passwordMatches(storedHash, password, inetAddress);
+  if (valid && account && storedHash && deps.hasher.needsRehash(storedHash)) await rehash(deps, account.id, password);
+  return valid;
+}
+
+async function rehash({ hasher, db, clock, random }: SignInDeps, accountId: string, password: string): Promise<void> {
+  // Parameters changed since this hash was made (or it was imported): upgrade it now that we know the password.
+  let upgraded: string;
+  try {
+    upgraded = await hasher.hash(password);
+  } catch (error) {
+    // A full hashing queue (`overloaded`) must not refuse a right password; the next login upgrades it.
+    if (error instanceof AppError && error.code === 'overloaded') return;
+    throw error;
+  }
+  await storePasswordHash(db, accountId, upgraded, clock.now(), random.uuid());
+}

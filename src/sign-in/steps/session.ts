@@ -1,0 +1,52 @@
+import { setLastLogin } from '../../accounts/account.repository.js';
+import { transaction } from '../../db/prepared.js';
+import { sessionTtlMs } from '../../sessions/cookies.js';
+import type { LoginMethod } from '../../sessions/session.service.js';
+import { provenAccount, type SessionPlan, type SignInContext, type SignInDeps, type StartedSession, type Step } from '../attempt.js';
+
+/** Step 5: starts the session the plan asks for and notes the login time on the account. */
+export const startSession: Step = async (deps, context) => {
+  const { plan } = context.attempt;
+  context.session = plan.kind === 'token' ? await startTokenSession(deps, context, plan) : await startOtherSession(deps, context, plan);
+};
+
+/** The session, its refresh token and the last-login time commit together: one commit (one fsync on PostgreSQL). */
+async function startTokenSession(deps: SignInDeps, context: SignInContext, plan: Extract<SessionPlan, { kind: 'token' }>): Promise<StartedSession> {
+  const account = provenAccount(context);
+  const { tokens } = deps.config;
+  const ttl = account.type === 'guest' || plan.method === 'guest' ? tokens.guestRefreshTokenTtl : tokens.refreshTokenTtl;
+  const now = deps.clock.now();
+  return transaction(deps.db, async (trx) => {
+    const session = await deps.sessions.create({
+      accountId: account.id, method: plan.method, clientId: plan.clientId ?? null, scope: plan.scope ?? null,
+      expiresAt: ttl === null ? null : now + ttl, ...context.attempt.info,
+    }, trx);
+    await setLastLogin(trx, account.id, now);
+    const refreshToken = await deps.refreshTokens.issue(session.id, session.expires_at, trx);
+    return { id: session.id, expiresAt: session.expires_at, method: plan.method, refreshToken };
+  });
+}
+
+/** A client's, a cookie's or HTTP Basic's session. */
+async function startOtherSession(deps: SignInDeps, context: SignInContext, plan: Exclude<SessionPlan, { kind: 'token' }>): Promise<StartedSession> {
+  const account = provenAccount(context);
+  const { method, ttl } = lifetime(deps, plan);
+  const input = { accountId: account.id, method, clientId: plan.kind === 'client' ? plan.client.clientID : null, scope: null, expiresAt: deps.clock.now() + ttl, ...context.attempt.info };
+  let started: StartedSession;
+  if (plan.kind === 'cookie') {
+    const { session, credential } = await deps.sessions.createWithSecret(input);
+    started = { id: session.id, expiresAt: session.expires_at, method, credential };
+  } else {
+    const session = await deps.sessions.create(input);
+    started = { id: session.id, expiresAt: session.expires_at, method };
+  }
+  await setLastLogin(deps.db, account.id, deps.clock.now());
+  return started;
+}
+
+/** Seed 000: a client's session lasts as long as its access token; a cookie's (and Basic's) as the cookie's Max-Age. */
+function lifetime({ config }: SignInDeps, plan: Exclude<SessionPlan, { kind: 'token' }>): { method: LoginMethod; ttl: number } {
+  if (plan.kind === 'client') return { method: 'password', ttl: config.tokens.accessTokenTtl };
+  if (plan.kind === 'cookie') return { method: plan.method, ttl: sessionTtlMs(plan.maxAgeSeconds) };
+  return { method: 'basic', ttl: sessionTtlMs(config.cookie.maxAge) };
+}
