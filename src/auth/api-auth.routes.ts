@@ -4,9 +4,11 @@ import { Type } from 'typebox';
 import { clientInfo, requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { Services } from '../services.js';
+import { errorResponses, OAuthToken } from '../http/schemas.js';
+import { AccountView } from '../accounts/account.schemas.js';
+import { ForgotPasswordBody, ResetPasswordBody } from '../password-reset/password-reset.schemas.js';
 import {
-  AccountView, AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, errorResponses, ForgotPasswordBody,
-  LoginBody, LogoutBody, OAuthToken, RefreshBody, RegisterBody, ResetPasswordBody,
+  AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, LoginBody, LogoutBody, RefreshBody, RegisterBody,
 } from './api-auth.schemas.js';
 
 const tags = ['api/auth'];
