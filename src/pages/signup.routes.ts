@@ -13,7 +13,7 @@ import { InviteCode } from '../invites/invite.schemas.js';
 import type { Services } from '../services.js';
 import { formTokenField, isFormPost, issueFormToken } from './form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from './forms.js';
-import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
+import { pickLanguage, t, type Lang, type MessageKey } from './i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from './layout.js';
 import { clientPageHeaders, requireClient, requireClientLoginCsrf } from './login.routes.js';
 
@@ -21,14 +21,12 @@ const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const RegisterForm = Type.Object({ email: Email, password: Password, invite: Type.Optional(InviteCode) }, { additionalProperties: false });
 const EmailQuery = Type.Object({ email: Email });
-const ResetQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })), email: Email });
 const ChangeEmailBody = Type.Object({ email: Email }, { additionalProperties: false });
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) });
 
 /**
  * Seed 000's registration by redirect and its neighbours: `GET|POST /auth/register?clientID=` (creates the account,
- * mails the confirmation link and delivers a token to the client at once), `GET /auth/email-available`,
- * `GET /auth/password-reset?clientID=&email=` ("check your e-mail"), and the e-mail change —
+ * mails the confirmation link and delivers a token to the client at once), `GET /auth/email-available`, and the e-mail change —
  * `POST /auth/change-email` plus the page its e-mailed links open, `GET /auth/change-email/{token}`.
  */
 export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
@@ -90,20 +88,6 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   app.get('/auth/email-available', {
     schema: { tags: ['auth'], summary: 'Whether an e-mail address can still be registered', querystring: EmailQuery, response: { 200: Type.Object({ available: Type.Boolean() }), ...errorResponses } },
   }, async (request, reply) => reply.header('cache-control', 'no-store').send({ available: await emailChanges.isAvailable(request.query.email) }));
-
-  app.get('/auth/password-reset', {
-    schema: { tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses)', querystring: ResetQuery },
-  }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
-    if (client.config.disableStrategies.includes('password')) throw new AppError('login-method-disabled', 'this client does not accept passwords');
-    // Not awaited: neither the page nor its timing may tell whether the address has an account.
-    services.accounts.requestPasswordReset(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
-    const lang = pickLanguage(request.headers['accept-language']);
-    const ttl = formatDuration(lang, services.config.password.resetTokenTtl);
-    return renderPage(reply, lang, 200, html`<p class="ok" role="status">${t(lang, 'checkEmail.sent', { email: request.query.email })}</p>
-<p>${t(lang, 'checkEmail.expires', { ttl })}</p>
-<p><a href="/auth/login?clientID=${encodeURIComponent(client.clientID)}">${t(lang, 'checkEmail.back')}</a></p>`, t(lang, 'checkEmail.title'));
-  });
 
   app.post('/auth/change-email', {
     schema: {
