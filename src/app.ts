@@ -12,6 +12,7 @@ import { casRoutes } from './providers/cas.routes.js';
 import { providerContext } from './providers/complete-login.js';
 import { oauthRoutes } from './providers/oauth.routes.js';
 import { samlRoutes } from './providers/saml.routes.js';
+import { emailChangeRoutes } from './email-change/email-change.routes.js';
 import { groupRoutes } from './permissions/group.routes.js';
 import { passwordResetPageRoutes } from './password-reset/password-reset-pages.routes.js';
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
@@ -158,6 +159,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(groupRoutes, { services });
   await app.register(inviteRoutes, { services });
   await app.register(signupRoutes, { services });
+  await app.register(emailChangeRoutes, { emailChanges: services.emailChanges });
   const providers = providerContext(services);
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });

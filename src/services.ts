@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AccountService } from './accounts/account.service.js';
 import { ProfileCache } from './accounts/profile-cache.js';
-import { EmailChangeService } from './accounts/email-change.service.js';
+import { EmailChangeService } from './email-change/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { AuditLog } from './audit/audit-log.js';

@@ -6,7 +6,7 @@ import { findAccountById } from '../accounts/account.repository.js';
 import { Email, errorResponses, Password } from '../http/schemas.js';
 import type { Client } from '../clients/client.repository.js';
 import { deliverToken } from '../clients/token-delivery.js';
-import { clientInfo, requireAuth } from '../http/authenticate.js';
+import { clientInfo } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
 import { toProblem, type Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
@@ -21,13 +21,10 @@ const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const RegisterForm = Type.Object({ email: Email, password: Password, invite: Type.Optional(InviteCode) }, { additionalProperties: false });
 const EmailQuery = Type.Object({ email: Email });
-const ChangeEmailBody = Type.Object({ email: Email }, { additionalProperties: false });
-const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) });
 
 /**
  * Seed 000's registration by redirect and its neighbours: `GET|POST /auth/register?clientID=` (creates the account,
- * mails the confirmation link and delivers a token to the client at once), `GET /auth/email-available`, and the e-mail change —
- * `POST /auth/change-email` plus the page its e-mailed links open, `GET /auth/change-email/{token}`.
+ * mails the confirmation link and delivers a token to the client at once), and `GET /auth/email-available`.
  */
 export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -88,37 +85,6 @@ export const signupRoutes: FastifyPluginAsync<{ services: Services }> = async (f
   app.get('/auth/email-available', {
     schema: { tags: ['auth'], summary: 'Whether an e-mail address can still be registered', querystring: EmailQuery, response: { 200: Type.Object({ available: Type.Boolean() }), ...errorResponses } },
   }, async (request, reply) => reply.header('cache-control', 'no-store').send({ available: await emailChanges.isAvailable(request.query.email) }));
-
-  app.post('/auth/change-email', {
-    schema: {
-      tags: ['auth'], summary: 'Change one’s e-mail: mails a link to the new address and a revert link to the old one',
-      body: ChangeEmailBody, response: { 202: Type.Object({ pendingEmail: Type.String() }), ...errorResponses },
-    },
-  }, async (request, reply) => {
-    const auth = requireAuth(request);
-    return reply.code(202).send(await emailChanges.request(auth.accountId, request.body.email));
-  });
-
-  app.get('/auth/change-email/:token', {
-    schema: { tags, summary: 'Follow an e-mail change link: makes the change, or reverts it and ends every session (HTML)', params: TokenParams },
-  }, async (request, reply) => {
-    const lang = pickLanguage(request.headers['accept-language']);
-    try {
-      const outcome = await emailChanges.follow(request.params.token);
-      if (outcome.kind === 'changed') {
-        return renderPage(reply, lang, 200, html`<p class="ok" role="status">${t(lang, 'changeEmail.done', { email: outcome.email })}</p>`, t(lang, 'changeEmail.title'));
-      }
-      const restored = outcome.restored
-        ? html`<p class="ok" role="status">${t(lang, 'changeEmail.restored', { email: outcome.email })}</p>`
-        : html`<p class="error" role="alert">${t(lang, 'changeEmail.notRestored')}</p>`;
-      return renderPage(reply, lang, 200, html`${restored}
-<p>${t(lang, 'changeEmail.signedOut')}</p>`, t(lang, 'changeEmail.revertedTitle'));
-    } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
-      const message = t(lang, error.code === 'conflict' ? 'changeEmail.conflict' : 'changeEmail.invalid');
-      return renderPage(reply, lang, error.status, html`<p class="error" role="alert">${message}</p>`, t(lang, 'changeEmail.failedTitle'));
-    }
-  });
 };
 
 /** Why the page may not offer registration, if it may not: signup off, or the client refuses passwords. */
