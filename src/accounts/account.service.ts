@@ -149,6 +149,11 @@ export class AccountService {
     return account?.confirmed === 1;
   }
 
+  /** An account's user name, fresh from the database (a cached profile may lag a change); null when it is gone. */
+  async usernameOf(accountId: string): Promise<string | null> {
+    return (await findAccountById(this.deps.db, accountId))?.username ?? null;
+  }
+
   /** The public view of an account; `not-found` when it does not exist. */
   async view(accountId: string): Promise<AccountView> {
     const row = await findAccountById(this.deps.db, accountId);
