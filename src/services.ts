@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AccountService } from './accounts/account.service.js';
 import { ProfileCache } from './accounts/profile-cache.js';
-import { EmailChangeService } from './accounts/email-change.service.js';
+import { EmailChangeService } from './email-change/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
+import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { seedClients } from './clients/client.repository.js';
@@ -52,6 +53,7 @@ export interface Services {
   serverKey: string;
   mailer: Mailer;
   emailChanges: EmailChangeService;
+  passwordResets: PasswordResetService;
   metrics: Metrics;
   /** Set when the node is shutting down: `/readyz` fails so balancers stop sending, while requests are still served. */
   lifecycle: { draining: boolean };
@@ -112,6 +114,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
     tokens: oneTimeTokens, mailer, sessions, profiles, audit, logError,
   });
   const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError });
+  const passwordResets = new PasswordResetService({ db, config, tokens: oneTimeTokens, mailer, audit, accounts });
   const lockout = new Lockout(db, clock, config.lockout);
   const roles = new AccountRoles(db);
   const issuer = new TokenIssuer({ db, config, clock, random, accessTokens, roles });
@@ -120,7 +123,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, signIn, serverKey });
-  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, serverKey, mailer, emailChanges, metrics, lifecycle: { draining: false } };
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

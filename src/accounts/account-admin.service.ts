@@ -177,28 +177,28 @@ export class AccountAdminService {
 
   /** An account's live sessions: one's own, or with `sessions:read`. */
   async sessionsOf(actor: Principal, accountId: string): Promise<SessionRow[]> {
-    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:read');
-    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
-    const now = this.deps.clock.now();
-    return this.deps.db.selectFrom('sessions').selectAll().where('account_id', '=', accountId).where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).orderBy('login_time', 'desc').execute();
+    await this.assertMayReadSessions(actor, accountId);
+    return this.deps.sessions.listLive(accountId);
   }
 
   /** One live session of an account; someone else's session answers like a missing one. */
   async sessionOf(actor: Principal, accountId: string, sessionId: string): Promise<SessionRow> {
-    const session = (await this.sessionsOf(actor, accountId)).find((s) => s.id === sessionId);
-    if (!session) throw new AppError('not-found', 'no such session');
-    return session;
+    await this.assertMayReadSessions(actor, accountId);
+    return this.deps.sessions.ownLive(accountId, sessionId);
   }
 
   /** Ends one session of an account: one's own, or with `sessions:delete` and at or above its rank. */
   async endSession(actor: Principal, accountId: string, sessionId: string): Promise<void> {
     if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:delete');
-    const session = await this.deps.sessions.find(sessionId);
-    if (!session || session.account_id !== accountId || session.revoked_at !== null) throw new AppError('not-found', 'no such session');
+    await this.deps.sessions.ownLive(accountId, sessionId);
     await assertMayManage(this.deps.accounts, actor, accountId);
     await this.deps.sessions.revoke(sessionId);
     await this.deps.audit.record('session.revoked', { accountId, sessionId, data: { by: actor.accountId } });
+  }
+
+  private async assertMayReadSessions(actor: Principal, accountId: string): Promise<void> {
+    if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'sessions:read');
+    if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
   }
 
   /**

@@ -91,8 +91,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
 
   app.post('/account/sessions/end', { schema: { tags: ['pages'], summary: 'End one of one’s sessions from the account page', body: EndSessionForm } }, async (request, reply) => {
     const auth = assertCsrf(request, request.body.csrf);
-    const session = await sessions.find(request.body.session);
-    if (!session || session.account_id !== auth.accountId) throw new AppError('not-found', 'no such session of yours');
+    const session = await sessions.ownLive(auth.accountId, request.body.session);
     await logins.endSession(session.id, auth.accountId, auth.accountId);
     if (session.id === auth.sessionId) clearAuthCookies(reply, config);
     return reply.redirect('/account?ended', 303);

@@ -1,7 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { AccountView, errorResponses, Password } from '../auth/api-auth.schemas.js';
+import { errorResponses, Password, PrintableText } from '../http/schemas.js';
+import { AccountView } from './account.schemas.js';
 import type { SessionRow } from '../db/types.js';
 import { requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import { curies, hal, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
@@ -9,7 +10,6 @@ import type { Services } from '../services.js';
 import { AccountAdminService } from './account-admin.service.js';
 import type { AccountView as AccountViewData } from './account.view.js';
 
-const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const AccountParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const TokenParams = Type.Object({ id: Type.String({ format: 'uuid' }), tokenId: Type.String({ format: 'uuid' }) });
 const AccountResource = Type.Object({ ...AccountView.properties, _links: HalLinksSchema });
@@ -27,8 +27,8 @@ const TokenResource = Type.Object({
 const ListQuery = Type.Object(
   {
     ...PageQuery,
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL })),
-    group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL })),
+    email: Type.Optional(PrintableText(254)),
+    group: Type.Optional(PrintableText(64)),
     type: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('apikey')])),
     // Checked in full by AccountAdminService; the schema only keeps it short and URL-safe.
     after: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: 'Cursor from a `next` link: the page starts after that account' })),
@@ -40,7 +40,7 @@ const AccountChanges = Type.Object(
     language: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$', maxLength: 35 }), Type.Null()])),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     permissions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_.*\\-]+(,[A-Za-z0-9_.*\\-]+)*(:[A-Za-z0-9_.*\\-]+(,[A-Za-z0-9_.*\\-]+)*)*$' }), { maxItems: 200 })),
-    groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL }), { maxItems: 200 })),
+    groups: Type.Optional(Type.Array(PrintableText(64), { maxItems: 200 })),
     confirmed: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
     currentPassword: Type.Optional(Type.String()),

@@ -4,7 +4,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { AccountRow, DB } from '../db/types.js';
 import type { Mailer } from '../email/mailer.js';
-import { confirmationMail, formatDurationText, passwordResetMail } from '../email/templates.js';
+import { confirmationMail } from '../email/templates.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.js';
@@ -67,7 +67,7 @@ export interface AccountServiceDeps {
   logError: (error: unknown, message: string) => void;
 }
 
-/** Account rules: registration, confirmation, password changes and resets, roles. Knows nothing of HTTP. */
+/** Account rules: registration, confirmation, password changes, roles (resets: password-reset/). Knows nothing of HTTP. */
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
@@ -149,6 +149,11 @@ export class AccountService {
     return account?.confirmed === 1;
   }
 
+  /** An account's user name, fresh from the database (a cached profile may lag a change); null when it is gone. */
+  async usernameOf(accountId: string): Promise<string | null> {
+    return (await findAccountById(this.deps.db, accountId))?.username ?? null;
+  }
+
   /** The public view of an account; `not-found` when it does not exist. */
   async view(accountId: string): Promise<AccountView> {
     const row = await findAccountById(this.deps.db, accountId);
@@ -228,28 +233,6 @@ export class AccountService {
   /** Voids an account's outstanding e-mailed links after an event (OneTimeTokens.voidOutstanding); for the admin service, which has no token store. */
   async voidOneTimeTokens(accountId: string, event: TokenVoidingEvent): Promise<void> {
     await this.deps.tokens.voidOutstanding(accountId, event);
-  }
-
-  /** Mails a reset link when the e-mail belongs to an account; silent otherwise (no enumeration). */
-  async requestPasswordReset(email: string): Promise<void> {
-    const account = await findAccountByLogin(this.deps.db, email);
-    if (!account || !account.email || account.email_key !== loginKey(email)) return;
-    const ttl = this.deps.config.password.resetTokenTtl;
-    await this.deps.tokens.revokeAll('reset', account.id);
-    const token = await this.deps.tokens.create('reset', account.id, ttl);
-    const content = passwordResetMail({ baseUrl: this.deps.config.server.baseUrl, token, username: account.username, ttlText: formatDurationText(ttl) });
-    await this.deps.audit.record('password.reset-requested', { accountId: account.id });
-    await this.deps.mailer.send({ to: account.email, ...content });
-  }
-
-  /** Sets a new password with a reset token (single use); ends every session. Proving control of the mailbox also confirms it. */
-  async resetPassword(token: string, password: string): Promise<void> {
-    this.assertPolicy(password);
-    const used = await this.deps.tokens.consume('reset', token);
-    if (!used) throw invalidField('token', 'is invalid, expired or already used');
-    await this.setPassword(used.account_id, password);
-    await updateAccountRow(this.deps.db, used.account_id, { confirmed: 1 });
-    await this.deps.audit.record('password.reset', { accountId: used.account_id });
   }
 
   /**

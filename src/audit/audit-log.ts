@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { PreparedStatement } from '../db/prepared.js';
 import type { DB } from '../db/types.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { findAuditEvents, type AuditEventRow, type AuditFilter } from './audit.repository.js';
 
 /** Security event types written to the audit log (served by `GET /audit`, issue 6). */
 export type AuditType =
@@ -46,6 +47,11 @@ export class AuditLog {
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  /** One page of stored events, newest first, with the number that match (`GET /audit`). */
+  search(filter: AuditFilter, window: { offset: number; limit: number }): Promise<{ total: number; rows: AuditEventRow[] }> {
+    return findAuditEvents(this.db, filter, window);
   }
 
   /** Login metrics come from the same events, so the two never disagree. */

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../auth/api-auth.schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
 import type { Services } from '../services.js';
@@ -39,15 +39,8 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (fa
     services.accounts.requirePermission(await services.accounts.principal(auth.accountId, auth.sessionId), 'audit:read');
     const { page, size, type, accountId, from, to } = request.query;
     const window = pageWindow(page, size);
-    let query = services.database.db.selectFrom('audit_events');
-    if (type !== undefined) query = type.endsWith('.') ? query.where('type', 'like', `${type}%`) : query.where('type', '=', type);
-    if (accountId !== undefined) query = query.where('account_id', '=', accountId);
-    if (from !== undefined) query = query.where('at', '>=', Date.parse(from));
-    if (to !== undefined) query = query.where('at', '<', Date.parse(to));
-    const [{ total }, rows] = await Promise.all([
-      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-      query.selectAll().orderBy('id', 'desc').offset(window.offset).limit(window.limit).execute(),
-    ]);
+    const filter = { type, accountId, from: from === undefined ? undefined : Date.parse(from), to: to === undefined ? undefined : Date.parse(to) };
+    const { total, rows } = await services.audit.search(filter, window);
     const items = rows.map((row) => ({
       id: Number(row.id),
       at: new Date(row.at).toISOString(),
@@ -59,6 +52,6 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (fa
       data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
       _links: { curies: curies(base), ...(row.account_id ? { 'ec:account': { href: `${base}/accounts/${row.account_id}` } } : {}) },
     }));
-    return reply.type(HAL_JSON).send(halPage({ baseUrl: base, path: '/audit', query: request.query, rel: 'ec:audit-event', items, total: Number(total), page: window.page, size: window.size }));
+    return reply.type(HAL_JSON).send(halPage({ baseUrl: base, path: '/audit', query: request.query, rel: 'ec:audit-event', items, total, page: window.page, size: window.size }));
   });
 };

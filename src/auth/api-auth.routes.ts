@@ -2,11 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { clientInfo, requireAuth, survivesPasswordChange } from '../http/authenticate.js';
-import { AppError, invalidField } from '../http/errors.js';
+import { invalidField } from '../http/errors.js';
+import { tokenFromLink } from '../http/token-link.js';
 import type { Services } from '../services.js';
+import { errorResponses, OAuthToken } from '../http/schemas.js';
+import { AccountView } from '../accounts/account.schemas.js';
 import {
-  AccountView, AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, errorResponses, ForgotPasswordBody,
-  LoginBody, LogoutBody, OAuthToken, RefreshBody, RegisterBody, ResetPasswordBody,
+  AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, LoginBody, LogoutBody, RefreshBody, RegisterBody,
 } from './api-auth.schemas.js';
 
 const tags = ['api/auth'];
@@ -72,7 +74,7 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
 
   app.post('/account/confirm', {
     schema: { tags, summary: 'Confirm an account with the e-mailed token', body: ConfirmBody, response: { 200: AccountView, ...errorResponses } },
-  }, async (request) => accounts.confirm(lastSegment(request.body.token)));
+  }, async (request) => accounts.confirm(tokenFromLink(request.body.token)));
 
   app.put('/admin/account', {
     schema: { tags, summary: 'Update an account (needs accounts:write and a rank at or above the account’s)', body: AdminAccountBody, response: { 200: AccountView, ...errorResponses } },
@@ -82,27 +84,4 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
     if (body.id === undefined && body.username === undefined) throw invalidField('id', 'id or username is required');
     return accounts.adminUpdate(await accounts.principal(auth.accountId, auth.sessionId), body);
   });
-
-  app.post('/forgot-password', {
-    schema: { tags, summary: 'Mail a password-reset link (always 202)', body: ForgotPasswordBody, response: { 202: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    // Not awaited: the answer and its timing must not depend on whether the account exists.
-    accounts.requestPasswordReset(request.body.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
-    return reply.code(202).send(null);
-  });
-
-  app.post('/reset-password', {
-    schema: { tags, summary: 'Set a new password with the e-mailed token', body: ResetPasswordBody, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    await accounts.resetPassword(lastSegment(request.body.token), request.body.password);
-    return reply.code(204).send(null);
-  });
 };
-
-/** E-mailed links end in the token; the API accepts the whole link too (CONTRACT §3). */
-function lastSegment(tokenOrLink: string): string {
-  const path = tokenOrLink.split(/[?#]/)[0]!;
-  const segment = path.slice(path.lastIndexOf('/') + 1);
-  if (!segment) throw new AppError('invalid-request', 'token: is empty', { errors: [{ field: 'token', message: 'is empty' }] });
-  return segment;
-}

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { Problem } from '../auth/api-auth.schemas.js';
 import type { TokenMethod } from '../config/index.js';
 import { halListSchema, halSchema, PageQuery } from '../http/hal.js';
+import { PrintableText, problemResponses } from '../http/schemas.js';
 
 /*
  * One declaration of the client rules (seed 000 "Client registration"): the route schemas below and the checks
@@ -52,7 +52,7 @@ export const ClientReplaceBody = Type.Object(
  * The path parameter is looser than a new clientID: clients declared in the configuration file may carry ids the
  * API would not create, and must still be reachable. Control characters are bad input (PostgreSQL refuses NUL).
  */
-export const ClientParams = Type.Object({ clientID: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }) });
+export const ClientParams = Type.Object({ clientID: PrintableText(1024) });
 
 export const ClientListQuery = Type.Object(PageQuery);
 
@@ -68,7 +68,8 @@ export const ClientResource = halSchema(
 
 export const ClientList = halListSchema('ec:client', ClientResource);
 
-export const clientErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem } as const;
+/** The errors of the `/clients` routes: no password is hashed there, so no `overloaded`. */
+export const clientErrors = problemResponses('invalid-request', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'rate-limited');
 
 export type ClientCreate = Static<typeof ClientCreateBody>;
 export type ClientReplace = Static<typeof ClientReplaceBody>;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../auth/api-auth.schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
 import type { Services } from '../services.js';
 import { UserContext, userContext } from './user-context.js';

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../auth/api-auth.schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, HAL_JSON, halPage, pageWindow } from '../http/hal.js';
 import type { Services } from '../services.js';

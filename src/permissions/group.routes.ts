@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../auth/api-auth.schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { cryptoRandom } from '../clock.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, hal, halPage, HAL_JSON, pageWindow, type HalLinks } from '../http/hal.js';

@@ -2,24 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyRequest } from 'fastify';
 import { SAML, ValidateInResponseTo, type SamlConfig } from '@node-saml/node-saml';
-import { XMLParser } from 'fast-xml-parser';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { AppError } from '../http/errors.js';
 import type { FlowStart, FlowState, LoginProvider, VerifiedIdentity } from './provider.js';
 import type { OneTimeIds } from './one-time-ids.js';
 import type { PendingSamlRequest, SamlRequests } from './saml-requests.js';
+import { checkSamlResponse, refuse } from './saml-checks.js';
+import { samlXmlParser, type XmlNode } from './saml-xml.js';
 
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
-const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-/** Tolerated difference between our clock and the IdP's for NotBefore / NotOnOrAfter. */
-const CLOCK_SKEW_MS = 30_000;
-/** An assertion without any NotOnOrAfter is remembered this long. */
-const DEFAULT_ASSERTION_TTL_MS = 60 * 60_000;
-const NO_MATCH = 'InResponseTo does not match the pending AuthnRequest of this RelayState';
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 
 /** What the SP needs from the IdP metadata. */
 export interface IdpMetadata {
@@ -30,45 +24,32 @@ export interface IdpMetadata {
   signingCerts: string[];
 }
 
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: false,
-  isArray: (name) => ['EntityDescriptor', 'IDPSSODescriptor', 'KeyDescriptor', 'SingleSignOnService', 'X509Certificate', 'SubjectConfirmation', 'AudienceRestriction', 'Audience', 'Assertion', 'Conditions'].includes(name),
-});
-
-type Node = Record<string, any>;
-
 /** Parses IdP metadata XML (an EntityDescriptor, or the first IdP inside an EntitiesDescriptor). */
 export function parseIdpMetadata(xml: string): IdpMetadata {
-  let doc: Node;
+  let doc: XmlNode;
   try {
-    doc = xmlParser.parse(xml) as Node;
+    doc = samlXmlParser.parse(xml) as XmlNode;
   } catch (error) {
     throw new Error(`IdP metadata is not XML: ${(error as Error).message}`);
   }
-  const entities: Node[] = [...(doc.EntityDescriptor ?? []), ...(doc.EntitiesDescriptor?.EntityDescriptor ?? [])];
+  const entities: XmlNode[] = [...(doc.EntityDescriptor ?? []), ...(doc.EntitiesDescriptor?.EntityDescriptor ?? [])];
   const entity = entities.find((e) => Array.isArray(e.IDPSSODescriptor) && e.IDPSSODescriptor.length > 0);
   if (!entity) throw new Error('IdP metadata has no EntityDescriptor with an IDPSSODescriptor');
   const entityId = String(entity['@_entityID'] ?? '');
   if (!entityId) throw new Error('IdP metadata has no entityID');
   const ssoUrls: Record<string, string> = {};
   const signingCerts: string[] = [];
-  for (const descriptor of entity.IDPSSODescriptor as Node[]) {
-    for (const sso of (descriptor.SingleSignOnService ?? []) as Node[]) {
+  for (const descriptor of entity.IDPSSODescriptor as XmlNode[]) {
+    for (const sso of (descriptor.SingleSignOnService ?? []) as XmlNode[]) {
       const binding = sso['@_Binding'];
       const location = sso['@_Location'];
       if (typeof binding === 'string' && typeof location === 'string' && !(binding in ssoUrls)) ssoUrls[binding] = location;
     }
-    for (const key of (descriptor.KeyDescriptor ?? []) as Node[]) {
+    for (const key of (descriptor.KeyDescriptor ?? []) as XmlNode[]) {
       const use = key['@_use'];
       if (use !== undefined && use !== 'signing') continue;
       for (const cert of (key.KeyInfo?.X509Data?.X509Certificate ?? []) as unknown[]) {
-        const text = typeof cert === 'string' ? cert : typeof cert === 'object' && cert ? String((cert as Node)['#text'] ?? '') : '';
+        const text = typeof cert === 'string' ? cert : typeof cert === 'object' && cert ? String((cert as XmlNode)['#text'] ?? '') : '';
         const body = text.replace(/\s+/g, '');
         if (body) signingCerts.push(toPem(body));
       }
@@ -125,17 +106,6 @@ async function fetchText(url: string): Promise<string> {
   const response = await fetch(parsed, { redirect: 'follow', signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`HTTP ${response.status} from ${parsed.origin}`);
   return response.text();
-}
-
-function refuse(detail: string): AppError {
-  return new AppError('invalid-credentials', `SAML response refused: ${detail}`);
-}
-
-function timeOf(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw refuse(`bad timestamp ${value}`);
-  return ms;
 }
 
 /** SAML 2.0 Web Browser SSO, service-provider side (CONTRACT §5). */
@@ -228,71 +198,21 @@ export class SamlProvider implements LoginProvider {
     return { redirect: { url: await saml.getAuthorizeUrlAsync(relayState, undefined, {}) }, state };
   }
 
+  /**
+   * Checks a Response (saml-checks.ts, one rule a step) and returns the identity it asserts; why the two checks
+   * here come first: without a Response, or for an unsolicited one that is not allowed, the IdP need not be asked.
+   */
   async finish({ request, state }: { request: FastifyRequest; callbackUrl: string; state: FlowState }): Promise<VerifiedIdentity> {
-    const body = request.body as Record<string, unknown> | undefined;
-    const encoded = body?.SAMLResponse;
+    const encoded = (request.body as Record<string, unknown> | undefined)?.SAMLResponse;
     if (typeof encoded !== 'string' || encoded === '') throw new AppError('invalid-request', 'SAMLResponse is missing');
-    // No pending request: only an unsolicited (IdP-initiated) Response may pass, and only when allowed.
     const requestId = state.requestId ?? null;
     if (requestId === null && !this.config.saml.allowIdpInitiated) throw refuse('no pending AuthnRequest for this RelayState (unknown, already answered or expired)');
     const metadata = await this.metadata.get();
-    const now = this.clock.now();
-
-    // Response-level attributes are only used to refuse (they may be outside the signature).
-    const responseXml = Buffer.from(encoded, 'base64').toString('utf8');
-    const response = (xmlParser.parse(responseXml) as Node).Response as Node | undefined;
-    if (!response) throw refuse('not a SAML Response');
-    if (response['@_Destination'] !== undefined && response['@_Destination'] !== this.acsUrl) throw refuse('Destination is not this ACS');
-    if (response['@_InResponseTo'] !== undefined && response['@_InResponseTo'] !== requestId) throw refuse(NO_MATCH);
-
-    let profile;
-    try {
-      ({ profile } = await this.saml({ idpCert: metadata.signingCerts }).validatePostResponseAsync({ SAMLResponse: encoded }));
-    } catch (error) {
-      throw refuse((error as Error).message);
-    }
-    if (!profile?.getAssertionXml) throw refuse('no assertion');
-
-    // Everything below reads the assertion exactly as covered by a valid signature.
-    const assertion = ((xmlParser.parse(profile.getAssertionXml()) as Node).Assertion as Node[] | undefined)?.[0];
-    if (!assertion) throw refuse('no signed assertion');
-    const assertionId = assertion['@_ID'];
-    if (typeof assertionId !== 'string' || !assertionId) throw refuse('assertion without ID');
-    const issuer = typeof assertion.Issuer === 'object' ? assertion.Issuer?.['#text'] : assertion.Issuer;
-    if (issuer !== undefined && issuer !== metadata.entityId) throw refuse('assertion Issuer is not the IdP of the metadata');
-
-    const conditions = (assertion.Conditions as Node[] | undefined)?.[0];
-    if (!conditions) throw refuse('assertion without Conditions');
-    const notBefore = timeOf(conditions['@_NotBefore']);
-    const notOnOrAfter = timeOf(conditions['@_NotOnOrAfter']);
-    if (notBefore !== undefined && now + CLOCK_SKEW_MS < notBefore) throw refuse('assertion is not yet valid');
-    if (notOnOrAfter !== undefined && now - CLOCK_SKEW_MS >= notOnOrAfter) throw refuse('assertion has expired');
-    const audiences = ((conditions.AudienceRestriction ?? []) as Node[]).map((r) => ((r.Audience ?? []) as unknown[]).map((a) => String(typeof a === 'object' && a ? (a as Node)['#text'] : a)));
-    if (audiences.length === 0 || !audiences.every((list) => list.includes(this.entityId))) throw refuse('audience is not this service provider');
-
-    const confirmations = ((assertion.Subject?.SubjectConfirmation ?? []) as Node[]).filter((c) => c['@_Method'] === BEARER);
-    const reasons: string[] = [];
-    const confirmation = confirmations.find((c) => {
-      const data = (c.SubjectConfirmationData ?? {}) as Node;
-      const until = timeOf(data['@_NotOnOrAfter']);
-      const from = timeOf(data['@_NotBefore']);
-      if (data['@_Recipient'] !== this.acsUrl) reasons.push('Recipient is not this ACS');
-      else if ((data['@_InResponseTo'] ?? null) !== requestId) reasons.push(NO_MATCH);
-      else if (until === undefined || now - CLOCK_SKEW_MS >= until) reasons.push('subject confirmation has expired');
-      else if (from !== undefined && now + CLOCK_SKEW_MS < from) reasons.push('subject confirmation is not yet valid');
-      else return true;
-      return false;
+    const email = await checkSamlResponse({
+      encoded, requestId, now: this.clock.now(), acsUrl: this.acsUrl, spEntityId: this.entityId, idpEntityId: metadata.entityId,
+      verifySignature: async (response) => (await this.saml({ idpCert: metadata.signingCerts }).validatePostResponseAsync({ SAMLResponse: response })).profile,
+      claimAssertion: (key, until) => this.used.claim(key, until),
     });
-    if (!confirmation) throw refuse(reasons[0] ?? 'no bearer subject confirmation');
-
-    const nameId = profile.nameID;
-    if (typeof nameId !== 'string' || !EMAIL.test(nameId)) throw refuse('NameID is not an e-mail address');
-
-    const confirmationUntil = timeOf(confirmation.SubjectConfirmationData['@_NotOnOrAfter'])!;
-    const expiresAt = Math.max(confirmationUntil, notOnOrAfter ?? 0, now + CLOCK_SKEW_MS) + CLOCK_SKEW_MS;
-    if (!(await this.used.claim(`saml ${metadata.entityId} ${assertionId}`, expiresAt || now + DEFAULT_ASSERTION_TTL_MS))) throw refuse('assertion was already used');
-
-    const email = nameId.trim();
     return { provider: 'saml', subject: email, email, emailVerified: true };
   }
 }

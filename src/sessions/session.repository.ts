@@ -45,16 +45,19 @@ export async function extendSession(db: Db, id: string, expiresAt: number | null
 const sessionEnd = new PreparedStatement(3, (db, id: string, expiresAt: number | null, now: number) =>
   db.updateTable('sessions').set({ expires_at: expiresAt, last_access: now }).where('id', '=', id));
 
-/** Live sessions of an account, newest first. */
-export async function listLiveSessions(db: Db, accountId: string, now: number): Promise<SessionRow[]> {
-  return db
+/**
+ * Live sessions of an account (not revoked, not ended), newest first; with `sessionId`, only that one. Why one
+ * query: every listing and every "is this session yours" look-up must agree on what is live.
+ */
+export async function listLiveSessions(db: Db, accountId: string, now: number, sessionId?: string): Promise<SessionRow[]> {
+  let query = db
     .selectFrom('sessions')
     .selectAll()
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .orderBy('login_time', 'desc')
-    .execute();
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+  if (sessionId !== undefined) query = query.where('id', '=', sessionId);
+  return query.orderBy('login_time', 'desc').execute();
 }
 
 /** Records activity and, for sliding sessions, the new end; a revoked session stays revoked. */

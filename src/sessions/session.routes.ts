@@ -2,7 +2,6 @@ import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { findAccountById } from '../accounts/account.repository.js';
 import { findClientByCallback } from '../clients/client.repository.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { requireAuth } from '../http/authenticate.js';
@@ -10,7 +9,6 @@ import { AppError, invalidField } from '../http/errors.js';
 import { andThen } from '../util/awaitable.js';
 import type { Services } from '../services.js';
 import { clearAuthCookies } from './cookies.js';
-import { listLiveSessions } from './session.repository.js';
 import { EndSessionBody, LogoutQuery, SessionList, sessionErrors, UserInfo } from './session.schemas.js';
 import { iso, userInfo } from './user-info.js';
 
@@ -43,23 +41,21 @@ export const sessionRoutes: FastifyPluginAsync<{ services: Services }> = async (
 
   app.get('/auth/tokens', { schema: { tags, summary: 'The caller’s own active logins', response: { 200: SessionList, ...sessionErrors } } }, async (request) => {
     const auth = requireAuth(request);
-    const account = await findAccountById(services.database.db, auth.accountId);
-    const rows = await listLiveSessions(services.database.db, auth.accountId, clock.now());
+    const username = await services.accounts.usernameOf(auth.accountId);
+    const rows = await sessions.listLive(auth.accountId);
     return Object.fromEntries(rows.map((row) => [row.id, {
       loginTime: iso(row.login_time)!,
       loginExpiration: iso(row.expires_at),
       inetAddress: row.inet_address,
       lastAccess: iso(row.last_access)!,
       userAgent: row.user_agent,
-      userName: account?.username ?? '',
+      userName: username ?? '',
     }]));
   });
 
   app.delete('/auth/tokens', { schema: { tags, summary: 'End one of the caller’s own sessions', body: EndSessionBody, response: { 204: Type.Null(), ...sessionErrors } } }, async (request, reply) => {
     const auth = requireAuth(request);
-    const session = await sessions.find(request.body.token);
-    // Someone else's session answers exactly like a missing one.
-    if (!session || session.account_id !== auth.accountId || session.revoked_at !== null) throw new AppError('not-found', 'no such session of yours');
+    const session = await sessions.ownLive(auth.accountId, request.body.token);
     await logins.endSession(session.id, auth.accountId, auth.accountId);
     if (session.id === auth.sessionId) clearAuthCookies(reply, config);
     return reply.code(204).send(null);

@@ -1,12 +1,10 @@
 import { Type } from 'typebox';
-import { Problem } from '../auth/api-auth.schemas.js';
-
-const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+import { LoginName, PRINTABLE, PrintableText, problemResponses } from '../http/schemas.js';
 
 /** `POST /auth/cookie` form (seed 004): `auth_maxage` in seconds, `-1` for a browser-session cookie. */
 export const CookieLoginBody = Type.Object(
   {
-    auth_username: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }),
+    auth_username: LoginName,
     auth_password: Type.String({ minLength: 1 }),
     // Form fields arrive as text, JSON bodies as numbers: both are accepted.
     auth_maxage: Type.Optional(
@@ -36,7 +34,8 @@ export const SessionInfo = Type.Object({
 });
 
 export const SessionList = Type.Record(Type.String(), SessionInfo, { description: 'the caller’s live sessions by session id' });
-export const EndSessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL }) }, { additionalProperties: false });
-export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048, pattern: NO_CONTROL })) });
+export const EndSessionBody = Type.Object({ token: PrintableText(64) }, { additionalProperties: false });
+export const LogoutQuery = Type.Object({ redirect: Type.Optional(Type.String({ maxLength: 2048, pattern: PRINTABLE })) });
 
-export const sessionErrors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 405: Problem, 429: Problem, 503: Problem } as const;
+/** The errors of the `/auth/*` session routes: as the API's, with `method-not-allowed` (seed 001) where a conflict cannot happen. */
+export const sessionErrors = problemResponses('invalid-request', 'unauthorized', 'forbidden', 'not-found', 'method-not-allowed', 'rate-limited', 'overloaded');

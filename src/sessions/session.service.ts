@@ -5,7 +5,8 @@ import { safeEqual, sha256 } from '../util/hashing.js';
 import type { Awaitable } from '../util/awaitable.js';
 import { LruCache } from '../util/lru.js';
 import { localBus, type ClusterBus } from '../cluster/bus.js';
-import { findSession, insertSession, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
+import { AppError } from '../http/errors.js';
+import { findSession, insertSession, listLiveSessions, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -194,6 +195,21 @@ export class SessionService {
   /** A session row, fresh from the database. */
   async find(sessionId: string): Promise<SessionRow | undefined> {
     return findSession(this.db, sessionId);
+  }
+
+  /** The account's live sessions, newest first (the one live-sessions query, session.repository.ts). */
+  async listLive(accountId: string): Promise<SessionRow[]> {
+    return listLiveSessions(this.db, accountId, this.clock.now());
+  }
+
+  /**
+   * One live session of the account; `not-found` alike for a missing, ended, revoked or someone else's session,
+   * so a session id tells a caller nothing about sessions not theirs.
+   */
+  async ownLive(accountId: string, sessionId: string): Promise<SessionRow> {
+    const [session] = await listLiveSessions(this.db, accountId, this.clock.now(), sessionId);
+    if (!session) throw new AppError('not-found', 'no such session');
+    return session;
   }
 
   /** Ends one session. */

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { findAccountById } from '../accounts/account.repository.js';
-import { Email, errorResponses, Password } from '../auth/api-auth.schemas.js';
+import { Email, errorResponses, Password } from '../http/schemas.js';
 import type { Client } from '../clients/client.repository.js';
 import { clientAccepts, requireClient } from '../clients/client-rules.js';
 import { AppError } from '../http/errors.js';

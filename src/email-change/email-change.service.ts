@@ -7,8 +7,8 @@ import type { Mailer } from '../email/mailer.js';
 import { emailChangeMail, emailChangeNoticeMail } from '../email/templates.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { SessionService } from '../sessions/session.service.js';
-import { findAccountById, findConflicts, loginKey, updateAccountRow } from './account.repository.js';
-import type { OneTimeTokens } from './one-time-tokens.js';
+import { findAccountById, findConflicts, loginKey, updateAccountRow } from '../accounts/account.repository.js';
+import type { OneTimeTokens } from '../accounts/one-time-tokens.js';
 import { isUniqueViolation } from '../db/errors.js';
 
 /** How long the old address can undo a change: longer than the change link, so a hijack noticed late can still be reverted. */
