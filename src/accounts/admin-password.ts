@@ -66,7 +66,8 @@ export interface OperatorPasswordResult {
 
 /**
  * Sets an account's password from the command line: the bootstrap's rule (not the policy, CONTRACT §2), argon2id,
- * outstanding e-mailed links voided, every session ended (broadcast to the running nodes), audited as done by `cli`.
+ * outstanding e-mailed links voided, every session ended (broadcast to running nodes over PostgreSQL NOTIFY or Redis;
+ * a SQLite server, which has no bus, re-checks its cached sessions within a minute), audited as done by `cli`.
  * Why every session: an operator resets a password because it was lost or leaked, and a leaked one may have been
  * used; an admin setting a password through the API ends the sessions the same way.
  * @throws AppError `invalid-request` for a refused password, `not-found` for an unknown account.

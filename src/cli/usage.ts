@@ -50,8 +50,9 @@ twice without echo; the password policy (password.policy) applies.
     details: `Sets the password of an account that logs in with one — the admin created at first start when
 GATEHOUSE_ADMIN_PASSWORD came too late, or any other. The password is read from stdin when it is not a terminal
 (one trailing newline is dropped), else prompted twice without echo. The bootstrap's rule applies: at least
-8 characters. Every session of the account ends (on every node) and outstanding e-mailed links are voided;
-the change is audited as password.changed by "cli".
+8 characters. Every session of the account ends and outstanding e-mailed links are voided (running servers
+learn it at once through PostgreSQL NOTIFY or Redis; a server on SQLite within a minute); the change is audited
+as password.changed by "cli".
   --username NAME   the account's username or e-mail (default: admin.username, "admin")
 Example:  printf '%s' "$NEW_PASSWORD" | npx gatehouse admin set-password`,
   },
