@@ -34,7 +34,8 @@ async function withServer(env: Record<string, string>, use: (base: string) => Pr
   const base = `http://127.0.0.1:${port}`;
   try {
     let up = false;
-    for (let i = 0; i < 200 && !up; i++) {
+    // Up to a minute: a loaded two-core machine takes long to start a process from source.
+    for (let i = 0; i < 600 && !up; i++) {
       up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
       if (!up) await new Promise((r) => setTimeout(r, 100));
     }
@@ -104,7 +105,7 @@ describe('the admin walk-through (issue 16 item 1)', () => {
     } finally {
       await database.close();
     }
-  }, 180_000);
+  }, 400_000);
 
   it('admin set-password refuses an empty stdin, an unknown account and an unknown flag, each in one line', async () => {
     const empty = await cli(['admin', 'set-password'], '');
@@ -116,13 +117,13 @@ describe('the admin walk-through (issue 16 item 1)', () => {
     const typo = await cli(['admin', 'set-password', '--usernme', 'admin'], 'long-enough\n');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^gatehouse: admin set-password: Unknown option '--usernme'.*--help/);
-  }, 60_000);
+  }, 180_000);
 
   it('admin create with no password says so', async () => {
     const result = await cli(['admin', 'create', '--username', 'root9', '--email', 'root9@example.com'], '');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^gatehouse admin create:\n {2}password: no password given: pipe it on stdin/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('admin set-password on a terminal', () => {

@@ -79,6 +79,13 @@ describe('a database that cannot be used', () => {
     expect(missing.stderr).toBe('gatehouse: cannot use the database postgres://postgres@127.0.0.1:5432/gatehouse_no_such_database: database "gatehouse_no_such_database" does not exist\n');
   }, 120_000);
 
+  it('ends a command that opens the database itself (`apikey create`) with the same one line', async () => {
+    const closed = await freePort();
+    const result = await cli(['apikey', 'create'], { DATABASE_URL: `postgres://gate:hunter2@127.0.0.1:${closed}/gate` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`gatehouse: cannot use the database postgres://gate:******@127.0.0.1:${closed}/gate: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
+  }, 120_000);
+
   it('names a SQLite path that cannot be created the same way', async () => {
     // A folder cannot be made under a plain file.
     const file = join(dir, 'plain-file');

@@ -31,3 +31,16 @@ export async function openMigrated(config: Config): Promise<MigratedDatabase> {
 export function databaseError(config: Config, error: unknown): CliError {
   return new CliError(`cannot use the database ${maskUrlPassword(config.database.url)}: ${oneLineCause(error)}`);
 }
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'SQLITE_CANTOPEN']);
+
+/**
+ * Whether an error means the database could not be reached or logged into (a refused or unknown host, PostgreSQL's
+ * connection, authentication and unknown-database classes 08, 28 and 3D). Why: commands that open the database
+ * themselves (`apikey create`, `client add`, …) then end with the same one line as `serve`.
+ */
+export function isUnreachableDatabase(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(isUnreachableDatabase);
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (CONNECTION_CODES.has(code) || /^(08|28|3D)[0-9A-Z]{3}$/.test(code));
+}

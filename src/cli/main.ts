@@ -10,7 +10,7 @@ import { clientAdd, clientList, clientRemove } from '../clients/client.cli.js';
 import { ConfigError, loadConfig, maskSecrets, type Config } from '../config/index.js';
 import { keysRotate } from '../tokens/keys.cli.js';
 import { adminCreate, adminSetPassword } from './admin.js';
-import { openMigrated } from './database.js';
+import { databaseError, isUnreachableDatabase, openMigrated } from './database.js';
 import { CliError } from './errors.js';
 import { serve } from './serve.js';
 import { COMMAND_HELP, commandUsage, overview } from './usage.js';
@@ -51,7 +51,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`gatehouse: invalid configuration\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
     return 1;
   }
-  return command(config, commandArguments(argv, name!.split(' ')));
+  return command(config, commandArguments(argv, name!.split(' '))).catch((error: unknown) => {
+    throw isUnreachableDatabase(error) ? databaseError(config, error) : error;
+  });
 }
 
 /** The command the first one or two words name, or undefined. */
