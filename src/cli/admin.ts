@@ -23,7 +23,7 @@ const common = { config: { type: 'string', short: 'c' } } as const satisfies Par
 /** What to do when stdin was empty, for `command`. */
 const noPassword = (command: string) => `no password given: pipe it on stdin (printf '%s' "$PASSWORD" | npx gatehouse ${command} …) or run the command in a terminal to be asked for it`;
 
-/** `admin create --username NAME --email ADDRESS [--role sysadmin|admin]`; the password policy applies. */
+/** `admin create --username NAME --email ADDRESS [--role sysadmin|admin]`: another administrator without the API; the password policy applies. */
 export async function adminCreate(config: Config, args: string[]): Promise<number> {
   const { values } = parse('admin create', args, { ...common, username: { type: 'string' }, email: { type: 'string' }, role: { type: 'string', default: 'sysadmin' } });
   const problems = createFlagProblems(values);

@@ -6,7 +6,7 @@ import { maskUrlPassword, type Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { CliError, oneLineCause } from './errors.js';
 
-/** An open, migrated database, and the migrations this call applied. */
+/** An open, migrated database, and the migrations this call applied (the start-up summary reports them). */
 export interface MigratedDatabase {
   database: Database;
   applied: string[];
@@ -27,7 +27,7 @@ export async function openMigrated(config: Config): Promise<MigratedDatabase> {
   }
 }
 
-/** The one line for a database that cannot be opened or used. */
+/** The one line for a database that cannot be opened or used; the URL's password is masked, since logs are kept. */
 export function databaseError(config: Config, error: unknown): CliError {
   return new CliError(`cannot use the database ${maskUrlPassword(config.database.url)}: ${oneLineCause(error)}`);
 }

@@ -109,7 +109,7 @@ async function migrate(config: Config): Promise<number> {
   }
 }
 
-/** What the entry prints for a failed command: one line for a CliError, the stack for a bug. */
+/** What the entry prints for a failed command: one line for a CliError, the stack for a bug (which needs it). */
 export function failureMessage(error: unknown): { text: string; exitCode: number } {
   if (error instanceof CliError) return { text: `gatehouse: ${error.message}\n`, exitCode: error.exitCode };
   return { text: `gatehouse: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`, exitCode: 1 };

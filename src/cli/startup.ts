@@ -6,7 +6,7 @@ import type { AdminPasswordState } from '../accounts/admin-password.js';
 import { maskUrlPassword, type Config } from '../config/index.js';
 import type { DialectName } from '../db/database.js';
 
-/** What the start-up found; each field also goes into the log line as structured data. */
+/** What the start-up found; why structured: log pipelines can alert on `startup.admin.state` without parsing text. */
 export interface StartupSummary {
   database: { url: string; dialect: DialectName; migrationsApplied: string[] };
   mail: { transport: 'smtp'; host: string } | { transport: 'outbox'; dir: string };
@@ -20,13 +20,13 @@ export interface StartupSummary {
 /** The admin as the summary reports it: the stored password's state, or why that is not what login uses. */
 export type AdminState = AdminPasswordState | 'override-active' | 'override-ignored';
 
-/** What the start-up knew about the admin: its state before and after this start's bootstrap. */
+/** The admin's state before and after this start's bootstrap; why both: only `before` tells an ignored variable. */
 export interface AdminStates {
   before: AdminPasswordState;
   after: AdminPasswordState;
 }
 
-/** Builds the summary from the configuration and what the start-up found. */
+/** Builds the summary from the configuration and what the start-up found; pure, so tests need no server. */
 export function startupSummary(config: Config, dialect: DialectName, migrationsApplied: string[], admin: AdminStates): StartupSummary {
   return {
     database: { url: maskUrlPassword(config.database.url), dialect, migrationsApplied },
@@ -78,7 +78,7 @@ const BUS_TEXT: Record<StartupSummary['clusterBus'], string> = {
   none: 'none (one node)',
 };
 
-/** The summary as one human-readable line, for the log message. */
+/** The summary as one line for a person reading the log; why: JSON fields alone are hard to read at a terminal. */
 export function describeStartup(summary: StartupSummary): string {
   const { database, mail, admin } = summary;
   const migrations = database.migrationsApplied.length ? `${database.migrationsApplied.length} migrations applied` : 'schema up to date';

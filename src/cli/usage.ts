@@ -3,7 +3,7 @@
  * Why one table: the overview and each command's own usage are written once and cannot disagree.
  */
 
-/** The help of one command. */
+/** The help of one command; why a record: the overview and `<command> --help` read the same fields. */
 export interface CommandHelp {
   /** The command words, e.g. `admin set-password`. */
   readonly name: string;
@@ -17,7 +17,7 @@ export interface CommandHelp {
 
 const CONFIG_OPTION = '  --config FILE, -c FILE   the configuration file (YAML or JSON; default: $GATEHOUSE_CONFIG, else none)';
 
-/** Every command, in the order the overview lists them. */
+/** Every command, in the order the overview lists them; a test checks each command the CLI runs is here. */
 export const COMMAND_HELP: readonly CommandHelp[] = [
   {
     name: 'serve', options: '', summary: 'start the server (what `npm start` runs)',
@@ -85,7 +85,7 @@ function usageLine(help: CommandHelp): string {
   return `Usage: gatehouse ${help.name}${help.options ? ` ${help.options}` : ''} [--config FILE]`;
 }
 
-/** The overview a bare `gatehouse` and `gatehouse help` print. */
+/** The overview a bare `gatehouse` and `gatehouse help` print; why: a bare command must not start a server. */
 export function overview(): string {
   const rows = COMMAND_HELP.map((help) => {
     const head = `  ${help.name}${help.options ? ` ${help.options}` : ''}`;
