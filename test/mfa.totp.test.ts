@@ -14,7 +14,7 @@ function oathtool(secret: string, ms: number): string {
 /** The MFA services as a node wires them (its database, clock, randomness and the cluster's server key). */
 function servicesOf(server: TestServer) {
   const { database, clock, random, serverKey, audit } = server.app.services;
-  const recoveryCodes = new RecoveryCodes({ db: database.db, clock, random, serverKey });
+  const recoveryCodes = new RecoveryCodes({ db: database.db, clock, random, serverKey, audit });
   const totp = new TotpService({ db: database.db, clock, random, serverKey, issuer: server.config.mfa.totp.issuer, audit, recoveryCodes });
   return { totp, recoveryCodes };
 }
