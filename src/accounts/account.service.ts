@@ -134,6 +134,17 @@ export class AccountService {
     await this.deps.mailer.send({ to: account.email, ...content }).catch((error) => this.deps.logError(error, 'confirmation mail failed'));
   }
 
+  /**
+   * Mails a new confirmation link to an unconfirmed account with this e-mail address (CONTRACT §5), for a person
+   * whose link expired or got lost; anything else — unknown, confirmed, a username — does nothing, so the caller's
+   * answer reveals nothing.
+   */
+  async resendConfirmation(email: string): Promise<void> {
+    const account = await findAccountByLogin(this.deps.db, email);
+    if (!account || account.confirmed === 1 || account.type !== 'user' || account.email_key !== loginKey(email)) return;
+    await this.sendConfirmation(account);
+  }
+
   /** Confirms the account a confirmation token was mailed for. */
   async confirm(token: string): Promise<AccountView> {
     const used = await this.deps.tokens.consume('confirm', token);

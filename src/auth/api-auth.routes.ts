@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import { errorResponses, OAuthToken } from '../http/schemas.js';
 import { AccountView } from '../accounts/account.schemas.js';
 import {
-  AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, LoginBody, LogoutBody, RefreshBody, RegisterBody,
+  AdminAccountBody, ChangePasswordBody, ConfirmBody, ConfirmedQuery, LoginBody, LogoutBody, RefreshBody, RegisterBody, ResendConfirmationBody,
 } from './api-auth.schemas.js';
 
 const tags = ['api/auth'];
@@ -75,6 +75,14 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app.post('/account/confirm', {
     schema: { tags, summary: 'Confirm an account with the e-mailed token', body: ConfirmBody, response: { 200: AccountView, ...errorResponses } },
   }, async (request) => accounts.confirm(tokenFromLink(request.body.token)));
+
+  app.post('/account/confirmation', {
+    schema: { tags, summary: 'Mail a new confirmation link to an unconfirmed account (always 202)', body: ResendConfirmationBody, response: { 202: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    // Not awaited: the answer and its timing must not depend on whether such an account exists.
+    accounts.resendConfirmation(request.body.email).catch((error) => request.log.error({ err: error }, 'confirmation mail failed'));
+    return reply.code(202).send(null);
+  });
 
   app.put('/admin/account', {
     schema: { tags, summary: 'Update an account (needs accounts:write and a rank at or above the account’s)', body: AdminAccountBody, response: { 200: AccountView, ...errorResponses } },

@@ -47,6 +47,7 @@ export const ConfirmedQuery = Type.Object(
   strict,
 );
 export const ConfirmBody = Type.Object({ token: OpaqueToken }, strict);
+export const ResendConfirmationBody = Type.Object({ email: Email }, strict);
 export const AdminAccountBody = Type.Object(
   {
     id: Type.Optional(Type.String({ format: 'uuid' })),
