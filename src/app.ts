@@ -160,7 +160,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(accountConfirmationRoutes, { accounts: services.accounts });
   await app.register(passwordResetPageRoutes, { services });
   await app.register(passwordResetRoutes, { passwordResets: services.passwordResets });
-  await app.register(sessionRoutes, { services });
+  await app.register(sessionRoutes, {
+    config, sessions: services.sessions, logins: services.logins, profiles: services.profiles, accounts: services.accounts,
+    isRegisteredCallback: services.clients.isRegisteredCallback,
+  });
   await app.register(cookieLoginRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(loginPageRoutes, { services });

@@ -7,6 +7,7 @@ import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
+import { clientDirectory, type ClientDirectory } from './clients/client-directory.js';
 import { seedClients } from './clients/client.repository.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { Config } from './config/index.js';
@@ -49,6 +50,8 @@ export interface Services {
   lockout: Lockout;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** Registered clients as the sign-in ways, hosted pages and logout ask about them. */
+  clients: ClientDirectory;
   /** A random key shared by the cluster, for values the server derives and later checks (HMACs). */
   serverKey: string;
   mailer: Mailer;
@@ -123,7 +126,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, signIn, serverKey });
-  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, clients: clientDirectory(db), serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

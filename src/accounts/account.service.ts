@@ -22,16 +22,9 @@ import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
 import { acceptableUsername } from './usernames.js';
 import { accountViews, rolesOf, type AccountView } from './account.view.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { Principal } from '../permissions/principal.js';
 
 export type { AccountView } from './account.view.js';
-
-/** Who is acting, for permission checks. */
-export interface Principal {
-  accountId: string;
-  sessionId: string;
-  roles: string[];
-  permissions: string[];
-}
 
 /** Registration input shared by every registration endpoint. */
 export interface Registration {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Principal } from '../accounts/account.service.js';
+import type { Principal } from '../permissions/principal.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, hal, halPage, sendHal } from '../http/hal.js';
 import type { Services } from '../services.js';

@@ -41,7 +41,7 @@ export const passwordResetPageRoutes: FastifyPluginAsync<{ services: Services }>
   app.get('/auth/password-reset', {
     schema: { tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses)', querystring: ResetQuery },
   }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
+    const client = await requireClient(services.clients, request.query.clientID);
     assertClientAccepts(client, 'password');
     // Not awaited: neither the page nor its timing may tell whether the address has an account.
     passwordResets.request(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));

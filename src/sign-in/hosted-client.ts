@@ -29,7 +29,7 @@ export function requireClientLoginCsrf(
   render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
 ) {
   return requireLoginCsrf(loginCsrfDeps(services), async (request, reply) => {
-    const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+    const client = await requireClient(services.clients, (request.query as Record<string, unknown>).clientID);
     return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
   });
 }
@@ -51,7 +51,7 @@ export async function signInFromHostedForm(
 ): Promise<FastifyReply> {
   const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
   if (invalid && invalid.validationContext !== 'body') throw invalid;
-  const client = await requireClient(services, (request.query as { clientID?: unknown }).clientID);
+  const client = await requireClient(services.clients, (request.query as { clientID?: unknown }).clientID);
   try {
     if (invalid) throw invalid;
     const signedIn = await services.signIn.run({ proof: proof(), plan: { kind: 'client', client }, client, info: clientInfo(request) });

@@ -40,7 +40,7 @@ export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async
   };
 
   app.get('/auth/login', { schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
+    const client = await requireClient(services.clients, request.query.clientID);
     return render(request, reply, client, 200);
   });
 

@@ -46,7 +46,7 @@ export const signupPageRoutes: FastifyPluginAsync<{ services: Services }> = asyn
   pages.get('/auth/register', {
     schema: { tags, summary: 'Hosted registration page of a client', querystring: ClientQuery },
   }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
+    const client = await requireClient(services.clients, request.query.clientID);
     return renderRegister(request, reply, client, 200);
   });
 
