@@ -147,6 +147,11 @@ export class AccountService {
     return (await findAccountById(this.deps.db, accountId))?.username ?? null;
   }
 
+  /** The stored account; why: the sign-in pipeline's new-account proof starts a session for the row it just created. */
+  async row(accountId: string): Promise<AccountRow | undefined> {
+    return findAccountById(this.deps.db, accountId);
+  }
+
   /** The public view of an account; `not-found` when it does not exist. */
   async view(accountId: string): Promise<AccountView> {
     const row = await findAccountById(this.deps.db, accountId);

@@ -9,3 +9,13 @@ export interface Principal {
   roles: string[];
   permissions: string[];
 }
+
+/**
+ * Who the caller is and whether they may: what every admin route asks before acting (AccountService implements it).
+ * Why an interface here: route plugins of clients/, groups and invites check permissions without importing accounts/.
+ */
+export interface PrincipalSource {
+  principal(accountId: string, sessionId: string): Promise<Principal>;
+  /** Throws `forbidden` unless the principal holds `permission`. */
+  requirePermission(principal: Principal, permission: string): void;
+}

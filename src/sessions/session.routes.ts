@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Config } from '../config/index.js';
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { requireAuth } from '../http/authenticate.js';
-import { AppError, invalidField } from '../http/errors.js';
+import { invalidField } from '../http/errors.js';
 import { andThen, type Awaitable } from '../util/awaitable.js';
 import { clearAuthCookies } from './cookies.js';
 import type { SessionService } from './session.service.js';
@@ -14,6 +14,12 @@ import { iso, userInfo } from './user-info.js';
 
 const tags = ['sessions'];
 
+/** Ending sessions with their audit and broadcast; why a shape: sign-in/login.service.ts, above sessions/, implements it. */
+export interface SessionEnding {
+  logout(sessionId: string, accountId: string | null): Promise<void>;
+  endSession(sessionId: string, accountId: string, by: string): Promise<void>;
+}
+
 /**
  * What the session routes use. Why spelled out as shapes: the services behind them (sign-in/'s LoginService,
  * accounts/' ProfileCache and AccountService) sit above sessions/, and only the composition root joins them.
@@ -21,11 +27,7 @@ const tags = ['sessions'];
 export interface SessionRouteDeps {
   config: Config;
   sessions: SessionService;
-  /** Ending sessions with their audit and broadcast (sign-in/login.service.ts). */
-  logins: {
-    logout(sessionId: string, accountId: string | null): Promise<void>;
-    endSession(sessionId: string, accountId: string, by: string): Promise<void>;
-  };
+  logins: SessionEnding;
   /** Who-is-calling fields of accounts (accounts/profile-cache.ts). */
   profiles: { get(accountId: string): Awaitable<{ id: string; username: string; language: string | null } | null> };
   accounts: { usernameOf(accountId: string): Promise<string | null> };
