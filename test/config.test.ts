@@ -275,7 +275,7 @@ describe('environment overrides', () => {
       UNRELATED: 'ignored',
     });
     expect(problems).toEqual([
-      'GATEHOUSE_LOCKOUT__MAX_ATTEMPT: unknown configuration variable (no key "MAX_ATTEMPT" under lockout)',
+      'GATEHOUSE_LOCKOUT__MAX_ATTEMPT: unknown configuration variable (no key "MAX_ATTEMPT" under lockout) — did you mean `GATEHOUSE_LOCKOUT__MAX_ATTEMPTS`?',
       'GATEHOUSE_NOPE: unknown configuration variable (no key "NOPE" at the top level)',
       'lockout.maxAttempts: must be an integer ≥ -1 and not 0 (got "abc") (from GATEHOUSE_LOCKOUT__MAX_ATTEMPTS)',
     ]);
@@ -328,7 +328,7 @@ describe('validation', () => {
   it('rejects unknown keys in the file', () => {
     expect(problemsOf({ lockout: { maxAttempt: 3 }, nope: true, providers: { google: { clientId: 'a', clientSecret: 'b', extra: 1 } } })).toEqual([
       'nope: unknown key',
-      'lockout.maxAttempt: unknown key',
+      'lockout.maxAttempt: unknown key — did you mean `lockout.maxAttempts`?',
       'providers.google.extra: unknown key',
     ]);
   });

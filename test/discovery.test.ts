@@ -13,6 +13,16 @@ describe('operations and API description', () => {
     expect((await server.request('GET', '/readyz')).body).toEqual({ status: 'ready' });
   });
 
+  it("answers a clear problem where GET / links a provider that is not configured (seed 000 lists ec:auth/google and facebook always)", async () => {
+    const links = (await server.request('GET', '/')).body._links;
+    expect(links['ec:auth/google'].href).toBe(`${server.url}/auth/google{?clientID}`);
+    for (const [path, name, key] of [['/auth/google', 'Google', 'providers.google'], ['/auth/facebook', 'Facebook', 'providers.facebook'], ['/auth/oidc/corp', 'OpenID Connect provider corp', 'providers.oidc[].id']] as const) {
+      const answer = await server.request('GET', path);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ code: 'not-found', detail: `${name} login is not configured on this server (set ${key})` });
+    }
+  });
+
   it('reports not ready when the database is gone', async () => {
     const other = await startServer('sqlite');
     try {

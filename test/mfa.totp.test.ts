@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RecoveryCodes } from '../src/mfa/recovery-codes.service.js';
 import { SecretBox } from '../src/mfa/secret-box.js';
 import { TotpService } from '../src/mfa/totp.service.js';
 import { findTotp } from '../src/mfa/totp.repository.js';
-import { createTestDatabase, dialects, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+import { dialects, registerAndLogin, useTwoNodes, type TestServer } from './helpers/server.js';
 
 /** The code Debian's oathtool (not the library under test) computes for `secret` at `ms`. */
 function oathtool(secret: string, ms: number): string {
@@ -14,7 +14,7 @@ function oathtool(secret: string, ms: number): string {
 /** The MFA services as a node wires them (its database, clock, randomness and the cluster's server key). */
 function servicesOf(server: TestServer) {
   const { database, clock, random, serverKey, audit } = server.app.services;
-  const recoveryCodes = new RecoveryCodes({ db: database.db, clock, random, serverKey });
+  const recoveryCodes = new RecoveryCodes({ db: database.db, clock, random, serverKey, audit });
   const totp = new TotpService({ db: database.db, clock, random, serverKey, issuer: server.config.mfa.totp.issuer, audit, recoveryCodes });
   return { totp, recoveryCodes };
 }
@@ -23,19 +23,11 @@ const STEP = 30_000;
 const unique = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 describe.each(dialects)('TOTP and recovery codes on %s, checked against oathtool, on two nodes', (dialect) => {
-  let database: TestDatabase;
+  const nodes = useTwoNodes(dialect);
   let a: TestServer;
   let b: TestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    a = await startServer(dialect, { database });
-    // A second node on the same database and clock: a code taken on one is taken for both.
-    b = await startServer(dialect, { database, smtp: a.smtp, clock: a.clock });
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await database?.drop();
+  beforeAll(() => {
+    ({ a, b } = nodes);
   });
 
   async function enrolled() {

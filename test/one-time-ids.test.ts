@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCleanupOnce } from '../src/jobs/cleanup.js';
 import { OneTimeIds } from '../src/providers/one-time-ids.js';
-import { createTestDatabase, dialects, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+import { dialects, useTwoNodes, type TestServer } from './helpers/server.js';
 
 describe.each(dialects)('one-time identity-provider credentials on %s', (dialect) => {
-  let database: TestDatabase;
+  const nodes = useTwoNodes(dialect);
   let a: TestServer;
   let b: TestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    a = await startServer(dialect, { database });
-    b = await startServer(dialect, { database, smtp: a.smtp, clock: a.clock });
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await database?.drop();
+  beforeAll(() => {
+    ({ a, b } = nodes);
   });
 
   it('lets exactly one of many simultaneous claims win, across nodes', async () => {

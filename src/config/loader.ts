@@ -3,10 +3,11 @@
  * listing every problem. Nothing else in the code base reads `process.env` (DESIGN: config once).
  */
 import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
+import YAML, { LineCounter } from 'yaml';
 import { applyEnv, type Env, type EnvSource } from './env.js';
 import { ConfigError } from './errors.js';
 import { validateConfig, type Config } from './schema.js';
+import { withSuggestion } from './suggest.js';
 
 /** Minimum length of `GATEHOUSE_ADMIN_PASSWORD` (CONTRACT §2, admin bootstrap). */
 export const MIN_ADMIN_PASSWORD_LENGTH = 8;
@@ -22,7 +23,7 @@ export function parseConfig(input: unknown, env: Env = {}): Config {
   const adminProblem = applyAdminPassword(config, env);
   const all = [...overridden.problems, ...problems.map((line) => annotate(line, overridden.sources))];
   if (adminProblem) all.push(adminProblem);
-  if (all.length > 0) throw new ConfigError(all);
+  if (all.length > 0) throw new ConfigError(all.map(withSuggestion));
   return deepFreeze(config);
 }
 
@@ -51,9 +52,13 @@ export function readConfigFile(file: string): unknown {
   } catch (error) {
     throw new ConfigError([`config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
   }
-  const document = YAML.parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = YAML.parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((error) => `config file ${file}: not valid YAML or JSON (${firstLine(error.message)})`));
+    throw new ConfigError(document.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return `config file ${file}: not valid YAML or JSON at line ${line}, column ${col} (${firstLine(error.message)})`;
+    }));
   }
   return document.toJS() ?? {};
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js';
@@ -10,6 +11,7 @@ export interface RecoveryCodeDeps {
   clock: Clock;
   random: RandomSource;
   serverKey: string;
+  audit: AuditLog;
 }
 
 /**
@@ -24,6 +26,7 @@ export class RecoveryCodes {
     const codes = newRecoveryCodes(this.deps.random);
     const hashes = codes.map((code) => recoveryCodeHash(this.deps.serverKey, code));
     await this.deps.db.transaction().execute((trx) => replaceRecoveryCodes(trx, accountId, hashes, this.deps.clock.now()));
+    await this.deps.audit.record('mfa.recovery-codes-regenerated', { accountId });
     return codes;
   }
 

@@ -26,8 +26,10 @@ export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asy
   const facebook = config.providers.facebook ? new FacebookLoginProvider(config.providers.facebook) : null;
   const oidc = new Map(config.providers.oidc.map((settings) => [settings.id, genericOidcProvider(settings, config)]));
 
-  const configured = (provider: LoginProvider | null | undefined): LoginProvider => {
-    if (!provider) throw new AppError('not-found', 'this login provider is not configured');
+  // GET / lists ec:auth/google and ec:auth/facebook (seed 000's table) whether or not they are set up: an operator
+  // who follows one that is not gets told which key turns it on.
+  const configured = (provider: LoginProvider | null | undefined, name: string, key: string): LoginProvider => {
+    if (!provider) throw new AppError('not-found', `${name} login is not configured on this server (set ${key})`);
     return provider;
   };
 
@@ -53,12 +55,12 @@ export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asy
   const startSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Log in with ${name}: redirect to the provider`, querystring: StartQuery } });
   const callbackSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Return from ${name}: log in and deliver the token` } });
 
-  app.get('/auth/google', startSchema('Google'), async (request, reply) => start(request, reply, configured(google), request.query.clientID));
-  app.get('/auth/google/callback', callbackSchema('Google'), async (request, reply) => finish(request, reply, configured(google)));
-  app.get('/auth/facebook', startSchema('Facebook'), async (request, reply) => start(request, reply, configured(facebook), request.query.clientID));
-  app.get('/auth/facebook/callback', callbackSchema('Facebook'), async (request, reply) => finish(request, reply, configured(facebook)));
+  app.get('/auth/google', startSchema('Google'), async (request, reply) => start(request, reply, configured(google, 'Google', 'providers.google'), request.query.clientID));
+  app.get('/auth/google/callback', callbackSchema('Google'), async (request, reply) => finish(request, reply, configured(google, 'Google', 'providers.google')));
+  app.get('/auth/facebook', startSchema('Facebook'), async (request, reply) => start(request, reply, configured(facebook, 'Facebook', 'providers.facebook'), request.query.clientID));
+  app.get('/auth/facebook/callback', callbackSchema('Facebook'), async (request, reply) => finish(request, reply, configured(facebook, 'Facebook', 'providers.facebook')));
   app.get('/auth/oidc/:id', { schema: { ...startSchema('an OpenID Connect provider').schema, params: OidcParams } }, async (request, reply) =>
-    start(request, reply, configured(oidc.get(request.params.id)), request.query.clientID, `oidc:${request.params.id}`));
+    start(request, reply, configured(oidc.get(request.params.id), `OpenID Connect provider ${request.params.id}`, 'providers.oidc[].id'), request.query.clientID, `oidc:${request.params.id}`));
   app.get('/auth/oidc/:id/callback', { schema: { ...callbackSchema('an OpenID Connect provider').schema, params: OidcParams } }, async (request, reply) =>
-    finish(request, reply, configured(oidc.get(request.params.id))));
+    finish(request, reply, configured(oidc.get(request.params.id), `OpenID Connect provider ${request.params.id}`, 'providers.oidc[].id')));
 };

@@ -9,12 +9,13 @@ import { formTokenField, issueFormToken } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, page, type SafeHtml } from '../pages/layout.js';
+import { LoginName } from '../http/schemas.js';
 import type { Config } from '../config/index.js';
 import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
-  { email: Type.String({ minLength: 1, maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }), password: Type.String({ minLength: 1 }) },
+  { email: LoginName, password: Type.String({ minLength: 1 }) },
   { additionalProperties: false },
 );
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -175,4 +176,30 @@ export async function registerAndLogin(server: TestServer, email: string, passwo
   const login = await server.request('POST', '/api/auth/login', { json: { email, password } });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
   return login.body;
+}
+
+/** Two nodes of one cluster: one database, one mail capture, one clock. */
+export interface TwoNodes {
+  a: TestServer;
+  b: TestServer;
+  database: TestDatabase;
+}
+
+/**
+ * Starts two nodes on one fresh database before the suite and stops them after it; why: a rule that must hold
+ * across the cluster (a one-time code, a claim) is tested where a second node can race the first.
+ */
+export function useTwoNodes(dialect: Dialect, options: StartOptions = {}): TwoNodes {
+  const nodes = {} as TwoNodes;
+  beforeAll(async () => {
+    nodes.database = await createTestDatabase(dialect);
+    nodes.a = await startServer(dialect, { ...options, database: nodes.database });
+    nodes.b = await startServer(dialect, { ...options, database: nodes.database, smtp: nodes.a.smtp, clock: nodes.a.clock });
+  });
+  afterAll(async () => {
+    await nodes.b?.close();
+    await nodes.a?.close();
+    await nodes.database?.drop();
+  });
+  return nodes;
 }
