@@ -21,6 +21,7 @@ import { cryptoRandom, systemClock, type Clock, type RandomSource } from './cloc
 import { fastifyTrustProxy, type Config } from './config/index.js';
 import { discoveryRoutes } from './discovery/discovery.routes.js';
 import { openDatabase, type Database } from './db/database.js';
+import { WriteProbe } from './db/write-probe.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { scheduleCleanup } from './jobs/cleanup.js';
 import { sameOriginHookFor } from './http/csrf.js';
@@ -153,32 +154,49 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   });
 
   await registerOpenApi(app, config);
-  await app.register(healthRoutes, { services });
-  await app.register(metricsRoutes, { services });
-  await app.register(auditRoutes, { services });
-  await app.register(keyRoutes, { services });
+  await app.register(healthRoutes, { probe: new WriteProbe(database.db, services.clock), lifecycle: services.lifecycle });
+  await registerFeatures(app, config, services);
+  return app;
+}
+
+/**
+ * The feature routes, each handed exactly the services it uses (DESIGN "Dependencies point down"): only this
+ * composition root knows the whole `Services`.
+ */
+async function registerFeatures(app: FastifyInstance, config: Config, services: Services): Promise<void> {
+  await app.register(metricsRoutes, { metrics: services.metrics });
+  await app.register(auditRoutes, { config, audit: services.audit, accounts: services.accounts });
+  await app.register(keyRoutes, { keys: services.keys });
   await app.register(accountConfirmationRoutes, { accounts: services.accounts });
-  await app.register(passwordResetPageRoutes, { services });
+  const loginCsrf = loginCsrfDeps(services);
+  await app.register(passwordResetPageRoutes, { config, passwordResets: services.passwordResets, clients: services.clients, formTokens: loginCsrf });
   await app.register(passwordResetRoutes, { passwordResets: services.passwordResets });
-  await app.register(sessionRoutes, { services });
-  await app.register(cookieLoginRoutes, { services });
-  await app.register(accountRoutes, { services });
-  await app.register(loginPageRoutes, { services });
-  await app.register(discoveryRoutes, { services });
-  await app.register(accountPageRoutes, { services, signIn: cookieSignIn(services.signIn, config), loginCsrf: loginCsrfDeps(services) });
-  await app.register(clientRoutes, { services });
-  await app.register(groupRoutes, { services });
-  await app.register(inviteRoutes, { services });
+  await app.register(sessionRoutes, {
+    config, sessions: services.sessions, logins: services.logins, profiles: services.profiles, accounts: services.accounts,
+    isRegisteredCallback: services.clients.isRegisteredCallback,
+  });
+  await app.register(cookieLoginRoutes, { config, signIn: services.signIn, loginCsrf, profiles: services.profiles, sessions: services.sessions });
+  await app.register(accountRoutes, { config, accountAdmin: services.accountAdmin, accounts: services.accounts });
+  const hostedForms = { config, clients: services.clients, signIn: services.signIn, loginCsrf };
+  await app.register(loginPageRoutes, hostedForms);
+  await app.register(discoveryRoutes, { config });
+  await app.register(accountPageRoutes, {
+    config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,
+    signIn: cookieSignIn(services.signIn, config), loginCsrf,
+  });
+  await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
+  await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });
+  await app.register(inviteRoutes, { config, invites: services.invites, accounts: services.accounts });
   await app.register(emailAvailableRoutes, { availability: services.emailChanges });
-  await app.register(signupPageRoutes, { services });
+  await app.register(signupPageRoutes, { ...hostedForms, accounts: services.accounts });
   await app.register(emailChangeRoutes, { emailChanges: services.emailChanges });
-  const providers = providerContext(services);
+  const { clock, random, serverKey, signIn, audit, accounts, clients } = services;
+  const providers = providerContext({ config, clock, random, db: services.database.db, serverKey, signIn, audit, accounts, clients });
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });
   await app.register(casRoutes, { context: providers });
-  await app.register(gatewayRoutes, { services });
-  await app.register(apiAuthRoutes, { prefix: '/api/auth', services });
-  return app;
+  await app.register(gatewayRoutes, { config, accounts: services.accounts, sessions: services.sessions, accessTokens: services.accessTokens });
+  await app.register(apiAuthRoutes, { prefix: '/api/auth', accounts: services.accounts, logins: services.logins, refreshTokens: services.refreshTokens });
 }
 
 /** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */

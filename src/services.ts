@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { AccountAdminService } from './accounts/account-admin.service.js';
 import { AccountService } from './accounts/account.service.js';
 import { ProfileCache } from './accounts/profile-cache.js';
 import { EmailChangeService } from './email-change/email-change.service.js';
@@ -7,7 +8,11 @@ import { OneTimeTokens } from './accounts/one-time-tokens.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { AuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
+import { clientDirectory, type ClientDirectory } from './clients/client-directory.js';
 import { seedClients } from './clients/client.repository.js';
+import { ClientService } from './clients/client.service.js';
+import { InviteService } from './invites/invite.service.js';
+import { GroupService } from './permissions/group.service.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { Config } from './config/index.js';
 import { migrateToLatest, type Database } from './db/database.js';
@@ -43,12 +48,22 @@ export interface Services {
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   accounts: AccountService;
+  /** Administrators' side of accounts: lists, changes, deletion, API keys (`/accounts`, `gatehouse apikey create`). */
+  accountAdmin: AccountAdminService;
+  /** Groups, their permissions and members (`/groups`). */
+  groups: GroupService;
+  /** Client registration (`/clients`). */
+  clientAdmin: ClientService;
+  /** Invitation codes for sign-up (`/invites`). */
+  invites: InviteService;
   logins: LoginService;
   /** The one sign-in pipeline every way in runs (sign-in/pipeline.ts). */
   signIn: SignIn;
   lockout: Lockout;
   authenticator: Authenticator;
   audit: AuditLog;
+  /** Registered clients as the sign-in ways, hosted pages and logout ask about them. */
+  clients: ClientDirectory;
   /** A random key shared by the cluster, for values the server derives and later checks (HMACs). */
   serverKey: string;
   mailer: Mailer;
@@ -123,7 +138,13 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, signIn, serverKey });
-  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, logins, signIn, lockout, authenticator, audit, serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
+  const admin = {
+    accountAdmin: new AccountAdminService({ db, config, clock, random, accounts, sessions, accessTokens, audit }),
+    groups: new GroupService(db, clock, random, audit, accounts),
+    clientAdmin: new ClientService({ db, clock }),
+    invites: new InviteService({ db, clock, random }),
+  };
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, ...admin, logins, signIn, lockout, authenticator, audit, clients: clientDirectory(db), serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

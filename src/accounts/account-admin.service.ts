@@ -10,7 +10,8 @@ import { assertHolds } from '../permissions/grants.js';
 import { assertMayManage } from '../permissions/rank.js';
 import { isValidPermission } from '../permissions/wildcard.js';
 import { findAccountById, findAccountByLogin, findOwnPermissions, loginKey, updateAccountRow } from './account.repository.js';
-import type { AccountService, Principal } from './account.service.js';
+import type { AccountService } from './account.service.js';
+import type { Principal } from '../permissions/principal.js';
 import { accountViews, type AccountView } from './account.view.js';
 
 /** Filters of `GET /accounts` (CONTRACT §5). */

@@ -7,10 +7,12 @@ import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } 
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
-import { listLiveSessions } from '../sessions/session.repository.js';
+import type { SessionEnding } from '../sessions/session.routes.js';
+import type { SessionService } from '../sessions/session.service.js';
 import { hmac, safeEqual } from '../util/hashing.js';
+import type { AccountService } from './account.service.js';
 import type { AccountView } from './account.view.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
@@ -22,9 +24,14 @@ const PasswordForm = Type.Object(
 );
 const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
-/** What the account page needs besides the services. */
+/** What the account page uses: the account, its sessions, the server key its form tokens derive from, and the ways to sign in. */
 export interface AccountPageOptions {
-  services: Services;
+  config: Config;
+  /** The cluster's key; the signed-in forms' tokens are HMACs of the session under it. */
+  serverKey: string;
+  accounts: AccountService;
+  sessions: SessionService;
+  logins: SessionEnding;
   /**
    * Signs in with a password and sets the auth cookie (sign-in/cookie-login.routes.ts `cookieSignIn`). Why passed in:
    * signing in is the sign-in pipeline's, which sits above accounts/.
@@ -40,11 +47,10 @@ export interface AccountPageOptions {
  * the sign-in form obeys the login-CSRF rule of every session-starting form (form-token.ts); errors
  * stand next to their field, and the language follows Accept-Language (English or German).
  */
-export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (fastify, { services, signIn, loginCsrf }) => {
+export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (fastify, { config, serverKey, accounts, sessions, logins, signIn, loginCsrf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, logins, sessions, accounts, clock } = services;
   await app.register(formbody, { bodyLimit: 16 * 1024 });
-  const csrfFor = (sessionId: string) => hmac(services.serverKey, `csrf:${sessionId}`, 24);
+  const csrfFor = (sessionId: string) => hmac(serverKey, `csrf:${sessionId}`, 24);
   const signedIn = (request: FastifyRequest) => (request.auth?.kind === 'cookie' ? request.auth : null);
   const assertCsrf = (request: FastifyRequest, token: string) => {
     const auth = signedIn(request);
@@ -56,11 +62,11 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     const lang = pickLanguage(request.headers['accept-language']);
     const auth = signedIn(request);
     if (!auth) {
-      const token = issueFormToken(request, reply, services);
+      const token = issueFormToken(request, reply, loginCsrf);
       return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, token, errors), lang));
     }
     const view = await accounts.view(auth.accountId);
-    const rows = await listLiveSessions(services.database.db, auth.accountId, clock.now());
+    const rows = await sessions.listLive(auth.accountId);
     const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
 <form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
     return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.title'), body, lang));
@@ -108,7 +114,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
       return render(request, reply, 200, html`<p class="ok" role="status">${t(lang, 'account.passwordChanged')}</p>`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return render(request, reply, error.status, '', passwordErrors(lang, error, services));
+      return render(request, reply, error.status, '', passwordErrors(lang, error, config));
     }
   });
 
@@ -129,8 +135,8 @@ const signInMessages: Partial<Record<AppError['code'], MessageKey>> = {
   'login-method-disabled': 'login.methodDisabled',
 };
 
-function passwordErrors(lang: Lang, error: AppError, services: Services): FieldErrors {
-  if (error.code === 'password-policy') return translateFieldErrors(lang, error.extra.errors ?? [], ['password'], services.config.password.policy);
+function passwordErrors(lang: Lang, error: AppError, config: Config): FieldErrors {
+  if (error.code === 'password-policy') return translateFieldErrors(lang, error.extra.errors ?? [], ['password'], config.password.policy);
   if (error.code === 'invalid-credentials') return { currentPassword: [t(lang, 'account.currentWrong')] };
   if (error.extra.errors?.[0]?.field === 'currentPassword') return { currentPassword: [t(lang, 'account.currentMissing')] };
   return { form: [t(lang, 'form.failed')] };

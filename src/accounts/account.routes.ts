@@ -6,8 +6,9 @@ import { AccountView } from './account.schemas.js';
 import type { SessionRow } from '../db/types.js';
 import { requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import { curies, hal, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
-import type { Services } from '../services.js';
-import { AccountAdminService } from './account-admin.service.js';
+import type { Config } from '../config/index.js';
+import type { AccountAdminService } from './account-admin.service.js';
+import type { AccountService } from './account.service.js';
 import type { AccountView as AccountViewData } from './account.view.js';
 
 const AccountParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -50,17 +51,23 @@ const AccountChanges = Type.Object(
 const ApiKey = Type.Object({ jwt: Type.String(), accountID: Type.String(), _links: HalLinksSchema });
 const tags = ['accounts'];
 
+/** What the account resources use: the administrators' account service and who the caller is. */
+export interface AccountRouteDeps {
+  config: Config;
+  accountAdmin: AccountAdminService;
+  accounts: Pick<AccountService, 'principal'>;
+}
+
 /**
  * The account resources of seed 000 (`application/hal+json`): `GET /accounts`, `GET|PUT|DELETE /accounts/{id}`,
  * the account's sessions, and API keys through `POST /accounts/create-anonymous`.
  */
-export const accountRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const accountRoutes: FastifyPluginAsync<AccountRouteDeps> = async (fastify, { config, accountAdmin: admin, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const base = services.config.server.baseUrl;
-  const admin = new AccountAdminService({ ...services, db: services.database.db });
+  const base = config.server.baseUrl;
   const principalOf = async (request: Parameters<typeof requireAuth>[0]) => {
     const auth = requireAuth(request);
-    return { auth, actor: await services.accounts.principal(auth.accountId, auth.sessionId) };
+    return { auth, actor: await accounts.principal(auth.accountId, auth.sessionId) };
   };
   const accountLinks = (view: AccountViewData) => hal(view, {
     self: { href: `${base}/accounts/${view.id}` },

@@ -22,16 +22,9 @@ import type { OneTimeTokens, TokenVoidingEvent } from './one-time-tokens.js';
 import { acceptableUsername } from './usernames.js';
 import { accountViews, rolesOf, type AccountView } from './account.view.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { Principal } from '../permissions/principal.js';
 
 export type { AccountView } from './account.view.js';
-
-/** Who is acting, for permission checks. */
-export interface Principal {
-  accountId: string;
-  sessionId: string;
-  roles: string[];
-  permissions: string[];
-}
 
 /** Registration input shared by every registration endpoint. */
 export interface Registration {
@@ -163,6 +156,11 @@ export class AccountService {
   /** An account's user name, fresh from the database (a cached profile may lag a change); null when it is gone. */
   async usernameOf(accountId: string): Promise<string | null> {
     return (await findAccountById(this.deps.db, accountId))?.username ?? null;
+  }
+
+  /** The stored account; why: the sign-in pipeline's new-account proof starts a session for the row it just created. */
+  async row(accountId: string): Promise<AccountRow | undefined> {
+    return findAccountById(this.deps.db, accountId);
   }
 
   /** The public view of an account; `not-found` when it does not exist. */

@@ -3,7 +3,6 @@ import { cryptoRandom, systemClock } from '../clock.js';
 import { openDatabase } from '../db/database.js';
 import { createMailer } from '../email/mailer.js';
 import { createServices } from '../services.js';
-import { AccountAdminService } from './account-admin.service.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined };
 
@@ -19,9 +18,8 @@ export async function apikeyCreate(config: Config): Promise<number> {
       database, mailer, clock: systemClock, random: cryptoRandom,
       logError: (error, message) => process.stderr.write(`${message}: ${String(error)}\n`),
     });
-    const admin = new AccountAdminService({ ...services, db: database.db });
     try {
-      process.stdout.write(`${JSON.stringify(await admin.createApiKey(null))}\n`);
+      process.stdout.write(`${JSON.stringify(await services.accountAdmin.createApiKey(null))}\n`);
     } finally {
       await services.bus.close();
     }

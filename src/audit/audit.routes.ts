@@ -4,7 +4,8 @@ import { Type } from 'typebox';
 import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
+import type { AuditLog } from './audit-log.js';
 
 const AuditQuery = Type.Object(
   {
@@ -28,19 +29,32 @@ const AuditEvent = Type.Object({
   _links: HalLinksSchema,
 });
 
+/**
+ * What `/audit` uses: the log it searches and the permission check (`audit:read`). Why the check as a shape
+ * (permissions/principal.ts `PrincipalSource` fits it): permissions/ records its changes here, so audit/ cannot import it.
+ */
+export interface AuditRouteDeps {
+  config: Config;
+  audit: AuditLog;
+  accounts: {
+    principal(accountId: string, sessionId: string): Promise<{ permissions: string[] }>;
+    requirePermission(principal: { permissions: string[] }, permission: string): void;
+  };
+}
+
 /** `GET /audit`: security events, newest first, filtered by type (or type prefix), account and time; `audit:read`. */
-export const auditRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const auditRoutes: FastifyPluginAsync<AuditRouteDeps> = async (fastify, { config, audit, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const base = services.config.server.baseUrl;
+  const base = config.server.baseUrl;
   app.get('/audit', {
     schema: { tags: ['operations'], summary: 'Security events (audit:read)', querystring: AuditQuery, response: { 200: halListSchema('ec:audit-event', AuditEvent), ...errorResponses } },
   }, async (request, reply) => {
     const auth = requireAuth(request);
-    services.accounts.requirePermission(await services.accounts.principal(auth.accountId, auth.sessionId), 'audit:read');
+    accounts.requirePermission(await accounts.principal(auth.accountId, auth.sessionId), 'audit:read');
     const { page, size, type, accountId, from, to } = request.query;
     const window = pageWindow(page, size);
     const filter = { type, accountId, from: from === undefined ? undefined : Date.parse(from), to: to === undefined ? undefined : Date.parse(to) };
-    const { total, rows } = await services.audit.search(filter, window);
+    const { total, rows } = await audit.search(filter, window);
     const items = rows.map((row) => ({
       id: Number(row.id),
       at: new Date(row.at).toISOString(),

@@ -4,7 +4,9 @@ import { Type } from 'typebox';
 import { clientInfo, requireAuth, survivesPasswordChange } from '../http/authenticate.js';
 import { invalidField } from '../http/errors.js';
 import { tokenFromLink } from '../http/token-link.js';
-import type { Services } from '../services.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { LoginService } from '../sign-in/login.service.js';
+import type { RefreshTokens } from '../tokens/refresh-tokens.js';
 import { errorResponses, OAuthToken } from '../http/schemas.js';
 import { AccountView } from '../accounts/account.schemas.js';
 import {
@@ -13,10 +15,16 @@ import {
 
 const tags = ['api/auth'];
 
+/** What `/api/auth/*` uses: accounts, the login service, and refresh tokens (a logout by refresh token finds its session). */
+export interface ApiAuthRouteDeps {
+  accounts: AccountService;
+  logins: LoginService;
+  refreshTokens: Pick<RefreshTokens, 'sessionOf'>;
+}
+
 /** `/api/auth/*` (seeds 002 and 003; CONTRACT §5 "Tokens for apps and gateways"). */
-export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const apiAuthRoutes: FastifyPluginAsync<ApiAuthRouteDeps> = async (fastify, { accounts, logins, refreshTokens }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts, logins } = services;
 
   app.post('/register', {
     schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: AccountView, ...errorResponses } },
@@ -44,7 +52,7 @@ export const apiAuthRoutes: FastifyPluginAsync<{ services: Services }> = async (
   }, async (request, reply) => {
     const refreshToken = request.body?.refreshToken;
     if (refreshToken !== undefined) {
-      await logins.logout(await services.refreshTokens.sessionOf(refreshToken), request.auth?.accountId ?? null);
+      await logins.logout(await refreshTokens.sessionOf(refreshToken), request.auth?.accountId ?? null);
     } else {
       const auth = requireAuth(request);
       await logins.logout(auth.sessionId, auth.accountId);

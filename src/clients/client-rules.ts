@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
-import { findClient, type Client } from './client.repository.js';
+import type { ClientDirectory } from './client-directory.js';
+import type { Client } from './client.repository.js';
 
 /**
  * Whether a client accepts a way in (seed 000's `disableStrategies`: `password`, `google`, `oidc`, `oidc:<id>` …).
@@ -19,10 +18,10 @@ export function assertClientAccepts(client: Client, strategy: string): void {
 }
 
 /** The client a hosted page is for; a missing, repeated or unknown clientID is a `400` naming `clientID`. */
-export async function requireClient(services: { database: { db: Kysely<DB> } }, clientId: unknown): Promise<Client> {
+export async function requireClient(clients: Pick<ClientDirectory, 'find'>, clientId: unknown): Promise<Client> {
   if (clientId === undefined || clientId === '') throw invalidField('clientID', 'is required');
   if (typeof clientId !== 'string' || clientId.length > 128) throw invalidField('clientID', 'must be one client id');
-  const client = await findClient(services.database.db, clientId);
+  const client = await clients.find(clientId);
   if (!client) throw invalidField('clientID', 'is not a registered client');
   return client;
 }

@@ -1,33 +1,39 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Principal } from '../accounts/account.service.js';
+import type { Config } from '../config/index.js';
+import type { Principal, PrincipalSource } from '../permissions/principal.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, hal, halPage, sendHal } from '../http/hal.js';
-import type { Services } from '../services.js';
 import type { Client } from './client.repository.js';
 import {
   ClientCreateBody, clientErrors, ClientList, ClientListQuery, ClientParams, ClientReplaceBody, ClientResource,
 } from './client.schemas.js';
-import { ClientService } from './client.service.js';
+import type { ClientService } from './client.service.js';
 
 const tags = ['clients'];
 const SEEDED_NOTE = 'A client declared in the configuration (`clients`) can be changed or deleted here, but the next start writes the configured version back.';
+
+/** What the client routes use: client registration and the permission check (clients:read / clients:write). */
+export interface ClientRouteDeps {
+  config: Config;
+  clientAdmin: ClientService;
+  accounts: Pick<PrincipalSource, 'principal'>;
+}
 
 /**
  * `GET|POST /clients`, `GET|PUT|DELETE /clients/{clientID}` (seed 000 "Client registration"; CONTRACT §5):
  * `clients:read` to see, `clients:write` to change. Answers are `application/hal+json`; the list embeds `ec:client`.
  */
-export const clientRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const clientRoutes: FastifyPluginAsync<ClientRouteDeps> = async (fastify, { config, clientAdmin: clients, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const clients = new ClientService({ db: services.database.db, clock: services.clock });
-  const base = services.config.server.baseUrl;
+  const base = config.server.baseUrl;
   const selfHref = (clientId: string) => `${base}/clients/${encodeURIComponent(clientId)}`;
   const resource = (client: Client) =>
     hal(client, { self: { href: selfHref(client.clientID) }, collection: { href: `${base}/clients` }, curies: curies(base) });
   const actor = (request: FastifyRequest): Promise<Principal> => {
     const auth = requireAuth(request);
-    return services.accounts.principal(auth.accountId, auth.sessionId);
+    return accounts.principal(auth.accountId, auth.sessionId);
   };
 
   app.get('/clients', {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Principal } from '../accounts/account.service.js';
+import type { Principal } from '../permissions/principal.js';
 import type { Clock } from '../clock.js';
 import type { ClientSeed, TokenMethod } from '../config/index.js';
 import type { DB } from '../db/types.js';

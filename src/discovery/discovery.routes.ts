@@ -4,16 +4,21 @@ import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { curies, HAL_JSON, type HalLink, type HalLinks } from '../http/hal.js';
 import { html, page, pageHeaders } from '../pages/layout.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
 import { errorDocsBody } from './error-docs.js';
 import { findRelation, relations } from './relations.js';
 
 const authRels = ['auth/public-key', 'auth/register', 'auth/login', 'auth/logout', 'auth/password-reset', 'auth/change-email', 'auth/email-available', 'auth/facebook', 'auth/google'];
 
+/** What discovery reads: the base URL its links start with. */
+export interface DiscoveryRouteDeps {
+  config: Config;
+}
+
 /** `GET /` (seed 000's entry point), `GET /auth` (the auth entry point), `GET /docs/rels/{rel}` and `GET /docs/errors`. */
-export const discoveryRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const discoveryRoutes: FastifyPluginAsync<DiscoveryRouteDeps> = async (fastify, { config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const base = services.config.server.baseUrl;
+  const base = config.server.baseUrl;
   const linkTo = (rel: string): HalLink => {
     const relation = findRelation(rel)!;
     const link: HalLink = { href: base + relation.href, title: relation.title };

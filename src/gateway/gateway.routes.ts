@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
-import type { Services } from '../services.js';
-import { UserContext, userContext } from './user-context.js';
+import { UserContext, userContext, type UserContextDeps } from './user-context.js';
 
 /**
  * `GET /api/auth/context` for API gateways (seed 003's UserContext; CONTRACT §5): nginx `auth_request`, Traefik
@@ -11,7 +10,7 @@ import { UserContext, userContext } from './user-context.js';
  * an internal access JWT (`gateway.internalTokenTtl`) out, also as headers the gateway copies upstream. A missing
  * credential is `401 unauthorized`; a bad one got its 401 code from the authenticator already. See docs/gateway.md.
  */
-export const gatewayRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const gatewayRoutes: FastifyPluginAsync<UserContextDeps> = async (fastify, deps) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/auth/context', {
@@ -21,7 +20,7 @@ export const gatewayRoutes: FastifyPluginAsync<{ services: Services }> = async (
       response: { 200: UserContext, ...errorResponses },
     },
   }, async (request, reply) => {
-    const context = await userContext(services, requireAuth(request));
+    const context = await userContext(deps, requireAuth(request));
     return reply
       .header('cache-control', 'no-store')
       .header('x-user-id', context.id)

@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import type { AuthContext } from '../http/authenticate.js';
-import type { Services } from '../services.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { Config } from '../config/index.js';
+import type { SessionService } from '../sessions/session.service.js';
+import type { AccessTokens } from '../tokens/access-tokens.js';
 
 /** Seed 003's UserContext as `GET /api/auth/context` answers it (CONTRACT §5). */
 export const UserContext = Type.Object(
@@ -30,9 +33,17 @@ export const UserContext = Type.Object(
 );
 export type UserContext = Static<typeof UserContext>;
 
+/** What a UserContext is built from: the account, its session, and the signer of the internal token. */
+export interface UserContextDeps {
+  config: Config;
+  accounts: Pick<AccountService, 'principal' | 'view'>;
+  sessions: Pick<SessionService, 'find'>;
+  accessTokens: Pick<AccessTokens, 'issue'>;
+}
+
 /** Builds the UserContext of an authenticated caller, minting the internal JWT (split token). */
-export async function userContext(services: Services, auth: AuthContext): Promise<UserContext> {
-  const { accounts, sessions, accessTokens, config } = services;
+export async function userContext(deps: UserContextDeps, auth: AuthContext): Promise<UserContext> {
+  const { accounts, sessions, accessTokens, config } = deps;
   const [principal, view, session] = await Promise.all([
     accounts.principal(auth.accountId, auth.sessionId),
     accounts.view(auth.accountId),

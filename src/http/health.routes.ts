@@ -1,16 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { DB } from '../db/types.js';
-import { WriteProbe } from '../db/write-probe.js';
 import { AppError } from './errors.js';
 
 const Status = Type.Object({ status: Type.String() });
 
 /** What the probes read. Why spelled out: http/ is plumbing and knows no service bag. */
 export interface HealthDeps {
-  database: { db: Kysely<DB> };
-  clock: { now(): number };
+  /** Whether the database takes a write (db/write-probe.ts); rejects when it does not. */
+  probe: { check(): Promise<void> };
   lifecycle: { draining: boolean };
 }
 
@@ -18,11 +15,10 @@ export interface HealthDeps {
  * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: not draining, and the database takes a
  * write — a full disk still answers reads; see db/write-probe.ts).
  */
-export const healthRoutes: FastifyPluginAsync<{ services: HealthDeps }> = async (app, { services }) => {
-  const probe = new WriteProbe(services.database.db, services.clock);
+export const healthRoutes: FastifyPluginAsync<HealthDeps> = async (app, { probe, lifecycle }) => {
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { tags: ['operations'], response: { 200: Status } } }, async (request) => {
-    if (services.lifecycle.draining) throw new AppError('unavailable', 'shutting down: draining');
+    if (lifecycle.draining) throw new AppError('unavailable', 'shutting down: draining');
     try {
       await probe.check();
     } catch (error) {

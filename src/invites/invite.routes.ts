@@ -4,26 +4,33 @@ import { Type } from 'typebox';
 import { errorResponses } from '../http/schemas.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, HAL_JSON, halPage, pageWindow } from '../http/hal.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
+import type { PrincipalSource } from '../permissions/principal.js';
 import { CreatedInvites, CreateInvitesBody, InviteItem, InviteList, InviteListQuery, InviteParams } from './invite.schemas.js';
-import { InviteService, type InviteView } from './invite.service.js';
+import type { InviteService, InviteView } from './invite.service.js';
 
 const tags = ['invites'];
+
+/** What the invite routes use: the invites and the permission check (`invites:read` / `invites:write`). */
+export interface InviteRouteDeps {
+  config: Config;
+  invites: InviteService;
+  accounts: PrincipalSource;
+}
 
 /**
  * Invitation codes for sign-up (seed 000 `ec:invites`, CONTRACT §5): `POST /invites {count}` (invites:write) answers
  * the codes once; `GET /invites` (invites:read) lists the unused ones by id — their codes are stored only as SHA-256
  * and cannot be shown again; `GET /invites/{id}` shows one, `DELETE /invites/{id}` (invites:write) withdraws an unused one.
  */
-export const inviteRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const inviteRoutes: FastifyPluginAsync<InviteRouteDeps> = async (fastify, { config, invites, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const base = services.config.server.baseUrl;
-  const invites = new InviteService({ db: services.database.db, clock: services.clock, random: services.random });
+  const base = config.server.baseUrl;
   const withLinks = (item: InviteView) => ({ ...item, _links: { self: { href: `${base}/invites/${item.id}` }, collection: { href: `${base}/invites` }, curies: curies(base) } });
   const authorize = async (request: Parameters<typeof requireAuth>[0], permission: string) => {
     const auth = requireAuth(request);
-    const actor = await services.accounts.principal(auth.accountId, auth.sessionId);
-    services.accounts.requirePermission(actor, permission);
+    const actor = await accounts.principal(auth.accountId, auth.sessionId);
+    accounts.requirePermission(actor, permission);
     return actor;
   };
 

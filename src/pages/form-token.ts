@@ -36,25 +36,25 @@ export interface LoginCsrfDeps extends FormTokenDeps {
  * The form cookie's name: `__Host-` prefixed where cookies are Secure, so no sibling subdomain can plant a cookie
  * (whose token it fetched from us) in a victim's browser — the weak spot of double-submit tokens.
  */
-export function formCookieName(services: FormTokenDeps): string {
-  return services.config.cookie.secure ? `__Host-${FORM_COOKIE}` : FORM_COOKIE;
+export function formCookieName(deps: FormTokenDeps): string {
+  return deps.config.cookie.secure ? `__Host-${FORM_COOKIE}` : FORM_COOKIE;
 }
 
-function tokenFor(services: FormTokenDeps, cookieValue: string): string {
-  return hmac(services.serverKey, `form:${cookieValue}`);
+function tokenFor(deps: FormTokenDeps, cookieValue: string): string {
+  return hmac(deps.serverKey, `form:${cookieValue}`);
 }
 
 /**
  * Sets (or renews) the browser's form cookie and answers the token for the hidden field. A cookie the browser
  * already holds is kept, so two open tabs do not spoil each other's forms.
  */
-export function issueFormToken(request: FastifyRequest, reply: FastifyReply, services: FormTokenDeps): string {
-  const name = formCookieName(services);
+export function issueFormToken(request: FastifyRequest, reply: FastifyReply, deps: FormTokenDeps): string {
+  const name = formCookieName(deps);
   const held = request.cookies[name];
-  const value = held !== undefined && COOKIE_VALUE.test(held) ? held : services.random.bytes(32).toString('base64url');
+  const value = held !== undefined && COOKIE_VALUE.test(held) ? held : deps.random.bytes(32).toString('base64url');
   // `__Host-` needs Secure, Path=/ and no Domain: set here, and never a Domain.
-  reply.setCookie(name, value, { httpOnly: true, sameSite: 'strict', secure: services.config.cookie.secure, path: '/', maxAge: MAX_AGE_SECONDS });
-  return tokenFor(services, value);
+  reply.setCookie(name, value, { httpOnly: true, sameSite: 'strict', secure: deps.config.cookie.secure, path: '/', maxAge: MAX_AGE_SECONDS });
+  return tokenFor(deps, value);
 }
 
 /** The hidden field a protected form carries. */
@@ -89,25 +89,25 @@ function takeFormToken(request: FastifyRequest): unknown {
  * Checks a form post's token against its cookie and takes the token out of the body, so the route's schema never
  * sees it. Anything but a form post passes untouched.
  */
-export function checkFormToken(request: FastifyRequest, services: FormTokenDeps): boolean {
+export function checkFormToken(request: FastifyRequest, deps: FormTokenDeps): boolean {
   if (!isFormPost(request)) return true;
   if (typeof request.body !== 'object' || request.body === null) return false;
-  return validFormToken(request, services, takeFormToken(request));
+  return validFormToken(request, deps, takeFormToken(request));
 }
 
-function validFormToken(request: FastifyRequest, services: FormTokenDeps, sent: unknown): boolean {
-  const cookie = request.cookies[formCookieName(services)];
+function validFormToken(request: FastifyRequest, deps: FormTokenDeps, sent: unknown): boolean {
+  const cookie = request.cookies[formCookieName(deps)];
   if (typeof sent !== 'string' || cookie === undefined || !COOKIE_VALUE.test(cookie)) return false;
-  return safeEqual(sent, tokenFor(services, cookie));
+  return safeEqual(sent, tokenFor(deps, cookie));
 }
 
 /**
  * A `preValidation` hook for a route that takes protected form posts: a form post without the right token gets
  * `refuse` (the form again with a fresh token, status 403) instead of reaching validation or the handler.
  */
-export function requireFormToken(services: FormTokenDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
+export function requireFormToken(deps: FormTokenDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (checkFormToken(request, services)) return;
+    if (checkFormToken(request, deps)) return;
     request.log.info({ url: request.url.split('?')[0] }, 'form post without a valid form token refused');
     return refuse(request, reply);
   };
@@ -125,27 +125,27 @@ export function requireFormToken(services: FormTokenDeps, refuse: (request: Fast
  *   from them), needs a form post carrying the page's form token.
  * The form token is taken out of the body either way, so the route's schema never sees it.
  */
-export async function passesLoginCsrf(request: FastifyRequest, services: LoginCsrfDeps, ownOrigin: string): Promise<boolean> {
+export async function passesLoginCsrf(request: FastifyRequest, deps: LoginCsrfDeps, ownOrigin: string): Promise<boolean> {
   if (isJsonPost(request)) return true;
   const sent = takeFormToken(request);
   const origin = request.headers.origin;
   if (origin === undefined) {
     // A repeated header arrives joined ("cross-site, cross-site"), so look for the words.
     if (!/\b(cross|same)-site\b/i.test(String(request.headers['sec-fetch-site'] ?? ''))) return true;
-  } else if (origin === ownOrigin || (origin !== 'null' && (await services.isClientCallbackOrigin(origin)))) {
+  } else if (origin === ownOrigin || (origin !== 'null' && (await deps.isClientCallbackOrigin(origin)))) {
     return true;
   }
-  return isFormPost(request) && validFormToken(request, services, sent);
+  return isFormPost(request) && validFormToken(request, deps, sent);
 }
 
 /**
  * A `preValidation` hook applying the login-CSRF rule (passesLoginCsrf): a refused post gets `refuse` — the form
  * again with a fresh token (403) on a hosted page, a `403 forbidden` problem elsewhere.
  */
-export function requireLoginCsrf(services: LoginCsrfDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
-  const ownOrigin = new URL(services.config.server.baseUrl).origin;
+export function requireLoginCsrf(deps: LoginCsrfDeps, refuse: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply) {
+  const ownOrigin = new URL(deps.config.server.baseUrl).origin;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (await passesLoginCsrf(request, services, ownOrigin)) return;
+    if (await passesLoginCsrf(request, deps, ownOrigin)) return;
     request.log.info({ url: request.url.split('?')[0], origin: request.headers.origin?.slice(0, 256) }, 'login CSRF: a foreign post without a valid form token refused');
     return refuse(request, reply);
   };

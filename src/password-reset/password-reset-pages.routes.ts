@@ -12,21 +12,31 @@ import { addError, field, formErrors, translateFieldErrors, type FieldErrors } f
 import { formatDuration, pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, type SafeHtml } from '../pages/layout.js';
 import { sendLinkFailure, sendPage } from '../pages/send-page.js';
-import type { Services } from '../services.js';
+import type { ClientDirectory } from '../clients/client-directory.js';
+import type { Config } from '../config/index.js';
+import type { FormTokenDeps } from '../pages/form-token.js';
+import type { PasswordResetService } from './password-reset.service.js';
 
 const tags = ['pages'];
 const ResetQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })), email: Email });
 const ResetForm = Type.Object({ password: Type.String(), passwordRepeat: Type.Optional(Type.String()) });
 const passwordFields = ['password', 'passwordRepeat'];
 
+/** What the reset pages use: the reset service, the client the page is for, and what form tokens are made from. */
+export interface PasswordResetPageDeps {
+  config: Config;
+  passwordResets: PasswordResetService;
+  clients: Pick<ClientDirectory, 'find'>;
+  formTokens: FormTokenDeps;
+}
+
 /**
  * The reset's hosted pages (seed 000, CONTRACT §3): `GET /auth/password-reset?clientID=&email=` mails the link and
  * says "check your e-mail", `/auth/password-reset/{token}` is the form the link opens (a double-submit token guards
  * it, pages/form-token.ts); English or German by Accept-Language.
  */
-export const passwordResetPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> = async (fastify, { config, passwordResets, clients, formTokens }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { passwordResets, config } = services;
   // Form bodies are for hosted pages only; the JSON API refuses them (415), so a cross-site form cannot post to it.
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   const languageOf = (request: FastifyRequest) => pickLanguage(request.headers['accept-language']);
@@ -34,14 +44,14 @@ export const passwordResetPageRoutes: FastifyPluginAsync<{ services: Services }>
 
   const renderForm = (request: FastifyRequest, reply: FastifyReply, status: number, errors: FieldErrors = {}) => {
     const lang = languageOf(request);
-    const token = issueFormToken(request, reply, services);
+    const token = issueFormToken(request, reply, formTokens);
     return sendPage(reply, lang, status, t(lang, 'reset.title'), resetForm(lang, token, config.password.policy.minLength, errors));
   };
 
   app.get('/auth/password-reset', {
     schema: { tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses)', querystring: ResetQuery },
   }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
+    const client = await requireClient(clients, request.query.clientID);
     assertClientAccepts(client, 'password');
     // Not awaited: neither the page nor its timing may tell whether the address has an account.
     passwordResets.request(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
@@ -57,7 +67,7 @@ export const passwordResetPageRoutes: FastifyPluginAsync<{ services: Services }>
   );
 
   app.post('/auth/password-reset/:token', {
-    preValidation: requireFormToken(services, (request, reply) => renderForm(request, reply, 403, { form: [t(languageOf(request), 'form.expired')] })),
+    preValidation: requireFormToken(formTokens, (request, reply) => renderForm(request, reply, 403, { form: [t(languageOf(request), 'form.expired')] })),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags, summary: 'Set the new password (HTML form post)', params: TokenParams, body: ResetForm },

@@ -1,4 +1,4 @@
-import type { Principal } from '../accounts/account.service.js';
+import type { Principal } from './principal.js';
 import { AppError } from '../http/errors.js';
 import { isPermitted } from './wildcard.js';
 

@@ -2,29 +2,35 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../http/schemas.js';
-import { cryptoRandom } from '../clock.js';
+import type { Config } from '../config/index.js';
 import { requireAuth } from '../http/authenticate.js';
 import { curies, hal, halPage, HAL_JSON, pageWindow, type HalLinks } from '../http/hal.js';
-import type { Services } from '../services.js';
+import type { PrincipalSource } from './principal.js';
 import { CreateGroupBody, GroupList, GroupListQuery, GroupParams, GroupResource, MembershipParams, UpdateGroupBody } from './group.schemas.js';
-import { GroupService, type GroupView } from './group.service.js';
+import type { GroupService, GroupView } from './group.service.js';
 
 const tags = ['groups'];
 const noContent = { 204: Type.Null(), ...errorResponses };
+
+/** What the group routes use: the groups (built with the injected random source) and who the caller is. */
+export interface GroupRouteDeps {
+  config: Config;
+  groups: GroupService;
+  accounts: Pick<PrincipalSource, 'principal'>;
+}
 
 /**
  * `GET|POST /groups`, `GET|PUT|DELETE /groups/{id}`, `PUT|DELETE /groups/{id}/accounts/{accountId}`
  * (CONTRACT §5 "Groups"; seed 000's `ec:acc/groups` and `ec:acc/group`). Reading needs `groups:read`, every change
  * `groups:write`; the escalation rules live in GroupService.
  */
-export const groupRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const groupRoutes: FastifyPluginAsync<GroupRouteDeps> = async (fastify, { config, groups, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const groups = new GroupService(services.database.db, services.clock, cryptoRandom, services.audit, services.accounts);
-  const base = services.config.server.baseUrl;
+  const base = config.server.baseUrl;
   const groupHref = (id: string) => `${base}/groups/${id}`;
   const actor = (request: FastifyRequest) => {
     const auth = requireAuth(request);
-    return services.accounts.principal(auth.accountId, auth.sessionId);
+    return accounts.principal(auth.accountId, auth.sessionId);
   };
   const resource = (group: GroupView) => {
     const links: HalLinks = {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Principal } from '../accounts/account.service.js';
+import type { Principal } from './principal.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';

@@ -17,9 +17,9 @@ const CasQuery = Type.Object({ ticket: Type.Optional(Type.String()) });
  */
 export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config } = context.services;
+  const { config, db, clock } = context.deps;
   const cas = config.cas;
-  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config, new OneTimeIds(context.services.database.db), context.services.clock) : null;
+  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config, new OneTimeIds(db), clock) : null;
 
   app.get('/auth/cas', {
     schema: { tags: ['auth'], summary: 'Log in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },

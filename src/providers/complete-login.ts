@@ -1,38 +1,60 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findClient, type Client } from '../clients/client.repository.js';
+import type { Kysely } from 'kysely';
+import type { AccountService } from '../accounts/account.service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClientDirectory } from '../clients/client-directory.js';
+import type { Client } from '../clients/client.repository.js';
+import type { Clock, RandomSource } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { DB } from '../db/types.js';
 import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
 import { invalidField } from '../http/errors.js';
 import { sendProblem, toProblem } from '../http/problem.js';
-import type { Services } from '../services.js';
 import type { Proof } from '../sign-in/attempt.js';
 import { sendToClient, setSessionCookie } from '../sign-in/delivery.js';
+import type { SignIn } from '../sign-in/pipeline.js';
 import { FlowCookies } from './flow-cookie.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
 import { sendLandingPage } from './landing-page.js';
 import type { LoginProvider, VerifiedIdentity } from './provider.js';
 import { sendToProvider } from './provider-redirect.js';
 
-/** What every provider's routes share: the flow cookie and the identity → account rules. */
+/** What the provider logins use; why spelled out: a provider flow is a way in, and needs these pieces, not every service. */
+export interface ProviderDeps {
+  config: Config;
+  clock: Clock;
+  random: RandomSource;
+  /** Where the flows keep their one-time state (SAML requests and completions, used CAS tickets) and identities. */
+  db: Kysely<DB>;
+  /** The cluster's key, which the flow cookie is sealed with. */
+  serverKey: string;
+  signIn: SignIn;
+  audit: AuditLog;
+  accounts: AccountService;
+  clients: Pick<ClientDirectory, 'find'>;
+}
+
+/** What every provider's routes share: their dependencies, the flow cookie and the identity → account rules. */
 export interface ProviderContext {
-  services: Services;
+  deps: ProviderDeps;
   flows: FlowCookies;
   identities: IdentityService;
 }
 
 /** Builds the shared context once per app. */
-export function providerContext(services: Services): ProviderContext {
+export function providerContext(deps: ProviderDeps): ProviderContext {
   return {
-    services,
-    flows: new FlowCookies(services.config, services.clock, services.serverKey),
-    identities: new IdentityService({ ...services, db: services.database.db }),
+    deps,
+    flows: new FlowCookies(deps.config, deps.clock, deps.serverKey),
+    identities: new IdentityService(deps),
   };
 }
 
 /** The client a flow was started for (`?clientID=`), refused when unknown or when it disabled this strategy. */
 export async function clientForFlow(context: ProviderContext, clientId: string | undefined, provider: LoginProvider): Promise<Client | null> {
   if (clientId === undefined) return null;
-  const client = await findClient(context.services.database.db, clientId);
+  const client = await context.deps.clients.find(clientId);
   if (!client) throw invalidField('clientID', 'is not a registered client');
   assertClientAccepts(client, provider.strategy);
   return client;
@@ -79,28 +101,28 @@ export async function completeLogin(
   clientId: string | null,
   verify: () => Promise<VerifiedIdentity>,
 ): Promise<FastifyReply> {
-  const { services } = context;
+  const { deps } = context;
   // A flow is used once; cleared before any answer is on its way, so every outcome carries the clearing header.
   if (completion.flowCookie !== false) context.flows.clear(reply);
-  const client = clientId ? ((await findClient(services.database.db, clientId)) ?? null) : null;
+  const client = clientId ? ((await deps.clients.find(clientId)) ?? null) : null;
   try {
     const identity = await verify();
     if (completion.hold) return sendLandingPage(request, reply, await completion.hold(identity));
     // The identity is the proof; the sign-in pipeline does the rest, as for every way in.
     const proof: Proof = { kind: 'identity', strategy: completion.provider.strategy, resolve: () => context.identities.resolve(identity, completion.rule) };
     if (client) {
-      const signedIn = await services.signIn.run({ proof, plan: { kind: 'client', client }, client, info: clientInfo(request) });
-      return sendToClient(request, reply, services.config, signedIn, (url) => sendLandingPage(request, reply, url));
+      const signedIn = await deps.signIn.run({ proof, plan: { kind: 'client', client }, client, info: clientInfo(request) });
+      return sendToClient(request, reply, deps.config, signedIn, (url) => sendLandingPage(request, reply, url));
     }
     const plan = { kind: 'cookie', method: completion.provider.method, maxAgeSeconds: completion.maxAgeSeconds } as const;
-    setSessionCookie(reply, services.config, await services.signIn.run({ proof, plan, info: clientInfo(request) }));
-    return sendLandingPage(request, reply, landingTarget(services.config.server.baseUrl, completion.successUrl));
+    setSessionCookie(reply, deps.config, await deps.signIn.run({ proof, plan, info: clientInfo(request) }));
+    return sendLandingPage(request, reply, landingTarget(deps.config.server.baseUrl, completion.successUrl));
   } catch (error) {
     const { problem, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'provider login failed');
-    await services.audit.record('login.failed', { inetAddress: request.ip, data: { provider: completion.provider.id, code: problem.code } });
+    await deps.audit.record('login.failed', { inetAddress: request.ip, data: { provider: completion.provider.id, code: problem.code } });
     if (client || completion.failureUrl) {
-      const target = new URL(client?.callbackURL ?? completion.failureUrl!, services.config.server.baseUrl);
+      const target = new URL(client?.callbackURL ?? completion.failureUrl!, deps.config.server.baseUrl);
       target.searchParams.set('error', problem.code);
       return reply.redirect(target.toString(), 303);
     }

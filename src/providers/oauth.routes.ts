@@ -18,7 +18,7 @@ const OidcParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 
  */
 export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config } = context.services;
+  const { config } = context.deps;
   const base = config.server.baseUrl.replace(/\/+$/, '');
   const callbackUrl = (provider: LoginProvider): string => `${base}/auth/${provider.id}/callback`;
 

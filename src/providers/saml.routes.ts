@@ -20,11 +20,11 @@ export const SAML_FINISH_PATH = '/auth/saml/finish';
  * page carrying the browser-binding cookie of `GET /auth/saml` (login CSRF).
  */
 export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (app, { context }) => {
-  const { config, clock, random, database } = context.services;
+  const { config, clock, random, db } = context.deps;
   // Disabled: none of the routes exist (404).
   if (!config.saml.enabled) return;
-  const provider = new SamlProvider(config, clock, random, new OneTimeIds(database.db), new SamlRequests(database.db, clock));
-  const completions = new SamlCompletions(database.db, clock, random);
+  const provider = new SamlProvider(config, clock, random, new OneTimeIds(db), new SamlRequests(db, clock));
+  const completions = new SamlCompletions(db, clock, random);
   const binding = new SamlBinding(config, random);
   const completion: Completion = {
     provider,

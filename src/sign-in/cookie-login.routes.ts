@@ -1,16 +1,16 @@
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProfileCache } from '../accounts/profile-cache.js';
 import type { Config } from '../config/index.js';
 import { BASIC_CHALLENGE, clientInfo } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
-import { requireLoginCsrf } from '../pages/form-token.js';
+import { requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import { CookieLoginBody, sessionErrors, UserInfo } from '../sessions/session.schemas.js';
 import { userInfo } from '../sessions/user-info.js';
-import type { Services } from '../services.js';
+import type { SessionService } from '../sessions/session.service.js';
 import type { SignedIn } from './attempt.js';
 import { setSessionCookie } from './delivery.js';
-import { loginCsrfDeps } from './hosted-client.js';
 import type { SignIn } from './pipeline.js';
 
 const tags = ['sessions'];
@@ -30,16 +30,24 @@ export function cookieSignIn(signIn: SignIn, config: Config): CookieSignIn {
   };
 }
 
+/** What the cookie and Basic ways in use: the pipeline, the login-CSRF rule, and who-is-calling for the answer. */
+export interface CookieLoginRouteDeps {
+  config: Config;
+  signIn: SignIn;
+  loginCsrf: LoginCsrfDeps;
+  profiles: Pick<ProfileCache, 'get'>;
+  sessions: Pick<SessionService, 'endOf'>;
+}
+
 /** The cookie and HTTP Basic ways in (seeds 001 and 004; CONTRACT §5): `POST /auth/cookie` and `GET /auth/basic`. */
-export const cookieLoginRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const cookieLoginRoutes: FastifyPluginAsync<CookieLoginRouteDeps> = async (fastify, { config, signIn, loginCsrf, profiles, sessions }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config } = services;
-  const signInWithCookie = cookieSignIn(services.signIn, config);
+  const signInWithCookie = cookieSignIn(signIn, config);
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   app.post('/auth/cookie', {
     // Login CSRF: a foreign page's form post must not log the visitor's browser into the attacker's account.
-    preValidation: requireLoginCsrf(loginCsrfDeps(services), () => {
+    preValidation: requireLoginCsrf(loginCsrf, () => {
       throw new AppError('forbidden', 'cross-site login refused: a form post from a foreign Origin needs the form token of one of our pages');
     }),
     schema: { tags, summary: 'Log in with a password; sets the auth cookie', body: CookieLoginBody, response: { 200: UserInfo, ...sessionErrors } },
@@ -69,6 +77,6 @@ export const cookieLoginRoutes: FastifyPluginAsync<{ services: Services }> = asy
       reply.header('www-authenticate', BASIC_CHALLENGE);
       throw new AppError('unauthorized', 'HTTP Basic credentials required');
     }
-    return userInfo(request, await services.profiles.get(request.auth.accountId), await services.sessions.endOf(request.auth.sessionId));
+    return userInfo(request, await profiles.get(request.auth.accountId), await sessions.endOf(request.auth.sessionId));
   });
 };

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isClientCallbackOrigin, type Client } from '../clients/client.repository.js';
+import type { ClientDirectory } from '../clients/client-directory.js';
+import type { Client } from '../clients/client.repository.js';
 import { requireClient } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
 import { toProblem, type Problem } from '../http/problem.js';
@@ -7,17 +8,28 @@ import { isFormPost, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-
 import type { FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t } from '../pages/i18n.js';
 import { pageHeadersAllowing } from '../pages/layout.js';
-import type { Services } from '../services.js';
+import type { Config } from '../config/index.js';
+import type { RandomSource } from '../clock.js';
 import type { Proof } from './attempt.js';
 import { sendToClient } from './delivery.js';
+import type { SignIn } from './pipeline.js';
 
 /**
  * What the login-CSRF rule (pages/form-token.ts) needs, with the registered clients' callback origins it lets post.
  * Why here: every session-starting form is a way in, and sign-in/ may ask the clients feature, pages/ may not.
  */
-export function loginCsrfDeps(services: Services): LoginCsrfDeps {
-  const { config, serverKey, random, database } = services;
-  return { config, serverKey, random, isClientCallbackOrigin: (origin) => isClientCallbackOrigin(database.db, origin) };
+export function loginCsrfDeps(deps: { config: Config; serverKey: string; random: RandomSource; clients: Pick<ClientDirectory, 'isCallbackOrigin'> }): LoginCsrfDeps {
+  const { config, serverKey, random, clients } = deps;
+  return { config, serverKey, random, isClientCallbackOrigin: (origin) => clients.isCallbackOrigin(origin) };
+}
+
+/** What a client's hosted form (login, registration) uses; why one shape: both run the same steps, in this file. */
+export interface HostedFormDeps {
+  config: Config;
+  clients: Pick<ClientDirectory, 'find'>;
+  signIn: SignIn;
+  /** The login-CSRF rule's dependencies; they make the page's form tokens too. */
+  loginCsrf: LoginCsrfDeps;
 }
 
 /**
@@ -25,11 +37,11 @@ export function loginCsrfDeps(services: Services): LoginCsrfDeps {
  * gets the form again (403) with "the form expired", drawn by that page's own `render`.
  */
 export function requireClientLoginCsrf(
-  services: Services,
+  deps: Pick<HostedFormDeps, 'clients' | 'loginCsrf'>,
   render: (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: { errors: FieldErrors }) => FastifyReply,
 ) {
-  return requireLoginCsrf(loginCsrfDeps(services), async (request, reply) => {
-    const client = await requireClient(services, (request.query as Record<string, unknown>).clientID);
+  return requireLoginCsrf(deps.loginCsrf, async (request, reply) => {
+    const client = await requireClient(deps.clients, (request.query as Record<string, unknown>).clientID);
     return render(request, reply, client, 403, { errors: { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] } });
   });
 }
@@ -46,16 +58,16 @@ export function clientPageHeaders(client: Client): Record<string, string> {
  * (`attachValidation`) so they can be shown next to their field.
  */
 export async function signInFromHostedForm(
-  services: Services, request: FastifyRequest, reply: FastifyReply, proof: () => Proof,
+  deps: HostedFormDeps, request: FastifyRequest, reply: FastifyReply, proof: () => Proof,
   showAgain: (client: Client, problem: Problem, headers: Record<string, string>) => FastifyReply,
 ): Promise<FastifyReply> {
   const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
   if (invalid && invalid.validationContext !== 'body') throw invalid;
-  const client = await requireClient(services, (request.query as { clientID?: unknown }).clientID);
+  const client = await requireClient(deps.clients, (request.query as { clientID?: unknown }).clientID);
   try {
     if (invalid) throw invalid;
-    const signedIn = await services.signIn.run({ proof: proof(), plan: { kind: 'client', client }, client, info: clientInfo(request) });
-    return sendToClient(request, reply, services.config, signedIn);
+    const signedIn = await deps.signIn.run({ proof: proof(), plan: { kind: 'client', client }, client, info: clientInfo(request) });
+    return sendToClient(request, reply, deps.config, signedIn);
   } catch (error) {
     if (!isFormPost(request)) throw error;
     const { problem, headers } = toProblem(error);

@@ -10,8 +10,8 @@ import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pa
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, page, type SafeHtml } from '../pages/layout.js';
 import { LoginName } from '../http/schemas.js';
-import type { Services } from '../services.js';
-import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm } from './hosted-client.js';
+import type { Config } from '../config/index.js';
+import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -30,36 +30,37 @@ interface LoginState {
  * control: the sign-in pipeline) and delivers a token to the client. Form posts obey the login-CSRF rule (form-token.ts); a person
  * sees failures on the page, in English or German by Accept-Language, while JSON callers get problem+json.
  */
-export const loginPageRoutes: FastifyPluginAsync<{ services: Services }> = async (fastify, { services }) => {
+export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastify, deps) => {
+  const { config, clients, loginCsrf } = deps;
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
     const lang = pickLanguage(request.headers['accept-language']);
-    const token = issueFormToken(request, reply, services);
-    return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'login.title'), loginPage(services, client, lang, token, state), lang));
+    const token = issueFormToken(request, reply, loginCsrf);
+    return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'login.title'), loginPage(config, client, lang, token, state), lang));
   };
 
   app.get('/auth/login', { schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
-    const client = await requireClient(services, request.query.clientID);
+    const client = await requireClient(clients, request.query.clientID);
     return render(request, reply, client, 200);
   });
 
   app.post('/auth/login', {
-    preValidation: requireClientLoginCsrf(services, render),
+    preValidation: requireClientLoginCsrf(deps, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
-  }, async (request, reply) => signInFromHostedForm(services, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
+  }, async (request, reply) => signInFromHostedForm(deps, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
     // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
     const lang = pickLanguage(request.headers['accept-language']);
     const typed = (request.body ?? {}) as Record<string, unknown>;
     const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
-    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(services, lang, problem), email });
+    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(config, lang, problem), email });
   }));
 };
 
-function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErrors {
+function loginErrors(config: Config, lang: Lang, problem: Problem): FieldErrors {
   switch (problem.code) {
     case 'invalid-credentials': return { form: [t(lang, 'login.wrong')] };
     case 'account-not-confirmed': return { form: [t(lang, 'login.notConfirmed')] };
@@ -67,16 +68,16 @@ function loginErrors(services: Services, lang: Lang, problem: Problem): FieldErr
     case 'rate-limited': return { form: [t(lang, 'login.locked')] };
     case 'login-method-disabled': return { form: [t(lang, 'login.methodDisabled')] };
     case 'invalid-request':
-      if (problem.errors?.length) return translateFieldErrors(lang, problem.errors, ['email', 'password'], services.config.password.policy, { email: 'login', password: 'loginPassword' });
+      if (problem.errors?.length) return translateFieldErrors(lang, problem.errors, ['email', 'password'], config.password.policy, { email: 'login', password: 'loginPassword' });
       return { form: [t(lang, 'form.failed')] };
     default: return { form: [t(lang, 'form.failed')] };
   }
 }
 
 /** Sign-in providers configured on this server that the client has not disabled. */
-function providerLinks(services: Services, client: Client): Array<{ href: string; name: string }> {
+function providerLinks(config: Config, client: Client): Array<{ href: string; name: string }> {
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
-  const { google, facebook, oidc } = services.config.providers;
+  const { google, facebook, oidc } = config.providers;
   const links: Array<{ href: string; name: string }> = [];
   if (google && clientAccepts(client, 'google')) links.push({ href: `/auth/google?${query}`, name: 'Google' });
   if (facebook && clientAccepts(client, 'facebook')) links.push({ href: `/auth/facebook?${query}`, name: 'Facebook' });
@@ -86,11 +87,11 @@ function providerLinks(services: Services, client: Client): Array<{ href: string
   return links;
 }
 
-function loginPage(services: Services, client: Client, lang: Lang, token: string, state: LoginState): SafeHtml {
+function loginPage(config: Config, client: Client, lang: Lang, token: string, state: LoginState): SafeHtml {
   const errors = state.errors ?? {};
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const passwordEnabled = clientAccepts(client, 'password');
-  const providers = providerLinks(services, client);
+  const providers = providerLinks(config, client);
   const passwordForm = passwordEnabled
     ? html`${formErrors(errors)}<form method="post" action="/auth/login?${query}">${formTokenField(token)}
 ${field('email', t(lang, 'login.email'), { autocomplete: 'username', value: state.email, errors: errors.email })}
@@ -110,7 +111,7 @@ ${field('email', t(lang, 'login.forgotEmail'), { id: 'reset-email', type: 'email
 <button type="submit">${t(lang, 'login.forgotSubmit')}</button>
 </form></section>`
     : '';
-  const register = passwordEnabled && services.config.signup.enabled
+  const register = passwordEnabled && config.signup.enabled
     ? html`<p>${t(lang, 'login.noAccount')} <a href="/auth/register?${query}">${t(lang, 'login.register')}</a></p>`
     : '';
   return html`${passwordForm}
