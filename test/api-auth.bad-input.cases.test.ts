@@ -1,18 +1,17 @@
-import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, goodPassword, startServer, type Answer, type TestServer } from './helpers/server.js';
-import { counts, expectProblem } from './helpers/problems.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dialects, goodPassword, type TestServer } from './helpers/server.js';
+import { expectProblem } from './helpers/problems.js';
+import type { BadRequest } from './helpers/bad-request.js';
+import {
+  injections, invalid, otherPassword, snapshot, useApiAuthServer, userEmail, type Ctx, type Who,
+} from './helpers/api-auth-bad-input.js';
 
 /*
- * Bad input on every /api/auth endpoint (DESIGN "Tests"): each gets a clear problem+json answer with a stable code
- * (CONTRACT §4), and none of them stores anything.
+ * Bad input on every /api/auth endpoint (DESIGN "Tests"), one table of cases: each gets a clear problem+json answer
+ * with a stable code (CONTRACT §4), and none of them stores anything.
  */
 
-const userEmail = 'bad-input@example.com';
-const otherPassword = 'Another-Pass-77';
 const unknownId = '00000000-0000-4000-8000-000000000000';
-
-const injections = [`' OR 1=1 --`, '<script>alert(1)</script>', `alice"; DROP TABLE accounts; --`];
 
 /** 2049 characters that pass every other rule: the cap alone is violated. */
 const tooLongPassword = `Aa1${'a'.repeat(2046)}`;
@@ -23,36 +22,10 @@ const weakRules = ['minLength', 'lowercase', 'uppercase', 'number'];
 /** More than the 64 KiB body limit. */
 const oversized = JSON.stringify({ email: userEmail, password: 'A'.repeat(70 * 1024) });
 
-type Who = 'user' | 'admin';
-interface Ctx {
-  userId: string;
-  adminId: string;
-}
-interface BadCase {
-  name: string;
+interface BadCase extends BadRequest<Ctx> {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
   as?: Who;
-  json?: unknown | ((ctx: Ctx) => unknown);
-  body?: string;
-  headers?: Record<string, string>;
-  status: number;
-  code: string;
-  /** For `invalid-request`: every field the answer must name. */
-  fields?: string[];
-  /** For `password-policy`: exactly the rules the answer must list. */
-  rules?: string[];
-}
-
-
-/** Counts plus the rows a failed update must not touch (e-mail, confirmation, password hash). */
-async function snapshot(server: TestServer): Promise<unknown> {
-  const db = server.app.services.database.db;
-  const accounts = await db.selectFrom('accounts').select(['id', 'username', 'email', 'confirmed', 'pending_email', 'last_login_at']).orderBy('id').execute();
-  const credentials = await db.selectFrom('credentials').select(['id', 'account_id', 'secret_hash', 'updated_at']).orderBy('id').execute();
-  const memberships = await db.selectFrom('memberships').selectAll().orderBy('account_id').orderBy('group_id').execute();
-  const revoked = await db.selectFrom('sessions').select(['id', 'revoked_at']).orderBy('id').execute();
-  return { counts: await counts(server), accounts, credentials, memberships, revoked };
 }
 
 /** The same bad input for every endpoint that takes a JSON body. */
@@ -108,7 +81,6 @@ const admin = (name: string, json: unknown, status: number, code: string, more: 
 const confirmed = (name: string, query: string, status: number, code: string, more: Partial<BadCase> = {}): BadCase => ({ name, method: 'GET', path: `/api/auth/account/confirmed${query}`, status, code, ...more });
 const account = (name: string, headers: Record<string, string>, status: number, code: string, query = ''): BadCase => ({ name, method: 'GET', path: `/api/auth/account${query}`, headers, status, code });
 
-const invalid = 'invalid-request';
 const fields = (...names: string[]) => ({ fields: names });
 const newUser = { username: 'newbie', email: 'newbie@example.com', password: goodPassword };
 
@@ -298,32 +270,11 @@ const cases: Array<[string, BadCase[]]> = [
 ];
 
 describe.each(dialects)('/api/auth bad input on %s', (dialect) => {
-  let server: TestServer;
-  let ctx: Ctx;
-  const tokens: Record<Who, string> = { user: '', admin: '' };
-
-  beforeAll(async () => {
-    server = await startServer(dialect, {
-      config: {
-        signup: { alwaysConfirm: true },
-        // Isolate bad-input answers from throttling: every request here must get its own specific answer.
-        rateLimit: { enabled: false },
-        lockout: { maxAttempts: -1 },
-        clients: [{ clientID: 'webapp', callbackURL: 'http://127.0.0.1:9/callback' }],
-      },
-      env: { GATEHOUSE_ADMIN_PASSWORD: 'bootstrap-pw' },
-    });
-    const registered = await server.request('POST', '/api/auth/register', { json: { email: userEmail, password: goodPassword } });
-    expect(registered.status, registered.text).toBe(201);
-    const user = await server.request('POST', '/api/auth/login', { json: { email: userEmail, password: goodPassword } });
-    const adminLogin = await server.request('POST', '/api/auth/login', { json: { username: 'admin', password: 'bootstrap-pw' } });
-    expect(user.status, user.text).toBe(200);
-    expect(adminLogin.status, adminLogin.text).toBe(200);
-    tokens.user = user.body.accessToken;
-    tokens.admin = adminLogin.body.accessToken;
-    ctx = { userId: user.body.userId, adminId: adminLogin.body.userId };
+  const started = useApiAuthServer(dialect);
+  let server: TestServer, ctx: Ctx, tokens: Record<Who, string>;
+  beforeAll(() => {
+    ({ server, ctx, tokens } = started);
   });
-  afterAll(async () => server?.close());
 
   describe.each(cases)('%s', (_endpoint, endpointCases) => {
     it.each(endpointCases)('$method $path: $name → $status $code', async (c) => {
@@ -343,87 +294,9 @@ describe.each(dialects)('/api/auth bad input on %s', (dialect) => {
     expect((await server.request('POST', '/api/auth/login', { json: { email: userEmail, password: goodPassword } })).status).toBe(200);
   });
 
-  it('answers an unknown route with 404 not-found problem+json', async () => {
-    for (const [method, path] of [['GET', '/api/auth/nope'], ['POST', '/api/auth/../../etc/passwd'], ['DELETE', '/api/auth/account'], ['GET', '/no/such/route?x=<script>']] as const) {
-      const answer = await server.request(method, path);
-      expectProblem(answer, 404, 'not-found');
-      expect(answer.text).not.toContain('<script>');
-    }
-  });
-
-  it('refuses account/confirmed for a name with a NUL character as malformed, naming the field', async () => {
-    for (const [query, field] of [['username=admin%00', 'username'], [`email=${encodeURIComponent(userEmail)}%00`, 'email']] as const) {
-      const answer = await server.request('GET', `/api/auth/account/confirmed?${query}`);
-      expectProblem(answer, 400, invalid);
-      expect(answer.body.errors[0].field).toBe(field);
-    }
-  });
-
-  it('answers request headers over Node\u2019s size limit with problem+json too (CONTRACT §4: every error)', async () => {
-    const answer = await server.request('GET', '/api/auth/account', { headers: { authorization: `Bearer ${'a'.repeat(20_000)}` } });
-    expect(answer.status).toBe(431);
-    expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(answer.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status: 431, detail: expect.any(String), code: expect.any(String) });
-  });
-
-  it('refuses an over-limit chunked body (no Content-Length) with 413 payload-too-large', async () => {
-    const before = await counts(server);
-    const answer = await chunkedPost(`${server.url}/api/auth/register`, [`{"email":"big@example.com","password":"`, ...Array.from({ length: 40 }, () => 'A'.repeat(2048)), '"}']);
-    expect(answer.status).toBe(413);
-    expect(answer.contentType).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(answer.text)).toMatchObject({ status: 413, code: 'payload-too-large' });
-    expect(await counts(server)).toEqual(before);
-  });
-
   it('accepts a registered clientId (the 400 above is about the client, not the field)', async () => {
     const answer = await server.request('POST', '/api/auth/login', { json: { email: userEmail, password: goodPassword, clientId: 'webapp' } });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body.clientId).toBe('webapp');
   });
-
-  it('treats injection strings as data: stored verbatim when valid, tables intact, look-ups answer normally', async () => {
-    const email = `o'reilly'--=1@example.com`;
-    const registered = await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword } });
-    expect(registered.status, registered.text).toBe(201);
-    expect(registered.body).toMatchObject({ email, username: email });
-    const logged = await server.request('POST', '/api/auth/login', { json: { email, password: goodPassword } });
-    expect(logged.status).toBe(200);
-    for (const value of injections) {
-      const query = await server.request('GET', `/api/auth/account/confirmed?username=${encodeURIComponent(value)}`);
-      expect(query.status).toBe(200);
-      expect(query.body).toEqual({ confirmed: false });
-      expect((await server.request('GET', `/api/auth/account/confirmed?email=${encodeURIComponent(value)}`)).body).toEqual({ confirmed: false });
-    }
-    // The accounts table survived every DROP TABLE attempt, with the admin, the user and this account in it.
-    const db = server.app.services.database.db;
-    const names = (await db.selectFrom('accounts').select('username').execute()).map((row) => row.username);
-    expect(names).toEqual(expect.arrayContaining(['admin', userEmail, email]));
-  });
-
-  it('leaves the admin\u2019s own account untouched when the update is refused (password must go through PUT /api/auth/account)', async () => {
-    const before = await snapshot(server);
-    const answer = await server.request('PUT', '/api/auth/admin/account', {
-      token: tokens.admin,
-      json: { id: ctx.adminId, email: 'renamed-admin@example.com', confirmed: false, password: otherPassword },
-    });
-    expectProblem(answer, 400, 'invalid-request', { fields: ['password'] });
-    // Every check runs before the first write: the refused request changed nothing.
-    expect(await snapshot(server)).toEqual(before);
-  });
 });
-
-/** POSTs a body in chunks without Content-Length (Transfer-Encoding: chunked), which `fetch` cannot do with a string. */
-function chunkedPost(url: string, chunks: string[]): Promise<{ status: number; contentType: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text }));
-    });
-    // The server may answer and stop reading before the last chunk: that is the point, not a failure.
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
-    for (const chunk of chunks) req.write(chunk);
-    req.end();
-  });
-}
