@@ -20,11 +20,10 @@ const BACKSPACES = new Set(['\u007f', '\b']);
  */
 export async function readNewPassword(io: PasswordIo = process): Promise<string> {
   if (!io.stdin.isTTY) return (await readAll(io.stdin)).replace(/\r?\n$/, '');
-  const first = await promptHidden(io, 'New password: ');
+  const [first, second] = await promptHidden(io, ['New password: ', 'Repeat the password: ']);
   if (first === '') return '';
-  const second = await promptHidden(io, 'Repeat the password: ');
   if (first !== second) throw new CliError('the two passwords differ; nothing was changed');
-  return first;
+  return first!;
 }
 
 /** Whether {@link readNewPassword} would prompt; why: a command checks its flags before asking for a password. */
@@ -38,28 +37,43 @@ async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** One line read in raw mode, so nothing is echoed; Backspace edits, Ctrl-C cancels, Enter or Ctrl-D ends it. */
-function promptHidden(io: PasswordIo, prompt: string): Promise<string> {
+/**
+ * One line per prompt, all read in ONE raw-mode stretch, so nothing is echoed — not even a line typed ahead while the
+ * next prompt is being written (leaving raw mode between prompts let the terminal echo it). Backspace edits, Ctrl-C
+ * cancels, Enter or Ctrl-D ends a line; an empty first line ends at once.
+ */
+function promptHidden(io: PasswordIo, prompts: string[]): Promise<string[]> {
   const { stdin, stderr } = io;
   return new Promise((resolve, reject) => {
+    const lines: string[] = [];
     let value: string[] = [];
     const finish = (error?: CliError) => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      stderr.write('\n');
       if (error) reject(error);
-      else resolve(value.join(''));
+      else resolve(lines);
+    };
+    const endLine = (): boolean => {
+      lines.push(value.join(''));
+      value = [];
+      stderr.write('\n');
+      if (lines.length === prompts.length || lines[0] === '') return true;
+      stderr.write(prompts[lines.length]!);
+      return false;
     };
     const onData = (chunk: Buffer | string) => {
       for (const char of chunk.toString()) {
-        if (char === '\r' || char === '\n' || char === CTRL_D) return finish();
-        if (char === CTRL_C) return finish(new CliError('cancelled; nothing was changed', 130));
-        if (BACKSPACES.has(char)) value = value.slice(0, -1);
+        if (char === '\r' || char === '\n' || char === CTRL_D) {
+          if (endLine()) return finish();
+        } else if (char === CTRL_C) {
+          stderr.write('\n');
+          return finish(new CliError('cancelled; nothing was changed', 130));
+        } else if (BACKSPACES.has(char)) value = value.slice(0, -1);
         else if (char >= ' ') value.push(char);
       }
     };
-    stderr.write(prompt);
+    stderr.write(prompts[0]!);
     stdin.setRawMode(true);
     stdin.on('data', onData);
     stdin.resume();
