@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { RandomSource } from '../clock.js';
 
 /** How many codes a set holds (CONTRACT §5). */
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 /** Crockford-style alphabet without look-alikes (no I, L, O, U): a code read off paper is typed back right. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -27,6 +27,6 @@ export function recoveryCodeHash(serverKey: string, code: string): string {
 }
 
 /** Upper case, without spaces or dashes, look-alikes mapped (O→0, I/L→1): what a person types is what was shown. */
-export function normaliseRecoveryCode(code: string): string {
+function normaliseRecoveryCode(code: string): string {
   return code.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 }

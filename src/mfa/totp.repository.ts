@@ -62,8 +62,3 @@ export async function recoveryCodesLeft(db: Db, accountId: string): Promise<numb
     .where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
   return Number(row?.left ?? 0);
 }
-
-/** Removes every recovery code of the account. */
-export async function deleteRecoveryCodes(db: Db, accountId: string): Promise<void> {
-  await db.deleteFrom('mfa_recovery_codes').where('account_id', '=', accountId).execute();
-}

@@ -30,7 +30,7 @@ export function matchingStep(secret: string, code: string, now: number): number 
 }
 
 /** The RFC 6238 counter at `now`: whole periods since the Unix epoch. */
-export function currentStep(now: number): number {
+function currentStep(now: number): number {
   return Math.floor(now / 1000 / PERIOD_SECONDS);
 }
 
