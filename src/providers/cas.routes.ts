@@ -2,9 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
-import { CasProvider } from './cas.js';
 import { completeLogin, type ProviderContext } from './complete-login.js';
-import { OneTimeIds } from './one-time-ids.js';
 
 /** The ticket is checked by the provider (syntax, single use), so a bad one fails as `invalid-credentials`. */
 const CasQuery = Type.Object({ ticket: Type.Optional(Type.String()) });
@@ -17,9 +15,8 @@ const CasQuery = Type.Object({ ticket: Type.Optional(Type.String()) });
  */
 export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (fastify, { context }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, db, clock } = context.deps;
-  const cas = config.cas;
-  const provider = cas.enabled && cas.serverUrl ? new CasProvider(config, new OneTimeIds(db), clock) : null;
+  const { cas } = context.deps.config;
+  const provider = context.providers.cas;
 
   app.get('/auth/cas', {
     schema: { tags: ['auth'], summary: 'Log in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },

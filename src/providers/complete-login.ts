@@ -16,6 +16,7 @@ import { sendToClient, setSessionCookie } from '../sign-in/delivery.js';
 import type { SignIn } from '../sign-in/pipeline.js';
 import { FlowCookies } from './flow-cookie.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
+import { buildLoginProviders, type LoginProviders } from './login-providers.js';
 import { sendLandingPage } from './landing-page.js';
 import type { LoginProvider, VerifiedIdentity } from './provider.js';
 import { sendToProvider } from './provider-redirect.js';
@@ -40,6 +41,8 @@ export interface ProviderContext {
   deps: ProviderDeps;
   flows: FlowCookies;
   identities: IdentityService;
+  /** The configured identity providers, built once (login-providers.ts). */
+  providers: LoginProviders;
 }
 
 /** Builds the shared context once per app. */
@@ -48,6 +51,7 @@ export function providerContext(deps: ProviderDeps): ProviderContext {
     deps,
     flows: new FlowCookies(deps.config, deps.clock, deps.serverKey),
     identities: new IdentityService(deps),
+    providers: buildLoginProviders(deps.config, deps.db, deps.clock, deps.random),
   };
 }
 

@@ -4,9 +4,6 @@ import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientForFlow, completeLogin, startFlow, type ProviderContext } from './complete-login.js';
-import { FacebookLoginProvider } from './facebook.js';
-import { googleProvider } from './google.js';
-import { genericOidcProvider } from './oidc.js';
 import type { LoginProvider } from './provider.js';
 
 const StartQuery = Type.Object({ clientID: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });
@@ -22,9 +19,7 @@ export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asy
   const base = config.server.baseUrl.replace(/\/+$/, '');
   const callbackUrl = (provider: LoginProvider): string => `${base}/auth/${provider.id}/callback`;
 
-  const google = config.providers.google ? googleProvider(config.providers.google, config) : null;
-  const facebook = config.providers.facebook ? new FacebookLoginProvider(config.providers.facebook) : null;
-  const oidc = new Map(config.providers.oidc.map((settings) => [settings.id, genericOidcProvider(settings, config)]));
+  const { google, facebook, oidc } = context.providers;
 
   // GET / lists ec:auth/google and ec:auth/facebook (seed 000's table) whether or not they are set up: an operator
   // who follows one that is not gets told which key turns it on.

@@ -3,11 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AppError, invalidField } from '../http/errors.js';
 import { clientForFlow, completeLogin, type Completion, type ProviderContext } from './complete-login.js';
 import { sendToProvider } from './provider-redirect.js';
-import { SamlProvider } from './saml.js';
-import { SamlBinding } from './saml-binding.js';
-import { SamlCompletions, type SamlCompletion } from './saml-completions.js';
-import { SamlRequests } from './saml-requests.js';
-import { OneTimeIds } from './one-time-ids.js';
+import type { SamlCompletion } from './saml-completions.js';
 
 /** Where the ACS sends the browser on (from a page of ours) to redeem a validated Response. */
 export const SAML_FINISH_PATH = '/auth/saml/finish';
@@ -20,12 +16,10 @@ export const SAML_FINISH_PATH = '/auth/saml/finish';
  * page carrying the browser-binding cookie of `GET /auth/saml` (login CSRF).
  */
 export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async (app, { context }) => {
-  const { config, clock, random, db } = context.deps;
+  const { config } = context.deps;
   // Disabled: none of the routes exist (404).
-  if (!config.saml.enabled) return;
-  const provider = new SamlProvider(config, clock, random, new OneTimeIds(db), new SamlRequests(db, clock));
-  const completions = new SamlCompletions(db, clock, random);
-  const binding = new SamlBinding(config, random);
+  if (!context.providers.saml) return;
+  const { provider, completions, binding } = context.providers.saml;
   const completion: Completion = {
     provider,
     rule: { createAccounts: config.saml.userAutoProvisioning, unknownPerson: 'invalid-credentials' },
