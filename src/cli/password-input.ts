@@ -73,8 +73,9 @@ function promptHidden(io: PasswordIo, prompts: string[]): Promise<string[]> {
         else if (char >= ' ') value.push(char);
       }
     };
-    stderr.write(prompts[0]!);
+    // Raw mode before the prompt: a person (or a test) answering the moment it shows must not be echoed.
     stdin.setRawMode(true);
+    stderr.write(prompts[0]!);
     stdin.on('data', onData);
     stdin.resume();
   });
