@@ -17,6 +17,9 @@ import { groupRoutes } from './permissions/group.routes.js';
 import { passwordResetPageRoutes } from './password-reset/password-reset-pages.routes.js';
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
+import { mfaRoutes } from './mfa/mfa.routes.js';
+import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
+import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import { fastifyTrustProxy, type Config } from './config/index.js';
 import { discoveryRoutes } from './discovery/discovery.routes.js';
@@ -197,6 +200,10 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(casRoutes, { context: providers });
   await app.register(gatewayRoutes, { config, accounts: services.accounts, sessions: services.sessions, accessTokens: services.accessTokens });
   await app.register(apiAuthRoutes, { prefix: '/api/auth', accounts: services.accounts, logins: services.logins, refreshTokens: services.refreshTokens });
+  const { totp, recoveryCodes, factors } = services.mfa;
+  await app.register(mfaRoutes, { config, factors, totp, recoveryCodes, usernameOf: (id) => services.accounts.usernameOf(id) });
+  await app.register(mfaVerifyRoutes, { config, db: services.database.db, signIn: services.signIn, factors });
+  await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
 }
 
 /** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */

@@ -31,6 +31,10 @@ import { Authenticator } from './sign-in/credentials.js';
 import { LoginService } from './sign-in/login.service.js';
 import { SignIn } from './sign-in/pipeline.js';
 import { TokenIssuer } from './sign-in/token-issuer.js';
+import { PendingSignIns } from './mfa/pending-sign-ins.js';
+import { RecoveryCodes } from './mfa/recovery-codes.service.js';
+import { SecondFactors } from './mfa/second-factors.js';
+import { TotpService } from './mfa/totp.service.js';
 
 /** Everything the routes call, built once per app from the configuration. */
 export interface Services {
@@ -69,6 +73,8 @@ export interface Services {
   mailer: Mailer;
   emailChanges: EmailChangeService;
   passwordResets: PasswordResetService;
+  /** Second factors: TOTP, recovery codes, pending second steps (mfa/). */
+  mfa: MfaServices;
   metrics: Metrics;
   /** Set when the node is shutting down: `/readyz` fails so balancers stop sending, while requests are still served. */
   lifecycle: { draining: boolean };
@@ -133,7 +139,8 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   const lockout = new Lockout(db, clock, config.lockout);
   const roles = new AccountRoles(db);
   const issuer = new TokenIssuer({ db, config, clock, random, accessTokens, roles });
-  const signIn = new SignIn({ db, config, clock, random, hasher, accounts, sessions, refreshTokens, audit, lockout, roles, issuer });
+  const mfa = secondFactors({ db, config, clock, random, serverKey, audit, accounts });
+  const signIn = new SignIn({ db, config, clock, random, hasher, accounts, sessions, refreshTokens, audit, lockout, roles, issuer, mfa: mfa.factors });
   const logins = new LoginService({ db, config, random, accounts, sessions, refreshTokens, audit, roles, issuer, signIn });
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
@@ -144,7 +151,22 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
     clientAdmin: new ClientService({ db, clock }),
     invites: new InviteService({ db, clock, random }),
   };
-  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, ...admin, logins, signIn, lockout, authenticator, audit, clients: clientDirectory(db), serverKey, mailer, emailChanges, passwordResets, metrics, lifecycle: { draining: false } };
+  return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, ...admin, logins, signIn, lockout, authenticator, audit, clients: clientDirectory(db), serverKey, mailer, emailChanges, passwordResets, mfa, metrics, lifecycle: { draining: false } };
+}
+
+/** The second-factor services, built together: each needs the one before it. */
+interface MfaServices {
+  totp: TotpService;
+  recoveryCodes: RecoveryCodes;
+  factors: SecondFactors;
+}
+
+function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; random: RandomSource; serverKey: string; audit: AuditLog; accounts: AccountService }): MfaServices {
+  const { db, config, clock, random, serverKey, audit, accounts } = deps;
+  const recoveryCodes = new RecoveryCodes({ db, clock, random, serverKey, audit });
+  const totp = new TotpService({ db, clock, random, serverKey, issuer: config.mfa.totp.issuer, audit, recoveryCodes });
+  const pending = new PendingSignIns(db, clock, random, config.mfa.challengeTtl);
+  return { totp, recoveryCodes, factors: new SecondFactors({ db, config, totp, recoveryCodes, pending, accounts }) };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

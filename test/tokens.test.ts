@@ -270,6 +270,8 @@ describe('access tokens verified independently with PyJWT', () => {
         exp: expect.any(Number),
         sid: expect.any(String),
         roles: ['user'],
+        // RFC 8176: how the session was authenticated (a password alone).
+        amr: ['pwd'],
       });
       expect(Number.isInteger(claims.iat)).toBe(true);
       expect(claims.exp).toBe((claims.iat as number) + 3600);

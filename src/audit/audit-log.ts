@@ -11,7 +11,7 @@ export type AuditType =
   | 'login.succeeded' | 'login.failed' | 'login.locked'
   | 'token.refreshed' | 'token.reused' | 'session.revoked' | 'logout'
   | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped'
-  | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated';
+  | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.challenged' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated' | 'mfa.reset';
 
 /** What an event is about; every field optional. Never put a secret here. */
 export interface AuditDetails {

@@ -12,6 +12,7 @@ import * as accountsListing from './migrations/2026_11_22_0006_accounts_listing.
 import * as samlPendingRequests from './migrations/2026_12_06_0001_saml_pending_requests.js';
 import * as readinessProbe from './migrations/2026_12_06_0002_readiness_probe.js';
 import * as mfa from './migrations/2026_12_06_0003_mfa.js';
+import * as mfaSignIn from './migrations/2026_12_06_0004_mfa_sign_in.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_06_0001_saml_pending_requests': samlPendingRequests,
   '2026_12_06_0002_readiness_probe': readinessProbe,
   '2026_12_06_0003_mfa': mfa,
+  '2026_12_06_0004_mfa_sign_in': mfaSignIn,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -46,6 +46,8 @@ export interface SessionTable {
   inet_address: string | null;
   user_agent: string | null;
   revoked_at: number | null;
+  /** How the session was authenticated (RFC 8176 `amr` values, space separated); null before migration 2026_12_06_0004. */
+  amr: string | null;
 }
 
 export interface RefreshTokenTable {
@@ -190,7 +192,6 @@ export interface ReadinessProbeTable {
   probed_at: number;
 }
 
-/** The whole schema as Kysely sees it. */
 /** An account's TOTP secret (CONTRACT §5): active once `confirmed_at` is set. */
 export interface MfaTotpTable {
   account_id: string;
@@ -229,6 +230,24 @@ export interface PasskeyTable {
   last_used_at: number | null;
 }
 
+/** A sign-in waiting for its second factor (CONTRACT §5), found by the SHA-256 of its `mfaToken`. */
+export interface MfaPendingSignInTable {
+  token_hash: string;
+  account_id: string;
+  /** How the sign-in is finished once the second factor is verified (sign-in/continuation.ts), as JSON. */
+  continuation: string;
+  /** The RFC 8176 `amr` value of the first factor: `pwd`, or `fed` for a provider login. */
+  first_factor: string;
+  /** 1: the account must enrol a factor first (`mfa.requiredFor`); the token then also opens the enrolment endpoints. */
+  enroll: number;
+  /** Wrong codes against this token; past the limit it is spent. */
+  failures: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
   credentials: CredentialTable;
@@ -253,6 +272,7 @@ export interface DB {
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodeTable;
   passkeys: PasskeyTable;
+  mfa_pending_sign_ins: MfaPendingSignInTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

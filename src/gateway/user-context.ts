@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { AuthContext } from '../http/authenticate.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { Config } from '../config/index.js';
-import type { SessionService } from '../sessions/session.service.js';
+import { amrOf, type SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 
 /** Seed 003's UserContext as `GET /api/auth/context` answers it (CONTRACT §5). */
@@ -27,6 +27,7 @@ export const UserContext = Type.Object(
     data: Type.Object({
       sessionId: Type.String(),
       scope: Type.Union([Type.String(), Type.Null()]),
+      amr: Type.Optional(Type.Array(Type.String(), { description: 'How the session was authenticated (RFC 8176: pwd, otp, hwk, mfa, fed)' })),
     }),
   },
   { $id: 'UserContext', description: "Seed 003's UserContext, for API gateways" },
@@ -49,8 +50,9 @@ export async function userContext(deps: UserContextDeps, auth: AuthContext): Pro
     accounts.view(auth.accountId),
     sessions.find(auth.sessionId),
   ]);
+  const amr = amrOf(session?.amr ?? null);
   const internal = await accessTokens.issue(
-    { accountId: auth.accountId, email: view.email, roles: principal.roles, sessionId: auth.sessionId },
+    { accountId: auth.accountId, email: view.email, roles: principal.roles, sessionId: auth.sessionId, amr },
     config.gateway.internalTokenTtl,
   );
   const context: UserContext = {
@@ -67,6 +69,7 @@ export async function userContext(deps: UserContextDeps, auth: AuthContext): Pro
     },
     data: { sessionId: auth.sessionId, scope: session?.scope ?? null },
   };
+  if (amr) context.data.amr = amr;
   if (session?.client_id) context.clientId = session.client_id;
   return context;
 }

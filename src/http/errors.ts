@@ -47,7 +47,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     detail?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      /** Extension members of the problem (RFC 9457 §3.2), e.g. the `mfaToken` of `mfa-required`. */
+      members?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail ?? errorCodes[code].title);
     this.status = errorCodes[code].status;

@@ -10,6 +10,8 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   errors?: FieldError[];
+  /** Extension members (RFC 9457 §3.2), such as `mfa-required`'s `mfaToken` and `methods`. */
+  [extension: string]: unknown;
 }
 
 /** Fastify's own errors mapped onto our codes, so the framework never answers in its own format. */
@@ -27,7 +29,7 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   if (!appError) {
     return { problem: problem('internal-error', 'an unexpected error occurred'), headers: {}, internal: true };
   }
-  const body = problem(appError.code, appError.message, appError.extra.errors);
+  const body: Problem = { ...appError.extra.members, ...problem(appError.code, appError.message, appError.extra.errors) };
   const headers: Record<string, string> = { ...appError.extra.headers };
   if (appError.status === 401) headers['x-error-code'] = appError.code;
   if (appError.extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(appError.extra.retryAfterSeconds)));

@@ -15,6 +15,9 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /account/login': 'login',
   // Each start of a SAML login stores a pending request: its budget is the login's.
   'GET /auth/saml': 'login',
+  // The second step of a login: a code guessed per request, so it spends the login's budget (CONTRACT §5).
+  'POST /api/auth/mfa/verify': 'login',
+  'POST /auth/login/mfa': 'login',
   'POST /api/auth/register': 'register',
   'POST /auth/register': 'register',
   // A guest is a new account too: creating guests and registering share one budget (issue 14: 1,000 guests in 3 s).

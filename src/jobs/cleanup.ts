@@ -17,6 +17,7 @@ export interface CleanupReport {
   samlRequests: number;
   auditEvents: number;
   samlCompletions: number;
+  mfaPendingSignIns: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -53,12 +54,14 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
   const samlRequests = await db.deleteFrom('saml_requests').where('expires_at', '<=', now).executeTakeFirst();
   const auditEvents = await db.deleteFrom('audit_events').where('at', '<', now - config.audit.retention).executeTakeFirst();
   const samlCompletions = await db.deleteFrom('saml_completions').where('expires_at', '<=', now).executeTakeFirst();
+  const mfaPendingSignIns = await db.deleteFrom('mfa_pending_sign_ins').where('expires_at', '<=', now).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
     opaqueTokens: Number(opaqueTokens.numDeletedRows),
     samlRequests: Number(samlRequests.numDeletedRows),
     samlCompletions: Number(samlCompletions.numDeletedRows),
+    mfaPendingSignIns: Number(mfaPendingSignIns.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     idleGuests,
     sessions: Number(sessions.numDeletedRows),

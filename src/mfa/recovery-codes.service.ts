@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js';
-import { recoveryCodesLeft, replaceRecoveryCodes, spendRecoveryCode } from './totp.repository.js';
+import { deleteRecoveryCodes, recoveryCodesLeft, replaceRecoveryCodes, spendRecoveryCode } from './totp.repository.js';
 
 /** What the recovery codes need; the server key makes their stored HMACs useless without it. */
 export interface RecoveryCodeDeps {
@@ -34,6 +34,11 @@ export class RecoveryCodes {
   async spend(accountId: string, code: string): Promise<boolean> {
     if (code.length > 64) return false;
     return spendRecoveryCode(this.deps.db, accountId, recoveryCodeHash(this.deps.serverKey, code), this.deps.clock.now());
+  }
+
+  /** Removes the account's codes: without a factor they would open nothing, yet still be counted as left. */
+  discard(accountId: string): Promise<void> {
+    return deleteRecoveryCodes(this.deps.db, accountId);
   }
 
   /** How many unused codes the account has. */

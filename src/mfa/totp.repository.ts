@@ -48,6 +48,11 @@ export async function replaceRecoveryCodes(db: Db, accountId: string, hashes: st
   await db.insertInto('mfa_recovery_codes').values(hashes.map((code_hash) => ({ code_hash, account_id: accountId, used_at: null, created_at: now }))).execute();
 }
 
+/** Removes all of the account's recovery codes (its last factor was removed). */
+export async function deleteRecoveryCodes(db: Db, accountId: string): Promise<void> {
+  await db.deleteFrom('mfa_recovery_codes').where('account_id', '=', accountId).execute();
+}
+
 /** Spends one unused code of the account: true for exactly one caller, on any node. */
 export async function spendRecoveryCode(db: Db, accountId: string, hash: string, now: number): Promise<boolean> {
   const result = await db.updateTable('mfa_recovery_codes').set({ used_at: now })

@@ -7,13 +7,13 @@ type Db = Kysely<DB> | Transaction<DB>;
 /** Stores a new session row. */
 export async function insertSession(db: Db, session: SessionTable): Promise<void> {
   await sessionInsert.run(db, session.id, session.account_id, session.method, session.client_id, session.scope, session.secret_hash,
-    session.login_time, session.expires_at, session.last_access, session.inet_address, session.user_agent, session.revoked_at);
+    session.login_time, session.expires_at, session.last_access, session.inet_address, session.user_agent, session.revoked_at, session.amr);
 }
 
-const sessionInsert = new PreparedStatement(12, (db, id: string, account_id: string, method: string, client_id: string | null, scope: string | null,
+const sessionInsert = new PreparedStatement(13, (db, id: string, account_id: string, method: string, client_id: string | null, scope: string | null,
   secret_hash: string | null, login_time: number, expires_at: number | null, last_access: number, inet_address: string | null, user_agent: string | null,
-  revoked_at: number | null) =>
-  db.insertInto('sessions').values({ id, account_id, method, client_id, scope, secret_hash, login_time, expires_at, last_access, inet_address, user_agent, revoked_at }));
+  revoked_at: number | null, amr: string | null) =>
+  db.insertInto('sessions').values({ id, account_id, method, client_id, scope, secret_hash, login_time, expires_at, last_access, inet_address, user_agent, revoked_at, amr }));
 
 /** A session by id, revoked or not. */
 export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {

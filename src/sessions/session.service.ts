@@ -34,6 +34,11 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
+/** A session's stored `amr` (space separated) as the list a token carries; none recorded: none carried. */
+export function amrOf(stored: string | null): string[] | undefined {
+  return stored ? stored.split(' ') : undefined;
+}
+
 /** The fields a new session needs. */
 export interface NewSession extends ClientInfo {
   accountId: string;
@@ -42,6 +47,8 @@ export interface NewSession extends ClientInfo {
   scope: string | null;
   expiresAt: number | null;
   secretHash?: string | null;
+  /** How the person proved who they are (RFC 8176 `amr` values: `pwd`, `otp`, `mfa`, `fed`, …). */
+  amr?: readonly string[];
 }
 
 /**
@@ -93,6 +100,7 @@ export class SessionService {
       inet_address: input.inetAddress,
       user_agent: input.userAgent ? input.userAgent.slice(0, 512) : null,
       revoked_at: null,
+      amr: input.amr?.length ? input.amr.join(' ') : null,
     };
     await insertSession(db, row);
     this.live.set(row.id, { accountId: row.account_id, expiresAt: row.expires_at, lastWrite: now, checkedAt: now });

@@ -7,6 +7,8 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { AccountRow, DB } from '../db/types.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
+import type { PendingSignIn } from '../mfa/pending-sign-ins.js';
+import type { FactorMethod, SecondFactors } from '../mfa/second-factors.js';
 import type { Lockout } from '../passwords/lockout.js';
 import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
 import type { RefreshTokens } from '../tokens/refresh-tokens.js';
@@ -20,7 +22,9 @@ export type Proof =
   /** An identity a provider vouched for (OIDC, Google, Facebook, SAML, CAS), turned into its account by `resolve`. */
   | { kind: 'identity'; strategy: string; resolve: () => Promise<AccountRow> }
   /** An account made by this very attempt: the hosted registration (strategy `password`) or a guest (none). */
-  | { kind: 'new-account'; strategy: 'password' | null; create: () => Promise<AccountRow> };
+  | { kind: 'new-account'; strategy: 'password' | null; create: () => Promise<AccountRow> }
+  /** The second step of a sign-in that stopped at `mfa-required`: its pending sign-in and a code of a factor. */
+  | { kind: 'second-factor'; pending: PendingSignIn; method: FactorMethod; code: string };
 
 /** Which session the sign-in starts (step 5), and so what it hands over (step 6). */
 export type SessionPlan =
@@ -86,6 +90,7 @@ export interface SignInDeps {
   lockout: Lockout;
   roles: AccountRoles;
   issuer: TokenIssuer;
+  mfa: SecondFactors;
 }
 
 /** The attempt as the steps fill it in, one after the other. */
@@ -95,6 +100,8 @@ export interface SignInContext {
   account?: AccountRow | undefined;
   /** The lockout counter this attempt is checked against, when lockout guards it. */
   lock?: { key: string; guarded: boolean };
+  /** How the person proved who they are (RFC 8176), recorded on the session. */
+  amr?: string[];
   session?: StartedSession;
   handover?: Handover;
 }

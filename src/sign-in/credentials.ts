@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { isOpaqueToken } from '../gateway/opaque-tokens.js';
 import { AppError } from '../http/errors.js';
+import { MFA_TOKEN_PREFIX } from '../mfa/pending-sign-ins.js';
 import { hasJwtShape, parseBasic, type AuthContext, type CredentialResolver, type LoginBudget } from '../http/authenticate.js';
 import { sessionTtlMs, setAuthCookie, clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -55,7 +56,9 @@ export class Authenticator implements CredentialResolver {
     return cookie ? this.cookie(cookie, reply) : null;
   }
 
-  private bearer(token: string): Awaitable<AuthContext> {
+  private bearer(token: string): Awaitable<AuthContext | null> {
+    // An `mfaToken` signs no one in: only the enrolment routes read it (mfa/mfa.routes.ts); everywhere else the caller is a guest.
+    if (token.startsWith(MFA_TOKEN_PREFIX)) return null;
     // `tokens.clientFormat: opaque`: the client holds a reference, resolved to its session (split token, seed 003).
     if (isOpaqueToken(token)) return this.deps.logins.authenticateOpaque(token);
     return this.bearerFromMemory(token) ?? this.bearerChecked(token);
@@ -94,7 +97,8 @@ export class Authenticator implements CredentialResolver {
 
   private async cookieToken(credential: string, reply: FastifyReply): Promise<AuthContext | null> {
     try {
-      return { ...(await this.bearer(credential)), kind: 'cookie' };
+      const context = await this.bearer(credential);
+      return context && { ...context, kind: 'cookie' };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       clearAuthCookies(reply, this.deps.config);

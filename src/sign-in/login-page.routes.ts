@@ -11,6 +11,7 @@ import { pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, page, type SafeHtml } from '../pages/layout.js';
 import { LoginName } from '../http/schemas.js';
 import type { Config } from '../config/index.js';
+import { renderSecondStep } from './second-step-page.js';
 import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -35,6 +36,12 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
+  const showSecondStep = (request: FastifyRequest, reply: FastifyReply, client: Client, problem: Problem) => {
+    const { mfaToken, methods } = problem as Problem & { mfaToken: string; methods: string[] };
+    const errors = methods.length ? {} : { form: [t(pickLanguage(request.headers['accept-language']), 'mfa.enrolFirst')] };
+    return renderSecondStep(request, reply, loginCsrf, client, 200, { mfaToken: methods.length ? mfaToken : '', methods, errors });
+  };
+
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
     const lang = pickLanguage(request.headers['accept-language']);
     const token = issueFormToken(request, reply, loginCsrf);
@@ -52,6 +59,8 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     attachValidation: true,
     schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
   }, async (request, reply) => signInFromHostedForm(deps, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
+    // A right password of an account with a second factor: the second page, with the parked sign-in's token.
+    if (problem.code === 'mfa-required') return showSecondStep(request, reply, client, problem);
     // A person who typed a wrong password sees the form again with the reason, and the same status an API caller gets.
     const lang = pickLanguage(request.headers['accept-language']);
     const typed = (request.body ?? {}) as Record<string, unknown>;

@@ -6,7 +6,7 @@ import type { RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
-import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
+import { amrOf, type ClientInfo, type LoginMethod, type SessionService } from '../sessions/session.service.js';
 import type { RefreshTokens, TokenSession } from '../tokens/refresh-tokens.js';
 import type { AccountRoles } from './account-roles.js';
 import type { SignIn } from './pipeline.js';
@@ -94,7 +94,7 @@ export class LoginService {
     this.deps.roles.remember(found.account, found.roles);
     return this.deps.issuer.oauthToken(found.account, {
       sessionId: session.id, refreshToken: rotation.refreshToken, refreshExpiresAt: rotation.expiresAt,
-      clientId: session.client_id ?? undefined, scope: session.scope ?? undefined,
+      clientId: session.client_id ?? undefined, scope: session.scope ?? undefined, amr: amrOf(session.amr),
     });
   }
 

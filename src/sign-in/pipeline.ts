@@ -2,7 +2,7 @@ import type { HandoverOf, SessionPlan, SignedIn, SignInAttempt, SignInContext, S
 import { auditSignIn } from './steps/audit.js';
 import { prepareHandover, startedSession } from './steps/handover.js';
 import { checkLockout, clearLockout } from './steps/lockout.js';
-import { findPasswordAccount, requireClientAcceptsProof, requirePasswordLoginAllowed, requireRegisteredClient } from './steps/method-allowed.js';
+import { findPasswordAccount, findPendingAccount, requireClientAcceptsProof, requirePasswordLoginAllowed, requireRegisteredClient } from './steps/method-allowed.js';
 import { requireConfirmed, verifyProof } from './steps/proof.js';
 import { requireSecondFactor } from './steps/second-factor.js';
 import { startSession } from './steps/session.js';
@@ -13,15 +13,17 @@ const STEPS: readonly Step[] = [
   requireRegisteredClient,
   requireClientAcceptsProof,
   findPasswordAccount,
+  findPendingAccount,
   requirePasswordLoginAllowed,
   // 2. lockout
   checkLockout,
   // 3. verify the proof
   verifyProof,
-  clearLockout,
   requireConfirmed,
-  // 4. second factor (issue 17)
+  // 4. second factor
   requireSecondFactor,
+  // only now: a right password alone must not reset the count a second step's wrong codes add to
+  clearLockout,
   // 5. start the session
   startSession,
   // 6. deliver: what the session hands over (sign-in/delivery.ts writes it into the answer)

@@ -25,6 +25,8 @@ export interface TokenGrant {
   refreshExpiresAt: number | null;
   clientId?: string | undefined;
   scope?: string | undefined;
+  /** How the session was authenticated (RFC 8176), written into the access token. */
+  amr?: readonly string[] | undefined;
 }
 
 /** What the issuer needs. */
@@ -50,15 +52,15 @@ export class TokenIssuer {
   }
 
   /** The access token a client holds: the JWT, or with `tokens.clientFormat: opaque` (split token) a reference only GET /api/auth/context turns into the JWT. */
-  clientAccessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+  clientAccessToken(account: AccountRow, sessionId: string, amr?: readonly string[]): Promise<{ token: string; expiresAt: number }> {
     return this.deps.config.tokens.clientFormat === 'opaque'
       ? this.opaque.issue(sessionId, account.id, this.deps.config.tokens.accessTokenTtl)
-      : this.accessToken(account, sessionId);
+      : this.accessToken(account, sessionId, amr);
   }
 
   /** Seed 003's OAuthToken for a token session: a fresh access token around the session's refresh token. */
   async oauthToken(account: AccountRow, grant: TokenGrant): Promise<OAuthToken> {
-    const access = await this.clientAccessToken(account, grant.sessionId);
+    const access = await this.clientAccessToken(account, grant.sessionId, grant.amr);
     const token: OAuthToken = {
       accessToken: access.token,
       accessTokenExpiresAt: new Date(access.expiresAt).toISOString(),
@@ -71,9 +73,9 @@ export class TokenIssuer {
     return token;
   }
 
-  private async accessToken(account: AccountRow, sessionId: string): Promise<{ token: string; expiresAt: number }> {
+  private async accessToken(account: AccountRow, sessionId: string, amr: readonly string[] | undefined): Promise<{ token: string; expiresAt: number }> {
     // The token carries roles only (permissions are looked up where they are checked): one query, not a principal's four.
     const roles = rolesOf(account, await this.deps.roles.of(account));
-    return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId });
+    return this.deps.accessTokens.issue({ accountId: account.id, email: account.email, roles, sessionId, amr });
   }
 }

@@ -16,6 +16,8 @@ export interface AccessClaims {
   exp: number;
   sid: string;
   roles: string[];
+  /** How the session was authenticated (RFC 8176), when it was recorded. */
+  amr?: string[];
 }
 
 /** What an access token is issued for. */
@@ -24,6 +26,8 @@ export interface TokenSubject {
   email: string | null;
   roles: string[];
   sessionId: string;
+  /** RFC 8176 `amr` of the session (`pwd`, `otp`, `mfa`, …); left out when not recorded. */
+  amr?: readonly string[] | undefined;
 }
 
 /**
@@ -50,6 +54,7 @@ export class AccessTokens {
     const { signer } = await this.keys.current();
     const payload: JWTPayload = { sid: subject.sessionId, roles: subject.roles };
     if (subject.email) payload.email = subject.email;
+    if (subject.amr?.length) payload.amr = [...subject.amr];
     const header: JWTHeaderParameters = { alg: signer.algorithm, kid: signer.kid, typ: 'JWT' };
     const token = await new SignJWT(payload)
       .setProtectedHeader(header)

@@ -17,7 +17,7 @@ export interface Rotation {
 }
 
 /** A token's session as read together with the token (undefined when the row is gone). */
-export type TokenSession = Pick<SessionRow, 'id' | 'account_id' | 'method' | 'client_id' | 'scope' | 'revoked_at'>;
+export type TokenSession = Pick<SessionRow, 'id' | 'account_id' | 'method' | 'client_id' | 'scope' | 'revoked_at' | 'amr'>;
 
 /** What rotation asks of the session layer. */
 export interface RotationHooks {
@@ -113,7 +113,7 @@ export class RefreshTokens {
     const row = checked(found, secret);
     const session = found?.session_found == null ? undefined : {
       id: found.session_found, account_id: found.session_account_id!, method: found.session_method!,
-      client_id: found.session_client_id, scope: found.session_scope, revoked_at: found.session_revoked_at,
+      client_id: found.session_client_id, scope: found.session_scope, revoked_at: found.session_revoked_at, amr: found.session_amr,
     };
     return { row, session };
   }
@@ -172,6 +172,7 @@ const tokenWithSession = new PreparedStatement(1, (db, id: string) =>
     .select([
       'sessions.id as session_found', 'sessions.account_id as session_account_id', 'sessions.method as session_method',
       'sessions.client_id as session_client_id', 'sessions.scope as session_scope', 'sessions.revoked_at as session_revoked_at',
+      'sessions.amr as session_amr',
     ])
     .where('refresh_tokens.id', '=', id));
 

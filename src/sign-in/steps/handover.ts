@@ -14,11 +14,11 @@ async function handoverOf(deps: SignInDeps, context: SignInContext, session: Sta
   const account = provenAccount(context);
   switch (plan.kind) {
     case 'token': {
-      const grant = { sessionId: session.id, refreshToken: session.refreshToken!, refreshExpiresAt: session.expiresAt, clientId: plan.clientId, scope: plan.scope };
+      const grant = { sessionId: session.id, refreshToken: session.refreshToken!, refreshExpiresAt: session.expiresAt, clientId: plan.clientId, scope: plan.scope, amr: context.amr };
       return { kind: 'token', token: await deps.issuer.oauthToken(account, grant) };
     }
     case 'client': {
-      const access = await deps.issuer.clientAccessToken(account, session.id);
+      const access = await deps.issuer.clientAccessToken(account, session.id, context.amr);
       const ttlSeconds = Math.floor(deps.config.tokens.accessTokenTtl / 1000);
       return { kind: 'client', client: plan.client, delivery: { token: access.token, accountId: account.id, ttlSeconds } };
     }

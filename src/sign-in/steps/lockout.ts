@@ -9,9 +9,10 @@ import type { SignInContext, SignInDeps, Step } from '../attempt.js';
  */
 export const checkLockout: Step = async (deps, context) => {
   const { proof } = context.attempt;
-  if (proof.kind !== 'password') return;
+  if (proof.kind !== 'password' && proof.kind !== 'second-factor') return;
   const { account } = context;
-  context.lock = { key: account ? `account:${account.id}` : `name:${loginKey(proof.login)}`, guarded: await isGuarded(deps, account) };
+  const key = account ? `account:${account.id}` : `name:${loginKey(proof.kind === 'password' ? proof.login : '')}`;
+  context.lock = { key, guarded: await isGuarded(deps, account) };
   if (context.lock.guarded) await auditIfLocked(deps, context, () => deps.lockout.assertNotLocked(context.lock!.key));
 };
 
@@ -28,7 +29,22 @@ export async function refuseWrongPassword(deps: SignInDeps, context: SignInConte
   throw new AppError('invalid-credentials', 'wrong login name or password');
 }
 
-/** Step 3 (after a right password): the failure count starts again. */
+/**
+ * A wrong second-factor code (called by step 3): counts toward the account's lockout like a wrong password
+ * (CONTRACT §5) and against the `mfaToken`, records `mfa.failed`, and answers `invalid-mfa-code` — or `account-locked`.
+ */
+export async function refuseWrongCode(deps: SignInDeps, context: SignInContext, spendOnToken: () => Promise<void>): Promise<never> {
+  const { lock } = context;
+  const outcome = lock?.guarded ? await auditIfLocked(deps, context, () => deps.lockout.fail(lock.key)) : 'counted';
+  await spendOnToken();
+  const details = failureDetails(context);
+  const method = context.attempt.proof.kind === 'second-factor' ? context.attempt.proof.method : undefined;
+  await deps.audit.record('mfa.failed', { ...details, data: { method, step: 'sign-in' } });
+  if (outcome === 'locked-now') await deps.audit.record('login.locked', { ...details, data: { started: true } });
+  throw new AppError('invalid-mfa-code', 'the code is wrong, was used before, or is too old');
+}
+
+/** After the whole proof (password and any second factor): the failure count starts again. */
 export const clearLockout: Step = async ({ lockout }, { lock }) => {
   if (lock?.guarded) await lockout.succeed(lock.key);
 };

@@ -1,4 +1,4 @@
-import { findAccountByLogin, loginKey } from '../../accounts/account.repository.js';
+import { findAccountById, findAccountByLogin, loginKey } from '../../accounts/account.repository.js';
 import { findClient } from '../../clients/client.repository.js';
 import { assertClientAccepts } from '../../clients/client-rules.js';
 import { AppError, invalidField } from '../../http/errors.js';
@@ -33,7 +33,17 @@ export const requirePasswordLoginAllowed: Step = ({ config }, { attempt: { proof
   }
 };
 
+/** Step 1 (reading): the account a second step continues; its way in was checked by the first step. */
+export const findPendingAccount: Step = async ({ db }, context) => {
+  const { proof } = context.attempt;
+  if (proof.kind !== 'second-factor') return;
+  context.account = await findAccountById(db, proof.pending.accountId);
+  if (!context.account) throw new AppError('invalid-token', 'mfaToken: the account no longer exists');
+};
+
 function strategyOf(proof: Proof): string | null {
   if (proof.kind === 'password') return 'password';
+  // A second step continues a way in the first step allowed.
+  if (proof.kind === 'second-factor') return null;
   return proof.strategy;
 }

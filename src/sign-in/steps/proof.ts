@@ -2,16 +2,39 @@ import { findPasswordHash, loginKey, storePasswordHash } from '../../accounts/ac
 import type { AccountRow } from '../../db/types.js';
 import { AppError } from '../../http/errors.js';
 import { safeEqual } from '../../util/hashing.js';
-import type { SignInDeps, Step } from '../attempt.js';
-import { refuseWrongPassword } from './lockout.js';
+import { provenAccount, type Proof, type SignInContext, type SignInDeps, type Step } from '../attempt.js';
+import { refuseWrongCode, refuseWrongPassword } from './lockout.js';
 
-/** Step 3: the password is right, the provider's identity resolves to an account, or the new account is made. */
+/**
+ * Step 3: the password is right, the provider's identity resolves to an account, the new account is made, or the
+ * second step's code is right; notes how (RFC 8176 `amr`) for the session.
+ */
 export const verifyProof: Step = async (deps, context) => {
   const { proof, info } = context.attempt;
-  if (proof.kind === 'identity') context.account = await proof.resolve();
-  else if (proof.kind === 'new-account') context.account = await proof.create();
-  else if (!(await passwordIsRight(deps, context.account, proof.password, info.inetAddress)) || !context.account) await refuseWrongPassword(deps, context);
+  if (proof.kind === 'identity') {
+    context.account = await proof.resolve();
+    context.amr = ['fed'];
+  } else if (proof.kind === 'new-account') {
+    context.account = await proof.create();
+    context.amr = proof.strategy === 'password' ? ['pwd'] : [];
+  } else if (proof.kind === 'second-factor') {
+    await verifySecondFactor(deps, context, proof);
+  } else {
+    if (!(await passwordIsRight(deps, context.account, proof.password, info.inetAddress)) || !context.account) await refuseWrongPassword(deps, context);
+    context.amr = ['pwd'];
+  }
 };
+
+/** The code answers the pending sign-in's account; the `mfaToken` is then spent, by exactly one request. */
+async function verifySecondFactor(deps: SignInDeps, context: SignInContext, proof: Extract<Proof, { kind: 'second-factor' }>): Promise<void> {
+  const account = provenAccount(context);
+  if (!(await deps.mfa.verify(account.id, proof.method, proof.code))) {
+    await refuseWrongCode(deps, context, () => deps.mfa.pending.countFailure(proof.pending));
+  }
+  if (!(await deps.mfa.pending.take(proof.pending))) throw new AppError('invalid-token', 'mfaToken: already used or expired');
+  context.amr = deps.mfa.amrAfter(proof.pending.firstFactor, proof.method);
+  await deps.audit.record('mfa.succeeded', { accountId: account.id, inetAddress: context.attempt.info.inetAddress, data: { method: proof.method } });
+}
 
 /** Step 3: unconfirmed accounts may not log in with a password unless `signup.alwaysConfirm` (CONTRACT §3). */
 export const requireConfirmed: Step = ({ config }, { attempt, account }) => {

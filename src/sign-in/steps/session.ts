@@ -19,7 +19,7 @@ async function startTokenSession(deps: SignInDeps, context: SignInContext, plan:
   return transaction(deps.db, async (trx) => {
     const session = await deps.sessions.create({
       accountId: account.id, method: plan.method, clientId: plan.clientId ?? null, scope: plan.scope ?? null,
-      expiresAt: ttl === null ? null : now + ttl, ...context.attempt.info,
+      expiresAt: ttl === null ? null : now + ttl, amr: context.amr, ...context.attempt.info,
     }, trx);
     await setLastLogin(trx, account.id, now);
     const refreshToken = await deps.refreshTokens.issue(session.id, session.expires_at, trx);
@@ -31,7 +31,7 @@ async function startTokenSession(deps: SignInDeps, context: SignInContext, plan:
 async function startOtherSession(deps: SignInDeps, context: SignInContext, plan: Exclude<SessionPlan, { kind: 'token' }>): Promise<StartedSession> {
   const account = provenAccount(context);
   const { method, ttl } = lifetime(deps, plan);
-  const input = { accountId: account.id, method, clientId: plan.kind === 'client' ? plan.client.clientID : null, scope: null, expiresAt: deps.clock.now() + ttl, ...context.attempt.info };
+  const input = { accountId: account.id, method, clientId: plan.kind === 'client' ? plan.client.clientID : null, scope: null, expiresAt: deps.clock.now() + ttl, amr: context.amr, ...context.attempt.info };
   let started: StartedSession;
   if (plan.kind === 'cookie') {
     const { session, credential } = await deps.sessions.createWithSecret(input);

@@ -1,0 +1,117 @@
+import type { Kysely } from 'kysely';
+import { findAccountWithRoles, findPasswordHash } from '../accounts/account.repository.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { Config } from '../config/index.js';
+import type { DB } from '../db/types.js';
+import { AppError, invalidField } from '../http/errors.js';
+import type { PendingSignIns } from './pending-sign-ins.js';
+import type { RecoveryCodes } from './recovery-codes.service.js';
+import type { TotpService } from './totp.service.js';
+
+/** The ways a second step can be answered (CONTRACT §5). */
+export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
+export const FACTOR_METHODS: readonly FactorMethod[] = ['totp', 'recovery', 'webauthn'];
+
+/** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
+const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
+
+/** What proves the person for a step-up: the current password, or a code of a factor they have. */
+export interface StepUpProof {
+  password?: string | undefined;
+  code?: string | undefined;
+}
+
+/** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
+export interface FactorSummary {
+  totp: boolean;
+  passkeys: number;
+  recoveryCodesLeft: number;
+  required: boolean;
+}
+
+export interface SecondFactorDeps {
+  db: Kysely<DB>;
+  config: Config;
+  totp: TotpService;
+  recoveryCodes: RecoveryCodes;
+  pending: PendingSignIns;
+  accounts: Pick<AccountService, 'passwordMatches'>;
+}
+
+/**
+ * The account's second factors as one thing: which it has, whether `mfa.requiredFor` demands one, checking a code,
+ * and step-up. Why one class: the sign-in pipeline's second step, the enrolment routes and step-up must agree on
+ * what "has a second factor" means.
+ */
+export class SecondFactors {
+  constructor(private readonly deps: SecondFactorDeps) {}
+
+  get pending(): PendingSignIns {
+    return this.deps.pending;
+  }
+
+  /** The methods the account can answer a second step with; empty when it has no factor. */
+  async methodsOf(accountId: string): Promise<FactorMethod[]> {
+    const methods: FactorMethod[] = [];
+    if (this.deps.config.mfa.totp.enabled && (await this.deps.totp.isActive(accountId))) methods.push('totp');
+    if (methods.length > 0 && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
+    return methods;
+  }
+
+  /** Whether `mfa.requiredFor` (role names, or `all`) covers an account with these roles. */
+  requiredFor(roles: readonly string[]): boolean {
+    const required = this.deps.config.mfa.requiredFor;
+    return required.includes('all') || roles.some((role) => required.includes(role));
+  }
+
+  /** True when `code` answers `method` for the account (a TOTP code once across the cluster; a recovery code spent). */
+  async verify(accountId: string, method: FactorMethod, code: string): Promise<boolean> {
+    if (method === 'totp') return this.deps.config.mfa.totp.enabled && this.deps.totp.verify(accountId, code);
+    if (method === 'recovery') return (await this.methodsOf(accountId)).includes('recovery') && this.deps.recoveryCodes.spend(accountId, code);
+    return false;
+  }
+
+  /** The `amr` values a sign-in that passed `method` after `firstFactor` carries (RFC 8176). */
+  amrAfter(firstFactor: string, method: FactorMethod): string[] {
+    return [...new Set([firstFactor, AMR_OF[method], 'mfa'])];
+  }
+
+  /** Turns TOTP off (the caller checked step-up); the recovery codes go with the last factor. False: there was none. */
+  async removeTotp(accountId: string): Promise<boolean> {
+    if (!(await this.deps.totp.remove(accountId))) return false;
+    if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
+    return true;
+  }
+
+  /** `GET /api/auth/mfa`. */
+  async summary(accountId: string): Promise<FactorSummary> {
+    const found = await findAccountWithRoles(this.deps.db, accountId);
+    return {
+      totp: await this.deps.totp.isActive(accountId),
+      passkeys: 0,
+      recoveryCodesLeft: await this.deps.recoveryCodes.left(accountId),
+      required: this.requiredFor(found?.roles ?? []),
+    };
+  }
+
+  /**
+   * Step-up (CONTRACT §5): turning a factor off, new recovery codes and the like need the current password, or a code
+   * of a factor the account has. Throws `invalid-mfa-code` / `invalid-credentials` when the proof is wrong.
+   */
+  async assertStepUp(accountId: string, proof: StepUpProof): Promise<void> {
+    if (proof.code !== undefined) {
+      if (await this.anyCodeMatches(accountId, proof.code)) return;
+      throw new AppError('invalid-mfa-code', 'code: is not a current code of this account\'s authenticator or one of its recovery codes');
+    }
+    if (proof.password === undefined) throw invalidField('password', 'the current password (or a second-factor code in `code`) is required');
+    if (!(await this.deps.accounts.passwordMatches(await findPasswordHash(this.deps.db, accountId), proof.password))) {
+      throw new AppError('invalid-credentials', 'password: is not the current password');
+    }
+  }
+
+  private async anyCodeMatches(accountId: string, code: string): Promise<boolean> {
+    const methods = await this.methodsOf(accountId);
+    for (const method of methods) if (await this.verify(accountId, method, code)) return true;
+    return false;
+  }
+}

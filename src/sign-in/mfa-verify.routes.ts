@@ -1,0 +1,50 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../config/index.js';
+import { clientInfo } from '../http/authenticate.js';
+import { invalidField } from '../http/errors.js';
+import { errorResponses, OAuthToken, problemResponses } from '../http/schemas.js';
+import { VerifyBody } from '../mfa/mfa.schemas.js';
+import { UserInfo } from '../sessions/session.schemas.js';
+import { userInfo } from '../sessions/user-info.js';
+import type { Handover, SignedIn } from './attempt.js';
+import { sendToClient, setSessionCookie } from './delivery.js';
+import { finishSecondStep, type SecondStepDeps } from './second-step.js';
+
+/** What the second step uses: the pipeline, the pending sign-ins, and the clients a continuation names. */
+export interface MfaVerifyRouteDeps extends SecondStepDeps {
+  config: Config;
+}
+
+/**
+ * `POST /api/auth/mfa/verify` (CONTRACT §5 "Second step"): redeems the `mfaToken` of a `401 mfa-required` with a code
+ * and finishes the login the way it started — an OAuthToken for `/api/auth/login`, the auth cookie for
+ * `/auth/cookie`, the client's delivery for a hosted login. It runs the same pipeline: lockout, audit and session alike.
+ */
+export const mfaVerifyRoutes: FastifyPluginAsync<MfaVerifyRouteDeps> = async (fastify, { config, db, signIn, factors }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/api/auth/mfa/verify', {
+    schema: {
+      tags: ['mfa'], summary: 'Finish a login that answered mfa-required, with a TOTP or recovery code', body: VerifyBody,
+      response: { 200: Type.Union([OAuthToken, UserInfo]), ...errorResponses, ...problemResponses('invalid-token', 'invalid-mfa-code', 'account-locked') },
+    },
+  }, async (request, reply) => {
+    const { mfaToken, method, code } = request.body;
+    if (method === 'webauthn') throw invalidField('method', 'passkeys are not available as a second step on this server yet');
+    if (code === undefined) throw invalidField('code', `is required for method ${method}`);
+    return deliver(await finishSecondStep({ db, signIn, factors }, { mfaToken, method, code }, clientInfo(request)));
+
+    function deliver(done: SignedIn) {
+      const { handover } = done;
+      if (handover.kind === 'token') return handover.token;
+      if (handover.kind === 'cookie') {
+        setSessionCookie(reply, config, done as SignedIn<Extract<Handover, { kind: 'cookie' }>>);
+        return userInfo(request, done.account, done.expiresAt);
+      }
+      if (handover.kind === 'client') return sendToClient(request, reply, config, done as SignedIn<Extract<Handover, { kind: 'client' }>>);
+      throw new Error('HTTP Basic has no second step');
+    }
+  });
+};

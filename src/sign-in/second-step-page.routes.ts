@@ -1,0 +1,72 @@
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Client } from '../clients/client.repository.js';
+import { requireClient } from '../clients/client-rules.js';
+import { clientInfo } from '../http/authenticate.js';
+import { toProblem } from '../http/problem.js';
+import type { SecondFactors } from '../mfa/second-factors.js';
+import { requireLoginCsrf } from '../pages/form-token.js';
+import { pickLanguage, t, type MessageKey } from '../pages/i18n.js';
+import type { Handover, SignedIn } from './attempt.js';
+import { sendToClient } from './delivery.js';
+import type { HostedFormDeps } from './hosted-client.js';
+import { finishSecondStep, type SecondStepDeps } from './second-step.js';
+import { renderSecondStep, SECOND_STEP_PATH } from './second-step-page.js';
+
+const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
+const SecondStepForm = Type.Object({
+  mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
+  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery')]),
+  code: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+/** What the hosted second step uses: the hosted form's parts, and the second factors (to show the page again). */
+export interface SecondStepPageDeps extends HostedFormDeps, SecondStepDeps {
+  factors: Pick<SecondFactors, 'pending' | 'methodsOf'>;
+}
+
+/**
+ * `POST /auth/login/mfa?clientID=`: the hosted login's second page posts here (CONTRACT §5). A right code finishes the
+ * parked sign-in and delivers the token to the client, as the first page would have; a wrong one shows the page again.
+ * Only a sign-in started on this client's login page is finished here.
+ */
+export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = async (fastify, deps) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+
+  /** The second page again while its sign-in is still open, else a page sending the person back to the first. */
+  const showAgain = async (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, message: MessageKey) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const mfaToken = String((request.body as Record<string, unknown> | undefined)?.mfaToken ?? '');
+    const pending = message === 'mfa.wrong' ? await deps.factors.pending.find(mfaToken) : undefined;
+    const methods = pending ? await deps.factors.methodsOf(pending.accountId) : [];
+    const shown: MessageKey = pending || message !== 'mfa.wrong' ? message : 'mfa.expired';
+    return renderSecondStep(request, reply, deps.loginCsrf, client, status, { mfaToken, methods, errors: { form: [t(lang, shown)] } });
+  };
+
+  app.post(SECOND_STEP_PATH, {
+    preValidation: requireLoginCsrf(deps.loginCsrf, async (request, reply) => {
+      const client = await requireClient(deps.clients, (request.query as Record<string, unknown>).clientID);
+      return showAgain(request, reply, client, 403, 'form.expired');
+    }),
+    attachValidation: true,
+    schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code', querystring: ClientQuery, body: SecondStepForm },
+  }, async (request, reply) => {
+    const client = await requireClient(deps.clients, request.query.clientID);
+    if (request.validationError) return showAgain(request, reply, client, 400, 'mfa.wrong');
+    const { mfaToken, method, code } = request.body;
+    const ours = (plan: { kind: string; client?: Client }) => plan.kind === 'client' && plan.client?.clientID === client.clientID;
+    try {
+      const signedIn = await finishSecondStep(deps, { mfaToken, method, code }, clientInfo(request), ours);
+      return sendToClient(request, reply, deps.config, signedIn as SignedIn<Extract<Handover, { kind: 'client' }>>);
+    } catch (error) {
+      const { problem } = toProblem(error);
+      if (problem.status >= 500) throw error;
+      if (problem.code === 'invalid-mfa-code') return showAgain(request, reply, client, 401, 'mfa.wrong');
+      if (problem.code === 'account-locked' || problem.code === 'rate-limited') return showAgain(request, reply, client, 429, 'login.locked');
+      return showAgain(request, reply, client, problem.status, 'mfa.expired');
+    }
+  });
+};

@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/types.js';
+import { AppError } from '../http/errors.js';
+import type { FactorMethod, SecondFactors } from '../mfa/second-factors.js';
+import type { ClientInfo } from '../sessions/session.service.js';
+import type { SessionPlan, SignedIn } from './attempt.js';
+import { resumePlan } from './continuation.js';
+import type { SignIn } from './pipeline.js';
+
+/** What finishing a second step uses. */
+export interface SecondStepDeps {
+  db: Kysely<DB>;
+  signIn: SignIn;
+  factors: Pick<SecondFactors, 'pending'>;
+}
+
+/** A code for a parked sign-in. */
+export interface SecondStepAnswer {
+  mfaToken: string;
+  method: Exclude<FactorMethod, 'webauthn'>;
+  code: string;
+}
+
+/**
+ * Finishes a sign-in parked at `mfa-required`: the pending sign-in's plan, through the same pipeline (lockout, the
+ * code, session, audit). `expectPlan` lets a way in refuse a token started elsewhere (the hosted page takes only its
+ * client's). Why shared: `POST /api/auth/mfa/verify` and the hosted login's second page finish it alike.
+ */
+export async function finishSecondStep(
+  deps: SecondStepDeps, answer: SecondStepAnswer, info: ClientInfo, expectPlan: (plan: SessionPlan) => boolean = () => true,
+): Promise<SignedIn> {
+  const pending = await deps.factors.pending.find(answer.mfaToken);
+  if (!pending) throw new AppError('invalid-token', 'mfaToken: unknown, already used or expired; sign in again');
+  const { plan, client } = await resumePlan(deps.db, pending.continuation);
+  if (!expectPlan(plan)) throw new AppError('invalid-token', 'mfaToken: this sign-in was started elsewhere');
+  return deps.signIn.run({ proof: { kind: 'second-factor', pending, method: answer.method, code: answer.code }, plan, client, info });
+}

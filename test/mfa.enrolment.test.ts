@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolTotp, oathtool, passwordStep, STEP, uniqueEmail } from './helpers/mfa.js';
+import { goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+
+/** Setting up and removing TOTP over HTTP (CONTRACT §5), step-up, and `mfa.requiredFor`'s enrolment-only mfaToken. */
+describe('TOTP enrolment, removal and step-up over HTTP', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('sqlite');
+  });
+  afterAll(async () => server?.close());
+
+  it('set-up answers secret, otpauth URL and QR code; not active (login still one step) until the first code confirms it', async () => {
+    const email = uniqueEmail('enrol');
+    const { accessToken } = await registerAndLogin(server, email);
+    const setup = await server.request('POST', '/api/auth/mfa/totp', { token: accessToken });
+    expect(setup.status).toBe(200);
+    expect(setup.body.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(setup.body.otpauthUrl).toContain(`secret=${setup.body.secret}`);
+    expect(setup.body.qrSvg).toMatch(/^<svg/);
+    expect((await server.request('GET', '/api/auth/mfa', { token: accessToken })).body).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0, required: false });
+    expect((await server.request('POST', '/api/auth/login', { json: { email, password: goodPassword } })).status).toBe(200);
+    const wrong = await server.request('POST', '/api/auth/mfa/totp/confirm', { token: accessToken, json: { code: '000000' } });
+    expect(wrong.body.code).toBe('invalid-mfa-code');
+    const confirm = await server.request('POST', '/api/auth/mfa/totp/confirm', { token: accessToken, json: { code: oathtool(setup.body.secret, server.clock.now()) } });
+    expect(confirm.status).toBe(200);
+    expect(confirm.body.recoveryCodes).toHaveLength(10);
+    expect((await server.request('GET', '/api/auth/mfa', { token: accessToken })).body).toEqual({ totp: true, passkeys: 0, recoveryCodesLeft: 10, required: false });
+    await passwordStep(server, email);
+    // A second set-up while one is active is refused: removal (with step-up) comes first.
+    expect((await server.request('POST', '/api/auth/mfa/totp', { token: accessToken })).body.code).toBe('conflict');
+  });
+
+  it('needs a signed-in caller: no token, or a plain mfaToken (not for enrolment), is refused', async () => {
+    expect((await server.request('POST', '/api/auth/mfa/totp')).status).toBe(401);
+    expect((await server.request('GET', '/api/auth/mfa')).status).toBe(401);
+    const user = await enrolTotp(server);
+    const mfaToken = await passwordStep(server, user.email);
+    const refused = await server.request('POST', '/api/auth/mfa/totp', { token: mfaToken });
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('invalid-token');
+  });
+
+  it('turning TOTP off needs step-up: nothing (400 naming password), a wrong password, a wrong code are refused; a right code removes it and the recovery codes', async () => {
+    const user = await enrolTotp(server);
+    const session = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'recovery', code: user.recoveryCodes[0] } });
+    const token = session.body.accessToken;
+    const none = await server.request('DELETE', '/api/auth/mfa/totp', { token, json: {} });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].field).toBe('password');
+    expect((await server.request('DELETE', '/api/auth/mfa/totp', { token, json: { password: 'not-it-at-all' } })).body.code).toBe('invalid-credentials');
+    expect((await server.request('DELETE', '/api/auth/mfa/totp', { token, json: { code: '000000' } })).body.code).toBe('invalid-mfa-code');
+    expect((await server.request('GET', '/api/auth/mfa', { token })).body.totp).toBe(true);
+    const removed = await server.request('DELETE', '/api/auth/mfa/totp', { token, json: { code: oathtool(user.secret, server.clock.now()) } });
+    expect(removed.status).toBe(204);
+    expect((await server.request('GET', '/api/auth/mfa', { token })).body).toMatchObject({ totp: false, recoveryCodesLeft: 0 });
+    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).status).toBe(200);
+    expect((await server.request('DELETE', '/api/auth/mfa/totp', { token, json: { password: goodPassword } })).status).toBe(404);
+  });
+
+  it('new recovery codes need step-up and void the old set', async () => {
+    const user = await enrolTotp(server);
+    const session = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'totp', code: oathtool(user.secret, server.clock.now()) } });
+    const token = session.body.accessToken;
+    expect((await server.request('POST', '/api/auth/mfa/recovery-codes', { token, json: { password: 'wrong-password' } })).body.code).toBe('invalid-credentials');
+    const fresh = await server.request('POST', '/api/auth/mfa/recovery-codes', { token, json: { password: goodPassword } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.recoveryCodes).toHaveLength(10);
+    const old = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'recovery', code: user.recoveryCodes[1] } });
+    expect(old.body.code).toBe('invalid-mfa-code');
+    const renewed = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'recovery', code: fresh.body.recoveryCodes[0] } });
+    expect(renewed.status).toBe(200);
+  });
+});
+
+describe('mfa.requiredFor: an account without a factor enrols with its enrolment-only mfaToken, then finishes the login', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('postgres', { config: { mfa: { requiredFor: ['all'] } } });
+  });
+  afterAll(async () => server?.close());
+
+  it('login → mfa-required {methods: [], enroll: true}; the token opens only the enrolment routes; a code of the new factor finishes', async () => {
+    const email = uniqueEmail('required');
+    const registered = await server.request('POST', '/api/auth/register', { json: { email, password: goodPassword } });
+    expect(registered.status).toBe(201);
+    await fetch(server.smtp.linkIn(await server.smtp.waitFor((m) => m.to.includes(email)), '/auth/confirm/'));
+    const login = await server.request('POST', '/api/auth/login', { json: { email, password: goodPassword } });
+    expect(login.status).toBe(401);
+    expect(login.body).toMatchObject({ code: 'mfa-required', methods: [], enroll: true });
+    const mfaToken = login.body.mfaToken;
+    expect((await server.request('GET', '/api/auth/account', { token: mfaToken })).status).toBe(401);
+    expect((await server.request('GET', '/api/auth/mfa', { token: mfaToken })).status).toBe(401);
+    const setup = await server.request('POST', '/api/auth/mfa/totp', { token: mfaToken });
+    expect(setup.status, setup.text).toBe(200);
+    const confirm = await server.request('POST', '/api/auth/mfa/totp/confirm', { token: mfaToken, json: { code: oathtool(setup.body.secret, server.clock.now()) } });
+    expect(confirm.status).toBe(200);
+    server.clock.advance(STEP);
+    const verify = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken, method: 'totp', code: oathtool(setup.body.secret, server.clock.now()) } });
+    expect(verify.status, verify.text).toBe(200);
+    const mfa = await server.request('GET', '/api/auth/mfa', { token: verify.body.accessToken });
+    expect(mfa.body).toMatchObject({ totp: true, required: true, recoveryCodesLeft: 10 });
+    // Spent: the enrolment token no longer opens enrolment.
+    expect((await server.request('POST', '/api/auth/mfa/totp', { token: mfaToken })).status).toBe(401);
+  });
+});
