@@ -1,5 +1,6 @@
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { formatDurationText } from '../email/templates.js';
+import { guidanceDe, guidanceEn } from './guidance-messages.js';
 
 /** Languages the hosted pages speak. */
 export type Lang = 'en' | 'de';
@@ -144,6 +145,7 @@ const en = {
   'account.currentMissing': 'Enter your current password.',
   'account.save': 'Change password',
   'account.logout': 'Sign out',
+  ...guidanceEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -264,6 +266,7 @@ const de: Record<MessageKey, string> = {
   'account.currentMissing': 'Geben Sie Ihr aktuelles Passwort ein.',
   'account.save': 'Passwort ändern',
   'account.logout': 'Abmelden',
+  ...guidanceDe,
 };
 
 const messages: Record<Lang, Record<MessageKey, string>> = { en, de };
