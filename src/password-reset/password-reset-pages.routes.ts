@@ -35,8 +35,8 @@ export interface PasswordResetPageDeps {
 
 /**
  * The reset's hosted pages (seed 000, CONTRACT §3): `GET /auth/password-reset?clientID=&email=` mails the link and
- * says "check your e-mail" (without `email`, a browser gets the form that asks for it), `/auth/password-reset/{token}` is the form the link opens (a double-submit token guards
- * it, pages/form-token.ts); English or German by Accept-Language.
+ * says "check your e-mail" (without `email`, a browser gets the form that asks for it), `/auth/password-reset/{token}`
+ * is the form the link opens (a double-submit token guards it, pages/form-token.ts); English or German by Accept-Language.
  */
 export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> = async (fastify, { config, passwordResets, clients, formTokens }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
