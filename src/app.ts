@@ -3,7 +3,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type onRequestHookHandler, type RouteOptions } from 'fastify';
-import { accountConfirmationRoutes } from './accounts/account-confirmation.routes.js';
 import { emailAvailableRoutes } from './accounts/email-available.routes.js';
 import { accountRoutes } from './accounts/account.routes.js';
 import { clientRoutes } from './clients/client.routes.js';
@@ -43,6 +42,7 @@ import { sessionRoutes } from './sessions/session.routes.js';
 import { cookieLoginRoutes, cookieSignIn } from './sign-in/cookie-login.routes.js';
 import { loginCsrfDeps } from './sign-in/hosted-client.js';
 import { loginPageRoutes } from './sign-in/login-page.routes.js';
+import { confirmationPageRoutes } from './sign-in/confirmation-page.routes.js';
 import { signupPageRoutes } from './sign-in/signup-page.routes.js';
 import { createServices, type Services } from './services.js';
 import { keyRoutes } from './tokens/keys.routes.js';
@@ -170,8 +170,8 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(metricsRoutes, { metrics: services.metrics });
   await app.register(auditRoutes, { config, audit: services.audit, accounts: services.accounts });
   await app.register(keyRoutes, { keys: services.keys });
-  await app.register(accountConfirmationRoutes, { accounts: services.accounts });
   const loginCsrf = loginCsrfDeps(services);
+  await app.register(confirmationPageRoutes, { config, clients: services.clients, signIn: services.signIn, accounts: services.accounts, formTokens: loginCsrf });
   await app.register(passwordResetPageRoutes, { config, passwordResets: services.passwordResets, clients: services.clients, formTokens: loginCsrf });
   await app.register(passwordResetRoutes, { passwordResets: services.passwordResets });
   await app.register(sessionRoutes, {

@@ -16,7 +16,7 @@ describe('defaults', () => {
         refreshReuseInterval: 10 * SECOND, apiKeyTtl: 100 * 365 * DAY, guestRefreshTokenTtl: null, guestIdleRemoval: 90 * DAY,
         queryParameter: true, clientFormat: 'jwt',
       },
-      signup: { enabled: true, inviteOnly: false, alwaysConfirm: false, confirmationKey: null, confirmationTokenTtl: 3 * DAY, unconfirmedRemoval: 7 * DAY },
+      signup: { enabled: true, inviteOnly: false, alwaysConfirm: false, confirmationKey: null, confirmationTokenTtl: 3 * DAY, unconfirmedRemoval: 7 * DAY, tokenBeforeConfirmation: true },
       schedule: { cron: '0 3 * * *' },
       password: {
         login: 'on', whitelist: [], blacklist: [], requireCurrentPassword: true, resetTokenTtl: 24 * HOUR,

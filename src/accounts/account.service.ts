@@ -64,8 +64,11 @@ export interface AccountServiceDeps {
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
-  /** Creates a user account with a password; confirmed at once with `signup.alwaysConfirm` or the confirmation key (seed 002). */
-  async register(input: Registration & { invite?: string }): Promise<AccountView> {
+  /**
+   * Creates a user account with a password; confirmed at once with `signup.alwaysConfirm` or the confirmation key (seed 002).
+   * `clientID`: the registered client a hosted registration was for, kept with the confirmation link (see confirmLink).
+   */
+  async register(input: Registration & { invite?: string | undefined; clientID?: string }): Promise<AccountView> {
     const { config } = this.deps;
     if (!config.signup.enabled) throw new AppError('signup-disabled');
     // signup.inviteOnly: the invite is checked first (without one, not even a 409 tells who is registered), claimed
@@ -90,7 +93,7 @@ export class AccountService {
     if (inviteId !== null) await invites!.bind(inviteId, account.id);
     await storePasswordHash(this.deps.db, account.id, passwordHash, this.deps.clock.now(), this.deps.random.uuid());
     await this.deps.audit.record('account.registered', { accountId: account.id, loginName: username });
-    if (!confirmed) await this.sendConfirmation(account);
+    if (!confirmed) await this.sendConfirmation(account, input.clientID ?? null);
     return this.view(account.id);
   }
 
@@ -119,10 +122,10 @@ export class AccountService {
     return row;
   }
 
-  /** Mails a confirmation link valid for `signup.confirmationTokenTtl`. */
-  async sendConfirmation(account: AccountRow): Promise<void> {
+  /** Mails a confirmation link valid for `signup.confirmationTokenTtl`; the link remembers the client it was asked for from. */
+  async sendConfirmation(account: AccountRow, clientID: string | null = null): Promise<void> {
     if (!account.email) return;
-    const token = await this.deps.tokens.create('confirm', account.id, this.deps.config.signup.confirmationTokenTtl);
+    const token = await this.deps.tokens.create('confirm', account.id, this.deps.config.signup.confirmationTokenTtl, clientID);
     const content = confirmationMail({ baseUrl: this.deps.config.server.baseUrl, token, username: account.username });
     await this.deps.mailer.send({ to: account.email, ...content }).catch((error) => this.deps.logError(error, 'confirmation mail failed'));
   }
@@ -132,19 +135,30 @@ export class AccountService {
    * whose link expired or got lost; anything else — unknown, confirmed, a username — does nothing, so the caller's
    * answer reveals nothing.
    */
-  async resendConfirmation(email: string): Promise<void> {
+  async resendConfirmation(email: string, clientID: string | null = null): Promise<void> {
     const account = await findAccountByLogin(this.deps.db, email);
     if (!account || account.confirmed === 1 || account.type !== 'user' || account.email_key !== loginKey(email)) return;
-    await this.sendConfirmation(account);
+    await this.sendConfirmation(account, clientID);
   }
 
   /** Confirms the account a confirmation token was mailed for. */
   async confirm(token: string): Promise<AccountView> {
+    return this.view((await this.confirmLink(token)).account.id);
+  }
+
+  /**
+   * Confirms by link and tells the hosted confirmation page what it needs beyond that: the client the registration
+   * (or the resend) was for, and whether this link is what confirmed the account — with
+   * `signup.tokenBeforeConfirmation: false` only that first confirmation delivers a token (sign-in/confirmation-page.routes.ts).
+   */
+  async confirmLink(token: string): Promise<{ account: AccountRow; clientID: string | null; firstConfirmation: boolean }> {
     const used = await this.deps.tokens.consume('confirm', token);
     if (!used) throw invalidField('token', 'is invalid, expired or already used');
+    const before = await findAccountById(this.deps.db, used.account_id);
+    if (!before) throw invalidField('token', 'is invalid, expired or already used');
     await updateAccountRow(this.deps.db, used.account_id, { confirmed: 1 });
     await this.deps.audit.record('account.confirmed', { accountId: used.account_id });
-    return this.view(used.account_id);
+    return { account: { ...before, confirmed: 1 }, clientID: used.data, firstConfirmation: before.confirmed !== 1 };
   }
 
   /** Whether the account with this login name is confirmed; unknown names answer `false` so nothing is revealed. */

@@ -55,7 +55,7 @@ export interface Config {
     guestIdleRemoval: number | null;              // null = 'never'; default 90d
     queryParameter: boolean; clientFormat: 'jwt' | 'opaque' };
   signup: { enabled: boolean; inviteOnly: boolean; alwaysConfirm: boolean; confirmationKey: string | null;
-    confirmationTokenTtl: number; unconfirmedRemoval: number };
+    confirmationTokenTtl: number; unconfirmedRemoval: number; tokenBeforeConfirmation: boolean };
   schedule: { cron: string };
   password: { login: 'on' | 'off' | 'whitelist'; whitelist: string[]; blacklist: string[]; requireCurrentPassword: boolean;
     resetTokenTtl: number;
@@ -203,6 +203,8 @@ export const SCHEMA: Spec<Config> = {
     confirmationKey: secret(),
     confirmationTokenTtl: duration(3 * DAY, { positive: true }),
     unconfirmedRemoval: duration(7 * DAY, { positive: true }),
+    // Seed 000: the hosted registration delivers a token at once; false: the confirmation link delivers it.
+    tokenBeforeConfirmation: bool(true),
   }),
   schedule: section({ cron: str('0 3 * * *', cronExpression) }),
   password: section({

@@ -6,6 +6,7 @@ import { errorResponses } from '../http/schemas.js';
 import { TokenParams } from '../http/token-link.js';
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html } from '../pages/layout.js';
+import { onwardLink } from '../pages/onward.js';
 import { sendPage } from '../pages/send-page.js';
 import { ChangeEmailBody, PendingEmail } from './email-change.schemas.js';
 import type { EmailChangeOutcome, EmailChangeService } from './email-change.service.js';
@@ -42,12 +43,17 @@ export const emailChangeRoutes: FastifyPluginAsync<{ emailChanges: EmailChangeSe
   });
 };
 
-/** What the person reads after following a link: the change made, or the revert and the ended sessions. */
+/**
+ * What the person reads after following a link: the change made, or the revert and the ended sessions; then the way on
+ * to the account page (an e-mail change is asked for by a signed-in account, through no client).
+ */
 function outcomeBody(lang: Lang, outcome: EmailChangeOutcome) {
-  if (outcome.kind === 'changed') return html`<p class="ok" role="status">${t(lang, 'changeEmail.done', { email: outcome.email })}</p>`;
+  if (outcome.kind === 'changed') return html`<p class="ok" role="status">${t(lang, 'changeEmail.done', { email: outcome.email })}</p>
+${onwardLink(lang, null)}`;
   const restored = outcome.restored
     ? html`<p class="ok" role="status">${t(lang, 'changeEmail.restored', { email: outcome.email })}</p>`
     : html`<p class="error" role="alert">${t(lang, 'changeEmail.notRestored')}</p>`;
   return html`${restored}
-<p>${t(lang, 'changeEmail.signedOut')}</p>`;
+<p>${t(lang, 'changeEmail.signedOut')}</p>
+${onwardLink(lang, null)}`;
 }

@@ -26,6 +26,7 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'GET /auth/password-reset': 'forgotPassword',
   // Mails a link like forgot-password does: the same budget keeps either from being used to flood an inbox.
   'POST /api/auth/account/confirmation': 'forgotPassword',
+  'POST /auth/confirmation': 'forgotPassword',
   'GET /auth/email-available': 'emailAvailable',
   // Answers per login name whether it is a confirmed account: as good a probe of who is registered as email-available.
   'GET /api/auth/account/confirmed': 'emailAvailable',

@@ -1,5 +1,6 @@
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { formatDurationText } from '../email/templates.js';
+import { guidanceDe, guidanceEn } from './guidance-messages.js';
 
 /** Languages the hosted pages speak. */
 export type Lang = 'en' | 'de';
@@ -155,6 +156,7 @@ const en = {
   'mfa.wrong': 'That code is wrong or was already used. Try the next one.',
   'mfa.expired': 'This sign-in expired. Please sign in again.',
   'mfa.enrolFirst': 'This account must set up a second factor before it can sign in here. Set it up in your account, then sign in again.',
+  ...guidanceEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -284,6 +286,7 @@ const de: Record<MessageKey, string> = {
   'mfa.wrong': 'Dieser Code ist falsch oder wurde schon verwendet. Versuchen Sie den nächsten.',
   'mfa.expired': 'Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'mfa.enrolFirst': 'Für dieses Konto muss zuerst ein zweiter Faktor eingerichtet werden. Richten Sie ihn in Ihrem Konto ein und melden Sie sich dann erneut an.',
+  ...guidanceDe,
 };
 
 const messages: Record<Lang, Record<MessageKey, string>> = { en, de };

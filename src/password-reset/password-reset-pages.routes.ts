@@ -12,6 +12,9 @@ import { addError, field, formErrors, translateFieldErrors, type FieldErrors } f
 import { formatDuration, pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, type SafeHtml } from '../pages/layout.js';
 import { sendLinkFailure, sendPage } from '../pages/send-page.js';
+import { hostedPageErrors } from '../pages/error-page.js';
+import { onwardLink } from '../pages/onward.js';
+import { emailFormInstead, resetRequestForm } from './reset-request-page.js';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { Config } from '../config/index.js';
 import type { FormTokenDeps } from '../pages/form-token.js';
@@ -32,8 +35,8 @@ export interface PasswordResetPageDeps {
 
 /**
  * The reset's hosted pages (seed 000, CONTRACT §3): `GET /auth/password-reset?clientID=&email=` mails the link and
- * says "check your e-mail", `/auth/password-reset/{token}` is the form the link opens (a double-submit token guards
- * it, pages/form-token.ts); English or German by Accept-Language.
+ * says "check your e-mail" (without `email`, a browser gets the form that asks for it), `/auth/password-reset/{token}`
+ * is the form the link opens (a double-submit token guards it, pages/form-token.ts); English or German by Accept-Language.
  */
 export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> = async (fastify, { config, passwordResets, clients, formTokens }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -49,13 +52,28 @@ export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> 
   };
 
   app.get('/auth/password-reset', {
-    schema: { tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses)', querystring: ResetQuery },
+    // A browser gets a page for every refusal (a missing or unknown client, say); API callers keep problem+json.
+    errorHandler: hostedPageErrors,
+    // A query without a valid e-mail reaches the handler, so a person gets the reset form (emailFormInstead).
+    attachValidation: true,
+    schema: {
+      tags, summary: 'Mail a password-reset link and render "check your e-mail" (the same for unknown addresses); a browser without `email` gets the form',
+      querystring: ResetQuery,
+    },
   }, async (request, reply) => {
+    const lang = languageOf(request);
+    const invalid = request.validationError;
+    const formInstead = invalid && emailFormInstead(request, invalid, config.password.policy, lang);
+    if (invalid && !formInstead) throw invalid;
     const client = await requireClient(clients, request.query.clientID);
     assertClientAccepts(client, 'password');
+    if (formInstead) {
+      const typed = (request.query as Record<string, unknown>).email;
+      const status = Object.keys(formInstead.errors).length ? 400 : 200;
+      return sendPage(reply, lang, status, t(lang, 'forgot.title'), resetRequestForm(lang, client, formInstead.errors, typeof typed === 'string' ? typed.slice(0, 254) : undefined));
+    }
     // Not awaited: neither the page nor its timing may tell whether the address has an account.
-    passwordResets.request(request.query.email).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
-    const lang = languageOf(request);
+    passwordResets.request(request.query.email, client.clientID).catch((error) => request.log.error({ err: error }, 'password reset mail failed'));
     const ttl = formatDuration(lang, config.password.resetTokenTtl);
     return sendPage(reply, lang, 200, t(lang, 'checkEmail.title'), html`<p class="ok" role="status">${t(lang, 'checkEmail.sent', { email: request.query.email })}</p>
 <p>${t(lang, 'checkEmail.expires', { ttl })}</p>
@@ -83,8 +101,10 @@ export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> 
       return renderForm(request, reply, 400, addError({}, 'passwordRepeat', t(lang, 'field.passwordRepeat.differs')));
     }
     try {
-      await passwordResets.reset(request.params.token, password);
-      return sendPage(reply, lang, 200, t(lang, 'reset.doneTitle'), html`<p class="ok" role="status">${t(lang, 'reset.done')}</p>`);
+      const { clientID } = await passwordResets.reset(request.params.token, password);
+      const client = clientID === null ? null : await clients.find(clientID);
+      return sendPage(reply, lang, 200, t(lang, 'reset.doneTitle'), html`<p class="ok" role="status">${t(lang, 'reset.done')}</p>
+${onwardLink(lang, client)}`);
     } catch (error) {
       if (error instanceof AppError && error.code === 'password-policy') return renderForm(request, reply, 400, policyErrors(lang, error.extra.errors ?? []));
       return sendLinkFailure(reply, lang, error, t(lang, 'reset.failedTitle'), t(lang, 'reset.invalid'));

@@ -51,23 +51,36 @@ export function clientPageHeaders(client: Client): Record<string, string> {
   return pageHeadersAllowing([new URL(client.callbackURL).origin]);
 }
 
+/** Draws a client's form again after a refused post, with the problem's reason and status. */
+export type ShowAgain = (client: Client, problem: Problem, headers: Record<string, string>) => FastifyReply;
+
 /**
  * The post of a client's hosted form (login, registration): the proof goes through the sign-in pipeline and the token
- * to the client. Why shared: both forms answer failures alike — a person sees the form again (`showAgain`) with the
- * reason and the status an API caller gets; JSON callers and 5xx get problem+json. Body validation errors reach here
- * (`attachValidation`) so they can be shown next to their field.
+ * to the client. Failures as handleHostedForm says.
  */
 export async function signInFromHostedForm(
-  deps: HostedFormDeps, request: FastifyRequest, reply: FastifyReply, proof: () => Proof,
-  showAgain: (client: Client, problem: Problem, headers: Record<string, string>) => FastifyReply,
+  deps: HostedFormDeps, request: FastifyRequest, reply: FastifyReply, proof: (client: Client) => Proof, showAgain: ShowAgain,
+): Promise<FastifyReply> {
+  return handleHostedForm(deps, request, reply, async (client) => {
+    const signedIn = await deps.signIn.run({ proof: proof(client), plan: { kind: 'client', client }, client, info: clientInfo(request) });
+    return sendToClient(request, reply, deps.config, signedIn);
+  }, showAgain);
+}
+
+/**
+ * The frame of a client's hosted form post: find the client, then `act`. Why shared: every such form answers failures
+ * alike — a person sees the form again (`showAgain`) with the reason and the status an API caller gets; JSON callers
+ * and 5xx get problem+json. Body validation errors reach here (`attachValidation`) so they can be shown next to their field.
+ */
+export async function handleHostedForm(
+  deps: Pick<HostedFormDeps, 'clients'>, request: FastifyRequest, reply: FastifyReply, act: (client: Client) => Promise<FastifyReply>, showAgain: ShowAgain,
 ): Promise<FastifyReply> {
   const invalid = request.validationError as (Error & { validationContext?: string }) | undefined;
   if (invalid && invalid.validationContext !== 'body') throw invalid;
   const client = await requireClient(deps.clients, (request.query as { clientID?: unknown }).clientID);
   try {
     if (invalid) throw invalid;
-    const signedIn = await deps.signIn.run({ proof: proof(), plan: { kind: 'client', client }, client, info: clientInfo(request) });
-    return sendToClient(request, reply, deps.config, signedIn);
+    return await act(client);
   } catch (error) {
     if (!isFormPost(request)) throw error;
     const { problem, headers } = toProblem(error);

@@ -12,6 +12,8 @@ import { html, page, type SafeHtml } from '../pages/layout.js';
 import { LoginName } from '../http/schemas.js';
 import type { Config } from '../config/index.js';
 import { renderSecondStep } from './second-step-page.js';
+import { hostedPageErrors } from '../pages/error-page.js';
+import { resendConfirmationForm } from './confirmation-pages.js';
 import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -23,6 +25,8 @@ const LoginForm = Type.Object(
 interface LoginState {
   errors?: FieldErrors;
   email?: string;
+  /** Refused as account-not-confirmed: the page offers a new confirmation link. */
+  offerConfirmation?: boolean;
 }
 
 /**
@@ -48,12 +52,14 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'login.title'), loginPage(config, client, lang, token, state), lang));
   };
 
-  app.get('/auth/login', { schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
+  // errorHandler: a browser gets a page for a missing or unknown client (pages/error-page.ts); API callers problem+json.
+  app.get('/auth/login', { errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
     const client = await requireClient(clients, request.query.clientID);
     return render(request, reply, client, 200);
   });
 
   app.post('/auth/login', {
+    errorHandler: hostedPageErrors,
     preValidation: requireClientLoginCsrf(deps, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
@@ -65,7 +71,8 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     const lang = pickLanguage(request.headers['accept-language']);
     const typed = (request.body ?? {}) as Record<string, unknown>;
     const email = typeof typed.email === 'string' ? typed.email.slice(0, 254) : undefined;
-    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(config, lang, problem), email });
+    const offerConfirmation = problem.code === 'account-not-confirmed';
+    return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(config, lang, problem), email, offerConfirmation });
   }));
 };
 
@@ -123,7 +130,9 @@ ${field('email', t(lang, 'login.forgotEmail'), { id: 'reset-email', type: 'email
   const register = passwordEnabled && config.signup.enabled
     ? html`<p>${t(lang, 'login.noAccount')} <a href="/auth/register?${query}">${t(lang, 'login.register')}</a></p>`
     : '';
+  const confirmation = state.offerConfirmation ? resendConfirmationForm(lang, client, token, state.email) : '';
   return html`${passwordForm}
+${confirmation}
 ${others}
 ${forgot}
 ${register}`;

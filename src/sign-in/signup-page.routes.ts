@@ -5,16 +5,18 @@ import { Type } from 'typebox';
 import type { AccountService } from '../accounts/account.service.js';
 import { Email, errorResponses, Password } from '../http/schemas.js';
 import type { Client } from '../clients/client.repository.js';
-import { clientAccepts, requireClient } from '../clients/client-rules.js';
+import { assertClientAccepts, clientAccepts, requireClient } from '../clients/client-rules.js';
 import { AppError } from '../http/errors.js';
 import type { Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
-import { formTokenField, issueFormToken } from '../pages/form-token.js';
+import { hostedPageErrors } from '../pages/error-page.js';
+import { formTokenField, isFormPost, issueFormToken } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
-import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
+import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
 import type { Config } from '../config/index.js';
-import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
+import { registeredCheckEmailPage } from './confirmation-pages.js';
+import { clientPageHeaders, handleHostedForm, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps, type ShowAgain } from './hosted-client.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -33,7 +35,9 @@ export interface SignupPageDeps extends HostedFormDeps {
 
 /**
  * Seed 000's registration by redirect: `GET|POST /auth/register?clientID=` creates the account, mails the
- * confirmation link and — through the sign-in pipeline, as a way in — delivers a token to the client at once.
+ * confirmation link and — through the sign-in pipeline, as a way in — delivers a token to the client at once; with
+ * `signup.tokenBeforeConfirmation: false` it says "check your e-mail" and the link delivers the token
+ * (confirmation-page.routes.ts). Either way the link remembers the client, so its page leads back there.
  */
 export const signupPageRoutes: FastifyPluginAsync<SignupPageDeps> = async (fastify, deps) => {
   const { config, clients, loginCsrf, accounts } = deps;
@@ -50,6 +54,8 @@ export const signupPageRoutes: FastifyPluginAsync<SignupPageDeps> = async (fasti
   const pages = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   pages.get('/auth/register', {
+    // A browser gets a page for a missing or unknown client (pages/error-page.ts); API callers keep problem+json.
+    errorHandler: hostedPageErrors,
     schema: { tags, summary: 'Hosted registration page of a client', querystring: ClientQuery },
   }, async (request, reply) => {
     const client = await requireClient(clients, request.query.clientID);
@@ -57,25 +63,49 @@ export const signupPageRoutes: FastifyPluginAsync<SignupPageDeps> = async (fasti
   });
 
   pages.post('/auth/register', {
+    errorHandler: hostedPageErrors,
     preValidation: requireClientLoginCsrf(deps, renderRegister),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
     schema: {
       tags, summary: 'Register for a client (form or JSON); mails the confirmation link and delivers a token like login',
-      querystring: ClientQuery, body: RegisterForm, response: { 200: Type.Object({ token: Type.String(), accountID: Type.String() }), ...errorResponses },
+      querystring: ClientQuery, body: RegisterForm,
+      response: { 200: Type.Object({ token: Type.String(), accountID: Type.String() }), 202: Type.Object({ accountID: Type.String() }), ...errorResponses },
     },
-  }, async (request, reply) => signInFromHostedForm(
-    // Seed 000: registering delivers a token at once, although the account is not confirmed yet.
-    deps, request, reply, () => ({ kind: 'new-account', strategy: 'password', create: () => registerAccount(accounts, request.body) }),
-    (client, problem) => {
+  }, async (request, reply) => {
+    const showAgain: ShowAgain = (client, problem) => {
       const lang = pickLanguage(request.headers['accept-language']);
       return renderRegister(request, reply, client, problem.status, { errors: registerErrors(config, lang, problem), ...bodyValues(request.body) });
-    },
-  ));
+    };
+    if (!config.signup.tokenBeforeConfirmation) {
+      return handleHostedForm(deps, request, reply, (client) => registerThenCheckEmail(request, reply, config, accounts, client, request.body), showAgain);
+    }
+    // Seed 000: registering delivers a token at once, although the account is not confirmed yet.
+    return signInFromHostedForm(deps, request, reply, (client) => ({ kind: 'new-account', strategy: 'password', create: () => registerAccount(accounts, request.body, client) }), showAgain);
+  });
 };
 
-async function registerAccount(accounts: SignupPageDeps['accounts'], body: { email: string; password: string; invite?: string | undefined }) {
-  const view = await accounts.register({ email: body.email, password: body.password, invite: body.invite });
+/**
+ * `signup.tokenBeforeConfirmation: false`: the account is made and the link mailed, but no session starts — a person
+ * reads "check your e-mail", a JSON caller gets `202 {accountID}`. The client's refusal of passwords is checked here
+ * as the pipeline's step 1 would.
+ */
+async function registerThenCheckEmail(
+  request: FastifyRequest, reply: FastifyReply, config: Config, accounts: SignupPageDeps['accounts'], client: Client, form: RegistrationForm,
+): Promise<FastifyReply> {
+  assertClientAccepts(client, 'password');
+  const account = await registerAccount(accounts, form, client);
+  if (!isFormPost(request)) return reply.code(202).send({ accountID: account.id });
+  const lang = pickLanguage(request.headers['accept-language']);
+  const page = registeredCheckEmailPage(lang, form.email, formatDuration(lang, config.signup.confirmationTokenTtl));
+  return renderPage(reply, lang, 200, page, t(lang, 'registered.title'));
+}
+
+/** What the registration form carries, once validated. */
+type RegistrationForm = { email: string; password: string; invite?: string | undefined };
+
+async function registerAccount(accounts: SignupPageDeps['accounts'], body: RegistrationForm, client: Client) {
+  const view = await accounts.register({ email: body.email, password: body.password, invite: body.invite, clientID: client.clientID });
   const account = await accounts.row(view.id);
   if (!account) throw new AppError('internal-error', 'the new account vanished');
   return account;
