@@ -7,6 +7,7 @@ import { requireClient } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
 import { toProblem } from '../http/problem.js';
 import type { SecondFactors } from '../mfa/second-factors.js';
+import { hostedPageErrors } from '../pages/error-page.js';
 import { requireLoginCsrf } from '../pages/form-token.js';
 import { pickLanguage, t, type MessageKey } from '../pages/i18n.js';
 import type { Handover, SignedIn } from './attempt.js';
@@ -52,6 +53,8 @@ export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = asyn
       return showAgain(request, reply, client, 403, 'form.expired');
     }),
     attachValidation: true,
+    // An unknown client and the like: a page for a browser, problem+json for others (issue 16).
+    errorHandler: hostedPageErrors,
     schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code', querystring: ClientQuery, body: SecondStepForm },
   }, async (request, reply) => {
     const client = await requireClient(deps.clients, request.query.clientID);
