@@ -17,6 +17,7 @@ import { passwordResetPageRoutes } from './password-reset/password-reset-pages.r
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
+import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
 import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
@@ -39,7 +40,7 @@ import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './htt
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
-import { cookieLoginRoutes, cookieSignIn } from './sign-in/cookie-login.routes.js';
+import { cookieLoginRoutes, cookieSecondStep, cookieSignIn } from './sign-in/cookie-login.routes.js';
 import { loginCsrfDeps } from './sign-in/hosted-client.js';
 import { loginPageRoutes } from './sign-in/login-page.routes.js';
 import { confirmationPageRoutes } from './sign-in/confirmation-page.routes.js';
@@ -183,10 +184,14 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   const hostedForms = { config, clients: services.clients, signIn: services.signIn, loginCsrf };
   await app.register(loginPageRoutes, hostedForms);
   await app.register(discoveryRoutes, { config });
+  const mfaPages = { serverKey: services.serverKey, ...services.mfa, usernameOf: (id: string) => services.accounts.usernameOf(id) };
   await app.register(accountPageRoutes, {
     config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,
     signIn: cookieSignIn(services.signIn, config), loginCsrf,
+    secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors }),
+    sections: [securitySection(mfaPages)],
   });
+  await app.register(mfaPageRoutes, mfaPages);
   await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
   await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });
   await app.register(inviteRoutes, { config, invites: services.invites, accounts: services.accounts });
