@@ -18,6 +18,7 @@ import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
+import { mfaAdminRoutes } from './mfa/mfa-admin.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
 import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
@@ -192,6 +193,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
     sections: [securitySection(mfaPages)],
   });
   await app.register(mfaPageRoutes, mfaPages);
+  await app.register(mfaAdminRoutes, { config, db: services.database.db, accounts: services.accounts, factors: services.mfa.factors, audit: services.audit, mailer: services.mailer });
   await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
   await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });
   await app.register(inviteRoutes, { config, invites: services.invites, accounts: services.accounts });

@@ -104,3 +104,45 @@ describe('mfa.requiredFor: an account without a factor enrols with its enrolment
     expect((await server.request('POST', '/api/auth/mfa/totp', { token: mfaToken })).status).toBe(401);
   });
 });
+
+describe('DELETE /accounts/{id}/mfa: an administrator removes every factor, within rank, audited, the owner mailed', () => {
+  let server: TestServer;
+  let sysadmin: string;
+  beforeAll(async () => {
+    server = await startServer('sqlite', { env: { GATEHOUSE_ADMIN_PASSWORD: 'bootstrap-pw' } });
+    sysadmin = (await server.request('POST', '/api/auth/login', { json: { username: 'admin', password: 'bootstrap-pw' } })).body.accessToken;
+  });
+  afterAll(async () => server?.close());
+
+  it('refuses callers without accounts:write (the owner included) and admins below the account\'s rank', async () => {
+    const victim = await enrolTotp(server, 'reset-victim');
+    const plain = await registerAndLogin(server, uniqueEmail('plain'));
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`)).status).toBe(401);
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: plain.accessToken })).body.code).toBe('forbidden');
+    const own = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, victim.email), method: 'recovery', code: victim.recoveryCodes[0] } });
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: own.body.accessToken })).body.code).toBe('forbidden');
+    const deputyEmail = uniqueEmail('deputy');
+    const deputy = await registerAndLogin(server, deputyEmail);
+    await server.request('PUT', '/api/auth/admin/account', { token: sysadmin, json: { id: deputy.userId, roles: ['admin'] } });
+    const deputyToken = (await server.request('POST', '/api/auth/login', { json: { email: deputyEmail, password: goodPassword } })).body.accessToken;
+    const adminId = (await server.request('GET', '/api/auth/account', { token: sysadmin })).body.id;
+    const upward = await server.request('DELETE', `/accounts/${adminId}/mfa`, { token: deputyToken });
+    expect(upward.status).toBe(403);
+    expect((await server.request('DELETE', '/accounts/no-such-account/mfa', { token: sysadmin })).status).toBe(404);
+    // Nothing was removed by the refused calls.
+    await passwordStep(server, victim.email);
+  });
+
+  it('a sysadmin\'s reset removes TOTP and recovery codes, records mfa.reset, and mails the owner', async () => {
+    const victim = await enrolTotp(server, 'reset-done');
+    const reset = await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: sysadmin });
+    expect(reset.status).toBe(204);
+    const mail = await server.smtp.waitFor((m) => m.to.includes(victim.email) && m.subject.includes('two-step sign-in was reset'));
+    expect(mail.text).toContain('/account');
+    const login = await server.request('POST', '/api/auth/login', { json: { email: victim.email, password: goodPassword } });
+    expect(login.status).toBe(200);
+    expect((await server.request('GET', '/api/auth/mfa', { token: login.body.accessToken })).body).toMatchObject({ totp: false, recoveryCodesLeft: 0 });
+    const events = await server.app.services.database.db.selectFrom('audit_events').select(['type', 'data']).where('account_id', '=', victim.userId).where('type', '=', 'mfa.reset').execute();
+    expect(events).toHaveLength(1);
+  });
+});

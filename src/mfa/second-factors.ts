@@ -83,6 +83,13 @@ export class SecondFactors {
     return true;
   }
 
+  /** Removes every factor of the account: TOTP, recovery codes, passkeys (an administrator's reset). */
+  async removeAll(accountId: string): Promise<void> {
+    await this.deps.totp.remove(accountId);
+    await this.deps.recoveryCodes.discard(accountId);
+    await this.deps.db.deleteFrom('passkeys').where('account_id', '=', accountId).execute();
+  }
+
   /** `GET /api/auth/mfa`. */
   async summary(accountId: string): Promise<FactorSummary> {
     const found = await findAccountWithRoles(this.deps.db, accountId);
