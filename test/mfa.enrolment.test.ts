@@ -146,3 +146,60 @@ describe('DELETE /accounts/{id}/mfa: an administrator removes every factor, with
     expect(events).toHaveLength(1);
   });
 });
+
+describe('step-up of password and e-mail changes and deletion for an account with a second factor', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('postgres');
+  });
+  afterAll(async () => server?.close());
+
+  /** An enrolled account signed in through its second step: its access token. */
+  const signedIn = async () => {
+    const user = await enrolTotp(server, 'step-up');
+    const done = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'recovery', code: user.recoveryCodes[9] } });
+    return { ...user, token: done.body.accessToken as string };
+  };
+
+  it('password change: nothing is refused naming currentPassword; a wrong code is refused; a right code (no password) changes it', async () => {
+    const user = await signedIn();
+    const none = await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77' } });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].field).toBe('currentPassword');
+    expect((await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77', code: '000000' } })).body.code).toBe('invalid-mfa-code');
+    const changed = await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77', code: oathtool(user.secret, server.clock.now()) } });
+    expect(changed.status).toBe(204);
+    await passwordStep(server, user.email, 'Brand-New-Pass-77');
+  });
+
+  it('an account without a factor keeps its rules: a code is refused naming code', async () => {
+    const email = uniqueEmail('no-factor');
+    const { accessToken } = await registerAndLogin(server, email);
+    const answer = await server.request('PUT', '/api/auth/account', { token: accessToken, json: { password: 'Brand-New-Pass-77', code: '123456' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].field).toBe('code');
+    expect((await server.request('POST', '/auth/change-email', { token: accessToken, json: { email: uniqueEmail('moved') } })).status).toBe(202);
+  });
+
+  it('e-mail change: refused without step-up (400 naming password) or with a wrong password; the password lets it through', async () => {
+    const user = await signedIn();
+    const email = uniqueEmail('new-address');
+    const none = await server.request('POST', '/auth/change-email', { token: user.token, json: { email } });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].field).toBe('password');
+    expect((await server.request('POST', '/auth/change-email', { token: user.token, json: { email, password: 'wrong-password-1' } })).body.code).toBe('invalid-credentials');
+    const accepted = await server.request('POST', '/auth/change-email', { token: user.token, json: { email, password: goodPassword } });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.pendingEmail).toBe(email);
+  });
+
+  it('deleting one\'s own account: refused without step-up, done with a code', async () => {
+    const user = await signedIn();
+    const none = await server.request('DELETE', `/accounts/${user.userId}`, { token: user.token });
+    expect(none.status).toBe(400);
+    expect((await server.request('GET', '/api/auth/account', { token: user.token })).status).toBe(200);
+    const deleted = await server.request('DELETE', `/accounts/${user.userId}`, { token: user.token, json: { code: oathtool(user.secret, server.clock.now()) } });
+    expect(deleted.status).toBe(204);
+    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).status).toBe(401);
+  });
+});

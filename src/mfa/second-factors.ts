@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { findAccountWithRoles, findPasswordHash } from '../accounts/account.repository.js';
-import type { AccountService } from '../accounts/account.service.js';
+import type { AccountService, StepUpGate, StepUpProof } from '../accounts/account.service.js';
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
@@ -14,12 +14,6 @@ export const FACTOR_METHODS: readonly FactorMethod[] = ['totp', 'recovery', 'web
 
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
 const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
-
-/** What proves the person for a step-up: the current password, or a code of a factor they have. */
-export interface StepUpProof {
-  password?: string | undefined;
-  code?: string | undefined;
-}
 
 /** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
 export interface FactorSummary {
@@ -43,7 +37,7 @@ export interface SecondFactorDeps {
  * and step-up. Why one class: the sign-in pipeline's second step, the enrolment routes and step-up must agree on
  * what "has a second factor" means.
  */
-export class SecondFactors {
+export class SecondFactors implements StepUpGate {
   constructor(private readonly deps: SecondFactorDeps) {}
 
   get pending(): PendingSignIns {
@@ -114,6 +108,11 @@ export class SecondFactors {
     if (!(await this.deps.accounts.passwordMatches(await findPasswordHash(this.deps.db, accountId), proof.password))) {
       throw new AppError('invalid-credentials', 'password: is not the current password');
     }
+  }
+
+  /** Whether the account has a second factor (step-up of password and e-mail changes and deletion depends on it). */
+  async hasFactor(accountId: string): Promise<boolean> {
+    return (await this.methodsOf(accountId)).length > 0;
   }
 
   private async anyCodeMatches(accountId: string, code: string): Promise<boolean> {
