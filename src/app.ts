@@ -189,7 +189,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(accountPageRoutes, {
     config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,
     signIn: cookieSignIn(services.signIn, config), loginCsrf,
-    secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors }),
+    secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
     sections: [securitySection(mfaPages)],
   });
   await app.register(mfaPageRoutes, mfaPages);
@@ -201,7 +201,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(signupPageRoutes, { ...hostedForms, accounts: services.accounts });
   await app.register(emailChangeRoutes, { emailChanges: services.emailChanges });
   const { clock, random, serverKey, signIn, audit, accounts, clients } = services;
-  const providers = providerContext({ config, clock, random, db: services.database.db, serverKey, signIn, audit, accounts, clients });
+  const providers = providerContext({ config, clock, random, db: services.database.db, serverKey, signIn, audit, accounts, clients, loginCsrf });
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });
   await app.register(casRoutes, { context: providers });

@@ -7,7 +7,7 @@ import { formTokenField, issueFormToken, requireLoginCsrf, requireSessionFormTok
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
-import { SecondStepFormBody, secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
+import { SecondStepFormBody, secondStepStateOf, type SecondStepState } from '../pages/second-step-form.js';
 import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionEnding } from '../sessions/session.routes.js';
@@ -43,6 +43,7 @@ export interface AccountPageOptions {
   secondStep: {
     finish(request: FastifyRequest, reply: FastifyReply, answer: Static<typeof SecondStepFormBody>): Promise<unknown>;
     methodsFor(mfaToken: string): Promise<string[] | null>;
+    render(request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState): FastifyReply;
   };
   /** Sections other features add to the signed-in page (mfa/: the security section), after the profile. */
   sections?: AccountSection[];
@@ -80,11 +81,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
   };
 
   /** The sign-in's second step (CONTRACT §5), its form posting to /account/login/mfa. */
-  const renderSecondStep = (request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState) => {
-    const lang = pickLanguage(request.headers['accept-language']);
-    const body = secondStepForm(lang, '/account/login/mfa', issueFormToken(request, reply, loginCsrf), state, '/account');
-    return reply.code(status).headers(pageHeaders).send(page(t(lang, 'mfa.title'), body, lang));
-  };
+  const renderSecondStep = secondStep.render;
 
   app.get('/account', { schema: { tags: ['pages'], summary: 'The signed-in person’s account page (HTML)' } }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
@@ -111,9 +108,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
   });
 
   const showSecondStep = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
-    const { mfaToken, methods } = error.extra.members as { mfaToken: string; methods: string[] };
-    const errors = methods.length ? {} : { form: [t(pickLanguage(request.headers['accept-language']), 'mfa.enrolFirst')] };
-    return renderSecondStep(request, reply, 200, { mfaToken: methods.length ? mfaToken : '', methods, errors });
+    return renderSecondStep(request, reply, 200, secondStepStateOf(pickLanguage(request.headers['accept-language']), error.extra.members ?? {}));
   };
 
   app.post('/account/login/mfa', {

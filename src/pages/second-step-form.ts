@@ -19,6 +19,16 @@ export interface SecondStepState {
 }
 
 /**
+ * The second page's state from an `mfa-required` answer's members: its token and methods — or, for an account that
+ * must enrol first (no methods), the advice to set a factor up, since these pages cannot enrol yet.
+ */
+export function secondStepStateOf(lang: Lang, members: Record<string, unknown>): SecondStepState {
+  const methods = Array.isArray(members.methods) ? members.methods.map(String) : [];
+  if (methods.length === 0) return { mfaToken: '', methods, errors: { form: [t(lang, 'mfa.enrolFirst')] } };
+  return { mfaToken: String(members.mfaToken ?? ''), methods };
+}
+
+/**
  * The second step of a sign-in as a page body (CONTRACT §5): a code field for the authenticator app
  * (`autocomplete="one-time-code"`, so phones offer a code they received) and, folded away, one for a recovery code.
  * Both carry the `mfaToken` and the page's form token (login CSRF, like the first step). Why in pages/: the hosted

@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '../clients/client.repository.js';
 import { issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t } from '../pages/i18n.js';
-import { page } from '../pages/layout.js';
 import { secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
+import { page, pageHeaders } from '../pages/layout.js';
 import { clientPageHeaders } from './hosted-client.js';
 
 /** Where the hosted login's second page posts its code. */
 export const SECOND_STEP_PATH = '/auth/login/mfa';
+/** Where the second page of a sign-in that ends in the auth cookie posts (the account page's route, which finishes it). */
+const COOKIE_SECOND_STEP_PATH = '/account/login/mfa';
 
 /** The hosted login's second page (CONTRACT §5), for a client: its form posts to SECOND_STEP_PATH. */
 export function renderSecondStep(
@@ -18,4 +20,14 @@ export function renderSecondStep(
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const body = secondStepForm(lang, `${SECOND_STEP_PATH}?${query}`, formToken, state, `/auth/login?${query}`);
   return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'mfa.title'), body, lang));
+}
+
+/**
+ * The second page of a sign-in that ends in the auth cookie (the account page's, a provider login without a client):
+ * its form posts to the account page, which sets the cookie and shows the account.
+ */
+export function renderCookieSecondStep(request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, status: number, state: SecondStepState): FastifyReply {
+  const lang = pickLanguage(request.headers['accept-language']);
+  const body = secondStepForm(lang, COOKIE_SECOND_STEP_PATH, issueFormToken(request, reply, loginCsrf), state, '/account');
+  return reply.code(status).headers(pageHeaders).send(page(t(lang, 'mfa.title'), body, lang));
 }
