@@ -141,7 +141,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   const lockout = new Lockout(db, clock, config.lockout);
   const roles = new AccountRoles(db);
   const issuer = new TokenIssuer({ db, config, clock, random, accessTokens, roles });
-  const mfa = secondFactors({ db, config, clock, random, serverKey, audit, accounts });
+  const mfa = secondFactors({ db, config, clock, random, serverKey, audit, accounts, lockout });
   const signIn = new SignIn({ db, config, clock, random, hasher, accounts, sessions, refreshTokens, audit, lockout, roles, issuer, mfa: mfa.factors });
   const logins = new LoginService({ db, config, random, accounts, sessions, refreshTokens, audit, roles, issuer, signIn });
   await accounts.bootstrapAdmin();
@@ -163,12 +163,12 @@ interface MfaServices {
   factors: SecondFactors;
 }
 
-function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; random: RandomSource; serverKey: string; audit: AuditLog; accounts: AccountService }): MfaServices {
-  const { db, config, clock, random, serverKey, audit, accounts } = deps;
+function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; random: RandomSource; serverKey: string; audit: AuditLog; accounts: AccountService; lockout: Lockout }): MfaServices {
+  const { db, config, clock, random, serverKey, audit, accounts, lockout } = deps;
   const recoveryCodes = new RecoveryCodes({ db, clock, random, serverKey, audit });
   const totp = new TotpService({ db, clock, random, serverKey, issuer: config.mfa.totp.issuer, audit, recoveryCodes });
   const pending = new PendingSignIns(db, clock, random, config.mfa.challengeTtl);
-  return { totp, recoveryCodes, factors: new SecondFactors({ db, config, totp, recoveryCodes, pending, accounts }) };
+  return { totp, recoveryCodes, factors: new SecondFactors({ db, config, totp, recoveryCodes, pending, accounts, lockout }) };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

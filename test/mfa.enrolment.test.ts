@@ -193,6 +193,18 @@ describe('step-up of password and e-mail changes and deletion for an account wit
     expect(accepted.body.pendingEmail).toBe(email);
   });
 
+  it('wrong step-up proofs count toward the account\'s lockout: past lockout.maxAttempts (5) even the right password is refused', async () => {
+    const user = await signedIn();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrong = await server.request('POST', '/api/auth/mfa/recovery-codes', { token: user.token, json: attempt % 2 ? { code: '000000' } : { password: 'not-the-password' } });
+      expect(wrong.status).toBe(401);
+    }
+    const locked = await server.request('POST', '/api/auth/mfa/recovery-codes', { token: user.token, json: { password: goodPassword } });
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('account-locked');
+    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).body.code).toBe('account-locked');
+  });
+
   it('deleting one\'s own account: refused without step-up, done with a code', async () => {
     const user = await signedIn();
     const none = await server.request('DELETE', `/accounts/${user.userId}`, { token: user.token });
