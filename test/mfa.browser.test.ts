@@ -1,23 +1,13 @@
 /// <reference lib="dom" />
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCallbackApp } from './helpers/callback-app.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
-import { enrolTotp, oathtool, STEP, type EnrolledUser } from './helpers/mfa.js';
+import { claimsOf, enrolTotp, oathtool, STEP, type EnrolledUser } from './helpers/mfa.js';
 import { goodPassword, startServer, type TestServer } from './helpers/server.js';
 
-/** The client application a login redirects to: a real HTTP server that shows the token it received. */
-function startCallbackApp(): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = createServer((request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html' });
-      response.end(`<h1>callback</h1><p id="token">${new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? ''}</p>`);
-    });
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/callback` }));
-  });
-}
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
 /** The hosted login's second page in Debian's Chromium, with codes from oathtool (CONTRACT §5). */
 describe('the hosted login asks for the second factor in a real browser (Debian chromium)', () => {

@@ -1,26 +1,16 @@
 /// <reference lib="dom" />
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { casUsers, startCasServer, type CasServer } from './helpers/cas-server.js';
+import { startCallbackApp } from './helpers/callback-app.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
-import { oathtool, STEP } from './helpers/mfa.js';
+import { claimsOf, oathtool, STEP } from './helpers/mfa.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
 import { signInAtProvider } from './helpers/provider-login.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-/** A client application on a site of its own: shows the token it received. */
-function startCallbackApp(host: string): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = createServer((request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html' });
-      response.end(`<h1>callback</h1><p id="token">${new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? ''}</p>`);
-    });
-    server.listen(0, host, () => resolve({ server, url: `http://${host}:${(server.address() as { port: number }).port}/callback` }));
-  });
-}
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
 /**
  * `mfa.trustProviders: false` (CONTRACT §5): a login through an OpenID Provider on a site of its own (127.0.0.2) of an

@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enrolTotp, oathtool, passwordStep, STEP, uniqueEmail } from './helpers/mfa.js';
+import { claimsOf, enrolTotp, oathtool, passwordStep, STEP, uniqueEmail } from './helpers/mfa.js';
 import { dialects, goodPassword, registerAndLogin, useTwoNodes, type TestServer } from './helpers/server.js';
 
-/** The payload of a JWT, read without checking it (other tests check signatures). */
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 
 /**
  * The second step on every password way in (CONTRACT §5): API login, `POST /auth/cookie`, HTTP Basic — with codes

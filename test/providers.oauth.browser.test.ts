@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertClient } from '../src/clients/client.repository.js';
+import { startCallbackApp } from './helpers/callback-app.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
 import { signInAtProvider } from './helpers/provider-login.js';
@@ -15,16 +16,6 @@ import { startServer, type TestServer } from './helpers/server.js';
  * Chromium ends on — never a second navigation — must already show the person.
  */
 
-/** A client application on a site of its own: shows the token it received. */
-function startCallbackApp(host: string): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = createServer((request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html' });
-      response.end(`<h1>callback</h1><p id="token">${new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? ''}</p>`);
-    });
-    server.listen(0, host, () => resolve({ server, url: `http://${host}:${(server.address() as { port: number }).port}/callback` }));
-  });
-}
 
 const providers = [
   { name: 'Google', path: '/auth/google', login: 'g-ann', email: 'ann@google.example' },

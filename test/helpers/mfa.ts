@@ -10,6 +10,9 @@ export function oathtool(secret: string, ms: number): string {
   return execFileSync('oathtool', ['--totp', '-b', '-N', `@${Math.floor(ms / 1000)}`, secret], { encoding: 'utf8' }).trim();
 }
 
+/** The payload of a JWT, read without checking it (other tests check signatures): to look at its `amr`. */
+export const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+
 export const uniqueEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
 /** An account that set up TOTP through the API: its login, secret and recovery codes. */
