@@ -121,6 +121,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     throw error;
   });
   app.decorate('services', services);
+  app.decorate('branding', config.branding);
   const cleanup = scheduleCleanup({ db: database.db, config, clock: services.clock, metrics: services.metrics }, app.log);
   app.addHook('onClose', async () => {
     cleanup.stop();

@@ -4,9 +4,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { field, formErrors, passwordHint, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
-import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
 import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionEnding } from '../sessions/session.routes.js';
@@ -63,13 +64,13 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     const auth = signedIn(request);
     if (!auth) {
       const token = issueFormToken(request, reply, loginCsrf);
-      return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, token, errors), lang));
+      return sendHtmlPage(reply, status, t(lang, 'account.signin'), signInForm(lang, token, errors), lang);
     }
     const view = await accounts.view(auth.accountId);
     const rows = await sessions.listLive(auth.accountId);
-    const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
+    const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors, config.password.policy)}
 <form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
-    return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.title'), body, lang));
+    return sendHtmlPage(reply, status, t(lang, 'account.title'), body, lang, { scripts: true });
   };
 
   app.get('/account', { schema: { tags: ['pages'], summary: 'The signed-in person’s account page (HTML)' } }, async (request, reply) => {
@@ -165,11 +166,11 @@ function sessionList(lang: Lang, rows: Array<{ id: string; login_time: number; u
   return html`<section aria-labelledby="sessions"><h2 id="sessions">${t(lang, 'account.sessions')}</h2><table><tbody>${items}</tbody></table></section>`;
 }
 
-function passwordForm(lang: Lang, csrf: string, errors: FieldErrors) {
+function passwordForm(lang: Lang, csrf: string, errors: FieldErrors, policy: PasswordPolicy) {
   return html`<section aria-labelledby="change-password"><h2 id="change-password">${t(lang, 'account.changePassword')}</h2>${formErrors(errors)}
 <form method="post" action="/account/password"><input type="hidden" name="csrf" value="${csrf}">
 ${field('currentPassword', t(lang, 'account.currentPassword'), { type: 'password', autocomplete: 'current-password', errors: errors.currentPassword })}
-${field('password', t(lang, 'account.newPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.password })}
+${field('password', t(lang, 'account.newPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.password, hint: passwordHint(lang, policy) })}
 ${field('passwordRepeat', t(lang, 'account.repeatPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.passwordRepeat })}
 <button type="submit">${t(lang, 'account.save')}</button></form></section>`;
 }

@@ -3,8 +3,8 @@ import type { Client } from '../clients/client.repository.js';
 import { formTokenField, issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { field, formErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
-import { html, page, type SafeHtml } from '../pages/layout.js';
-import { clientPageHeaders } from './hosted-client.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
+import { clientFormOrigins } from './hosted-client.js';
 
 /** Where the hosted login's second page posts its code. */
 export const SECOND_STEP_PATH = '/auth/login/mfa';
@@ -26,7 +26,7 @@ export function renderSecondStep(
 ): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
   const formToken = issueFormToken(request, reply, loginCsrf);
-  return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'mfa.title'), secondStepBody(lang, client, formToken, state), lang));
+  return sendHtmlPage(reply, status, t(lang, 'mfa.title'), secondStepBody(lang, client, formToken, state), lang, clientFormOrigins(client));
 }
 
 function secondStepBody(lang: Lang, client: Client, formToken: string, state: SecondStepState): SafeHtml {
