@@ -33,6 +33,7 @@ import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { pageAssetRoutes } from './pages/assets.routes.js';
 import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
@@ -184,6 +185,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   const hostedForms = { config, clients: services.clients, signIn: services.signIn, loginCsrf };
   await app.register(loginPageRoutes, hostedForms);
   await app.register(discoveryRoutes, { config });
+  await app.register(pageAssetRoutes);
   await app.register(accountPageRoutes, {
     config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,
     signIn: cookieSignIn(services.signIn, config), loginCsrf,

@@ -15,6 +15,7 @@ import type { SessionService } from '../sessions/session.service.js';
 import { hmac, safeEqual } from '../util/hashing.js';
 import type { AccountService } from './account.service.js';
 import type { AccountView } from './account.view.js';
+import { sessionList } from './session-list.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
@@ -157,13 +158,6 @@ function profile(lang: Lang, view: AccountView) {
 <dt>${t(lang, 'account.email')}</dt><dd>${view.email ?? '—'}</dd>
 <dt>${t(lang, 'account.roles')}</dt><dd>${view.roles.join(', ')}</dd>
 <dt>${t(lang, 'account.confirmed')}</dt><dd>${t(lang, view.confirmed ? 'account.yes' : 'account.no')}</dd></dl></section>`;
-}
-
-function sessionList(lang: Lang, rows: Array<{ id: string; login_time: number; user_agent: string | null; inet_address: string | null }>, current: string, csrf: string) {
-  const items = rows.map((row) => html`<tr><td>${row.user_agent ?? '—'}${row.id === current ? html` <strong>(${t(lang, 'account.session.current')})</strong>` : ''}</td>
-<td>${row.inet_address ?? '—'}</td><td>${t(lang, 'account.session.since')} <time datetime="${new Date(row.login_time).toISOString()}">${new Date(row.login_time).toISOString().slice(0, 16).replace('T', ' ')}</time></td>
-<td><form method="post" action="/account/sessions/end"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="session" value="${row.id}"><button type="submit" aria-label="${t(lang, 'account.session.end')}: ${row.user_agent ?? row.id}">${t(lang, 'account.session.end')}</button></form></td></tr>`);
-  return html`<section aria-labelledby="sessions"><h2 id="sessions">${t(lang, 'account.sessions')}</h2><table><tbody>${items}</tbody></table></section>`;
 }
 
 function passwordForm(lang: Lang, csrf: string, errors: FieldErrors, policy: PasswordPolicy) {
