@@ -28,8 +28,9 @@ export function localTime(ms: number): SafeHtml {
 export function sessionList(lang: Lang, rows: SessionListRow[], current: string, csrf: string): SafeHtml {
   const items = rows.map((row) => {
     const device = describeDevice(row.user_agent, t(lang, 'account.session.on')) ?? t(lang, 'account.session.unknownDevice');
-    return html`<tr><td><span class="device" title="${row.user_agent ?? ''}">${device}</span>${row.id === current ? html` <strong>(${t(lang, 'account.session.current')})</strong>` : ''}</td>
-<td>${row.inet_address ?? '—'}</td><td>${t(lang, 'account.session.since')} ${localTime(row.login_time)}</td>
+    // Device over address and start, the button beside: a row that still reads on a phone's width.
+    return html`<tr><td><strong class="device" title="${row.user_agent ?? ''}">${device}</strong>${row.id === current ? html` (${t(lang, 'account.session.current')})` : ''}
+<br><span class="hint">${row.inet_address ?? '—'} · ${t(lang, 'account.session.since')} ${localTime(row.login_time)}</span></td>
 <td><form method="post" action="/account/sessions/end"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="session" value="${row.id}"><button type="submit" aria-label="${t(lang, 'account.session.end')}: ${device}">${t(lang, 'account.session.end')}</button></form></td></tr>`;
   });
   return html`<section aria-labelledby="sessions"><h2 id="sessions">${t(lang, 'account.sessions')}</h2><table><tbody>${items}</tbody></table></section>
