@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemsOf } from './helpers/config.js';
 import { goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/index.js';
 
 /* branding.* (CONTRACT §2, issue 16 item 8): checked at load, themed into every hosted page, admitted by the CSP. */
@@ -17,6 +19,14 @@ describe('branding configuration', () => {
     const config = parseConfig({ branding: { productName: ' Acme ', logoUrl: 'https://cdn.example/logo.svg', css: '/brand/site.css' } }, { GATEHOUSE_BRANDING__PRIMARY_COLOR: '#0B5FFF' });
     expect(config.branding).toEqual({ productName: 'Acme', logoUrl: 'https://cdn.example/logo.svg', css: '/brand/site.css', primaryColor: '#0b5fff' });
     expect(parseConfig({ branding: { primaryColor: '#06c' } }, {}).branding.primaryColor).toBe('#06c');
+  });
+
+  it('takes the example of docs/configuration.md as written', () => {
+    const docs = readFileSync('docs/configuration.md', 'utf8');
+    const example = /### branding[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)![1]!;
+    expect(parseConfig(parseYaml(example), {}).branding).toEqual({
+      productName: 'Acme Accounts', logoUrl: 'https://cdn.acme.example/logo.svg', primaryColor: '#7c3aed', css: 'https://cdn.acme.example/accounts.css',
+    });
   });
 
   it('refuses bad values with one line per key', () => {
