@@ -33,7 +33,7 @@ button{padding:.6rem;font-size:1rem;cursor:pointer;border:0;border-radius:6px;ba
 .error{color:var(--error)}.ok{color:var(--ok)}label{display:grid;gap:.25rem}form div{display:grid;gap:.25rem}.field-error{color:var(--error);font-size:.9rem}
 .hint{color:var(--muted);font-size:.9rem}.hint ul{margin:.25rem 0 0;padding-left:1.2rem}:focus-visible{outline:3px solid var(--primary);outline-offset:2px}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;border-bottom:1px solid var(--line);vertical-align:top}section{margin:2rem 0}
-td form button{padding:.35rem .6rem;font-size:.9rem}`;
+td form button{padding:.35rem .6rem;font-size:.9rem}.qr svg{background:#fff}`;
 
 /**
  * The page frame shared by every hosted page, themed by `branding` (product name in the title and header, logo,
