@@ -106,6 +106,13 @@ describe('screenshots of every hosted page (Debian chromium)', () => {
       await registerAndLogin(server, email);
       await signIn(email, goodPassword);
     }],
+    ['security-setup', async (variant) => {
+      const email = `setup-${variant.name}@example.com`;
+      await registerAndLogin(server, email);
+      await signIn(email, goodPassword);
+      await page.locator('form[action="/account/mfa/totp"] button').click();
+      await page.locator('figure.qr svg').waitFor();
+    }],
     ['error', () => page.goto(`${server.url}/auth/login`)],
   ];
 
