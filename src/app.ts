@@ -35,6 +35,7 @@ import { gatewayRoutes } from './gateway/gateway.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { healthRoutes } from './http/health.routes.js';
+import { pageAssetRoutes } from './pages/assets.routes.js';
 import { clientErrorResponse, isRequestTimeout, registerProblemHandlers } from './http/problem.js';
 import { securityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
@@ -123,6 +124,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     throw error;
   });
   app.decorate('services', services);
+  app.decorate('branding', config.branding);
   const cleanup = scheduleCleanup({ db: database.db, config, clock: services.clock, metrics: services.metrics }, app.log);
   app.addHook('onClose', async () => {
     cleanup.stop();
@@ -185,6 +187,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   const hostedForms = { config, clients: services.clients, signIn: services.signIn, loginCsrf };
   await app.register(loginPageRoutes, hostedForms);
   await app.register(discoveryRoutes, { config });
+  await app.register(pageAssetRoutes);
   const mfaPages = { serverKey: services.serverKey, ...services.mfa, usernameOf: (id: string) => services.accounts.usernameOf(id) };
   await app.register(accountPageRoutes, {
     config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,

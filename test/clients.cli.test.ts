@@ -27,6 +27,12 @@ const problems = (stderr: string) => stderr.trim().split('\n').slice(1).map((lin
 /** Checks made before the database is opened: the same on every dialect, so run once. */
 describe('gatehouse client add: argument checks', () => {
   const env = { DATABASE_URL: `sqlite:${join(dir, 'checks.db')}` };
+  it('refuses a bad --name with the rule of clients[].name', () => {
+    const answer = cli(['client', 'add', '--id', 'bad-name', '--callback', 'https://cli.example/cb', '--name', 'x'.repeat(101)], env);
+    expect(answer.code).toBe(1);
+    expect(problems(answer.stderr)).toEqual([expect.stringMatching(/^--name: must be 1 to 100 characters/)]);
+  }, SLOW);
+
   it('names each bad flag on its own line and exits 1', () => {
     for (const callback of ['https://cli.example/cb#frag', 'https://user:pw@cli.example/cb']) {
       const answer = cli(['client', 'add', '--id', 'bad-url', '--callback', callback], env);
@@ -100,8 +106,8 @@ describe.each(dialects)('gatehouse client add|list|remove on %s', (dialect) => {
     const server = await startServer(dialect, { database, env: { GATEHOUSE_ADMIN_PASSWORD: 'bootstrap-pw' } });
     try {
       expect((await server.request('GET', '/auth/login?clientID=cli-app')).status).toBe(200);
-      expect(cli(['client', 'add', '--id', 'live-app', '--callback', 'https://live.example/cb'], env).code).toBe(0);
-      expect((await server.request('GET', '/auth/login?clientID=live-app')).status).toBe(200);
+      expect(cli(['client', 'add', '--id', 'live-app', '--callback', 'https://live.example/cb', '--name', 'Live App'], env).code).toBe(0);
+      expect((await server.request('GET', '/auth/login?clientID=live-app')).text).toContain('<h1>Sign in to Live App</h1>');
       const admin = (await server.request('POST', '/api/auth/login', { json: { username: 'admin', password: 'bootstrap-pw' } })).body.accessToken;
       expect((await server.request('GET', '/clients/cli-app', { token: admin })).body.config).toEqual({ tokenMethod: ['query', 'cookie'], disableStrategies: ['password', 'oidc:corp'] });
       expect(cli(['client', 'remove', '--id', 'live-app'], env).code).toBe(0);

@@ -49,6 +49,7 @@ describe('defaults', () => {
         webauthn: { enabled: true, rpId: 'localhost', rpName: 'Gatehouse', origins: ['http://localhost:8080'] },
         requiredFor: [], trustProviders: true, challengeTtl: 5 * MINUTE,
       },
+      branding: { productName: 'Gatehouse', logoUrl: null, primaryColor: null, css: null },
     };
     expect(parseConfig({}, {})).toEqual(expected);
     expect(parseConfig(undefined, {})).toEqual(expected);

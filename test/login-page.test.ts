@@ -188,7 +188,7 @@ describe.each(dialects)('hosted login /auth/login?clientID= on %s', (dialect) =>
     expect(some.text).toContain('href="/auth/oidc/partner?clientID=no-google"');
     expect(some.text).toContain('name="password"');
     const sso = await server.request('GET', '/auth/login?clientID=sso-only');
-    expect(sso.text).toContain('Password login is not available for this application.');
+    expect(sso.text).toContain('Signing in with a password is not available for this application.');
     expect(sso.text).not.toContain('/auth/password-reset');
     expect(sso.text).toContain('/auth/google?clientID=sso-only');
   });

@@ -88,7 +88,7 @@ describe('hosted pages in a real browser (Debian chromium)', () => {
     await page.goto(`${server.url}/auth/login?clientID=web`);
     await page.getByLabel('E-mail or user name').fill('pat@example.com');
     await page.getByLabel('Password', { exact: true }).fill('not-my-password');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong e-mail or password.');
     expect(await page.getByLabel('E-mail or user name').inputValue()).toBe('pat@example.com');
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');

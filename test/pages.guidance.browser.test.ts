@@ -91,7 +91,7 @@ describe('hosted pages guide a person in a real browser (Debian chromium)', () =
     await page.goto(`${server.url}/auth/login?clientID=web`);
     await page.getByLabel('E-mail or user name').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(goodPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Please confirm your e-mail address first');
     await screenshot(page, 'auth-login-not-confirmed');
     // The address typed into the login form is already in the offer's field.
@@ -112,7 +112,7 @@ describe('hosted pages guide a person in a real browser (Debian chromium)', () =
     await page.goto(`${server.url}/auth/login?clientID=web`);
     await page.getByLabel('E-mail or user name').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(goodPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.href.startsWith(callback.url));
     expect(await page.locator('#token').textContent()).toMatch(/^ey/);
   });

@@ -158,7 +158,8 @@ describe.each(dialects)('hosted registration /auth/register?clientID= on %s', (d
     const page = await new Browser(server).request('GET', '/auth/register?clientID=query-app', { headers: de });
     expect(page.text).toContain('<html lang="de">');
     expect(page.text).toContain('<title>Konto erstellen · Gatehouse</title>');
-    expect(page.text).toContain('<span id="password-hint" class="hint">Mindestens 10 Zeichen.</span>');
+    // The hint lists every rule of the default policy (length range, lower, upper, digit; no symbol).
+    expect(page.text).toContain('<div id="password-hint" class="hint">Ihr Passwort braucht:<ul><li>10 bis 2048 Zeichen</li><li>einen Kleinbuchstaben</li><li>einen Großbuchstaben</li><li>eine Ziffer</li></ul></div>');
     const weak = await postForm(new Browser(server), '/auth/register?clientID=query-app', { email: 'schwach@example.com', password: 'kurz' }, de);
     expect(weak.status).toBe(400);
     expect(weak.text).toContain('<span id="password-error" class="field-error">Das Passwort muss mindestens 10 Zeichen lang sein. Das Passwort muss einen Großbuchstaben enthalten. Das Passwort muss eine Ziffer enthalten.</span>');

@@ -4,9 +4,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { formTokenField, issueFormToken, requireLoginCsrf, requireSessionFormToken, sessionFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { field, formErrors, passwordHint, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
-import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
 import { SecondStepFormBody, secondStepStateOf, type SecondStepState } from '../pages/second-step-form.js';
 import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
@@ -14,6 +15,7 @@ import type { SessionEnding } from '../sessions/session.routes.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccountService } from './account.service.js';
 import type { AccountView } from './account.view.js';
+import { sessionList } from './session-list.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
@@ -70,14 +72,14 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     const auth = signedIn(request);
     if (!auth) {
       const token = issueFormToken(request, reply, loginCsrf);
-      return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.signin'), signInForm(lang, token, errors), lang));
+      return sendHtmlPage(reply, status, t(lang, 'account.signin'), signInForm(lang, token, errors), lang);
     }
     const view = await accounts.view(auth.accountId);
     const rows = await sessions.listLive(auth.accountId);
     const extra = await Promise.all(sections.map((section) => section(auth, lang, csrfFor(auth.sessionId))));
-    const body = html`${notice}${profile(lang, view)}${extra}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
+    const body = html`${notice}${profile(lang, view)}${extra}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors, config.password.policy)}
 <form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
-    return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.title'), body, lang));
+    return sendHtmlPage(reply, status, t(lang, 'account.title'), body, lang, { scripts: true });
   };
 
   /** The sign-in's second step (CONTRACT §5), its form posting to /account/login/mfa. */
@@ -197,18 +199,11 @@ function profile(lang: Lang, view: AccountView) {
 <dt>${t(lang, 'account.confirmed')}</dt><dd>${t(lang, view.confirmed ? 'account.yes' : 'account.no')}</dd></dl></section>`;
 }
 
-function sessionList(lang: Lang, rows: Array<{ id: string; login_time: number; user_agent: string | null; inet_address: string | null }>, current: string, csrf: string) {
-  const items = rows.map((row) => html`<tr><td>${row.user_agent ?? '—'}${row.id === current ? html` <strong>(${t(lang, 'account.session.current')})</strong>` : ''}</td>
-<td>${row.inet_address ?? '—'}</td><td>${t(lang, 'account.session.since')} <time datetime="${new Date(row.login_time).toISOString()}">${new Date(row.login_time).toISOString().slice(0, 16).replace('T', ' ')}</time></td>
-<td><form method="post" action="/account/sessions/end"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="session" value="${row.id}"><button type="submit" aria-label="${t(lang, 'account.session.end')}: ${row.user_agent ?? row.id}">${t(lang, 'account.session.end')}</button></form></td></tr>`);
-  return html`<section aria-labelledby="sessions"><h2 id="sessions">${t(lang, 'account.sessions')}</h2><table><tbody>${items}</tbody></table></section>`;
-}
-
-function passwordForm(lang: Lang, csrf: string, errors: FieldErrors) {
+function passwordForm(lang: Lang, csrf: string, errors: FieldErrors, policy: PasswordPolicy) {
   return html`<section aria-labelledby="change-password"><h2 id="change-password">${t(lang, 'account.changePassword')}</h2>${formErrors(errors)}
 <form method="post" action="/account/password"><input type="hidden" name="csrf" value="${csrf}">
 ${field('currentPassword', t(lang, 'account.currentPassword'), { type: 'password', autocomplete: 'current-password', errors: errors.currentPassword })}
-${field('password', t(lang, 'account.newPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.password })}
+${field('password', t(lang, 'account.newPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.password, hint: passwordHint(lang, policy) })}
 ${field('passwordRepeat', t(lang, 'account.repeatPassword'), { type: 'password', autocomplete: 'new-password', errors: errors.passwordRepeat })}
 <button type="submit">${t(lang, 'account.save')}</button></form></section>`;
 }

@@ -65,10 +65,11 @@ Example:  printf '%s' "$NEW_PASSWORD" | npx gatehouse admin set-password`,
     details: 'Running nodes load the new key at once (PostgreSQL NOTIFY or Redis), or within 30 s.',
   },
   {
-    name: 'client add', options: '--id ID --callback URL [--token-method query,cookie,body] [--disable password,google,…]',
+    name: 'client add', options: '--id ID --callback URL [--name NAME] [--token-method query,cookie,body] [--disable password,google,…]',
     summary: 'register a client (tokens go only to exactly this callback URL)',
     details: `  --id ID              the clientID
   --callback URL       the only URL tokens are delivered to, matched exactly
+  --name NAME          what the hosted pages call the application ("Sign in to NAME"); optional
   --token-method LIST  how the token is delivered: query (default), cookie, body
   --disable LIST       sign-in methods this client may not use: password, google, facebook, oidc, saml, cas, oidc:<id>`,
   },

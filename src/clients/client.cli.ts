@@ -14,9 +14,9 @@ import { checkClient } from './client.service.js';
 /** `--config` is read by the entry point but stays in the arguments, so every command accepts it. */
 const common = { config: { type: 'string', short: 'c' } } as const satisfies ParseArgsConfig['options'];
 
-/** `client add --id ID --callback URL [--token-method query,cookie] [--disable password,google]`. */
+/** `client add --id ID --callback URL [--name NAME] [--token-method query,cookie] [--disable password,google]`. */
 export async function clientAdd(config: Config, args: string[]): Promise<number> {
-  const parsed = parse('client add', args, { ...common, id: { type: 'string' }, callback: { type: 'string' }, 'token-method': { type: 'string' }, disable: { type: 'string' } });
+  const parsed = parse('client add', args, { ...common, id: { type: 'string' }, callback: { type: 'string' }, name: { type: 'string' }, 'token-method': { type: 'string' }, disable: { type: 'string' } });
   if (!parsed) return 1;
   const { values } = parsed;
   const problems: string[] = [];
@@ -25,10 +25,11 @@ export async function clientAdd(config: Config, args: string[]): Promise<number>
   const input = {
     clientID: values.id ?? '',
     callbackURL: values.callback ?? '',
+    name: values.name,
     config: { tokenMethod: values['token-method'] === undefined ? undefined : list(values['token-method']), disableStrategies: list(values.disable ?? '') },
   };
   const { client, errors } = checkClient(input);
-  const flag: Record<string, string> = { clientID: '--id', callbackURL: '--callback', 'config.tokenMethod': '--token-method', 'config.disableStrategies': '--disable' };
+  const flag: Record<string, string> = { clientID: '--id', callbackURL: '--callback', name: '--name', 'config.tokenMethod': '--token-method', 'config.disableStrategies': '--disable' };
   // A missing flag is said once, not again as "must be …".
   problems.push(...errors.filter((e) => !problems.some((p) => p.startsWith(`${flag[e.field]}:`))).map((e) => `${flag[e.field] ?? e.field}: ${e.message}`));
   if (!client || problems.length) return fail('client add', problems);

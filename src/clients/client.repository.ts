@@ -7,10 +7,12 @@ export interface Client {
   clientID: string;
   callbackURL: string;
   config: ClientSeed['config'];
+  /** What the hosted pages call the application ("Sign in to Demo App"); null = none given. */
+  name: string | null;
 }
 
 function toClient(row: Selectable<ClientTable>): Client {
-  return { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'] };
+  return { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'], name: row.name ?? null };
 }
 
 /** A client by id. */
@@ -26,11 +28,11 @@ export async function findClient(db: Kysely<DB>, clientId: string): Promise<Clie
  */
 export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[], now: number): Promise<void> {
   for (const client of clients) {
-    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), created_at: now };
+    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, created_at: now };
     await db
       .insertInto('clients')
       .values(values)
-      .onConflict((oc) => oc.column('client_id').doUpdateSet({ callback_url: values.callback_url, config: values.config }))
+      .onConflict((oc) => oc.column('client_id').doUpdateSet({ callback_url: values.callback_url, config: values.config, name: values.name }))
       .execute();
   }
 }
@@ -64,17 +66,17 @@ export async function listClients(db: Kysely<DB>, window: { offset: number; limi
 export async function insertClient(db: Kysely<DB>, client: Client, now: number): Promise<boolean> {
   const result = await db
     .insertInto('clients')
-    .values({ client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), created_at: now })
+    .values({ client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, created_at: now })
     .onConflict((oc) => oc.column('client_id').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-/** Replaces a client's callbackURL and config; false when there is no such client. */
+/** Replaces a client's callbackURL, config and name; false when there is no such client. */
 export async function updateClient(db: Kysely<DB>, client: Client): Promise<boolean> {
   const result = await db
     .updateTable('clients')
-    .set({ callback_url: client.callbackURL, config: JSON.stringify(client.config) })
+    .set({ callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name })
     .where('client_id', '=', client.clientID)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

@@ -29,8 +29,9 @@ export const clientRoutes: FastifyPluginAsync<ClientRouteDeps> = async (fastify,
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const base = config.server.baseUrl;
   const selfHref = (clientId: string) => `${base}/clients/${encodeURIComponent(clientId)}`;
-  const resource = (client: Client) =>
-    hal(client, { self: { href: selfHref(client.clientID) }, collection: { href: `${base}/clients` }, curies: curies(base) });
+  // A client without a name shows none (seed 000's shape stays as it was).
+  const resource = ({ name, ...client }: Client) =>
+    hal(name === null ? client : { ...client, name }, { self: { href: selfHref(client.clientID) }, collection: { href: `${base}/clients` }, curies: curies(base) });
   const actor = (request: FastifyRequest): Promise<Principal> => {
     const auth = requireAuth(request);
     return accounts.principal(auth.accountId, auth.sessionId);
@@ -61,8 +62,8 @@ export const clientRoutes: FastifyPluginAsync<ClientRouteDeps> = async (fastify,
 
   app.put('/clients/:clientID', {
     schema: {
-      tags, summary: 'Replace a client’s callbackURL and config (clients:write)',
-      description: `An omitted config returns to the defaults; a clientID in the body must match the path. ${SEEDED_NOTE}`,
+      tags, summary: 'Replace a client’s callbackURL, config and name (clients:write)',
+      description: `An omitted config returns to the defaults, an omitted name to none; a clientID in the body must match the path. ${SEEDED_NOTE}`,
       params: ClientParams, body: ClientReplaceBody, response: { 200: ClientResource, ...clientErrors },
     },
   }, async (request, reply) => sendHal(reply, 200, resource(await clients.replace(await actor(request), request.params.clientID, request.body))));

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { TokenMethod } from '../config/index.js';
+import { MAX_CLIENT_NAME_LENGTH } from '../config/values.js';
 import { halListSchema, halSchema, PageQuery } from '../http/hal.js';
 import { PrintableText, problemResponses } from '../http/schemas.js';
 
@@ -37,14 +38,20 @@ export const ClientConfigInput = Type.Object(
   { additionalProperties: false },
 );
 
+/** The name the hosted pages show ("Sign in to Demo App"); the rule is the configuration's (config/values.ts). */
+export const ClientNameSchema = Type.String({
+  minLength: 1, maxLength: MAX_CLIENT_NAME_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+  description: `Display name on the hosted pages, 1 to ${MAX_CLIENT_NAME_LENGTH} characters; optional`,
+});
+
 export const ClientCreateBody = Type.Object(
-  { clientID: ClientIdSchema, callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput) },
+  { clientID: ClientIdSchema, callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema) },
   { additionalProperties: false },
 );
 
-/** PUT replaces callbackURL and config; a clientID in the body is allowed only when it names the same client. */
+/** PUT replaces callbackURL, config and name; a clientID in the body is allowed only when it names the same client. */
 export const ClientReplaceBody = Type.Object(
-  { clientID: Type.Optional(ClientIdSchema), callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput) },
+  { clientID: Type.Optional(ClientIdSchema), callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema) },
   { additionalProperties: false },
 );
 
@@ -62,6 +69,7 @@ export const ClientResource = halSchema(
     clientID: Type.String(),
     callbackURL: Type.String(),
     config: Type.Object({ tokenMethod: Type.Array(Type.String()), disableStrategies: Type.Array(Type.String()) }),
+    name: Type.Optional(Type.String({ description: 'Display name on the hosted pages; absent when none was given' })),
   },
   { $id: 'Client', description: 'A registered client (seed 000)' },
 );

@@ -3,6 +3,7 @@ import type { Principal } from '../permissions/principal.js';
 import type { Clock } from '../clock.js';
 import type { ClientSeed, TokenMethod } from '../config/index.js';
 import type { DB } from '../db/types.js';
+import { clientName } from '../config/values.js';
 import { AppError, type FieldError } from '../http/errors.js';
 import { pageWindow } from '../http/hal.js';
 import { isPermitted } from '../permissions/wildcard.js';
@@ -14,6 +15,8 @@ export interface ClientInput {
   clientID: string;
   callbackURL: string;
   config?: { tokenMethod?: string | readonly string[]; disableStrategies?: readonly string[] };
+  /** Display name on the hosted pages; absent = none. */
+  name?: string | undefined;
 }
 
 const clientIdRule = new RegExp(CLIENT_ID_PATTERN, 'u');
@@ -63,13 +66,24 @@ export function checkClient(input: ClientInput, options: { checkId?: boolean } =
   for (const method of methods) {
     if (!TOKEN_METHODS.includes(method as TokenMethod)) errors.push({ field: 'config.tokenMethod', message: `unknown method ${JSON.stringify(method)}; use ${TOKEN_METHODS.join(', ')}` });
   }
+  const name = input.name === undefined ? null : checkName(input.name, errors);
   const strategies = [...(input.config?.disableStrategies ?? [])];
   for (const strategy of strategies) {
     if (!strategyRule.test(strategy)) errors.push({ field: 'config.disableStrategies', message: `unknown strategy ${JSON.stringify(strategy)}; use ${STRATEGIES.join(', ')} or oidc:<id>` });
   }
   if (errors.length) return { client: null, errors };
   const config: ClientSeed['config'] = { tokenMethod: [...new Set(methods as TokenMethod[])], disableStrategies: [...new Set(strategies)] };
-  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config }, errors };
+  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config, name }, errors };
+}
+
+/** The configuration's rule for `clients[].name` (config/values.ts), so the file, the API and the CLI agree. */
+function checkName(value: string, errors: FieldError[]): string | null {
+  try {
+    return clientName(value);
+  } catch (error) {
+    errors.push({ field: 'name', message: (error as Error).message });
+    return null;
+  }
 }
 
 /** `checkClient` for callers that answer with problem+json: every problem in one `invalid-request`. */
@@ -114,7 +128,7 @@ export class ClientService {
     return client;
   }
 
-  /** PUT: callbackURL and config are replaced as a whole (an omitted config returns to the defaults). */
+  /** PUT: callbackURL, config and name are replaced as a whole (an omitted config returns to the defaults, an omitted name to none). */
   async replace(actor: Principal, clientId: string, input: Omit<ClientInput, 'clientID'> & { clientID?: string }): Promise<Client> {
     requirePermission(actor, 'clients:write');
     if (input.clientID !== undefined && input.clientID !== clientId) {

@@ -31,7 +31,8 @@ import {
 } from './fields.js';
 import { checkRules, deriveValues } from './rules.js';
 import {
-  baseUrl, casServerUrl, checkHttpUrl, cookieName, cookiePath, cronExpression, databaseUrl, emailAddress, httpUrl, mailbox, oidcId, regExpSource, url, urlOrPath,
+  assetUrl, baseUrl, casServerUrl, checkHttpUrl, clientName, cookieName, cookiePath, cronExpression, databaseUrl, emailAddress, hexColour, httpUrl, mailbox,
+  oidcId, productName, regExpSource, url, urlOrPath,
 } from './values.js';
 import { trustProxyField, type TrustProxy } from './trust-proxy.js';
 
@@ -40,7 +41,7 @@ export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
 /** How a client receives its token after login (seed 000). */
 export type TokenMethod = 'query' | 'cookie' | 'body';
 /** A client registered at start-up; why: deployments declare their apps in the file (seed 000). */
-export interface ClientSeed { clientID: string; callbackURL: string; config: { tokenMethod: TokenMethod[]; disableStrategies: string[] } }
+export interface ClientSeed { clientID: string; callbackURL: string; config: { tokenMethod: TokenMethod[]; disableStrategies: string[] }; name: string | null }
 /**
  * The parsed, validated and frozen configuration; why: parsed once at start-up and passed down (DESIGN).
  * Durations are milliseconds unless a comment says SECONDS.
@@ -89,6 +90,9 @@ export interface Config {
     webauthn: { enabled: boolean; rpId: string; rpName: string; origins: string[] };   // rpId default baseUrl's host, origins default [baseUrl's origin]
     requiredFor: string[];                          // role names, or ['all']
     trustProviders: boolean; challengeTtl: number };
+  branding: { productName: string;                // theme of every hosted page (pages/layout.ts)
+    logoUrl: string | null; css: string | null;     // an http(s) URL or a path on this server ("/brand/logo.svg")
+    primaryColor: string | null };                  // '#rgb' or '#rrggbb', lower-cased
 }
 
 /** Google sign-in settings; why: the providers module takes it without repeating the shape. */
@@ -145,6 +149,7 @@ const clientSpec: Spec<ClientSeed> = {
     tokenMethod: tokenMethods,
     disableStrategies: strList([]),
   }),
+  name: nullable(requiredStr(clientName)),
 };
 
 const googleSpec: Spec<GoogleProviderConfig> = {
@@ -306,6 +311,12 @@ export const SCHEMA: Spec<Config> = {
     requiredFor: strList([]),
     trustProviders: bool(true),
     challengeTtl: duration(5 * MINUTE, { positive: true }),
+  }),
+  branding: section({
+    productName: str('Gatehouse', productName),
+    logoUrl: nullable(requiredStr(assetUrl)),
+    primaryColor: nullable(requiredStr(hexColour)),
+    css: nullable(requiredStr(assetUrl)),
   }),
 };
 

@@ -115,3 +115,40 @@ export function oidcId(value: string): string {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(value)) throw new Invalid(`must match /^[a-z0-9][a-z0-9_-]*$/ (got ${describeValue(value)})`);
   return value;
 }
+
+/** Longest client or product name: it stands in page headings ("Sign in to …") and titles. */
+export const MAX_CLIENT_NAME_LENGTH = 100;
+
+/** A short line of text, trimmed; no control characters (it is shown on hosted pages). */
+function displayName(value: string): string {
+  const text = value.trim();
+  if (text === '' || text.length > MAX_CLIENT_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(text)) {
+    throw new Invalid(`must be 1 to ${MAX_CLIENT_NAME_LENGTH} characters without control characters (got ${describeValue(value)})`);
+  }
+  return text;
+}
+
+/** clients[].name (and the API's and CLI's `name`): what the hosted pages call the application. */
+export const clientName = displayName;
+/** branding.productName: the product in every hosted page's title and header. */
+export const productName = displayName;
+
+/**
+ * branding.logoUrl / branding.css: an http(s) URL, or a path on this server (served by a proxy in front of it). The
+ * pages' CSP then allows that URL's origin (or 'self'); userinfo is refused, as it would end up in every page.
+ */
+export function assetUrl(value: string): string {
+  const text = value.trim();
+  if (/^\/(?!\/)[^\s"'<>\\]*$/.test(text)) return text;
+  const parsed = parseUrl(text, HTTP, 'an http(s) URL or a path starting with "/"');
+  if (parsed.username !== '' || parsed.password !== '') throw new Invalid('must not contain a user name or password');
+  if (/[\s"'<>\\]/.test(text)) throw new Invalid(`must not contain spaces, quotes, "<", ">" or "\\" (got ${describeValue(text)})`);
+  return text;
+}
+
+/** branding.primaryColor: a hex colour only, since it is written into the pages' style sheet. */
+export function hexColour(value: string): string {
+  const text = value.trim();
+  if (!/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(text)) throw new Invalid(`must be a hex colour such as "#0b5fff" or "#06c" (got ${describeValue(value)})`);
+  return text.toLowerCase();
+}

@@ -109,6 +109,8 @@ export interface ClientTable {
   callback_url: string;
   config: string;
   created_at: number;
+  /** Display name on the hosted pages; null = none given. */
+  name: string | null;
 }
 
 export interface InviteTable {

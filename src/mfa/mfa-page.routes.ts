@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.js';
 import { requireSessionFormToken } from '../pages/form-token.js';
 import { field } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
-import { html, page, pageHeaders, SafeHtml } from '../pages/layout.js';
+import { html, SafeHtml, sendHtmlPage } from '../pages/layout.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { SecondFactors } from './second-factors.js';
 import type { TotpService, TotpSetup } from './totp.service.js';
@@ -56,7 +56,7 @@ export const mfaPageRoutes: FastifyPluginAsync<MfaPageDeps> = async (fastify, de
   const tags = ['pages'];
   const send = (request: FastifyRequest, reply: FastifyReply, status: number, title: MessageKey, body: (lang: Lang) => SafeHtml) => {
     const lang = pickLanguage(request.headers['accept-language']);
-    return reply.code(status).headers(pageHeaders).send(page(t(lang, title), html`${body(lang)}<p><a href="/account">${t(lang, 'security.back')}</a></p>`, lang));
+    return sendHtmlPage(reply, status, t(lang, title), html`${body(lang)}<p><a href="/account">${t(lang, 'security.back')}</a></p>`, lang);
   };
   const setupPage = (request: FastifyRequest, reply: FastifyReply, status: number, setup: TotpSetup, csrf: string, wrong: boolean) =>
     send(request, reply, status, 'security.setUp', (lang) => html`<p>${t(lang, 'security.scan')}</p>

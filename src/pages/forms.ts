@@ -12,8 +12,8 @@ export interface FieldOptions {
   /** Refilled value after an error (never for passwords). */
   value?: string;
   errors?: string[] | undefined;
-  /** A short help text, read out with the field. */
-  hint?: string;
+  /** A short help text (or a list, see passwordHint), read out with the field. */
+  hint?: string | SafeHtml;
   /** The element id when one page has two fields of the same name (defaults to the name). */
   id?: string;
   required?: boolean;
@@ -32,7 +32,7 @@ export function field(name: string, label: string, options: FieldOptions = {}): 
     errors.length ? html` aria-invalid="true" autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}`;
   return html`<div><label for="${id}">${label}</label>
 <input id="${id}" name="${name}" type="${type}" autocomplete="${autocomplete}"${attributes}>
-${hint ? html`<span id="${id}-hint" class="hint">${hint}</span>` : ''}${errors.length ? html`<span id="${id}-error" class="field-error">${errors.join(' ')}</span>` : ''}</div>`;
+${hint ? html`<div id="${id}-hint" class="hint">${hint}</div>` : ''}${errors.length ? html`<span id="${id}-error" class="field-error">${errors.join(' ')}</span>` : ''}</div>`;
 }
 
 /** The errors that belong to no single field, above the form, announced at once. */
@@ -44,6 +44,20 @@ export function formErrors(errors: FieldErrors): SafeHtml | '' {
 export function addError(errors: FieldErrors, key: string, message: string): FieldErrors {
   (errors[key] ??= []).push(message);
   return errors;
+}
+
+/**
+ * Every rule of the configured policy (src/passwords/policy.ts) as a list under a new-password field, so a person
+ * learns them before the first try rather than one refusal at a time: the length range (the 2048 cap always
+ * applies), each required character class, each custom pattern.
+ */
+export function passwordHint(lang: Lang, policy: PasswordPolicy): SafeHtml {
+  const rules = [
+    t(lang, 'password.hint.length', { min: policy.minLength, max: MAX_PASSWORD_LENGTH }),
+    ...(['lowercase', 'uppercase', 'number', 'symbol'] as const).filter((rule) => policy[rule]).map((rule) => t(lang, `password.hint.${rule}`)),
+    ...policy.custom.map((pattern) => t(lang, 'password.hint.custom', { pattern })),
+  ];
+  return html`${t(lang, 'password.hint')}<ul>${rules.map((rule) => html`<li>${rule}</li>`)}</ul>`;
 }
 
 /**

@@ -41,7 +41,13 @@ const en = {
   'field.invite.invalid': 'The invitation code is invalid or already used.',
 
   // Password policy (src/passwords/policy.ts rules)
-  'password.hint': 'At least {min} characters.',
+  'password.hint': 'Your password needs:',
+  'password.hint.length': '{min} to {max} characters',
+  'password.hint.lowercase': 'a lowercase letter',
+  'password.hint.uppercase': 'an uppercase letter',
+  'password.hint.number': 'a digit',
+  'password.hint.symbol': 'a symbol (a character that is not a letter or digit)',
+  'password.hint.custom': 'a match for the pattern {pattern}',
   'password.rule': 'The password {message}.',
   'password.rule.minLength': 'The password must be at least {min} characters.',
   'password.rule.maxLength': 'The password must be at most {max} characters.',
@@ -52,16 +58,17 @@ const en = {
   'password.rule.custom': 'The password must match the pattern {pattern}.',
 
   // /auth/login
-  'login.title': 'Log in',
+  'login.title': 'Sign in',
+  'login.titleFor': 'Sign in to {client}',
   'login.email': 'E-mail or user name',
   'login.password': 'Password',
-  'login.submit': 'Log in',
+  'login.submit': 'Sign in',
   'login.wrong': 'Wrong e-mail or password.',
   'login.notConfirmed': 'Please confirm your e-mail address first: follow the link in the e-mail we sent you.',
   'login.locked': 'Too many failed attempts. Please try again later.',
-  'login.methodDisabled': 'Password login is not available for this account.',
-  'login.passwordUnavailable': 'Password login is not available for this application.',
-  'login.otherWays': 'Other ways to log in',
+  'login.methodDisabled': 'Signing in with a password is not available for this account.',
+  'login.passwordUnavailable': 'Signing in with a password is not available for this application.',
+  'login.otherWays': 'Other ways to sign in',
   'login.with': 'Continue with {provider}',
   'login.forgot': 'Forgot your password?',
   'login.forgotEmail': 'Your e-mail address',
@@ -71,12 +78,13 @@ const en = {
 
   // /auth/register
   'register.title': 'Create an account',
+  'register.titleFor': 'Create an account for {client}',
   'register.email': 'E-mail',
   'register.password': 'Password',
   'register.invite': 'Invitation code',
   'register.submit': 'Create account',
   'register.already': 'Already registered?',
-  'register.login': 'Log in',
+  'register.login': 'Sign in',
   'register.closed': 'Registration is closed.',
   'register.passwordUnavailable': 'Registration with a password is not available for this application.',
 
@@ -84,7 +92,7 @@ const en = {
   'checkEmail.title': 'Check your e-mail',
   'checkEmail.sent': 'If an account uses {email}, we have sent it a link to choose a new password.',
   'checkEmail.expires': 'Check your e-mail. The link works once and expires in {ttl}.',
-  'checkEmail.back': 'Back to log in',
+  'checkEmail.back': 'Back to sign in',
 
   // /auth/password-reset/{token}
   'reset.title': 'Choose a new password',
@@ -92,13 +100,13 @@ const en = {
   'reset.repeat': 'Repeat the new password',
   'reset.submit': 'Set password',
   'reset.doneTitle': 'Password changed',
-  'reset.done': 'Your password was changed and every session was signed out. You can log in with the new password.',
+  'reset.done': 'Your password was changed and every session was signed out. You can sign in with the new password.',
   'reset.failedTitle': 'Password reset failed',
   'reset.invalid': 'This reset link is invalid, expired or was already used.',
 
   // /auth/confirm/{token}
   'confirm.title': 'E-mail confirmed',
-  'confirm.done': 'Thank you, {username}. Your e-mail address is confirmed; you can log in now.',
+  'confirm.done': 'Thank you, {username}. Your e-mail address is confirmed; you can sign in now.',
   'confirm.failedTitle': 'Confirmation failed',
   'confirm.invalid': 'This confirmation link is invalid, expired or was already used.',
 
@@ -135,6 +143,8 @@ const en = {
   'account.sessions': 'Where you are signed in',
   'account.session.current': 'this browser',
   'account.session.since': 'since',
+  'account.session.on': 'on',
+  'account.session.unknownDevice': 'Unknown device',
   'account.session.end': 'Sign out this session',
   'account.session.ended': 'The session was ended.',
   'account.changePassword': 'Change your password',
@@ -171,7 +181,13 @@ const de: Record<MessageKey, string> = {
   'field.invite.required': 'Geben Sie Ihren Einladungscode ein.',
   'field.invite.invalid': 'Der Einladungscode ist ungültig oder wurde schon verwendet.',
 
-  'password.hint': 'Mindestens {min} Zeichen.',
+  'password.hint': 'Ihr Passwort braucht:',
+  'password.hint.length': '{min} bis {max} Zeichen',
+  'password.hint.lowercase': 'einen Kleinbuchstaben',
+  'password.hint.uppercase': 'einen Großbuchstaben',
+  'password.hint.number': 'eine Ziffer',
+  'password.hint.symbol': 'ein Sonderzeichen (ein Zeichen, das weder Buchstabe noch Ziffer ist)',
+  'password.hint.custom': 'eine Übereinstimmung mit dem Muster {pattern}',
   'password.rule': 'Das Passwort erfüllt eine Regel nicht: {message}.',
   'password.rule.minLength': 'Das Passwort muss mindestens {min} Zeichen lang sein.',
   'password.rule.maxLength': 'Das Passwort darf höchstens {max} Zeichen lang sein.',
@@ -182,6 +198,7 @@ const de: Record<MessageKey, string> = {
   'password.rule.custom': 'Das Passwort muss dem Muster {pattern} entsprechen.',
 
   'login.title': 'Anmelden',
+  'login.titleFor': 'Bei {client} anmelden',
   'login.email': 'E-Mail oder Benutzername',
   'login.password': 'Passwort',
   'login.submit': 'Anmelden',
@@ -199,6 +216,7 @@ const de: Record<MessageKey, string> = {
   'login.register': 'Jetzt registrieren',
 
   'register.title': 'Konto erstellen',
+  'register.titleFor': 'Konto für {client} erstellen',
   'register.email': 'E-Mail',
   'register.password': 'Passwort',
   'register.invite': 'Einladungscode',
@@ -257,6 +275,8 @@ const de: Record<MessageKey, string> = {
   'account.sessions': 'Wo Sie angemeldet sind',
   'account.session.current': 'dieser Browser',
   'account.session.since': 'seit',
+  'account.session.on': 'unter',
+  'account.session.unknownDevice': 'Unbekanntes Gerät',
   'account.session.end': 'Diese Sitzung abmelden',
   'account.session.ended': 'Die Sitzung wurde beendet.',
   'account.changePassword': 'Passwort ändern',

@@ -1,11 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Lang } from './i18n.js';
-import { html, page, pageHeaders, type SafeHtml } from './layout.js';
+import { html, sendHtmlPage, type SafeHtml } from './layout.js';
 
 /** Sends a hosted page; why one helper: every page goes out framed the same, with the strict page headers. */
 export function sendPage(reply: FastifyReply, lang: Lang, status: number, title: string, body: SafeHtml): FastifyReply {
-  return reply.code(status).headers(pageHeaders).send(page(title, body, lang));
+  return sendHtmlPage(reply, status, title, body, lang);
 }
 
 /**

@@ -8,7 +8,8 @@ import { toProblem } from '../http/problem.js';
 import { Email } from '../http/schemas.js';
 import { TokenParams } from '../http/token-link.js';
 import { formTokenField, isFormPost, issueFormToken, requireFormToken } from '../pages/form-token.js';
-import { addError, field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { addError, field, formErrors, passwordHint, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import { formatDuration, pickLanguage, t, type Lang } from '../pages/i18n.js';
 import { html, type SafeHtml } from '../pages/layout.js';
 import { sendLinkFailure, sendPage } from '../pages/send-page.js';
@@ -48,7 +49,7 @@ export const passwordResetPageRoutes: FastifyPluginAsync<PasswordResetPageDeps> 
   const renderForm = (request: FastifyRequest, reply: FastifyReply, status: number, errors: FieldErrors = {}) => {
     const lang = languageOf(request);
     const token = issueFormToken(request, reply, formTokens);
-    return sendPage(reply, lang, status, t(lang, 'reset.title'), resetForm(lang, token, config.password.policy.minLength, errors));
+    return sendPage(reply, lang, status, t(lang, 'reset.title'), resetForm(lang, token, config.password.policy, errors));
   };
 
   app.get('/auth/password-reset', {
@@ -112,10 +113,10 @@ ${onwardLink(lang, client)}`);
   });
 };
 
-function resetForm(lang: Lang, token: string, minLength: number, errors: FieldErrors): SafeHtml {
+function resetForm(lang: Lang, token: string, policy: PasswordPolicy, errors: FieldErrors): SafeHtml {
   // No action: the form posts back to the link it came from, token and all.
   return html`${formErrors(errors)}<form method="post">${formTokenField(token)}
-${field('password', t(lang, 'reset.password'), { type: 'password', autocomplete: 'new-password', errors: errors.password, hint: t(lang, 'password.hint', { min: minLength }) })}
+${field('password', t(lang, 'reset.password'), { type: 'password', autocomplete: 'new-password', errors: errors.password, hint: passwordHint(lang, policy) })}
 ${field('passwordRepeat', t(lang, 'reset.repeat'), { type: 'password', autocomplete: 'new-password', errors: errors.passwordRepeat })}
 <button type="submit">${t(lang, 'reset.submit')}</button>
 </form>`;

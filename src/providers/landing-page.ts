@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { pickLanguage, t } from '../pages/i18n.js';
-import { html, page, pageHeaders } from '../pages/layout.js';
+import { html, sendHtmlPage } from '../pages/layout.js';
 
 /**
  * Takes the last hop of a provider login (Google, Facebook, OIDC, SAML, CAS) to its landing page — the
@@ -17,7 +17,7 @@ export function sendLandingPage(request: FastifyRequest, reply: FastifyReply, ta
   const body = html`<meta http-equiv="refresh" content="0;url=${url}">
 <p>${t(lang, 'landing.note')}</p>
 <p><a href="${url}" id="continue">${t(lang, 'landing.continue')}</a></p>`;
-  return reply.code(200).headers(pageHeaders).send(page(t(lang, 'landing.title'), body, lang));
+  return sendHtmlPage(reply, 200, t(lang, 'landing.title'), body, lang);
 }
 
 /**

@@ -6,8 +6,8 @@ import { clientInfo } from '../http/authenticate.js';
 import { toProblem, type Problem } from '../http/problem.js';
 import { isFormPost, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import type { FieldErrors } from '../pages/forms.js';
-import { pickLanguage, t } from '../pages/i18n.js';
-import { pageHeadersAllowing } from '../pages/layout.js';
+import { pickLanguage } from '../pages/i18n.js';
+import { t, type Lang } from '../pages/i18n.js';
 import type { Config } from '../config/index.js';
 import type { RandomSource } from '../clock.js';
 import type { Proof } from './attempt.js';
@@ -46,9 +46,14 @@ export function requireClientLoginCsrf(
   });
 }
 
-/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow. */
-export function clientPageHeaders(client: Client): Record<string, string> {
-  return pageHeadersAllowing([new URL(client.callbackURL).origin]);
+/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow (`form-action`). */
+export function clientFormOrigins(client: Client): { formOrigins: string[] } {
+  return { formOrigins: [new URL(client.callbackURL).origin] };
+}
+
+/** The login page's heading: "Sign in to Demo App" for a client with a name, else "Sign in". */
+export function signInTitle(lang: Lang, client: Client): string {
+  return client.name ? t(lang, 'login.titleFor', { client: client.name }) : t(lang, 'login.title');
 }
 
 /** Draws a client's form again after a refused post, with the problem's reason and status. */

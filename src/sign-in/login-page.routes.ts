@@ -8,14 +8,14 @@ import type { Problem } from '../http/problem.js';
 import { formTokenField, issueFormToken } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang } from '../pages/i18n.js';
-import { html, page, type SafeHtml } from '../pages/layout.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
 import { LoginName } from '../http/schemas.js';
 import type { Config } from '../config/index.js';
 import { renderSecondStep } from './second-step-page.js';
 import { secondStepStateOf } from '../pages/second-step-form.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { resendConfirmationForm } from './confirmation-pages.js';
-import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
+import { clientFormOrigins, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
 const LoginForm = Type.Object(
@@ -48,7 +48,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
     const lang = pickLanguage(request.headers['accept-language']);
     const token = issueFormToken(request, reply, loginCsrf);
-    return reply.code(status).headers(clientPageHeaders(client)).send(page(t(lang, 'login.title'), loginPage(config, client, lang, token, state), lang));
+    return sendHtmlPage(reply, status, signInTitle(lang, client), loginPage(config, client, lang, token, state), lang, clientFormOrigins(client));
   };
 
   // errorHandler: a browser gets a page for a missing or unknown client (pages/error-page.ts); API callers problem+json.

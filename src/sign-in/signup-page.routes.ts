@@ -11,12 +11,12 @@ import type { Problem } from '../http/problem.js';
 import { InviteCode } from '../invites/invite.schemas.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { formTokenField, isFormPost, issueFormToken } from '../pages/form-token.js';
-import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
+import { field, formErrors, passwordHint, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
-import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
 import type { Config } from '../config/index.js';
 import { registeredCheckEmailPage } from './confirmation-pages.js';
-import { clientPageHeaders, handleHostedForm, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps, type ShowAgain } from './hosted-client.js';
+import { clientFormOrigins, handleHostedForm, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps, type ShowAgain } from './hosted-client.js';
 
 const tags = ['pages'];
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -46,7 +46,8 @@ export const signupPageRoutes: FastifyPluginAsync<SignupPageDeps> = async (fasti
     const closed = registrationClosed(config, client);
     if (closed) return renderPage(reply, lang, closed.status, html`<p class="error">${t(lang, closed.message)}</p>`, t(lang, 'register.title'));
     const token = issueFormToken(request, reply, loginCsrf);
-    return renderPage(reply, lang, status, registerForm(config, client, lang, token, state), t(lang, 'register.title'), client);
+    const title = client.name ? t(lang, 'register.titleFor', { client: client.name }) : t(lang, 'register.title');
+    return renderPage(reply, lang, status, registerForm(config, client, lang, token, state), title, client);
   };
 
   // Form bodies only for the hosted registration page; the JSON endpoints next to it keep refusing them (415).
@@ -143,7 +144,7 @@ function registerForm(config: Config, client: Client, lang: Lang, token: string,
   return html`${formErrors(errors)}<form method="post" action="/auth/register?${query}">${formTokenField(token)}
 ${field('email', t(lang, 'register.email'), { type: 'email', autocomplete: 'email', value: state.email, errors: errors.email })}
 ${field('password', t(lang, 'register.password'), {
-    type: 'password', autocomplete: 'new-password', errors: errors.password, hint: t(lang, 'password.hint', { min: config.password.policy.minLength }),
+    type: 'password', autocomplete: 'new-password', errors: errors.password, hint: passwordHint(lang, config.password.policy),
   })}
 ${invite}
 <button type="submit">${t(lang, 'register.submit')}</button>
@@ -153,5 +154,5 @@ ${invite}
 
 /** A page; with a client, its CSP lets the form's post end in the redirect to the client's callbackURL. */
 function renderPage(reply: FastifyReply, lang: Lang, status: number, body: SafeHtml, title: string, client?: Client): FastifyReply {
-  return reply.code(status).headers(client ? clientPageHeaders(client) : pageHeaders).send(page(title, body, lang));
+  return sendHtmlPage(reply, status, title, body, lang, client ? clientFormOrigins(client) : {});
 }
