@@ -43,6 +43,22 @@ describe.each(dialects)('passkey sign-in on %s, across two nodes', (dialect) => 
     expect((await auditEvents(a, user.userId, 'login.succeeded')).at(-1)?.data).toEqual({ method: 'passkey' });
   });
 
+  it('takes an assertion without a user handle, and null where browsers report null (userHandle, authenticatorAttachment)', async () => {
+    const user = await withPasskey('nulls');
+    const options = await a.request('POST', '/api/auth/passkey/options');
+    const credential = user.passkey.get(options.body);
+    const login = await b.request('POST', '/api/auth/passkey/login', { json: { credential: { ...credential, authenticatorAttachment: null, response: { ...credential.response, userHandle: null } } } });
+    expect(login.status, login.text).toBe(200);
+    const { userHandle: _omitted, ...withoutHandle } = user.passkey.get((await a.request('POST', '/api/auth/passkey/options')).body).response;
+    const noHandle = await b.request('POST', '/api/auth/passkey/login', { json: { credential: { ...credential, response: withoutHandle } } });
+    expect(noHandle.status, noHandle.text).toBe(200);
+    // A user handle that is not the passkey's account is refused.
+    const foreignHandle = { ...user.passkey.get((await a.request('POST', '/api/auth/passkey/options')).body).response, userHandle: Buffer.from('someone-else').toString('base64url') };
+    const refused = await b.request('POST', '/api/auth/passkey/login', { json: { credential: { ...credential, response: foreignHandle } } });
+    expect(refused.status).toBe(401);
+    expect((await auditEvents(a, user.userId, 'mfa.passkey-refused')).at(-1)?.data).toMatchObject({ reason: 'user-handle' });
+  });
+
   it('an assertion posted twice is refused the second time (its challenge is used up), on either node', async () => {
     const user = await withPasskey('replay');
     const options = await a.request('POST', '/api/auth/passkey/options');

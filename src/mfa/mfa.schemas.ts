@@ -35,7 +35,8 @@ const credentialOf = <R extends ReturnType<typeof Type.Object>>(response: R) => 
   rawId: B64(1400),
   type: Type.Literal('public-key'),
   response,
-  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')])),
+  // null: what browsers report when they do not know (hand-written glue often passes it on).
+  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Null()])),
   clientExtensionResults: Type.Object({}, { additionalProperties: true, maxProperties: 16 }),
 }, { additionalProperties: false });
 
@@ -54,7 +55,7 @@ export const AssertionCredential = credentialOf(Type.Object({
   clientDataJSON: B64(4096),
   authenticatorData: B64(4096),
   signature: B64(1024),
-  userHandle: Type.Optional(Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]*$' })),
+  userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]*$' }), Type.Null()])),
 }, { additionalProperties: false }));
 
 /** A passkey's name as its owner gives it. */
