@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { createServer, type Server } from 'node:http';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,45 +6,7 @@ import { uniqueEmail } from './helpers/mfa.js';
 import { freePort } from './helpers/ports.js';
 import { registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 import { auditEvents, claimsOf } from './helpers/webauthn.js';
-
-/** What one ceremony in the page does: fetch options (or take them), run navigator.credentials, post the answer. */
-interface CeremonyArgs {
-  kind: 'create' | 'get';
-  optionsPath?: string;
-  optionsBody?: unknown;
-  options?: unknown;
-  token?: string;
-  post?: { path: string; body: Record<string, unknown> };
-}
-
-/**
- * Runs in the page (serialised by playwright): the glue every web page using passkeys has — base64url ↔ ArrayBuffer,
- * `navigator.credentials.create/get`, the answer as WebAuthn JSON — written by hand, no library.
- */
-async function ceremonyInPage(args: CeremonyArgs): Promise<{ status?: number; body?: any; credential: any }> {
-  const toBuffer = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4)), (c) => c.charCodeAt(0)).buffer;
-  const toText = (buffer: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (args.token) headers.authorization = `Bearer ${args.token}`;
-  let options = args.options as any;
-  if (!options) options = await (await fetch(args.optionsPath!, { method: 'POST', headers, body: JSON.stringify(args.optionsBody ?? {}) })).json();
-  const descriptors = (list: any[] | undefined) => (list ?? []).map((c) => ({ ...c, id: toBuffer(c.id) }));
-  let credential: any;
-  if (args.kind === 'create') {
-    const made = (await navigator.credentials.create({ publicKey: { ...options, challenge: toBuffer(options.challenge), user: { ...options.user, id: toBuffer(options.user.id) }, excludeCredentials: descriptors(options.excludeCredentials) } })) as PublicKeyCredential;
-    const response = made.response as AuthenticatorAttestationResponse;
-    credential = { id: made.id, rawId: toText(made.rawId), type: made.type, clientExtensionResults: made.getClientExtensionResults(), response: { clientDataJSON: toText(response.clientDataJSON), attestationObject: toText(response.attestationObject), transports: response.getTransports() } };
-    if (made.authenticatorAttachment) credential.authenticatorAttachment = made.authenticatorAttachment;
-  } else {
-    const got = (await navigator.credentials.get({ publicKey: { ...options, challenge: toBuffer(options.challenge), allowCredentials: descriptors(options.allowCredentials) } })) as PublicKeyCredential;
-    const response = got.response as AuthenticatorAssertionResponse;
-    credential = { id: got.id, rawId: toText(got.rawId), type: got.type, clientExtensionResults: got.getClientExtensionResults(), response: { clientDataJSON: toText(response.clientDataJSON), authenticatorData: toText(response.authenticatorData), signature: toText(response.signature), ...(response.userHandle ? { userHandle: toText(response.userHandle) } : {}) } };
-    if (got.authenticatorAttachment) credential.authenticatorAttachment = got.authenticatorAttachment;
-  }
-  if (!args.post) return { credential };
-  const posted = await fetch(args.post.path, { method: 'POST', headers, body: JSON.stringify({ ...args.post.body, credential }) });
-  return { status: posted.status, body: await posted.json(), credential };
-}
+import { ceremonyInPage, pageWithAuthenticator, type CeremonyArgs } from './helpers/webauthn-browser.js';
 
 /** A page of another origin (same RP ID `localhost`, another port): an HTTP server of its own. */
 function startOtherOrigin(port: number): Promise<Server> {
@@ -87,13 +48,7 @@ describe('passkeys in a real browser (Debian chromium, virtual authenticator)', 
     user = { email, ...(await registerAndLogin(server, email)) };
     chromium = await launchChromium();
     context = await chromium.newContext();
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    }));
+    ({ page, cdp, authenticatorId } = await pageWithAuthenticator(context));
     // Swagger UI's page at /docs: of the server's origin, and its CSP lets scripts fetch the server (connect-src 'self').
     await page.goto(`${base}/docs`);
   });
