@@ -17,6 +17,8 @@ import { passwordResetPageRoutes } from './password-reset/password-reset-pages.r
 import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
+import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
+import { mfaAdminRoutes } from './mfa/mfa-admin.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
 import { passkeyRoutes } from './mfa/passkeys.routes.js';
 import { passkeyLoginRoutes } from './sign-in/passkey-login.routes.js';
@@ -42,7 +44,7 @@ import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './htt
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
-import { cookieLoginRoutes, cookieSignIn } from './sign-in/cookie-login.routes.js';
+import { cookieLoginRoutes, cookieSecondStep, cookieSignIn } from './sign-in/cookie-login.routes.js';
 import { loginCsrfDeps } from './sign-in/hosted-client.js';
 import { loginPageRoutes } from './sign-in/login-page.routes.js';
 import { confirmationPageRoutes } from './sign-in/confirmation-page.routes.js';
@@ -186,10 +188,15 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   const hostedForms = { config, clients: services.clients, signIn: services.signIn, loginCsrf };
   await app.register(loginPageRoutes, hostedForms);
   await app.register(discoveryRoutes, { config });
+  const mfaPages = { serverKey: services.serverKey, ...services.mfa, usernameOf: (id: string) => services.accounts.usernameOf(id) };
   await app.register(accountPageRoutes, {
     config, serverKey: services.serverKey, accounts: services.accounts, sessions: services.sessions, logins: services.logins,
     signIn: cookieSignIn(services.signIn, config), loginCsrf,
+    secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
+    sections: [securitySection(mfaPages)],
   });
+  await app.register(mfaPageRoutes, mfaPages);
+  await app.register(mfaAdminRoutes, { config, db: services.database.db, accounts: services.accounts, factors: services.mfa.factors, audit: services.audit, mailer: services.mailer });
   await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
   await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });
   await app.register(inviteRoutes, { config, invites: services.invites, accounts: services.accounts });
@@ -197,7 +204,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(signupPageRoutes, { ...hostedForms, accounts: services.accounts });
   await app.register(emailChangeRoutes, { emailChanges: services.emailChanges });
   const { clock, random, serverKey, signIn, audit, accounts, clients } = services;
-  const providers = providerContext({ config, clock, random, db: services.database.db, serverKey, signIn, audit, accounts, clients });
+  const providers = providerContext({ config, clock, random, db: services.database.db, serverKey, signIn, audit, accounts, clients, loginCsrf });
   await app.register(oauthRoutes, { context: providers });
   await app.register(samlRoutes, { context: providers });
   await app.register(casRoutes, { context: providers });

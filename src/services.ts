@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AccountAdminService } from './accounts/account-admin.service.js';
-import { AccountService } from './accounts/account.service.js';
+import { AccountService, type StepUpGate } from './accounts/account.service.js';
 import { ProfileCache } from './accounts/profile-cache.js';
 import { EmailChangeService } from './email-change/email-change.service.js';
 import { OneTimeTokens } from './accounts/one-time-tokens.js';
@@ -132,23 +132,25 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
   const accessTokens = new AccessTokens(keys, { issuer: config.tokens.issuer, ttlMs: config.tokens.accessTokenTtl, clock, random, metrics });
   const refreshTokens = new RefreshTokens(db, { serverKey, reuseIntervalMs: config.tokens.refreshReuseInterval, clock, random, dialect: database.dialect });
   const oneTimeTokens = new OneTimeTokens(db, clock, random);
+  // Step-up is the second factors' (built below, as they check passwords with the account service): asked late.
+  const stepUp: StepUpGate = { hasFactor: (id) => mfa.factors.hasFactor(id), assertStepUp: (id, proof) => mfa.factors.assertStepUp(id, proof) };
   const accounts = new AccountService({
     db, config, clock, random, hasher, checkPolicy: compilePolicy(config.password.policy),
-    tokens: oneTimeTokens, mailer, sessions, profiles, audit, logError,
+    tokens: oneTimeTokens, mailer, sessions, profiles, audit, logError, stepUp,
   });
-  const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError });
+  const emailChanges = new EmailChangeService({ db, config, clock, tokens: oneTimeTokens, mailer, sessions, audit, logError, stepUp });
   const passwordResets = new PasswordResetService({ db, config, tokens: oneTimeTokens, mailer, audit, accounts });
   const lockout = new Lockout(db, clock, config.lockout);
   const roles = new AccountRoles(db);
   const issuer = new TokenIssuer({ db, config, clock, random, accessTokens, roles });
-  const mfa = secondFactors({ db, config, clock, random, serverKey, audit, accounts });
+  const mfa = secondFactors({ db, config, clock, random, serverKey, audit, accounts, lockout });
   const signIn = new SignIn({ db, config, clock, random, hasher, accounts, sessions, refreshTokens, audit, lockout, roles, issuer, mfa: mfa.factors });
   const logins = new LoginService({ db, config, random, accounts, sessions, refreshTokens, audit, roles, issuer, signIn });
   await accounts.bootstrapAdmin();
   await seedClients(db, config.clients, clock.now());
   const authenticator = new Authenticator({ config, accessTokens, sessions, logins, signIn, serverKey });
   const admin = {
-    accountAdmin: new AccountAdminService({ db, config, clock, random, accounts, sessions, accessTokens, audit }),
+    accountAdmin: new AccountAdminService({ db, config, clock, random, accounts, sessions, accessTokens, audit, stepUp }),
     groups: new GroupService(db, clock, random, audit, accounts),
     clientAdmin: new ClientService({ db, clock }),
     invites: new InviteService({ db, clock, random }),
@@ -164,14 +166,14 @@ interface MfaServices {
   factors: SecondFactors;
 }
 
-function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; random: RandomSource; serverKey: string; audit: AuditLog; accounts: AccountService }): MfaServices {
-  const { db, config, clock, random, serverKey, audit, accounts } = deps;
+function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; random: RandomSource; serverKey: string; audit: AuditLog; accounts: AccountService; lockout: Lockout }): MfaServices {
+  const { db, config, clock, random, serverKey, audit, accounts, lockout } = deps;
   const recoveryCodes = new RecoveryCodes({ db, clock, random, serverKey, audit });
   const totp = new TotpService({ db, clock, random, serverKey, issuer: config.mfa.totp.issuer, audit, recoveryCodes });
   const pending = new PendingSignIns(db, clock, random, config.mfa.challengeTtl);
   const challenges = new WebauthnChallenges(db, clock, random, config.mfa.challengeTtl);
   const passkeys = new Passkeys({ db, config, clock, random, audit, recoveryCodes, challenges });
-  return { totp, recoveryCodes, passkeys, factors: new SecondFactors({ db, config, totp, recoveryCodes, passkeys, pending, accounts }) };
+  return { totp, recoveryCodes, passkeys, factors: new SecondFactors({ db, config, totp, recoveryCodes, passkeys, pending, accounts, lockout }) };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

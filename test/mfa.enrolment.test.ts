@@ -104,3 +104,114 @@ describe('mfa.requiredFor: an account without a factor enrols with its enrolment
     expect((await server.request('POST', '/api/auth/mfa/totp', { token: mfaToken })).status).toBe(401);
   });
 });
+
+describe('DELETE /accounts/{id}/mfa: an administrator removes every factor, within rank, audited, the owner mailed', () => {
+  let server: TestServer;
+  let sysadmin: string;
+  beforeAll(async () => {
+    server = await startServer('sqlite', { env: { GATEHOUSE_ADMIN_PASSWORD: 'bootstrap-pw' } });
+    sysadmin = (await server.request('POST', '/api/auth/login', { json: { username: 'admin', password: 'bootstrap-pw' } })).body.accessToken;
+  });
+  afterAll(async () => server?.close());
+
+  it('refuses callers without accounts:write (the owner included) and admins below the account\'s rank', async () => {
+    const victim = await enrolTotp(server, 'reset-victim');
+    const plain = await registerAndLogin(server, uniqueEmail('plain'));
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`)).status).toBe(401);
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: plain.accessToken })).body.code).toBe('forbidden');
+    const own = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, victim.email), method: 'recovery', code: victim.recoveryCodes[0] } });
+    expect((await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: own.body.accessToken })).body.code).toBe('forbidden');
+    const deputyEmail = uniqueEmail('deputy');
+    const deputy = await registerAndLogin(server, deputyEmail);
+    await server.request('PUT', '/api/auth/admin/account', { token: sysadmin, json: { id: deputy.userId, roles: ['admin'] } });
+    const deputyToken = (await server.request('POST', '/api/auth/login', { json: { email: deputyEmail, password: goodPassword } })).body.accessToken;
+    const adminId = (await server.request('GET', '/api/auth/account', { token: sysadmin })).body.id;
+    const upward = await server.request('DELETE', `/accounts/${adminId}/mfa`, { token: deputyToken });
+    expect(upward.status).toBe(403);
+    expect((await server.request('DELETE', '/accounts/no-such-account/mfa', { token: sysadmin })).status).toBe(404);
+    // Nothing was removed by the refused calls.
+    await passwordStep(server, victim.email);
+  });
+
+  it('a sysadmin\'s reset removes TOTP and recovery codes, records mfa.reset, and mails the owner', async () => {
+    const victim = await enrolTotp(server, 'reset-done');
+    const reset = await server.request('DELETE', `/accounts/${victim.userId}/mfa`, { token: sysadmin });
+    expect(reset.status).toBe(204);
+    const mail = await server.smtp.waitFor((m) => m.to.includes(victim.email) && m.subject.includes('two-step sign-in was reset'));
+    expect(mail.text).toContain('/account');
+    const login = await server.request('POST', '/api/auth/login', { json: { email: victim.email, password: goodPassword } });
+    expect(login.status).toBe(200);
+    expect((await server.request('GET', '/api/auth/mfa', { token: login.body.accessToken })).body).toMatchObject({ totp: false, recoveryCodesLeft: 0 });
+    const events = await server.app.services.database.db.selectFrom('audit_events').select(['type', 'data']).where('account_id', '=', victim.userId).where('type', '=', 'mfa.reset').execute();
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe('step-up of password and e-mail changes and deletion for an account with a second factor', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('postgres');
+  });
+  afterAll(async () => server?.close());
+
+  /** An enrolled account signed in through its second step: its access token. */
+  const signedIn = async () => {
+    const user = await enrolTotp(server, 'step-up');
+    const done = await server.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: await passwordStep(server, user.email), method: 'recovery', code: user.recoveryCodes[9] } });
+    return { ...user, token: done.body.accessToken as string };
+  };
+
+  it('password change: nothing is refused naming currentPassword; a wrong code is refused; a right code (no password) changes it', async () => {
+    const user = await signedIn();
+    const none = await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77' } });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].field).toBe('currentPassword');
+    expect((await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77', code: '000000' } })).body.code).toBe('invalid-mfa-code');
+    const changed = await server.request('PUT', '/api/auth/account', { token: user.token, json: { password: 'Brand-New-Pass-77', code: oathtool(user.secret, server.clock.now()) } });
+    expect(changed.status).toBe(204);
+    await passwordStep(server, user.email, 'Brand-New-Pass-77');
+  });
+
+  it('an account without a factor keeps its rules: a code is refused naming code', async () => {
+    const email = uniqueEmail('no-factor');
+    const { accessToken } = await registerAndLogin(server, email);
+    const answer = await server.request('PUT', '/api/auth/account', { token: accessToken, json: { password: 'Brand-New-Pass-77', code: '123456' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].field).toBe('code');
+    expect((await server.request('POST', '/auth/change-email', { token: accessToken, json: { email: uniqueEmail('moved') } })).status).toBe(202);
+  });
+
+  it('e-mail change: refused without step-up (400 naming password) or with a wrong password; the password lets it through', async () => {
+    const user = await signedIn();
+    const email = uniqueEmail('new-address');
+    const none = await server.request('POST', '/auth/change-email', { token: user.token, json: { email } });
+    expect(none.status).toBe(400);
+    expect(none.body.errors[0].field).toBe('password');
+    expect((await server.request('POST', '/auth/change-email', { token: user.token, json: { email, password: 'wrong-password-1' } })).body.code).toBe('invalid-credentials');
+    const accepted = await server.request('POST', '/auth/change-email', { token: user.token, json: { email, password: goodPassword } });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.pendingEmail).toBe(email);
+  });
+
+  it('wrong step-up proofs count toward the account\'s lockout: past lockout.maxAttempts (5) even the right password is refused', async () => {
+    const user = await signedIn();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrong = await server.request('POST', '/api/auth/mfa/recovery-codes', { token: user.token, json: attempt % 2 ? { code: '000000' } : { password: 'not-the-password' } });
+      expect(wrong.status).toBe(401);
+    }
+    const locked = await server.request('POST', '/api/auth/mfa/recovery-codes', { token: user.token, json: { password: goodPassword } });
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('account-locked');
+    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).body.code).toBe('account-locked');
+  });
+
+  it('deleting one\'s own account: refused without step-up, done with a code', async () => {
+    const user = await signedIn();
+    const none = await server.request('DELETE', `/accounts/${user.userId}`, { token: user.token });
+    expect(none.status).toBe(400);
+    expect((await server.request('GET', '/api/auth/account', { token: user.token })).status).toBe(200);
+    const deleted = await server.request('DELETE', `/accounts/${user.userId}`, { token: user.token, json: { code: oathtool(user.secret, server.clock.now()) } });
+    expect(deleted.status).toBe(204);
+    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).status).toBe(401);
+  });
+});

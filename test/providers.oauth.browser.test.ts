@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertClient } from '../src/clients/client.repository.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
+import { signInAtProvider } from './helpers/provider-login.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -89,19 +90,12 @@ describe('provider logins in a real browser (Debian chromium), each provider on 
     const context = await chromium.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    // The provider's development pages import a web font; the network is closed, so fail that at once.
-    await context.route(/^https:\/\/fonts\./, (route) => route.abort());
     const callbacks: Response[] = [];
     page.on('response', (response) => {
       const url = new URL(response.url());
       if (url.origin === server.url && url.pathname.endsWith('/callback')) callbacks.push(response);
     });
-    await page.goto(startUrl);
-    expect(new URL(page.url()).hostname).not.toBe('127.0.0.1');
-    await page.locator('input[name="login"]').fill(login);
-    await page.locator('input[name="password"]').fill('any password');
-    await page.locator('button[type="submit"]').click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    expect(await signInAtProvider(page, startUrl, login)).not.toBe('127.0.0.1');
     await page.waitForURL(done);
     await page.waitForLoadState('load');
     await screenshot(page, shot);

@@ -66,6 +66,8 @@ describe('README walk-throughs, run as a reader would (bash, curl, a fresh serve
     expect(stdout).toMatch(/x-error-code: token-revoked/i);
     expect(stdout).toContain('"user":"alice"');
     expect(stdout).toMatch(/"codes":\["[^"]+","[^"]+"\]/);
+    // The multi-factor walk-through ended with an OAuthToken.
+    expect(stdout).toContain('"userId"');
     expect(readdirSync(workDir).sort()).toEqual(['data', 'scripts']);
   });
 });

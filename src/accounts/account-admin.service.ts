@@ -10,7 +10,7 @@ import { assertHolds } from '../permissions/grants.js';
 import { assertMayManage } from '../permissions/rank.js';
 import { isValidPermission } from '../permissions/wildcard.js';
 import { findAccountById, findAccountByLogin, findOwnPermissions, loginKey, updateAccountRow } from './account.repository.js';
-import type { AccountService } from './account.service.js';
+import type { AccountService, StepUpGate, StepUpProof } from './account.service.js';
 import type { Principal } from '../permissions/principal.js';
 import { accountViews, type AccountView } from './account.view.js';
 
@@ -30,6 +30,7 @@ export interface AccountChanges {
   confirmed?: boolean;
   password?: string;
   currentPassword?: string;
+  code?: string;
 }
 
 /** What the account administration needs. */
@@ -42,6 +43,7 @@ export interface AccountAdminDeps {
   sessions: SessionService;
   accessTokens: AccessTokens;
   audit: AuditLog;
+  stepUp: StepUpGate;
 }
 
 /**
@@ -136,7 +138,7 @@ export class AccountAdminService {
     const groupIds = changes.groups === undefined ? undefined : await this.ordinaryGroupIds(changes.groups);
     await this.assertNoEscalation(actor, accountId, changes.permissions, groupIds);
     if (changes.password !== undefined || changes.language !== undefined) {
-      await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, language: changes.language }, keepSession);
+      await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, code: changes.code, language: changes.language }, keepSession);
     }
     await this.deps.db.transaction().execute(async (trx) => {
       const patch: Parameters<typeof updateAccountRow>[2] = {};
@@ -163,8 +165,10 @@ export class AccountAdminService {
    * Deletes an account (one's own, or with `accounts:delete` and at or above its rank): every session ends first, on this node's caches too.
    * The last sysadmin cannot be deleted, so the server never loses its administrator.
    */
-  async delete(actor: Principal, accountId: string): Promise<void> {
+  async delete(actor: Principal, accountId: string, proof: StepUpProof = {}): Promise<void> {
     if (accountId !== actor.accountId) this.deps.accounts.requirePermission(actor, 'accounts:delete');
+    // One's own account with a second factor: step-up (CONTRACT §5), so a stolen session alone cannot delete it.
+    else if (await this.deps.stepUp.hasFactor(accountId)) await this.deps.stepUp.assertStepUp(accountId, proof);
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
     await assertMayManage(this.deps.accounts, actor, accountId);
     await this.assertNotLastSysadmin(accountId);

@@ -1,17 +1,17 @@
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { AppError } from '../http/errors.js';
-import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
+import { formTokenField, issueFormToken, requireLoginCsrf, requireSessionFormToken, sessionFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { field, formErrors, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, page, pageHeaders, type SafeHtml } from '../pages/layout.js';
+import { SecondStepFormBody, secondStepStateOf, type SecondStepState } from '../pages/second-step-form.js';
 import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionEnding } from '../sessions/session.routes.js';
 import type { SessionService } from '../sessions/session.service.js';
-import { hmac, safeEqual } from '../util/hashing.js';
 import type { AccountService } from './account.service.js';
 import type { AccountView } from './account.view.js';
 
@@ -39,7 +39,18 @@ export interface AccountPageOptions {
   signIn: (request: FastifyRequest, reply: FastifyReply, login: string, password: string) => Promise<unknown>;
   /** The login-CSRF rule's dependencies, with the registered clients' callback origins (sign-in/hosted-client.ts). */
   loginCsrf: LoginCsrfDeps;
+  /** The second step of a sign-in here (sign-in/cookie-login.routes.ts `cookieSecondStep`), passed in for the same reason. */
+  secondStep: {
+    finish(request: FastifyRequest, reply: FastifyReply, answer: Static<typeof SecondStepFormBody>): Promise<unknown>;
+    methodsFor(mfaToken: string): Promise<string[] | null>;
+    render(request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState): FastifyReply;
+  };
+  /** Sections other features add to the signed-in page (mfa/: the security section), after the profile. */
+  sections?: AccountSection[];
 }
+
+/** One section of the signed-in account page: its HTML for this caller, with the forms' session token. */
+export type AccountSection = (auth: { accountId: string; sessionId: string }, lang: Lang, formToken: string) => Promise<SafeHtml>;
 
 /**
  * `/account`: where a signed-in person sees the profile, the sessions (and ends one) and changes the password.
@@ -47,16 +58,12 @@ export interface AccountPageOptions {
  * the sign-in form obeys the login-CSRF rule of every session-starting form (form-token.ts); errors
  * stand next to their field, and the language follows Accept-Language (English or German).
  */
-export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (fastify, { config, serverKey, accounts, sessions, logins, signIn, loginCsrf }) => {
+export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (fastify, { config, serverKey, accounts, sessions, logins, signIn, loginCsrf, secondStep, sections = [] }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody, { bodyLimit: 16 * 1024 });
-  const csrfFor = (sessionId: string) => hmac(serverKey, `csrf:${sessionId}`, 24);
+  const csrfFor = (sessionId: string) => sessionFormToken(serverKey, sessionId);
   const signedIn = (request: FastifyRequest) => (request.auth?.kind === 'cookie' ? request.auth : null);
-  const assertCsrf = (request: FastifyRequest, token: string) => {
-    const auth = signedIn(request);
-    if (!auth || !safeEqual(token, csrfFor(auth.sessionId))) throw new AppError('forbidden', 'form token missing or wrong');
-    return auth;
-  };
+  const assertCsrf = (request: FastifyRequest, token: string) => requireSessionFormToken(request, serverKey, token);
 
   const render = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: SafeHtml | '' = '', errors: FieldErrors = {}) => {
     const lang = pickLanguage(request.headers['accept-language']);
@@ -67,10 +74,14 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     }
     const view = await accounts.view(auth.accountId);
     const rows = await sessions.listLive(auth.accountId);
-    const body = html`${notice}${profile(lang, view)}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
+    const extra = await Promise.all(sections.map((section) => section(auth, lang, csrfFor(auth.sessionId))));
+    const body = html`${notice}${profile(lang, view)}${extra}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors)}
 <form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
     return reply.code(status).headers(pageHeaders).send(page(t(lang, 'account.title'), body, lang));
   };
+
+  /** The sign-in's second step (CONTRACT §5), its form posting to /account/login/mfa. */
+  const renderSecondStep = secondStep.render;
 
   app.get('/account', { schema: { tags: ['pages'], summary: 'The signed-in person’s account page (HTML)' } }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
@@ -89,9 +100,37 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
       return reply.redirect('/account', 303);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
+      if (error.code === 'mfa-required') return showSecondStep(request, reply, error);
       if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.extra.retryAfterSeconds)));
       const message = t(lang, signInMessages[error.code] ?? 'form.failed');
       return render(request, reply, error.status, '', { form: [message] });
+    }
+  });
+
+  const showSecondStep = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
+    return renderSecondStep(request, reply, 200, secondStepStateOf(pickLanguage(request.headers['accept-language']), error.extra.members ?? {}));
+  };
+
+  app.post('/account/login/mfa', {
+    preValidation: requireLoginCsrf(loginCsrf, (request, reply) => render(request, reply, 403, '', { form: [t(pickLanguage(request.headers['accept-language']), 'form.expired')] })),
+    attachValidation: true,
+    schema: { tags: ['pages'], summary: 'The second step of a sign-in from the account page', body: SecondStepFormBody },
+  }, async (request, reply) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    const again = async (status: number, message: MessageKey) => {
+      const mfaToken = String((request.body as Record<string, unknown> | undefined)?.mfaToken ?? '');
+      const methods = message === 'mfa.wrong' ? await secondStep.methodsFor(mfaToken) : null;
+      if (!methods) return render(request, reply, status, '', { form: [t(lang, message === 'mfa.wrong' ? 'mfa.expired' : message)] });
+      return renderSecondStep(request, reply, status, { mfaToken, methods, errors: { form: [t(lang, message)] } });
+    };
+    if (request.validationError) return again(400, 'mfa.wrong');
+    try {
+      await secondStep.finish(request, reply, request.body);
+      return reply.redirect('/account', 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      if (error.code === 'invalid-mfa-code') return again(401, 'mfa.wrong');
+      return again(error.status, signInMessages[error.code] ?? 'mfa.expired');
     }
   });
 

@@ -45,9 +45,15 @@ const AccountChanges = Type.Object(
     confirmed: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
     currentPassword: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
+/** Deleting one's own account with a second factor needs step-up (CONTRACT §5): the password or a code. No body: null. */
+const StepUpBody = Type.Union([Type.Object({
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
+  code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+}, { additionalProperties: false }), Type.Null()]);
 const ApiKey = Type.Object({ jwt: Type.String(), accountID: Type.String(), _links: HalLinksSchema });
 const tags = ['accounts'];
 
@@ -122,10 +128,10 @@ export const accountRoutes: FastifyPluginAsync<AccountRouteDeps> = async (fastif
   });
 
   app.delete('/accounts/:id', {
-    schema: { tags, summary: 'Delete an account and end its sessions (own, or accounts:delete and a rank at or above the account’s)', params: AccountParams, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, summary: 'Delete an account and end its sessions (own, or accounts:delete and a rank at or above the account’s)', params: AccountParams, body: StepUpBody, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const { actor } = await principalOf(request);
-    await admin.delete(actor, request.params.id);
+    await admin.delete(actor, request.params.id, request.body ?? {});
     return reply.code(204).send(null);
   });
 

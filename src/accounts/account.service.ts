@@ -58,6 +58,21 @@ export interface AccountServiceDeps {
   profiles: ProfileCache;
   audit: AuditLog;
   logError: (error: unknown, message: string) => void;
+  /** Step-up of accounts with a second factor (mfa/second-factors.ts); mfa/ sits above accounts/, so it is passed in. */
+  stepUp: StepUpGate;
+}
+
+/** What proves the person for a sensitive change: the current password, or a code of a second factor. */
+export interface StepUpProof {
+  password?: string | undefined;
+  code?: string | undefined;
+}
+
+/** Step-up (CONTRACT §5): whether an account has a second factor, and checking a password-or-code proof. */
+export interface StepUpGate {
+  hasFactor(accountId: string): Promise<boolean>;
+  /** Throws `invalid-credentials` / `invalid-mfa-code` unless the proof holds, `invalid-request` when it is empty. */
+  assertStepUp(accountId: string, proof: StepUpProof): Promise<void>;
 }
 
 /** Account rules: registration, confirmation, password changes, roles (resets: password-reset/). Knows nothing of HTTP. */
@@ -208,14 +223,22 @@ export class AccountService {
    * every other session of the account ends, the current one stays — unless `keepSession` is false, for a session
    * that is bound to the old password itself (HTTP Basic).
    */
-  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; password: string }, keepSession = true): Promise<void> {
+  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; code?: string; password: string }, keepSession = true): Promise<void> {
+    const keep = keepSession ? principal.sessionId : undefined;
+    if (await this.deps.stepUp.hasFactor(principal.accountId)) {
+      // With a second factor the change always needs step-up: the current password or a code (CONTRACT §5).
+      if (input.currentPassword === undefined && input.code === undefined) throw invalidField('currentPassword', 'the current password (or a second-factor code in code) is required');
+      await this.deps.stepUp.assertStepUp(principal.accountId, { password: input.currentPassword, code: input.code });
+      return this.setPassword(principal.accountId, input.password, keep);
+    }
+    if (input.code !== undefined) throw invalidField('code', 'this account has no second factor: prove it is you with currentPassword');
     const storedHash = await findPasswordHash(this.deps.db, principal.accountId);
     const mustProve = this.deps.config.password.requireCurrentPassword && storedHash !== null;
     if (mustProve && input.currentPassword === undefined) throw invalidField('currentPassword', 'is required to change your password');
     if (input.currentPassword !== undefined && !(await this.passwordMatches(storedHash, input.currentPassword))) {
       throw new AppError('invalid-credentials', 'currentPassword is wrong');
     }
-    await this.setPassword(principal.accountId, input.password, keepSession ? principal.sessionId : undefined);
+    await this.setPassword(principal.accountId, input.password, keep);
   }
 
   /**
@@ -225,7 +248,7 @@ export class AccountService {
   async update(
     actor: Principal,
     accountId: string,
-    input: { password?: string; currentPassword?: string; language?: string | null },
+    input: { password?: string; currentPassword?: string; code?: string; language?: string | null },
     keepSession = true,
   ): Promise<AccountView> {
     const own = accountId === actor.accountId;
@@ -233,7 +256,7 @@ export class AccountService {
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
     await assertMayManage(this, actor, accountId);
     if (input.password !== undefined) {
-      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, password: input.password }, keepSession);
+      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, code: input.code, password: input.password }, keepSession);
       else await this.setPassword(accountId, input.password);
     }
     if (input.language !== undefined) {

@@ -41,7 +41,12 @@ export type LoginBody = Static<typeof LoginBody>;
 const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
 export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, strict);
 export const LogoutBody = Type.Union([Type.Object({ refreshToken: Type.Optional(RefreshToken) }, strict), Type.Null()]);
-export const ChangePasswordBody = Type.Object({ currentPassword: Type.Optional(Type.String()), password: Password }, strict);
+export const ChangePasswordBody = Type.Object({
+  currentPassword: Type.Optional(Type.String()),
+  // A second-factor code instead of currentPassword, for an account that has one (CONTRACT §5 step-up).
+  code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+  password: Password,
+}, strict);
 export const ConfirmedQuery = Type.Object(
   { username: Type.Optional(LoginName), email: Type.Optional(LoginName) },
   strict,

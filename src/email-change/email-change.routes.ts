@@ -25,7 +25,8 @@ export const emailChangeRoutes: FastifyPluginAsync<{ emailChanges: EmailChangeSe
     },
   }, async (request, reply) => {
     const auth = requireAuth(request);
-    return reply.code(202).send(await emailChanges.request(auth.accountId, request.body.email));
+    const { email, password, code } = request.body;
+    return reply.code(202).send(await emailChanges.request(auth.accountId, email, { password, code }));
   });
 
   app.get('/auth/change-email/:token', {

@@ -9,6 +9,7 @@ import { AppError, invalidField } from '../http/errors.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { findAccountById, findConflicts, loginKey, updateAccountRow } from '../accounts/account.repository.js';
 import type { OneTimeTokens } from '../accounts/one-time-tokens.js';
+import type { StepUpGate, StepUpProof } from '../accounts/account.service.js';
 import { isUniqueViolation } from '../db/errors.js';
 
 /** How long the old address can undo a change: longer than the change link, so a hijack noticed late can still be reverted. */
@@ -24,6 +25,8 @@ export interface EmailChangeDeps {
   sessions: SessionService;
   audit: AuditLog;
   logError: (error: unknown, message: string) => void;
+  /** Step-up of accounts with a second factor (CONTRACT §5). */
+  stepUp: StepUpGate;
 }
 
 /** The outcome of following an e-mailed `/auth/change-email/{token}` link. */
@@ -50,9 +53,10 @@ export class EmailChangeService {
    * `POST /auth/change-email`: records the pending address and mails both links. A newer request replaces an older
    * pending one (its link stops working); revert links already sent stay valid.
    */
-  async request(accountId: string, newEmail: string): Promise<{ pendingEmail: string }> {
+  async request(accountId: string, newEmail: string, proof: StepUpProof = {}): Promise<{ pendingEmail: string }> {
     const account = await findAccountById(this.deps.db, accountId);
     if (!account) throw new AppError('not-found', 'account not found');
+    if (await this.deps.stepUp.hasFactor(accountId)) await this.deps.stepUp.assertStepUp(accountId, proof);
     if (account.type !== 'user') throw new AppError('forbidden', 'only user accounts have an e-mail address to change');
     if (account.email_key === loginKey(newEmail)) throw invalidField('email', 'is already the address of this account');
     await this.assertFree(newEmail, account.id);

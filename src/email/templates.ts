@@ -95,6 +95,18 @@ export function emailChangeNoticeMail(p: { baseUrl: string; revertToken: string;
   });
 }
 
+/** Tells an account's owner that an administrator removed every second factor (CONTRACT §5 `DELETE /accounts/{id}/mfa`). */
+export function mfaResetMail(p: { baseUrl: string; username: string }): MailContent {
+  return render({
+    subject: `Your ${PRODUCT} two-step sign-in was reset`,
+    greeting: p.username,
+    lead: `an administrator removed every second factor of your ${PRODUCT} account (authenticator app, recovery codes, passkeys). ` +
+      `Signing in now needs only your password. To set up a second step again, open your account:`,
+    link: `${p.baseUrl.replace(/\/+$/, '')}/account`,
+    after: [`If you did not ask for this, tell your administrator and change your password.`],
+  });
+}
+
 /** Joins base URL and token; tolerates a trailing slash in `server.baseUrl`. */
 function actionLink(baseUrl: string, pathPrefix: string, token: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${pathPrefix}${encodeURIComponent(token)}`;

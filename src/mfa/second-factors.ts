@@ -1,10 +1,11 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import { findAccountWithRoles, findPasswordHash } from '../accounts/account.repository.js';
-import type { AccountService } from '../accounts/account.service.js';
+import type { AccountService, StepUpGate, StepUpProof } from '../accounts/account.service.js';
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
+import type { Lockout } from '../passwords/lockout.js';
 import type { Passkeys } from './passkeys.service.js';
 import type { PendingSignIns } from './pending-sign-ins.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
@@ -12,7 +13,6 @@ import type { TotpService } from './totp.service.js';
 
 /** The ways a second step can be answered (CONTRACT §5). */
 export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
-export const FACTOR_METHODS: readonly FactorMethod[] = ['totp', 'recovery', 'webauthn'];
 
 /** How a second step is answered: a code of TOTP or a recovery code, or a passkey's assertion. */
 export type FactorAnswer =
@@ -22,12 +22,6 @@ export type FactorAnswer =
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
 const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
 
-/** What proves the person for a step-up: the current password, or a code of a factor they have. */
-export interface StepUpProof {
-  password?: string | undefined;
-  code?: string | undefined;
-}
-
 /** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
 export interface FactorSummary {
   totp: boolean;
@@ -36,6 +30,7 @@ export interface FactorSummary {
   required: boolean;
 }
 
+/** What the second factors need: their stores, the password check and the lockout step-up failures count toward. */
 export interface SecondFactorDeps {
   db: Kysely<DB>;
   config: Config;
@@ -44,6 +39,7 @@ export interface SecondFactorDeps {
   passkeys: Passkeys;
   pending: PendingSignIns;
   accounts: Pick<AccountService, 'passwordMatches'>;
+  lockout: Pick<Lockout, 'enabled' | 'assertNotLocked' | 'fail'>;
 }
 
 /**
@@ -51,7 +47,7 @@ export interface SecondFactorDeps {
  * and step-up. Why one class: the sign-in pipeline's second step, the enrolment routes and step-up must agree on
  * what "has a second factor" means.
  */
-export class SecondFactors {
+export class SecondFactors implements StepUpGate {
   constructor(private readonly deps: SecondFactorDeps) {}
 
   get pending(): PendingSignIns {
@@ -111,6 +107,13 @@ export class SecondFactors {
     if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
   }
 
+  /** Removes every factor of the account: TOTP, recovery codes, passkeys (an administrator's reset). */
+  async removeAll(accountId: string): Promise<void> {
+    await this.deps.totp.remove(accountId);
+    await this.deps.recoveryCodes.discard(accountId);
+    await this.deps.db.deleteFrom('passkeys').where('account_id', '=', accountId).execute();
+  }
+
   /** `GET /api/auth/mfa`. */
   async summary(accountId: string): Promise<FactorSummary> {
     const found = await findAccountWithRoles(this.deps.db, accountId);
@@ -124,9 +127,21 @@ export class SecondFactors {
 
   /**
    * Step-up (CONTRACT §5): turning a factor off, new recovery codes and the like need the current password, or a code
-   * of a factor the account has. Throws `invalid-mfa-code` / `invalid-credentials` when the proof is wrong.
+   * of a factor the account has. Throws `invalid-mfa-code` / `invalid-credentials` when the proof is wrong. Wrong
+   * proofs count toward the account's lockout as at sign-in: a stolen session must not buy unlimited guesses.
    */
   async assertStepUp(accountId: string, proof: StepUpProof): Promise<void> {
+    const lock = await this.lockKeyOf(accountId);
+    if (lock) await this.deps.lockout.assertNotLocked(lock);
+    try {
+      await this.checkStepUp(accountId, proof);
+    } catch (error) {
+      if (lock && error instanceof AppError && (error.code === 'invalid-mfa-code' || error.code === 'invalid-credentials')) await this.deps.lockout.fail(lock);
+      throw error;
+    }
+  }
+
+  private async checkStepUp(accountId: string, proof: StepUpProof): Promise<void> {
     if (proof.code !== undefined) {
       if (await this.anyCodeMatches(accountId, proof.code)) return;
       throw new AppError('invalid-mfa-code', 'code: is not a current code of this account\'s authenticator or one of its recovery codes');
@@ -135,6 +150,21 @@ export class SecondFactors {
     if (!(await this.deps.accounts.passwordMatches(await findPasswordHash(this.deps.db, accountId), proof.password))) {
       throw new AppError('invalid-credentials', 'password: is not the current password');
     }
+  }
+
+  /** Whether the account has a second factor (step-up of password and e-mail changes and deletion depends on it). */
+  async hasFactor(accountId: string): Promise<boolean> {
+    return (await this.methodsOf(accountId)).length > 0;
+  }
+
+  /** The sign-in lockout's key of the account, or null when lockout does not guard it (off, or an admin without `lockout.admins`). */
+  private async lockKeyOf(accountId: string): Promise<string | null> {
+    if (!this.deps.lockout.enabled) return null;
+    if (!this.deps.config.lockout.admins) {
+      const roles = (await findAccountWithRoles(this.deps.db, accountId))?.roles ?? [];
+      if (roles.some((role) => role === 'admin' || role === 'sysadmin')) return null;
+    }
+    return `account:${accountId}`;
   }
 
   private async anyCodeMatches(accountId: string, code: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import { SecretBox } from './secret-box.js';
-import { matchingStep, newTotpSecret } from './totp.js';
+import { matchingStep, newTotpSecret, otpauthUrlOf } from './totp.js';
 import { deleteTotp, findTotp, saveUnconfirmedTotp, takeTotpStep } from './totp.repository.js';
 
 /** What TOTP needs: storage, time, randomness, the cluster's server key (to seal secrets) and the issuer label. */
@@ -43,8 +43,20 @@ export class TotpService {
     const enrolment = newTotpSecret(this.deps.random, { issuer: this.deps.issuer, account: account.username });
     const saved = await saveUnconfirmedTotp(this.deps.db, account.id, this.box.seal(enrolment.secret, account.id), this.deps.clock.now());
     if (!saved) throw new AppError('conflict', 'TOTP is already set up for this account; remove it first');
+    return this.withQrCode(enrolment);
+  }
+
+  private async withQrCode(enrolment: { secret: string; otpauthUrl: string }): Promise<TotpSetup> {
     const qrSvg = await QRCode.toString(enrolment.otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return { ...enrolment, qrSvg };
+  }
+
+  /** The set-up in progress (begun, not yet confirmed), shown again after a wrong first code; undefined when none. */
+  async pendingSetup(account: { id: string; username: string }): Promise<TotpSetup | undefined> {
+    const row = await findTotp(this.deps.db, account.id);
+    const secret = row && row.confirmed_at === null ? this.box.open(row.secret_box, account.id) : null;
+    if (!secret) return undefined;
+    return this.withQrCode({ secret, otpauthUrl: otpauthUrlOf(secret, { issuer: this.deps.issuer, account: account.username }) });
   }
 
   /** Activates the pending secret with its first code and answers the new recovery codes (shown this once). */

@@ -19,6 +19,11 @@ export function newTotpSecret(random: RandomSource, label: { issuer: string; acc
   return { secret: secret.base32, otpauthUrl: totpFor(secret.base32, label).toString() };
 }
 
+/** The otpauth:// URI of an existing secret, for showing a set-up again (its QR code). */
+export function otpauthUrlOf(secret: string, label: { issuer: string; account: string }): string {
+  return totpFor(secret, label).toString();
+}
+
 /**
  * The time step a code belongs to when it is valid at `now` within ±1 step, else null. Why the step and not a
  * boolean: the caller stores the last accepted step, so the same code (or an older one) is refused afterwards.

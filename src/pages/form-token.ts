@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
+import { AppError } from '../http/errors.js';
 import { hmac, safeEqual } from '../util/hashing.js';
 import { html, type SafeHtml } from './layout.js';
 
@@ -149,4 +150,19 @@ export function requireLoginCsrf(deps: LoginCsrfDeps, refuse: (request: FastifyR
     request.log.info({ url: request.url.split('?')[0], origin: request.headers.origin?.slice(0, 256) }, 'login CSRF: a foreign post without a valid form token refused');
     return refuse(request, reply);
   };
+}
+
+/**
+ * The form token of a signed-in page's forms (the account page and its sections): an HMAC of the session under the
+ * server key, so it needs no storage and dies with the session. Why on top of the Origin check: defence in depth.
+ */
+export function sessionFormToken(serverKey: string, sessionId: string): string {
+  return hmac(serverKey, `csrf:${sessionId}`, 24);
+}
+
+/** The cookie-signed-in caller of a signed-in page's form post, when `token` is its session's; else `forbidden`. */
+export function requireSessionFormToken(request: FastifyRequest, serverKey: string, token: string): { accountId: string; sessionId: string } {
+  const auth = request.auth?.kind === 'cookie' ? request.auth : null;
+  if (!auth || !safeEqual(token, sessionFormToken(serverKey, auth.sessionId))) throw new AppError('forbidden', 'form token missing or wrong');
+  return auth;
 }

@@ -1,6 +1,7 @@
 import { parseAcceptLanguage } from '../http/accept-language.js';
 import { formatDurationText } from '../email/templates.js';
 import { guidanceDe, guidanceEn } from './guidance-messages.js';
+import { mfaDe, mfaEn } from './mfa-messages.js';
 
 /** Languages the hosted pages speak. */
 export type Lang = 'en' | 'de';
@@ -145,18 +146,8 @@ const en = {
   'account.currentMissing': 'Enter your current password.',
   'account.save': 'Change password',
   'account.logout': 'Sign out',
-
-  // the second step of a sign-in (sign-in/second-step-page.ts)
-  'mfa.title': 'Second step',
-  'mfa.intro': 'Enter the code your authenticator app shows for this account.',
-  'mfa.code': 'Code',
-  'mfa.submit': 'Continue',
-  'mfa.useRecovery': 'Use a recovery code instead',
-  'mfa.recoveryCode': 'Recovery code',
-  'mfa.wrong': 'That code is wrong or was already used. Try the next one.',
-  'mfa.expired': 'This sign-in expired. Please sign in again.',
-  'mfa.enrolFirst': 'This account must set up a second factor before it can sign in here. Set it up in your account, then sign in again.',
   ...guidanceEn,
+  ...mfaEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -277,16 +268,8 @@ const de: Record<MessageKey, string> = {
   'account.currentMissing': 'Geben Sie Ihr aktuelles Passwort ein.',
   'account.save': 'Passwort ändern',
   'account.logout': 'Abmelden',
-  'mfa.title': 'Zweiter Schritt',
-  'mfa.intro': 'Geben Sie den Code ein, den Ihre Authenticator-App für dieses Konto anzeigt.',
-  'mfa.code': 'Code',
-  'mfa.submit': 'Weiter',
-  'mfa.useRecovery': 'Stattdessen einen Wiederherstellungscode verwenden',
-  'mfa.recoveryCode': 'Wiederherstellungscode',
-  'mfa.wrong': 'Dieser Code ist falsch oder wurde schon verwendet. Versuchen Sie den nächsten.',
-  'mfa.expired': 'Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
-  'mfa.enrolFirst': 'Für dieses Konto muss zuerst ein zweiter Faktor eingerichtet werden. Richten Sie ihn in Ihrem Konto ein und melden Sie sich dann erneut an.',
   ...guidanceDe,
+  ...mfaDe,
 };
 
 const messages: Record<Lang, Record<MessageKey, string>> = { en, de };

@@ -10,7 +10,11 @@ import type { DB } from '../db/types.js';
 import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
 import { invalidField } from '../http/errors.js';
-import { sendProblem, toProblem } from '../http/problem.js';
+import { sendProblem, toProblem, type Problem } from '../http/problem.js';
+import type { LoginCsrfDeps } from '../pages/form-token.js';
+import { pickLanguage } from '../pages/i18n.js';
+import { secondStepStateOf } from '../pages/second-step-form.js';
+import { renderCookieSecondStep, renderSecondStep } from '../sign-in/second-step-page.js';
 import type { Proof } from '../sign-in/attempt.js';
 import { sendToClient, setSessionCookie } from '../sign-in/delivery.js';
 import type { SignIn } from '../sign-in/pipeline.js';
@@ -34,6 +38,8 @@ export interface ProviderDeps {
   audit: AuditLog;
   accounts: AccountService;
   clients: Pick<ClientDirectory, 'find'>;
+  /** The login-CSRF rule's dependencies: a second-step page (`mfa.trustProviders: false`) carries a form token. */
+  loginCsrf: LoginCsrfDeps;
 }
 
 /** What every provider's routes share: their dependencies, the flow cookie and the identity → account rules. */
@@ -123,6 +129,8 @@ export async function completeLogin(
     return sendLandingPage(request, reply, landingTarget(deps.config.server.baseUrl, completion.successUrl));
   } catch (error) {
     const { problem, internal } = toProblem(error);
+    // `mfa.trustProviders: false` and a second factor due: the second page, in this browser, finishing the same way.
+    if (problem.code === 'mfa-required') return showSecondStep(context, request, reply, client, problem);
     if (internal) request.log.error({ err: error }, 'provider login failed');
     await deps.audit.record('login.failed', { inetAddress: request.ip, data: { provider: completion.provider.id, code: problem.code } });
     if (client || completion.failureUrl) {
@@ -132,6 +140,13 @@ export async function completeLogin(
     }
     return sendProblem(reply, error);
   }
+}
+
+/** The second page of a provider login: the client's (hosted login) or, without a client, the account page's. */
+function showSecondStep(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, client: Client | null, problem: Problem): FastifyReply {
+  const state = secondStepStateOf(pickLanguage(request.headers['accept-language']), problem);
+  const { loginCsrf } = context.deps;
+  return client ? renderSecondStep(request, reply, loginCsrf, client, 200, state) : renderCookieSecondStep(request, reply, loginCsrf, 200, state);
 }
 
 /** `successUrl` (a URL, or a path on this server's origin), else this server's `/auth/user`. */

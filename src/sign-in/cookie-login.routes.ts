@@ -9,7 +9,11 @@ import { requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import { CookieLoginBody, sessionErrors, UserInfo } from '../sessions/session.schemas.js';
 import { userInfo } from '../sessions/user-info.js';
 import type { SessionService } from '../sessions/session.service.js';
-import type { SignedIn } from './attempt.js';
+import type { SecondFactors } from '../mfa/second-factors.js';
+import type { Handover, SignedIn } from './attempt.js';
+import { finishSecondStep, type SecondStepAnswer, type SecondStepDeps } from './second-step.js';
+import { renderCookieSecondStep } from './second-step-page.js';
+import type { SecondStepState } from '../pages/second-step-form.js';
 import { setSessionCookie } from './delivery.js';
 import type { SignIn } from './pipeline.js';
 
@@ -27,6 +31,34 @@ export function cookieSignIn(signIn: SignIn, config: Config): CookieSignIn {
     const signedIn = await signIn.run({ proof: { kind: 'password', login, password }, plan: { kind: 'cookie', method: 'cookie', maxAgeSeconds }, info: clientInfo(request) });
     setSessionCookie(reply, config, signedIn);
     return signedIn;
+  };
+}
+
+/** A cookie sign-in's second step: finish it (setting the cookie), or ask which methods a still-open one takes. */
+export interface CookieSecondStep {
+  finish(request: FastifyRequest, reply: FastifyReply, answer: SecondStepAnswer): Promise<SignedIn>;
+  /** The methods the parked sign-in of `mfaToken` can be answered with; null when it is no longer open. */
+  methodsFor(mfaToken: string): Promise<string[] | null>;
+  /** The second page, posting back to the account page. */
+  render(request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState): FastifyReply;
+}
+
+/**
+ * The second step of a password-to-cookie sign-in, for the account page (accounts/ sits below sign-in/, so it is
+ * handed this). Only cookie sign-ins are finished here: a token parked by `/api/auth/login` or a client's page is not.
+ */
+export function cookieSecondStep(deps: SecondStepDeps & { config: Config; loginCsrf: LoginCsrfDeps; factors: Pick<SecondFactors, 'pending' | 'methodsOf'> }): CookieSecondStep {
+  return {
+    render: (request, reply, status, state) => renderCookieSecondStep(request, reply, deps.loginCsrf, status, state),
+    finish: async (request, reply, answer) => {
+      const signedIn = await finishSecondStep(deps, answer, clientInfo(request), (plan) => plan.kind === 'cookie');
+      setSessionCookie(reply, deps.config, signedIn as SignedIn<Extract<Handover, { kind: 'cookie' }>>);
+      return signedIn;
+    },
+    methodsFor: async (mfaToken) => {
+      const pending = await deps.factors.pending.find(mfaToken);
+      return pending ? deps.factors.methodsOf(pending.accountId) : null;
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { html, page, type SafeHtml } from '../pages/layout.js';
 import { LoginName } from '../http/schemas.js';
 import type { Config } from '../config/index.js';
 import { renderSecondStep } from './second-step-page.js';
+import { secondStepStateOf } from '../pages/second-step-form.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { resendConfirmationForm } from './confirmation-pages.js';
 import { clientPageHeaders, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps } from './hosted-client.js';
@@ -41,9 +42,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   const showSecondStep = (request: FastifyRequest, reply: FastifyReply, client: Client, problem: Problem) => {
-    const { mfaToken, methods } = problem as Problem & { mfaToken: string; methods: string[] };
-    const errors = methods.length ? {} : { form: [t(pickLanguage(request.headers['accept-language']), 'mfa.enrolFirst')] };
-    return renderSecondStep(request, reply, loginCsrf, client, 200, { mfaToken: methods.length ? mfaToken : '', methods, errors });
+    return renderSecondStep(request, reply, loginCsrf, client, 200, secondStepStateOf(pickLanguage(request.headers['accept-language']), problem));
   };
 
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {

@@ -10,6 +10,7 @@ import type { SecondFactors } from '../mfa/second-factors.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { requireLoginCsrf } from '../pages/form-token.js';
 import { pickLanguage, t, type MessageKey } from '../pages/i18n.js';
+import { SecondStepFormBody } from '../pages/second-step-form.js';
 import type { Handover, SignedIn } from './attempt.js';
 import { sendToClient } from './delivery.js';
 import type { HostedFormDeps } from './hosted-client.js';
@@ -17,11 +18,6 @@ import { finishSecondStep, type SecondStepDeps } from './second-step.js';
 import { renderSecondStep, SECOND_STEP_PATH } from './second-step-page.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
-const SecondStepForm = Type.Object({
-  mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery')]),
-  code: Type.String({ minLength: 1, maxLength: 64 }),
-});
 
 /** What the hosted second step uses: the hosted form's parts, and the second factors (to show the page again). */
 export interface SecondStepPageDeps extends HostedFormDeps, SecondStepDeps {
@@ -55,7 +51,7 @@ export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = asyn
     attachValidation: true,
     // An unknown client and the like: a page for a browser, problem+json for others (issue 16).
     errorHandler: hostedPageErrors,
-    schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code', querystring: ClientQuery, body: SecondStepForm },
+    schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code', querystring: ClientQuery, body: SecondStepFormBody },
   }, async (request, reply) => {
     const client = await requireClient(deps.clients, request.query.clientID);
     if (request.validationError) return showAgain(request, reply, client, 400, 'mfa.wrong');

@@ -1,0 +1,66 @@
+/**
+ * Messages of the second factor's pages (CONTRACT §5): the second step of a sign-in and the account page's security
+ * section. Why a file of their own: i18n.ts spreads them into its tables, so they share the key type (a missing
+ * German one fails the type check) while that file stays short.
+ */
+export const mfaEn = {
+  // The second step of a sign-in (pages/second-step-form.ts)
+  'mfa.title': 'Second step',
+  'mfa.intro': 'Enter the code your authenticator app shows for this account.',
+  'mfa.code': 'Code',
+  'mfa.submit': 'Continue',
+  'mfa.useRecovery': 'Use a recovery code instead',
+  'mfa.recoveryCode': 'Recovery code',
+  'mfa.wrong': 'That code is wrong or was already used. Try the next one.',
+  'mfa.expired': 'This sign-in expired. Please sign in again.',
+  'mfa.enrolFirst': 'This account must set up a second factor before it can sign in here. Set it up in your account, then sign in again.',
+  // The account page's security section (mfa/mfa-page.routes.ts)
+  'security.title': 'Two-step sign-in',
+  'security.totpOn': 'An authenticator app is set up. Signing in asks for its code after the password.',
+  'security.totpOff': 'Signing in needs only your password. Add an authenticator app for a second step.',
+  'security.recoveryLeft': 'Recovery codes left: {count}',
+  'security.setUp': 'Set up an authenticator app',
+  'security.scan': 'Scan this code with your authenticator app, or type the key in by hand. Then enter the code it shows.',
+  'security.key': 'Key',
+  'security.confirm': 'Turn on',
+  'security.codesTitle': 'Your recovery codes',
+  'security.codesIntro': 'Keep these codes somewhere safe. Each signs you in once if you lose your authenticator. They are shown only now.',
+  'security.back': 'Back to your account',
+  'security.proofIntro': 'Confirm with your password or a current code.',
+  'security.password': 'Password',
+  'security.orCode': 'or a code',
+  'security.turnOff': 'Turn off the authenticator app',
+  'security.newCodes': 'New recovery codes',
+  'security.turnedOff': 'The authenticator app was turned off.',
+  'security.proofWrong': 'The password or code is wrong.',
+} as const;
+
+export const mfaDe: Record<keyof typeof mfaEn, string> = {
+  'mfa.title': 'Zweiter Schritt',
+  'mfa.intro': 'Geben Sie den Code ein, den Ihre Authenticator-App für dieses Konto anzeigt.',
+  'mfa.code': 'Code',
+  'mfa.submit': 'Weiter',
+  'mfa.useRecovery': 'Stattdessen einen Wiederherstellungscode verwenden',
+  'mfa.recoveryCode': 'Wiederherstellungscode',
+  'mfa.wrong': 'Dieser Code ist falsch oder wurde schon verwendet. Versuchen Sie den nächsten.',
+  'mfa.expired': 'Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
+  'mfa.enrolFirst': 'Für dieses Konto muss zuerst ein zweiter Faktor eingerichtet werden. Richten Sie ihn in Ihrem Konto ein und melden Sie sich dann erneut an.',
+  'security.title': 'Anmeldung in zwei Schritten',
+  'security.totpOn': 'Eine Authenticator-App ist eingerichtet. Nach dem Passwort wird ihr Code abgefragt.',
+  'security.totpOff': 'Zur Anmeldung genügt Ihr Passwort. Richten Sie eine Authenticator-App für einen zweiten Schritt ein.',
+  'security.recoveryLeft': 'Verbleibende Wiederherstellungscodes: {count}',
+  'security.setUp': 'Authenticator-App einrichten',
+  'security.scan': 'Scannen Sie diesen Code mit Ihrer Authenticator-App oder geben Sie den Schlüssel von Hand ein. Geben Sie dann den angezeigten Code ein.',
+  'security.key': 'Schlüssel',
+  'security.confirm': 'Einschalten',
+  'security.codesTitle': 'Ihre Wiederherstellungscodes',
+  'security.codesIntro': 'Bewahren Sie diese Codes sicher auf. Jeder meldet Sie einmal an, falls Sie Ihren Authenticator verlieren. Sie werden nur jetzt angezeigt.',
+  'security.back': 'Zurück zu Ihrem Konto',
+  'security.proofIntro': 'Bestätigen Sie mit Ihrem Passwort oder einem aktuellen Code.',
+  'security.password': 'Passwort',
+  'security.orCode': 'oder ein Code',
+  'security.turnOff': 'Authenticator-App ausschalten',
+  'security.newCodes': 'Neue Wiederherstellungscodes',
+  'security.turnedOff': 'Die Authenticator-App wurde ausgeschaltet.',
+  'security.proofWrong': 'Das Passwort oder der Code ist falsch.',
+};

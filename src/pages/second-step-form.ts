@@ -1,0 +1,60 @@
+import { Type } from 'typebox';
+import { formTokenField } from './form-token.js';
+import { field, formErrors, type FieldErrors } from './forms.js';
+import { t, type Lang } from './i18n.js';
+import { html, type SafeHtml } from './layout.js';
+
+/** The body a second-step form posts (the form token is taken out before validation). */
+export const SecondStepFormBody = Type.Object({
+  mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
+  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery')]),
+  code: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+/** What a second-step page shows: the parked sign-in's token, the methods it may be answered with, and any error. */
+export interface SecondStepState {
+  mfaToken: string;
+  methods: readonly string[];
+  errors?: FieldErrors;
+}
+
+/**
+ * The second page's state from an `mfa-required` answer's members: its token and methods — or, for an account that
+ * must enrol first (no methods), the advice to set a factor up, since these pages cannot enrol yet.
+ */
+export function secondStepStateOf(lang: Lang, members: Record<string, unknown>): SecondStepState {
+  const methods = Array.isArray(members.methods) ? members.methods.map(String) : [];
+  if (methods.length === 0) return { mfaToken: '', methods, errors: { form: [t(lang, 'mfa.enrolFirst')] } };
+  return { mfaToken: String(members.mfaToken ?? ''), methods };
+}
+
+/**
+ * The second step of a sign-in as a page body (CONTRACT §5): a code field for the authenticator app
+ * (`autocomplete="one-time-code"`, so phones offer a code they received) and, folded away, one for a recovery code.
+ * Both carry the `mfaToken` and the page's form token (login CSRF, like the first step). Why in pages/: the hosted
+ * login and the account page both show it, each posting to its own route. `restartUrl` is offered when no form is.
+ */
+export function secondStepForm(lang: Lang, action: string, formToken: string, state: SecondStepState, restartUrl: string): SafeHtml {
+  const errors = state.errors ?? {};
+  const hidden = (method: string) => html`${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${state.mfaToken}">
+<input type="hidden" name="method" value="${method}">`;
+  const totp = state.methods.includes('totp')
+    ? html`<p>${t(lang, 'mfa.intro')}</p>
+<form method="post" action="${action}">${hidden('totp')}
+${field('code', t(lang, 'mfa.code'), { id: 'totp-code', autocomplete: 'one-time-code', errors: errors.code })}
+<button type="submit">${t(lang, 'mfa.submit')}</button>
+</form>`
+    : '';
+  const recovery = state.methods.includes('recovery')
+    ? html`<details${state.methods.includes('totp') ? '' : html` open`}><summary>${t(lang, 'mfa.useRecovery')}</summary>
+<form method="post" action="${action}">${hidden('recovery')}
+${field('code', t(lang, 'mfa.recoveryCode'), { id: 'recovery-code', autocomplete: 'off' })}
+<button type="submit">${t(lang, 'mfa.submit')}</button>
+</form></details>`
+    : '';
+  const restart = totp || recovery ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
+  return html`${formErrors(errors)}
+${totp}
+${recovery}
+${restart}`;
+}
