@@ -212,7 +212,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(apiAuthRoutes, { prefix: '/api/auth', accounts: services.accounts, logins: services.logins, refreshTokens: services.refreshTokens });
   const { totp, recoveryCodes, factors } = services.mfa;
   await app.register(mfaRoutes, { config, factors, totp, recoveryCodes, usernameOf: (id) => services.accounts.usernameOf(id) });
-  await app.register(mfaVerifyRoutes, { config, db: services.database.db, signIn: services.signIn, factors });
+  await app.register(mfaVerifyRoutes, { config, db: services.database.db, signIn: services.signIn, factors, loginCsrf });
   await app.register(passkeyRoutes, { factors, passkeys: services.mfa.passkeys, usernameOf: (id) => services.accounts.usernameOf(id) });
   await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
   await app.register(passkeyScriptRoutes);

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { casUsers, startCasServer, type CasServer } from './helpers/cas-server.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { oathtool, STEP } from './helpers/mfa.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
@@ -100,6 +101,57 @@ describe('provider logins ask for the second factor with mfa.trustProviders fals
     await page.waitForURL((url) => url.origin === server.url && url.pathname === '/account');
     await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
     expect((await page.context().cookies(server.url)).find((cookie) => cookie.name === 'auth_token')).toMatchObject({ sameSite: 'Strict', httpOnly: true });
+    await page.context().close();
+  });
+});
+
+describe('a CAS login asks for the second factor with mfa.trustProviders false (Debian chromium, django-cas-server)', () => {
+  let cas: CasServer;
+  let chromium: Browser;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    [cas, chromium] = await Promise.all([startCasServer('127.0.0.5'), launchChromium()]);
+    server = await startServer('sqlite', { config: { mfa: { trustProviders: false }, cas: { enabled: true, serverUrl: cas.url, version: 'cas3', userAutoProvisioning: true } } });
+  }, 60_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+    await cas?.stop();
+  });
+
+  /** Signs in at the CAS server's own form (a site of its own) from `GET /auth/cas`. */
+  const casLogin = async (page: Page) => {
+    // The CAS pages load Bootstrap and jQuery from CDNs; the network is closed, so fail those at once.
+    await page.context().route(/^https:/, (route) => route.abort());
+    await page.goto(`${server.url}/auth/cas`);
+    await page.locator('input[name="username"]').fill('alice');
+    await page.locator('input[name="password"]').fill(casUsers.alice.password);
+    await page.locator('#login_form button[type="submit"]').click();
+  };
+
+  it('after the CAS server, Gatehouse\'s code page; oathtool\'s code gives the cookie session', async () => {
+    const first = await (await chromium.newContext()).newPage();
+    first.setDefaultTimeout(15_000);
+    await casLogin(first);
+    await first.waitForURL((url) => url.origin === server.url && url.pathname === '/auth/user');
+    const accountId = JSON.parse((await first.locator('body').textContent())!).id as string;
+    await first.context().close();
+    // The account the first login made sets up TOTP (as it would on its account page).
+    const { totp } = server.app.services.mfa;
+    const setup = await totp.begin({ id: accountId, username: 'alice' });
+    await totp.confirm(accountId, oathtool(setup.secret, server.clock.now()));
+
+    const page = await (await chromium.newContext()).newPage();
+    page.setDefaultTimeout(15_000);
+    await casLogin(page);
+    await page.locator('#totp-code').waitFor();
+    expect((await page.context().cookies(server.url)).some((cookie) => cookie.name === 'auth_token')).toBe(false);
+    server.clock.advance(STEP);
+    await page.locator('#totp-code').fill(oathtool(setup.secret, server.clock.now()));
+    await page.locator('#totp-code').press('Enter');
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/account');
+    expect((await page.context().cookies(server.url)).some((cookie) => cookie.name === 'auth_token')).toBe(true);
     await page.context().close();
   });
 });

@@ -4,7 +4,8 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Type, type Static } from 'typebox';
 import type { Config } from '../config/index.js';
 import { clientInfo } from '../http/authenticate.js';
-import { invalidField } from '../http/errors.js';
+import { AppError, invalidField } from '../http/errors.js';
+import { requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import { errorResponses, OAuthToken, problemResponses } from '../http/schemas.js';
 import { VerifyBody } from '../mfa/mfa.schemas.js';
 import { UserInfo } from '../sessions/session.schemas.js';
@@ -16,6 +17,7 @@ import { finishSecondStep, type SecondStepAnswer, type SecondStepDeps } from './
 /** What the second step uses: the pipeline, the pending sign-ins, and the clients a continuation names. */
 export interface MfaVerifyRouteDeps extends SecondStepDeps {
   config: Config;
+  loginCsrf: LoginCsrfDeps;
 }
 
 /**
@@ -23,10 +25,14 @@ export interface MfaVerifyRouteDeps extends SecondStepDeps {
  * and finishes the login the way it started — an OAuthToken for `/api/auth/login`, the auth cookie for
  * `/auth/cookie`, the client's delivery for a hosted login. It runs the same pipeline: lockout, audit and session alike.
  */
-export const mfaVerifyRoutes: FastifyPluginAsync<MfaVerifyRouteDeps> = async (fastify, { config, db, signIn, factors }) => {
+export const mfaVerifyRoutes: FastifyPluginAsync<MfaVerifyRouteDeps> = async (fastify, { config, db, signIn, factors, loginCsrf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/api/auth/mfa/verify', {
+    // Login CSRF: it may set the auth cookie, so a foreign page's form post must not finish the attacker's sign-in here.
+    preValidation: requireLoginCsrf(loginCsrf, () => {
+      throw new AppError('forbidden', 'cross-site sign-in refused: post JSON, or the form token of one of our pages');
+    }),
     schema: {
       tags: ['mfa'], summary: 'Finish a login that answered mfa-required, with a TOTP or recovery code or a passkey', body: VerifyBody,
       response: { 200: Type.Union([OAuthToken, UserInfo]), ...errorResponses, ...problemResponses('invalid-token', 'invalid-mfa-code', 'account-locked') },
