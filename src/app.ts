@@ -20,6 +20,9 @@ import { mfaRoutes } from './mfa/mfa.routes.js';
 import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
 import { mfaAdminRoutes } from './mfa/mfa-admin.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
+import { passkeyRoutes } from './mfa/passkeys.routes.js';
+import { passkeyLoginRoutes } from './sign-in/passkey-login.routes.js';
+import { passkeyScriptRoutes } from './sign-in/passkey-script.js';
 import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import { fastifyTrustProxy, type Config } from './config/index.js';
@@ -213,6 +216,9 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   const { totp, recoveryCodes, factors } = services.mfa;
   await app.register(mfaRoutes, { config, factors, totp, recoveryCodes, usernameOf: (id) => services.accounts.usernameOf(id) });
   await app.register(mfaVerifyRoutes, { config, db: services.database.db, signIn: services.signIn, factors, loginCsrf });
+  await app.register(passkeyRoutes, { factors, passkeys: services.mfa.passkeys, usernameOf: (id) => services.accounts.usernameOf(id) });
+  await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
+  await app.register(passkeyScriptRoutes);
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
 }
 

@@ -35,6 +35,8 @@ import { PendingSignIns } from './mfa/pending-sign-ins.js';
 import { RecoveryCodes } from './mfa/recovery-codes.service.js';
 import { SecondFactors } from './mfa/second-factors.js';
 import { TotpService } from './mfa/totp.service.js';
+import { Passkeys } from './mfa/passkeys.service.js';
+import { WebauthnChallenges } from './mfa/webauthn-challenges.js';
 
 /** Everything the routes call, built once per app from the configuration. */
 export interface Services {
@@ -160,6 +162,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
 interface MfaServices {
   totp: TotpService;
   recoveryCodes: RecoveryCodes;
+  passkeys: Passkeys;
   factors: SecondFactors;
 }
 
@@ -168,7 +171,9 @@ function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; ran
   const recoveryCodes = new RecoveryCodes({ db, clock, random, serverKey, audit });
   const totp = new TotpService({ db, clock, random, serverKey, issuer: config.mfa.totp.issuer, audit, recoveryCodes });
   const pending = new PendingSignIns(db, clock, random, config.mfa.challengeTtl);
-  return { totp, recoveryCodes, factors: new SecondFactors({ db, config, totp, recoveryCodes, pending, accounts, lockout }) };
+  const challenges = new WebauthnChallenges(db, clock, random, config.mfa.challengeTtl);
+  const passkeys = new Passkeys({ db, config, clock, random, audit, recoveryCodes, challenges });
+  return { totp, recoveryCodes, passkeys, factors: new SecondFactors({ db, config, totp, recoveryCodes, passkeys, pending, accounts, lockout }) };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

@@ -152,7 +152,7 @@ describe.each(dialects)('sign-in with a second factor on %s, across two nodes', 
       [{ mfaToken: token, method: 'totp' }, 'code'],
       [{ mfaToken: token, method: 'sms', code: '123456' }, 'method'],
       [{ method: 'totp', code: '123456' }, 'mfaToken'],
-      [{ mfaToken: token, method: 'webauthn' }, 'method'],
+      [{ mfaToken: token, method: 'webauthn' }, 'credential'],
     ];
     for (const [json, field] of cases) {
       const answer = await a.request('POST', '/api/auth/mfa/verify', { json });

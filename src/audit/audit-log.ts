@@ -11,7 +11,8 @@ export type AuditType =
   | 'login.succeeded' | 'login.failed' | 'login.locked'
   | 'token.refreshed' | 'token.reused' | 'session.revoked' | 'logout'
   | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped'
-  | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.challenged' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated' | 'mfa.reset';
+  | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.challenged' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated' | 'mfa.reset'
+  | 'mfa.passkey-renamed' | 'mfa.passkey-refused' | 'mfa.passkey-disabled';
 
 /** What an event is about; every field optional. Never put a secret here. */
 export interface AuditDetails {

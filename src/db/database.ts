@@ -13,6 +13,7 @@ import * as samlPendingRequests from './migrations/2026_12_06_0001_saml_pending_
 import * as readinessProbe from './migrations/2026_12_06_0002_readiness_probe.js';
 import * as mfa from './migrations/2026_12_06_0003_mfa.js';
 import * as mfaSignIn from './migrations/2026_12_06_0004_mfa_sign_in.js';
+import * as webauthnChallenges from './migrations/2026_12_06_0005_webauthn_challenges.js';
 import * as clientName from './migrations/2026_12_06_0006_client_name.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_06_0002_readiness_probe': readinessProbe,
   '2026_12_06_0003_mfa': mfa,
   '2026_12_06_0004_mfa_sign_in': mfaSignIn,
+  '2026_12_06_0005_webauthn_challenges': webauthnChallenges,
   '2026_12_06_0006_client_name': clientName,
 };
 

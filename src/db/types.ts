@@ -249,6 +249,18 @@ export interface MfaPendingSignInTable {
   created_at: number;
 }
 
+/** A WebAuthn ceremony's challenge (CONTRACT §5), single use, until `expires_at`. */
+export interface WebauthnChallengeTable {
+  /** base64url of 32 random bytes, as sent in the options and echoed in the client data. */
+  challenge: string;
+  /** `register`, `login` (passwordless) or `second-step`: a challenge answers only the ceremony it was made for. */
+  purpose: string;
+  /** The account a registration or second step is for; null for a passwordless login. */
+  account_id: string | null;
+  expires_at: number;
+  created_at: number;
+}
+
 /** The whole schema as Kysely sees it. */
 export interface DB {
   accounts: AccountTable;
@@ -275,6 +287,7 @@ export interface DB {
   mfa_recovery_codes: MfaRecoveryCodeTable;
   passkeys: PasskeyTable;
   mfa_pending_sign_ins: MfaPendingSignInTable;
+  webauthn_challenges: WebauthnChallengeTable;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -26,9 +26,72 @@ export const FactorSummary = Type.Object({
   required: Type.Boolean({ description: 'mfa.requiredFor covers this account' }),
 });
 
+/** base64url text of at most `max` characters (WebAuthn's binary fields as JSON carries them). */
+const B64 = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** A credential as `navigator.credentials.*` answers it, in WebAuthn's JSON form (`PublicKeyCredential.toJSON()`). */
+const credentialOf = <R extends ReturnType<typeof Type.Object>>(response: R) => Type.Object({
+  id: B64(1400),
+  rawId: B64(1400),
+  type: Type.Literal('public-key'),
+  response,
+  // null: what browsers report when they do not know (hand-written glue often passes it on).
+  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Null()])),
+  clientExtensionResults: Type.Object({}, { additionalProperties: true, maxProperties: 16 }),
+}, { additionalProperties: false });
+
+/** What `navigator.credentials.create()` answers. */
+export const RegistrationCredential = credentialOf(Type.Object({
+  clientDataJSON: B64(4096),
+  attestationObject: B64(16384),
+  transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 })),
+  authenticatorData: Type.Optional(B64(16384)),
+  publicKey: Type.Optional(B64(4096)),
+  publicKeyAlgorithm: Type.Optional(Type.Integer()),
+}, { additionalProperties: false }));
+
+/** What `navigator.credentials.get()` answers. */
+export const AssertionCredential = credentialOf(Type.Object({
+  clientDataJSON: B64(4096),
+  authenticatorData: B64(4096),
+  signature: B64(1024),
+  userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]*$' }), Type.Null()])),
+}, { additionalProperties: false }));
+
+/** A passkey's name as its owner gives it. */
+const PasskeyName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S', description: 'a name of the owner\'s choosing, e.g. the device' });
+
+export const RegisterPasskeyBody = Type.Object({ credential: RegistrationCredential, name: Type.Optional(PasskeyName) }, { additionalProperties: false });
+export const RenamePasskeyBody = Type.Object({ name: PasskeyName }, { additionalProperties: false });
+export const PasskeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const Passkey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  disabled: Type.Boolean({ description: 'refused since its signature counter went backwards (a cloned authenticator?)' }),
+});
+export const PasskeyList = Type.Array(Passkey);
+export const PasskeyCreated = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  recoveryCodes: Type.Optional(Type.Array(Type.String(), { description: 'with the account\'s first factor only: shown this once' })),
+});
+
+/** WebAuthn options JSON (`PublicKeyCredentialCreationOptionsJSON` / `…RequestOptionsJSON`), for the browser. */
+export const CeremonyOptions = Type.Object({ challenge: Type.String() }, { additionalProperties: true });
+
+export const PasskeyLoginBody = Type.Object({
+  credential: AssertionCredential,
+  clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+}, { additionalProperties: false });
+export const MfaTokenBody = Type.Object({ mfaToken: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+
 export const VerifyBody = Type.Object({
   mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
   method: Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('webauthn')]),
   code: Type.Optional(Code),
-  credential: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  credential: Type.Optional(AssertionCredential),
 }, { additionalProperties: false });

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import { findAccountWithRoles, findPasswordHash } from '../accounts/account.repository.js';
 import type { AccountService, StepUpGate, StepUpProof } from '../accounts/account.service.js';
@@ -5,12 +6,18 @@ import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
 import type { Lockout } from '../passwords/lockout.js';
+import type { Passkeys } from './passkeys.service.js';
 import type { PendingSignIns } from './pending-sign-ins.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { TotpService } from './totp.service.js';
 
 /** The ways a second step can be answered (CONTRACT §5). */
 export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
+
+/** How a second step is answered: a code of TOTP or a recovery code, or a passkey's assertion. */
+export type FactorAnswer =
+  | { method: 'totp' | 'recovery'; code: string }
+  | { method: 'webauthn'; credential: AuthenticationResponseJSON };
 
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
 const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
@@ -29,6 +36,7 @@ export interface SecondFactorDeps {
   config: Config;
   totp: TotpService;
   recoveryCodes: RecoveryCodes;
+  passkeys: Passkeys;
   pending: PendingSignIns;
   accounts: Pick<AccountService, 'passwordMatches'>;
   lockout: Pick<Lockout, 'enabled' | 'assertNotLocked' | 'fail'>;
@@ -46,11 +54,18 @@ export class SecondFactors implements StepUpGate {
     return this.deps.pending;
   }
 
+  get passkeys(): Passkeys {
+    return this.deps.passkeys;
+  }
+
   /** The methods the account can answer a second step with; empty when it has no factor. */
   async methodsOf(accountId: string): Promise<FactorMethod[]> {
+    const totp = this.deps.config.mfa.totp.enabled && (await this.deps.totp.isActive(accountId));
+    const webauthn = this.deps.passkeys.enabled && (await this.deps.passkeys.enabledCount(accountId)) > 0;
     const methods: FactorMethod[] = [];
-    if (this.deps.config.mfa.totp.enabled && (await this.deps.totp.isActive(accountId))) methods.push('totp');
-    if (methods.length > 0 && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
+    if (totp) methods.push('totp');
+    if ((totp || webauthn) && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
+    if (webauthn) methods.push('webauthn');
     return methods;
   }
 
@@ -67,6 +82,13 @@ export class SecondFactors implements StepUpGate {
     return false;
   }
 
+  /** True when the answer is right for the account: a code as `verify`, or an assertion of one of its passkeys. */
+  async verifyAnswer(accountId: string, answer: FactorAnswer, inetAddress: string | null): Promise<boolean> {
+    if (answer.method !== 'webauthn') return this.verify(accountId, answer.method, answer.code);
+    if (!this.deps.passkeys.enabled) return false;
+    return (await this.deps.passkeys.verifyAssertion(answer.credential, { purpose: 'second-step', accountId, inetAddress })).ok;
+  }
+
   /** The `amr` values a sign-in that passed `method` after `firstFactor` carries (RFC 8176). */
   amrAfter(firstFactor: string, method: FactorMethod): string[] {
     return [...new Set([firstFactor, AMR_OF[method], 'mfa'])];
@@ -77,6 +99,12 @@ export class SecondFactors implements StepUpGate {
     if (!(await this.deps.totp.remove(accountId))) return false;
     if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
     return true;
+  }
+
+  /** Removes one passkey (the caller checked step-up); the recovery codes go with the last factor. */
+  async removePasskey(accountId: string, id: string): Promise<void> {
+    await this.deps.passkeys.remove(accountId, id);
+    if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
   }
 
   /** Removes every factor of the account: TOTP, recovery codes, passkeys (an administrator's reset). */
@@ -91,7 +119,7 @@ export class SecondFactors implements StepUpGate {
     const found = await findAccountWithRoles(this.deps.db, accountId);
     return {
       totp: await this.deps.totp.isActive(accountId),
-      passkeys: 0,
+      passkeys: await this.deps.passkeys.enabledCount(accountId),
       recoveryCodesLeft: await this.deps.recoveryCodes.left(accountId),
       required: this.requiredFor(found?.roles ?? []),
     };

@@ -11,7 +11,7 @@ import { findSession, insertSession, listLiveSessions, revokeAccountSessions, re
 type Db = Kysely<DB> | Transaction<DB>;
 
 /** How a session began (CONTRACT §3). */
-export type LoginMethod = 'password' | 'basic' | 'cookie' | 'google' | 'facebook' | 'oidc' | 'saml' | 'cas' | 'apikey' | 'guest' | 'refresh';
+export type LoginMethod = 'password' | 'basic' | 'cookie' | 'google' | 'facebook' | 'oidc' | 'saml' | 'cas' | 'apikey' | 'guest' | 'refresh' | 'passkey';
 
 /** Activity is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { AccountService } from '../accounts/account.service.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -8,7 +9,7 @@ import type { Config } from '../config/index.js';
 import type { AccountRow, DB } from '../db/types.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { PendingSignIn } from '../mfa/pending-sign-ins.js';
-import type { FactorMethod, SecondFactors } from '../mfa/second-factors.js';
+import type { FactorAnswer, SecondFactors } from '../mfa/second-factors.js';
 import type { Lockout } from '../passwords/lockout.js';
 import type { ClientInfo, LoginMethod, SessionService } from '../sessions/session.service.js';
 import type { RefreshTokens } from '../tokens/refresh-tokens.js';
@@ -23,8 +24,10 @@ export type Proof =
   | { kind: 'identity'; strategy: string; resolve: () => Promise<AccountRow> }
   /** An account made by this very attempt: the hosted registration (strategy `password`) or a guest (none). */
   | { kind: 'new-account'; strategy: 'password' | null; create: () => Promise<AccountRow> }
-  /** The second step of a sign-in that stopped at `mfa-required`: its pending sign-in and a code of a factor. */
-  | { kind: 'second-factor'; pending: PendingSignIn; method: FactorMethod; code: string };
+  /** A passkey's assertion alone (passwordless, CONTRACT §5): user verification makes it a multi-factor login. */
+  | { kind: 'passkey'; credential: AuthenticationResponseJSON }
+  /** The second step of a sign-in that stopped at `mfa-required`: its pending sign-in and a code or passkey assertion. */
+  | ({ kind: 'second-factor'; pending: PendingSignIn } & FactorAnswer);
 
 /** Which session the sign-in starts (step 5), and so what it hands over (step 6). */
 export type SessionPlan =

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from 'typebox';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { Type, type Static } from 'typebox';
 import type { Config } from '../config/index.js';
 import { clientInfo } from '../http/authenticate.js';
 import { AppError, invalidField } from '../http/errors.js';
@@ -11,7 +12,7 @@ import { UserInfo } from '../sessions/session.schemas.js';
 import { userInfo } from '../sessions/user-info.js';
 import type { Handover, SignedIn } from './attempt.js';
 import { sendToClient, setSessionCookie } from './delivery.js';
-import { finishSecondStep, type SecondStepDeps } from './second-step.js';
+import { finishSecondStep, type SecondStepAnswer, type SecondStepDeps } from './second-step.js';
 
 /** What the second step uses: the pipeline, the pending sign-ins, and the clients a continuation names. */
 export interface MfaVerifyRouteDeps extends SecondStepDeps {
@@ -33,14 +34,11 @@ export const mfaVerifyRoutes: FastifyPluginAsync<MfaVerifyRouteDeps> = async (fa
       throw new AppError('forbidden', 'cross-site sign-in refused: post JSON, or the form token of one of our pages');
     }),
     schema: {
-      tags: ['mfa'], summary: 'Finish a login that answered mfa-required, with a TOTP or recovery code', body: VerifyBody,
+      tags: ['mfa'], summary: 'Finish a login that answered mfa-required, with a TOTP or recovery code or a passkey', body: VerifyBody,
       response: { 200: Type.Union([OAuthToken, UserInfo]), ...errorResponses, ...problemResponses('invalid-token', 'invalid-mfa-code', 'account-locked') },
     },
   }, async (request, reply) => {
-    const { mfaToken, method, code } = request.body;
-    if (method === 'webauthn') throw invalidField('method', 'passkeys are not available as a second step on this server yet');
-    if (code === undefined) throw invalidField('code', `is required for method ${method}`);
-    return deliver(await finishSecondStep({ db, signIn, factors }, { mfaToken, method, code }, clientInfo(request)));
+    return deliver(await finishSecondStep({ db, signIn, factors }, answerOf(request.body), clientInfo(request)));
 
     function deliver(done: SignedIn) {
       const { handover } = done;
@@ -54,3 +52,13 @@ export const mfaVerifyRoutes: FastifyPluginAsync<MfaVerifyRouteDeps> = async (fa
     }
   });
 };
+
+/** The body as one answer: a code for `totp` and `recovery`, an assertion (`credential`) for `webauthn`. */
+function answerOf({ mfaToken, method, code, credential }: Static<typeof VerifyBody>): SecondStepAnswer {
+  if (method === 'webauthn') {
+    if (credential === undefined) throw invalidField('credential', 'is required for method webauthn: the answer of navigator.credentials.get');
+    return { mfaToken, method, credential: credential as AuthenticationResponseJSON };
+  }
+  if (code === undefined) throw invalidField('code', `is required for method ${method}`);
+  return { mfaToken, method, code };
+}

@@ -2,7 +2,7 @@ import type { HandoverOf, SessionPlan, SignedIn, SignInAttempt, SignInContext, S
 import { auditSignIn } from './steps/audit.js';
 import { prepareHandover, startedSession } from './steps/handover.js';
 import { checkLockout, clearLockout } from './steps/lockout.js';
-import { findPasswordAccount, findPendingAccount, requireClientAcceptsProof, requirePasswordLoginAllowed, requireRegisteredClient } from './steps/method-allowed.js';
+import { findPasskeyAccount, findPasswordAccount, findPendingAccount, requireClientAcceptsProof, requirePasswordLoginAllowed, requireRegisteredClient } from './steps/method-allowed.js';
 import { requireConfirmed, verifyProof } from './steps/proof.js';
 import { requireSecondFactor } from './steps/second-factor.js';
 import { startSession } from './steps/session.js';
@@ -14,6 +14,7 @@ const STEPS: readonly Step[] = [
   requireClientAcceptsProof,
   findPasswordAccount,
   findPendingAccount,
+  findPasskeyAccount,
   requirePasswordLoginAllowed,
   // 2. lockout
   checkLockout,

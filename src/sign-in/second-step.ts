@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
-import type { FactorMethod, SecondFactors } from '../mfa/second-factors.js';
+import type { FactorAnswer, SecondFactors } from '../mfa/second-factors.js';
 import type { ClientInfo } from '../sessions/session.service.js';
 import type { SessionPlan, SignedIn } from './attempt.js';
 import { resumePlan } from './continuation.js';
@@ -14,12 +14,8 @@ export interface SecondStepDeps {
   factors: Pick<SecondFactors, 'pending'>;
 }
 
-/** A code for a parked sign-in. */
-export interface SecondStepAnswer {
-  mfaToken: string;
-  method: Exclude<FactorMethod, 'webauthn'>;
-  code: string;
-}
+/** A code, or a passkey's assertion, for a parked sign-in. */
+export type SecondStepAnswer = { mfaToken: string } & FactorAnswer;
 
 /**
  * Finishes a sign-in parked at `mfa-required`: the pending sign-in's plan, through the same pipeline (lockout, the
@@ -33,5 +29,6 @@ export async function finishSecondStep(
   if (!pending) throw new AppError('invalid-token', 'mfaToken: unknown, already used or expired; sign in again');
   const { plan, client } = await resumePlan(deps.db, pending.continuation);
   if (!expectPlan(plan)) throw new AppError('invalid-token', 'mfaToken: this sign-in was started elsewhere');
-  return deps.signIn.run({ proof: { kind: 'second-factor', pending, method: answer.method, code: answer.code }, plan, client, info });
+  const { mfaToken: _token, ...factor } = answer;
+  return deps.signIn.run({ proof: { kind: 'second-factor', pending, ...factor }, plan, client, info });
 }

@@ -80,6 +80,8 @@ export interface StartOptions {
   database?: TestDatabase;
   clock?: ManualClock;
   smtp?: SmtpCapture;
+  /** The port to listen on (default: a free one); for tests whose `server.baseUrl` must name it, e.g. `http://localhost:<port>`. */
+  port?: number;
 }
 
 /** Starts the real app on a free loopback port. */
@@ -87,7 +89,7 @@ export async function startServer(dialect: Dialect, options: StartOptions = {}):
   const database = options.database ?? (await createTestDatabase(dialect));
   const smtp = options.smtp ?? (await startSmtpCapture());
   const clock = options.clock ?? new ManualClock(Date.now());
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const input = deepMerge(
     {
       server: { host: '127.0.0.1', port, baseUrl: `http://127.0.0.1:${port}` },

@@ -9,8 +9,10 @@ import type { SignInContext, SignInDeps, Step } from '../attempt.js';
  */
 export const checkLockout: Step = async (deps, context) => {
   const { proof } = context.attempt;
-  if (proof.kind !== 'password' && proof.kind !== 'second-factor') return;
+  if (proof.kind !== 'password' && proof.kind !== 'second-factor' && proof.kind !== 'passkey') return;
   const { account } = context;
+  // A passkey nobody registered names no account: there is no counter to guard, and step 3 refuses it.
+  if (proof.kind === 'passkey' && !account) return;
   const key = account ? `account:${account.id}` : `name:${loginKey(proof.kind === 'password' ? proof.login : '')}`;
   context.lock = { key, guarded: await isGuarded(deps, account) };
   if (context.lock.guarded) await auditIfLocked(deps, context, () => deps.lockout.assertNotLocked(context.lock!.key));
@@ -20,13 +22,13 @@ export const checkLockout: Step = async (deps, context) => {
  * A wrong password (called by step 3): counts it against the lock, records `login.failed` (and `login.locked` when
  * this one began the lock), and answers `invalid-credentials` — or `account-locked` past the limit.
  */
-export async function refuseWrongPassword(deps: SignInDeps, context: SignInContext): Promise<never> {
+export async function refuseWrongPassword(deps: SignInDeps, context: SignInContext, detail = 'wrong login name or password'): Promise<never> {
   const { lock } = context;
   const outcome = lock?.guarded ? await auditIfLocked(deps, context, () => deps.lockout.fail(lock.key)) : 'counted';
   const details = failureDetails(context);
   await deps.audit.record('login.failed', details);
   if (outcome === 'locked-now') await deps.audit.record('login.locked', { ...details, data: { started: true } });
-  throw new AppError('invalid-credentials', 'wrong login name or password');
+  throw new AppError('invalid-credentials', detail);
 }
 
 /**
@@ -67,5 +69,6 @@ async function auditIfLocked<T>(deps: SignInDeps, context: SignInContext, call: 
 
 function failureDetails({ account, attempt }: SignInContext) {
   const loginName = attempt.proof.kind === 'password' ? attempt.proof.login : undefined;
-  return { accountId: account?.id ?? null, loginName, inetAddress: attempt.info.inetAddress };
+  const data = attempt.proof.kind === 'passkey' ? { data: { method: 'passkey' } } : {};
+  return { accountId: account?.id ?? null, loginName, inetAddress: attempt.info.inetAddress, ...data };
 }

@@ -33,6 +33,18 @@ export const requirePasswordLoginAllowed: Step = ({ config }, { attempt: { proof
   }
 };
 
+/**
+ * Step 1 (reading): the account whose passkey the assertion names, before it is verified — so that lockout guards a
+ * passkey login like a password one. An unknown credential goes on to step 3, which refuses it.
+ */
+export const findPasskeyAccount: Step = async (deps, context) => {
+  const { proof } = context.attempt;
+  if (proof.kind !== 'passkey') return;
+  if (!deps.mfa.passkeys.enabled) throw new AppError('login-method-disabled', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
+  const accountId = await deps.mfa.passkeys.accountOf(proof.credential);
+  context.account = accountId === undefined ? undefined : await findAccountById(deps.db, accountId);
+};
+
 /** Step 1 (reading): the account a second step continues; its way in was checked by the first step. */
 export const findPendingAccount: Step = async ({ db }, context) => {
   const { proof } = context.attempt;
@@ -43,6 +55,8 @@ export const findPendingAccount: Step = async ({ db }, context) => {
 
 function strategyOf(proof: Proof): string | null {
   if (proof.kind === 'password') return 'password';
+  // A client's `disableStrategies: [passkey]` refuses passwordless passkey logins.
+  if (proof.kind === 'passkey') return 'passkey';
   // A second step continues a way in the first step allowed.
   if (proof.kind === 'second-factor') return null;
   return proof.strategy;

@@ -19,6 +19,8 @@ export const verifyProof: Step = async (deps, context) => {
     context.amr = proof.strategy === 'password' ? ['pwd'] : [];
   } else if (proof.kind === 'second-factor') {
     await verifySecondFactor(deps, context, proof);
+  } else if (proof.kind === 'passkey') {
+    await verifyPasskey(deps, context, proof);
   } else {
     if (!(await passwordIsRight(deps, context.account, proof.password, info.inetAddress)) || !context.account) await refuseWrongPassword(deps, context);
     context.amr = ['pwd'];
@@ -28,7 +30,7 @@ export const verifyProof: Step = async (deps, context) => {
 /** The code answers the pending sign-in's account; the `mfaToken` is then spent, by exactly one request. */
 async function verifySecondFactor(deps: SignInDeps, context: SignInContext, proof: Extract<Proof, { kind: 'second-factor' }>): Promise<void> {
   const account = provenAccount(context);
-  if (!(await deps.mfa.verify(account.id, proof.method, proof.code))) {
+  if (!(await deps.mfa.verifyAnswer(account.id, proof, context.attempt.info.inetAddress))) {
     await refuseWrongCode(deps, context, () => deps.mfa.pending.countFailure(proof.pending));
   }
   if (!(await deps.mfa.pending.take(proof.pending))) throw new AppError('invalid-token', 'mfaToken: already used or expired');
@@ -36,9 +38,22 @@ async function verifySecondFactor(deps: SignInDeps, context: SignInContext, proo
   await deps.audit.record('mfa.succeeded', { accountId: account.id, inetAddress: context.attempt.info.inetAddress, data: { method: proof.method } });
 }
 
-/** Step 3: unconfirmed accounts may not log in with a password unless `signup.alwaysConfirm` (CONTRACT §3). */
+/**
+ * A passwordless passkey login: the assertion (challenge once, origin, RP ID, user verification, signature, counter)
+ * of a passkey of the account step 1 found. A refusal counts like a wrong password. User verification makes the
+ * passkey a factor the person has and one they are or know: RFC 8176 `hwk` + `mfa`, and step 4 asks for nothing more.
+ */
+async function verifyPasskey(deps: SignInDeps, context: SignInContext, proof: Extract<Proof, { kind: 'passkey' }>): Promise<void> {
+  const outcome = await deps.mfa.passkeys.verifyAssertion(proof.credential, { purpose: 'login', accountId: null, inetAddress: context.attempt.info.inetAddress });
+  if (!outcome.ok || outcome.accountId !== context.account?.id || context.account.type !== 'user') {
+    await refuseWrongPassword(deps, context, 'the passkey was refused' + (outcome.ok ? '' : `: ${outcome.message}`));
+  }
+  context.amr = ['hwk', 'mfa'];
+}
+
+/** Step 3: unconfirmed accounts may not log in with a password (or passkey) unless `signup.alwaysConfirm` (CONTRACT §3). */
 export const requireConfirmed: Step = ({ config }, { attempt, account }) => {
-  if (attempt.proof.kind !== 'password' || !account) return;
+  if ((attempt.proof.kind !== 'password' && attempt.proof.kind !== 'passkey') || !account) return;
   if (account.confirmed !== 1 && !config.signup.alwaysConfirm) throw new AppError('account-not-confirmed');
 };
 

@@ -1,0 +1,86 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { requireAuth } from '../http/authenticate.js';
+import { AppError } from '../http/errors.js';
+import { errorResponses, problemResponses } from '../http/schemas.js';
+import { CeremonyOptions, Passkey, PasskeyCreated, PasskeyList, PasskeyParams, RegisterPasskeyBody, RenamePasskeyBody, StepUpBody } from './mfa.schemas.js';
+import type { Passkeys } from './passkeys.service.js';
+import { MFA_TOKEN_PREFIX } from './pending-sign-ins.js';
+import type { SecondFactors } from './second-factors.js';
+
+const tags = ['mfa'];
+
+/** What the passkey routes use. */
+export interface PasskeyRouteDeps {
+  factors: SecondFactors;
+  passkeys: Passkeys;
+  usernameOf: (accountId: string) => Promise<string | null>;
+}
+
+/**
+ * A person's passkeys (CONTRACT §5): creation options and registration (also with the enrolment-only `mfaToken` of
+ * `mfa.requiredFor`, like TOTP's set-up), listing, renaming (`PATCH`), and removal, which needs step-up like turning
+ * any factor off. Another account's passkey id is `404`, as if it did not exist.
+ */
+export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastify, { factors, passkeys, usernameOf }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  /** The signed-in caller, or the account of an enrolment-only `mfaToken` in `Authorization: Bearer` (as mfa.routes.ts). */
+  const enrollingAccount = async (request: FastifyRequest): Promise<string> => {
+    if (request.auth) return request.auth.accountId;
+    const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (bearer?.startsWith(MFA_TOKEN_PREFIX)) {
+      const pending = await factors.pending.find(bearer);
+      if (pending?.enroll) return pending.accountId;
+      throw new AppError('invalid-token', 'the mfaToken is unknown, used, expired, or not one for enrolment');
+    }
+    throw new AppError('unauthorized');
+  };
+  const requireEnabled = () => {
+    if (!passkeys.enabled) throw new AppError('not-found', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
+  };
+
+  app.post('/api/auth/passkeys/options', {
+    schema: { tags, summary: 'Creation options for a new passkey (navigator.credentials.create)', response: { 200: CeremonyOptions, ...errorResponses, ...problemResponses('invalid-token') } },
+  }, async (request) => {
+    requireEnabled();
+    const accountId = await enrollingAccount(request);
+    const username = await usernameOf(accountId);
+    if (username === null) throw new AppError('unauthorized', 'the account no longer exists');
+    return passkeys.creationOptions({ id: accountId, username });
+  });
+
+  app.post('/api/auth/passkeys', {
+    schema: {
+      tags, summary: 'Register a passkey: the answer of navigator.credentials.create; the first factor brings recovery codes',
+      body: RegisterPasskeyBody, response: { 201: PasskeyCreated, ...errorResponses, ...problemResponses('invalid-token') },
+    },
+  }, async (request, reply) => {
+    requireEnabled();
+    const accountId = await enrollingAccount(request);
+    const { passkey, recoveryCodes } = await passkeys.register(accountId, request.body.credential as RegistrationResponseJSON, request.body.name?.trim());
+    return reply.code(201).send({ id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, ...(recoveryCodes ? { recoveryCodes } : {}) });
+  });
+
+  app.get('/api/auth/passkeys', {
+    schema: { tags, summary: 'The caller’s passkeys', response: { 200: PasskeyList, ...errorResponses } },
+  }, async (request) => passkeys.list(requireAuth(request).accountId));
+
+  app.patch('/api/auth/passkeys/:id', {
+    schema: { tags, summary: 'Rename one of the caller’s passkeys', params: PasskeyParams, body: RenamePasskeyBody, response: { 200: Passkey, ...errorResponses } },
+  }, async (request) => passkeys.rename(requireAuth(request).accountId, request.params.id, request.body.name.trim()));
+
+  app.delete('/api/auth/passkeys/:id', {
+    schema: {
+      tags, summary: 'Remove one of the caller’s passkeys (step-up: password or code)', params: PasskeyParams, body: StepUpBody,
+      response: { 204: Type.Null(), ...errorResponses, ...problemResponses('invalid-credentials', 'invalid-mfa-code') },
+    },
+  }, async (request, reply) => {
+    const { accountId } = requireAuth(request);
+    await factors.assertStepUp(accountId, request.body);
+    await factors.removePasskey(accountId, request.params.id);
+    return reply.code(204).send(null);
+  });
+};
