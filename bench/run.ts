@@ -17,6 +17,7 @@ import { installCleanup, runMain, stopChild } from './lib/processes.js';
 import { brokenScenarios, writeReport, type BenchRun } from './lib/report.js';
 import { mergeMeasured, type Measured } from './lib/targets.js';
 import { compareWithBetterAuth } from './scenarios/better-auth.js';
+import { measureTotpLogin } from './scenarios/login-totp.js';
 import { measureLogins } from './scenarios/login.js';
 import { measureReads } from './scenarios/read.js';
 import { measureRefresh, measureRefreshOnPostgres } from './scenarios/refresh.js';
@@ -43,7 +44,8 @@ function useQuickSizes(): void {
 }
 
 /**
- * Gatehouse's own targets 1–3 on one SQLite server, in this order: logins, reads, refresh; then refresh on
+ * Gatehouse's own targets 1–3 on one SQLite server, in this order: logins (and the login with TOTP beside them),
+ * reads, refresh; then refresh on
  * PostgreSQL. The server is shared so that each scenario meets it as warm as the one before left it.
  */
 async function measureGatehouse(): Promise<Measured[]> {
@@ -51,9 +53,10 @@ async function measureGatehouse(): Promise<Measured[]> {
   try {
     const credentials = await signIn(server.base);
     const logins = await measureLogins(server);
+    const totpLogin = await measureTotpLogin(server, logins);
     const reads = await measureReads(server, credentials);
     const refresh = await measureRefresh(server, 'SQLite');
-    return [logins, reads, refresh];
+    return [logins, totpLogin, reads, refresh];
   } finally {
     await stopChild(server.child);
   }
