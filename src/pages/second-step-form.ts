@@ -57,7 +57,8 @@ ${field('code', t(lang, 'mfa.code'), { id: 'totp-code', autocomplete: 'one-time-
 </form>`
     : '';
   const passkey = offersPasskey(state)
-    ? passkeyForm(lang, { kind: 'second-step', action, hidden: hidden('webauthn'), submit: 'passkey.use', id: 'passkey-second-step' })
+    ? html`${state.methods.includes('totp') ? '' : html`<p>${t(lang, 'passkey.useIntro')}</p>`}
+${passkeyForm(lang, { kind: 'second-step', action, hidden: hidden('webauthn'), submit: 'passkey.use', id: 'passkey-second-step' })}`
     : '';
   const recovery = state.methods.includes('recovery')
     ? html`<details${state.methods.includes('totp') || passkey ? '' : html` open`}><summary>${t(lang, 'mfa.useRecovery')}</summary>
