@@ -98,8 +98,9 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
   it('signs in to a client with "Sign in with a passkey" alone: the callback gets a token whose amr is hwk+mfa', async () => {
     await signOut();
     await page.goto(`${base}/auth/login?clientID=web`);
+    await page.getByRole('heading', { name: 'Sign in with a passkey' }).waitFor();
     await screenshot(page, 'auth-login-passkey');
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Continue with a passkey' }).click();
     await page.waitForURL((url) => url.href.startsWith(callback.url));
     const token = (await page.locator('#token').textContent())!;
     expect(claimsOf(token).amr).toEqual(['hwk', 'mfa']);
@@ -161,7 +162,8 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
       await other.cdp.send('WebAuthn.addCredential', { authenticatorId: other.authenticatorId, credential: credential! });
       await other.page.goto(`${base}/auth/login?clientID=web`);
       const answer = other.page.waitForResponse((response) => response.url().includes('/auth/login/passkey'));
-      await other.page.getByRole('button', { name: 'Mit einem Passkey anmelden' }).click();
+      await other.page.getByRole('heading', { name: 'Mit einem Passkey anmelden' }).waitFor();
+      await other.page.getByRole('button', { name: 'Mit einem Passkey fortfahren' }).click();
       expect((await answer).status()).toBe(401);
       expect(await other.page.getByRole('alert').first().textContent()).toContain('Dieser Passkey wurde nicht akzeptiert.');
       expect(other.page.url().startsWith(callback.url)).toBe(false);

@@ -5,6 +5,7 @@
  */
 export const passkeyEn = {
   'passkey.signIn': 'Sign in with a passkey',
+  'passkey.continue': 'Continue with a passkey',
   'passkey.signInIntro': 'Use the fingerprint, face or PIN of this device or your password manager — no password needed.',
   'passkey.use': 'Use a passkey',
   'passkey.useIntro': 'Confirm that it is you with a passkey of this account.',
@@ -34,6 +35,7 @@ export const passkeyEn = {
 
 export const passkeyDe: Record<keyof typeof passkeyEn, string> = {
   'passkey.signIn': 'Mit einem Passkey anmelden',
+  'passkey.continue': 'Mit einem Passkey fortfahren',
   'passkey.signInIntro': 'Mit Fingerabdruck, Gesicht oder PIN dieses Geräts oder Ihres Passwort-Managers – ganz ohne Passwort.',
   'passkey.use': 'Einen Passkey verwenden',
   'passkey.useIntro': 'Bestätigen Sie mit einem Passkey dieses Kontos, dass Sie es sind.',

@@ -164,7 +164,7 @@ ${field('email', t(lang, 'login.forgotEmail'), { id: 'reset-email', type: 'email
   const confirmation = state.offerConfirmation ? resendConfirmationForm(lang, client, token, state.email) : '';
   const passkey = offersPasskey(config, client)
     ? html`<section aria-labelledby="passkey-login"><h2 id="passkey-login">${t(lang, 'passkey.signIn')}</h2><p>${t(lang, 'passkey.signInIntro')}</p>
-${passkeyForm(lang, { kind: 'login', action: `/auth/login/passkey?${query}`, hidden: formTokenField(token), submit: 'passkey.signIn', id: 'passkey-login-form' })}</section>`
+${passkeyForm(lang, { kind: 'login', action: `/auth/login/passkey?${query}`, hidden: formTokenField(token), submit: 'passkey.continue', id: 'passkey-login-form' })}</section>`
     : '';
   return html`${formErrors(errors)}${passwordForm}
 ${confirmation}
