@@ -171,3 +171,21 @@ describe('with mfa.webauthn.enabled: false', () => {
     expect((await server.request('POST', '/account/mfa/passkeys', { body: form({ csrf: 'x', credential: '{}' }), headers: FORM })).status).toBe(404);
   });
 });
+
+describe('the passkey forms spend the login budget (rateLimit.login)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('sqlite', { config: { rateLimit: { enabled: true, window: '1m', login: 2 }, clients: [{ clientID: 'web', callbackURL: 'http://127.0.0.1:9/callback' }] } });
+  });
+  afterAll(async () => server?.close());
+
+  it('"Sign in with a passkey", the account page\'s second step and passkey removal are limited like the password form', async () => {
+    for (const path of ['/auth/login/passkey?clientID=web', '/account/login/mfa', '/account/mfa/passkeys/remove']) {
+      server.clock.advance(60_000);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await server.request('POST', path, { body: form({ credential: '{}', mfaToken: 'gh_mfa_x', method: 'webauthn', csrf: 'x', id: 'x' }), headers: FORM })).status);
+      expect(statuses.slice(0, 2)).not.toContain(429);
+      expect(statuses[2], path).toBe(429);
+    }
+  });
+});
