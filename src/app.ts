@@ -18,11 +18,12 @@ import { passwordResetRoutes } from './password-reset/password-reset.routes.js';
 import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
+import { passkeyPageRoutes } from './mfa/passkey-page.routes.js';
 import { mfaAdminRoutes } from './mfa/mfa-admin.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
 import { passkeyRoutes } from './mfa/passkeys.routes.js';
 import { passkeyLoginRoutes } from './sign-in/passkey-login.routes.js';
-import { passkeyScriptRoutes } from './sign-in/passkey-script.js';
+import { passkeyScriptRoutes } from './pages/passkey-script.js';
 import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import { fastifyTrustProxy, type Config } from './config/index.js';
@@ -199,6 +200,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
     sections: [securitySection(mfaPages)],
   });
   await app.register(mfaPageRoutes, mfaPages);
+  await app.register(passkeyPageRoutes, mfaPages);
   await app.register(mfaAdminRoutes, { config, db: services.database.db, accounts: services.accounts, factors: services.mfa.factors, audit: services.audit, mailer: services.mailer });
   await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
   await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });

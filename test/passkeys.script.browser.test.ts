@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSKEY_SCRIPT_PATH } from '../src/sign-in/passkey-script.js';
+import { PASSKEY_SCRIPT_PATH } from '../src/pages/passkey-script.js';
 import { launchChromium } from './helpers/chromium.js';
 import { passwordStep, uniqueEmail } from './helpers/mfa.js';
 import { freePort } from './helpers/ports.js';

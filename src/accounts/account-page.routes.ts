@@ -1,14 +1,14 @@
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { formTokenField, issueFormToken, requireLoginCsrf, requireSessionFormToken, sessionFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { field, formErrors, passwordHint, translateFieldErrors, type FieldErrors } from '../pages/forms.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
-import { SecondStepFormBody, secondStepStateOf, type SecondStepState } from '../pages/second-step-form.js';
+import { SecondStepFormBody, secondStepStateOf, type SecondStepForm, type SecondStepState } from '../pages/second-step-form.js';
 import type { Config } from '../config/index.js';
 import { clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionEnding } from '../sessions/session.routes.js';
@@ -43,7 +43,7 @@ export interface AccountPageOptions {
   loginCsrf: LoginCsrfDeps;
   /** The second step of a sign-in here (sign-in/cookie-login.routes.ts `cookieSecondStep`), passed in for the same reason. */
   secondStep: {
-    finish(request: FastifyRequest, reply: FastifyReply, answer: Static<typeof SecondStepFormBody>): Promise<unknown>;
+    finish(request: FastifyRequest, reply: FastifyReply, answer: SecondStepForm): Promise<unknown>;
     methodsFor(mfaToken: string): Promise<string[] | null>;
     render(request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState): FastifyReply;
   };
@@ -79,7 +79,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     const extra = await Promise.all(sections.map((section) => section(auth, lang, csrfFor(auth.sessionId))));
     const body = html`${notice}${profile(lang, view)}${extra}${sessionList(lang, rows, auth.sessionId, csrfFor(auth.sessionId))}${passwordForm(lang, csrfFor(auth.sessionId), errors, config.password.policy)}
 <form method="post" action="/account/logout"><input type="hidden" name="csrf" value="${csrfFor(auth.sessionId)}"><button type="submit">${t(lang, 'account.logout')}</button></form>`;
-    return sendHtmlPage(reply, status, t(lang, 'account.title'), body, lang, { scripts: true });
+    return sendHtmlPage(reply, status, t(lang, 'account.title'), body, lang, { scripts: true, passkeys: config.mfa.webauthn.enabled });
   };
 
   /** The sign-in's second step (CONTRACT §5), its form posting to /account/login/mfa. */
@@ -119,19 +119,21 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     schema: { tags: ['pages'], summary: 'The second step of a sign-in from the account page', body: SecondStepFormBody },
   }, async (request, reply) => {
     const lang = pickLanguage(request.headers['accept-language']);
+    const wrong: MessageKey = (request.body as { method?: unknown } | undefined)?.method === 'webauthn' ? 'passkey.wrong' : 'mfa.wrong';
     const again = async (status: number, message: MessageKey) => {
       const mfaToken = String((request.body as Record<string, unknown> | undefined)?.mfaToken ?? '');
-      const methods = message === 'mfa.wrong' ? await secondStep.methodsFor(mfaToken) : null;
-      if (!methods) return render(request, reply, status, '', { form: [t(lang, message === 'mfa.wrong' ? 'mfa.expired' : message)] });
+      const methods = message === wrong ? await secondStep.methodsFor(mfaToken) : null;
+      if (!methods) return render(request, reply, status, '', { form: [t(lang, message === wrong ? 'mfa.expired' : message)] });
       return renderSecondStep(request, reply, status, { mfaToken, methods, errors: { form: [t(lang, message)] } });
     };
-    if (request.validationError) return again(400, 'mfa.wrong');
+    if (request.validationError) return again(400, wrong);
     try {
       await secondStep.finish(request, reply, request.body);
       return reply.redirect('/account', 303);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      if (error.code === 'invalid-mfa-code') return again(401, 'mfa.wrong');
+      if (error.code === 'invalid-mfa-code') return again(401, wrong);
+      if (error.code === 'invalid-request') return again(400, wrong);
       return again(error.status, signInMessages[error.code] ?? 'mfa.expired');
     }
   });

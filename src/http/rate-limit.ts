@@ -18,8 +18,10 @@ const limitedRoutes: Record<string, LimitedAction> = {
   // The second step of a login: a code guessed per request, so it spends the login's budget (CONTRACT §5).
   'POST /api/auth/mfa/verify': 'login',
   'POST /auth/login/mfa': 'login',
+  'POST /account/login/mfa': 'login',
   // A passkey login is a login; each request for options stores a challenge, so those spend the same budget.
   'POST /api/auth/passkey/login': 'login',
+  'POST /auth/login/passkey': 'login',
   'POST /api/auth/passkey/options': 'login',
   'POST /api/auth/mfa/webauthn/options': 'login',
   // Codes and passwords checked outside a login (enrolment, step-up) spend the same budget.
@@ -30,6 +32,7 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /account/mfa/totp/remove': 'login',
   'POST /account/mfa/recovery-codes': 'login',
   'DELETE /api/auth/passkeys/:id': 'login',
+  'POST /account/mfa/passkeys/remove': 'login',
   'POST /api/auth/register': 'register',
   'POST /auth/register': 'register',
   // A guest is a new account too: creating guests and registering share one budget (issue 14: 1,000 guests in 3 s).

@@ -2,6 +2,7 @@ import { parseAcceptLanguage } from '../http/accept-language.js';
 import { formatDurationText } from '../email/templates.js';
 import { guidanceDe, guidanceEn } from './guidance-messages.js';
 import { mfaDe, mfaEn } from './mfa-messages.js';
+import { passkeyDe, passkeyEn } from './passkey-messages.js';
 
 /** Languages the hosted pages speak. */
 export type Lang = 'en' | 'de';
@@ -158,6 +159,7 @@ const en = {
   'account.logout': 'Sign out',
   ...guidanceEn,
   ...mfaEn,
+  ...passkeyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -290,6 +292,7 @@ const de: Record<MessageKey, string> = {
   'account.logout': 'Abmelden',
   ...guidanceDe,
   ...mfaDe,
+  ...passkeyDe,
 };
 
 const messages: Record<Lang, Record<MessageKey, string>> = { en, de };

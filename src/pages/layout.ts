@@ -73,6 +73,11 @@ export interface PageAllowances {
   formOrigins?: string[];
   /** Script files of this origin (`script-src 'self'`), for pages that load one (never inline script). */
   scripts?: boolean;
+  /**
+   * The passkey script (pages/passkey-script.ts): its file, and its `fetch` of the ceremony's options from this origin
+   * (`connect-src 'self'`), which `default-src 'none'` would block.
+   */
+  passkeys?: boolean;
 }
 
 /**
@@ -80,11 +85,11 @@ export interface PageAllowances {
  * follows a form post, so a login that delivers its token to a client's callbackURL must name that origin.
  * With `branding`, the logo's and the style sheet's origins are admitted too (only those configured).
  */
-export function pageHeadersAllowing(origins: string[], branding: Branding = DEFAULT_BRANDING, scripts = false): Record<string, string> {
+export function pageHeadersAllowing(origins: string[], branding: Branding = DEFAULT_BRANDING, scripts = false, fetches = false): Record<string, string> {
   const formAction = ["'self'", ...origins].join(' ');
   const styles = ["'unsafe-inline'", ...(branding.css ? [cspSourceOf(branding.css)] : [])].join(' ');
   const images = branding.logoUrl ? `; img-src ${cspSourceOf(branding.logoUrl)}` : '';
-  const script = scripts ? "; script-src 'self'" : '';
+  const script = `${scripts || fetches ? "; script-src 'self'" : ''}${fetches ? "; connect-src 'self'" : ''}`;
   return {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': `default-src 'none'; style-src ${styles}${images}${script}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
@@ -100,5 +105,5 @@ export function pageHeadersAllowing(origins: string[], branding: Branding = DEFA
  */
 export function sendHtmlPage(reply: FastifyReply, status: number, title: string, body: SafeHtml, lang: string, allow: PageAllowances = {}): FastifyReply {
   const branding = brandingOf(reply);
-  return reply.code(status).headers(pageHeadersAllowing(allow.formOrigins ?? [], branding, allow.scripts)).send(page(title, body, lang, branding));
+  return reply.code(status).headers(pageHeadersAllowing(allow.formOrigins ?? [], branding, allow.scripts, allow.passkeys)).send(page(title, body, lang, branding));
 }

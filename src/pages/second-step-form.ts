@@ -1,15 +1,26 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { formTokenField } from './form-token.js';
 import { field, formErrors, type FieldErrors } from './forms.js';
 import { t, type Lang } from './i18n.js';
 import { html, type SafeHtml } from './layout.js';
+import { passkeyForm } from './passkey-form.js';
 
-/** The body a second-step form posts (the form token is taken out before validation). */
+/**
+ * The body a second-step form posts (the form token is taken out before validation): a `code` for `totp` and
+ * `recovery`, or for `webauthn` the passkey's assertion as WebAuthn JSON text in `credential` (the passkey script's).
+ */
 export const SecondStepFormBody = Type.Object({
   mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery')]),
-  code: Type.String({ minLength: 1, maxLength: 64 }),
+  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('webauthn')]),
+  code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  credential: Type.Optional(Type.String({ minLength: 2, maxLength: 12_000 })),
 });
+export type SecondStepForm = Static<typeof SecondStepFormBody>;
+
+/** Whether a second page offers a passkey: then it loads the passkey script (`passkeys: true` in sendHtmlPage). */
+export function offersPasskey(state: SecondStepState): boolean {
+  return state.methods.includes('webauthn') && state.mfaToken !== '';
+}
 
 /** What a second-step page shows: the parked sign-in's token, the methods it may be answered with, and any error. */
 export interface SecondStepState {
@@ -30,9 +41,9 @@ export function secondStepStateOf(lang: Lang, members: Record<string, unknown>):
 
 /**
  * The second step of a sign-in as a page body (CONTRACT §5): a code field for the authenticator app
- * (`autocomplete="one-time-code"`, so phones offer a code they received) and, folded away, one for a recovery code.
- * Both carry the `mfaToken` and the page's form token (login CSRF, like the first step). Why in pages/: the hosted
- * login and the account page both show it, each posting to its own route. `restartUrl` is offered when no form is.
+ * (`autocomplete="one-time-code"`, so phones offer a code they received), "Use a passkey" (the passkey script's
+ * form) and, folded away, a field for a recovery code. Each carries the `mfaToken` and the page's form token (login
+ * CSRF, like the first step). Why in pages/: the hosted login and the account page both show it, each posting to its own route. `restartUrl` is offered when no form is.
  */
 export function secondStepForm(lang: Lang, action: string, formToken: string, state: SecondStepState, restartUrl: string): SafeHtml {
   const errors = state.errors ?? {};
@@ -45,16 +56,21 @@ ${field('code', t(lang, 'mfa.code'), { id: 'totp-code', autocomplete: 'one-time-
 <button type="submit">${t(lang, 'mfa.submit')}</button>
 </form>`
     : '';
+  const passkey = offersPasskey(state)
+    ? html`${state.methods.includes('totp') ? '' : html`<p>${t(lang, 'passkey.useIntro')}</p>`}
+${passkeyForm(lang, { kind: 'second-step', action, hidden: hidden('webauthn'), submit: 'passkey.use', id: 'passkey-second-step' })}`
+    : '';
   const recovery = state.methods.includes('recovery')
-    ? html`<details${state.methods.includes('totp') ? '' : html` open`}><summary>${t(lang, 'mfa.useRecovery')}</summary>
+    ? html`<details${state.methods.includes('totp') || passkey ? '' : html` open`}><summary>${t(lang, 'mfa.useRecovery')}</summary>
 <form method="post" action="${action}">${hidden('recovery')}
 ${field('code', t(lang, 'mfa.recoveryCode'), { id: 'recovery-code', autocomplete: 'off' })}
 <button type="submit">${t(lang, 'mfa.submit')}</button>
 </form></details>`
     : '';
-  const restart = totp || recovery ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
+  const restart = totp || passkey || recovery ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
   return html`${formErrors(errors)}
 ${totp}
+${passkey}
 ${recovery}
 ${restart}`;
 }

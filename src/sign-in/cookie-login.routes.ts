@@ -11,9 +11,9 @@ import { userInfo } from '../sessions/user-info.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { SecondFactors } from '../mfa/second-factors.js';
 import type { Handover, SignedIn } from './attempt.js';
-import { finishSecondStep, type SecondStepAnswer, type SecondStepDeps } from './second-step.js';
+import { answerOfForm, finishSecondStep, type SecondStepDeps } from './second-step.js';
 import { renderCookieSecondStep } from './second-step-page.js';
-import type { SecondStepState } from '../pages/second-step-form.js';
+import type { SecondStepForm, SecondStepState } from '../pages/second-step-form.js';
 import { setSessionCookie } from './delivery.js';
 import type { SignIn } from './pipeline.js';
 
@@ -36,7 +36,8 @@ export function cookieSignIn(signIn: SignIn, config: Config): CookieSignIn {
 
 /** A cookie sign-in's second step: finish it (setting the cookie), or ask which methods a still-open one takes. */
 export interface CookieSecondStep {
-  finish(request: FastifyRequest, reply: FastifyReply, answer: SecondStepAnswer): Promise<SignedIn>;
+  /** Finishes it with a second-step form's post (a code, or a passkey's assertion as JSON text). */
+  finish(request: FastifyRequest, reply: FastifyReply, answer: SecondStepForm): Promise<SignedIn>;
   /** The methods the parked sign-in of `mfaToken` can be answered with; null when it is no longer open. */
   methodsFor(mfaToken: string): Promise<string[] | null>;
   /** The second page, posting back to the account page. */
@@ -51,7 +52,7 @@ export function cookieSecondStep(deps: SecondStepDeps & { config: Config; loginC
   return {
     render: (request, reply, status, state) => renderCookieSecondStep(request, reply, deps.loginCsrf, status, state),
     finish: async (request, reply, answer) => {
-      const signedIn = await finishSecondStep(deps, answer, clientInfo(request), (plan) => plan.kind === 'cookie');
+      const signedIn = await finishSecondStep(deps, answerOfForm(answer), clientInfo(request), (plan) => plan.kind === 'cookie');
       setSessionCookie(reply, deps.config, signedIn as SignedIn<Extract<Handover, { kind: 'cookie' }>>);
       return signedIn;
     },

@@ -15,6 +15,8 @@ import { renderSecondStep } from './second-step-page.js';
 import { secondStepStateOf } from '../pages/second-step-form.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { resendConfirmationForm } from './confirmation-pages.js';
+import { assertionFromForm } from '../mfa/form-credential.js';
+import { passkeyForm } from '../pages/passkey-form.js';
 import { clientFormOrigins, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps } from './hosted-client.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -22,6 +24,8 @@ const LoginForm = Type.Object(
   { email: LoginName, password: Type.String({ minLength: 1 }) },
   { additionalProperties: false },
 );
+/** The passkey script's answer (pages/passkey-script.ts), as WebAuthn JSON text; the form token is taken out before. */
+const PasskeyForm = Type.Object({ credential: Type.String({ minLength: 2, maxLength: 12_000 }) });
 
 interface LoginState {
   errors?: FieldErrors;
@@ -35,6 +39,8 @@ interface LoginState {
  * not disabled), `POST` checks the password (the same door as every password login: lockout, password-login
  * control: the sign-in pipeline) and delivers a token to the client. Form posts obey the login-CSRF rule (form-token.ts); a person
  * sees failures on the page, in English or German by Accept-Language, while JSON callers get problem+json.
+ * "Sign in with a passkey" posts the passkey script's assertion to `POST /auth/login/passkey`: the same pipeline with
+ * the passkey as proof (a full multi-factor login, no second page), delivered to the client alike.
  */
 export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastify, deps) => {
   const { config, clients, loginCsrf } = deps;
@@ -48,7 +54,8 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
     const lang = pickLanguage(request.headers['accept-language']);
     const token = issueFormToken(request, reply, loginCsrf);
-    return sendHtmlPage(reply, status, signInTitle(lang, client), loginPage(config, client, lang, token, state), lang, clientFormOrigins(client));
+    const allow = { ...clientFormOrigins(client), passkeys: offersPasskey(config, client) };
+    return sendHtmlPage(reply, status, signInTitle(lang, client), loginPage(config, client, lang, token, state), lang, allow);
   };
 
   // errorHandler: a browser gets a page for a missing or unknown client (pages/error-page.ts); API callers problem+json.
@@ -73,7 +80,32 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     const offerConfirmation = problem.code === 'account-not-confirmed';
     return render(request, reply.headers(headers), client, problem.status, { errors: loginErrors(config, lang, problem), email, offerConfirmation });
   }));
+
+  app.post('/auth/login/passkey', {
+    errorHandler: hostedPageErrors,
+    preValidation: requireClientLoginCsrf(deps, render),
+    attachValidation: true,
+    schema: { tags: ['pages'], summary: 'Log in for a client with a passkey (the passkey script’s assertion); delivers the token by its tokenMethod', querystring: ClientQuery, body: PasskeyForm },
+  }, async (request, reply) => signInFromHostedForm(deps, request, reply, () => ({ kind: 'passkey', credential: assertionFromForm(request.body.credential) }), (client, problem, headers) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    return render(request, reply.headers(headers), client, problem.status, { errors: passkeyErrors(lang, problem) });
+  }));
 };
+
+/** Whether the login page offers "Sign in with a passkey": passkeys are on and the client has not disabled them. */
+function offersPasskey(config: Config, client: Client): boolean {
+  return config.mfa.webauthn.enabled && clientAccepts(client, 'passkey');
+}
+
+/** What a refused passkey sign-in tells the person (the reasons stay in the audit log). */
+function passkeyErrors(lang: Lang, problem: Problem): FieldErrors {
+  switch (problem.code) {
+    case 'account-not-confirmed': return { form: [t(lang, 'login.notConfirmed')] };
+    case 'account-locked':
+    case 'rate-limited': return { form: [t(lang, 'login.locked')] };
+    default: return { form: [t(lang, 'passkey.refused')] };
+  }
+}
 
 function loginErrors(config: Config, lang: Lang, problem: Problem): FieldErrors {
   switch (problem.code) {
@@ -108,7 +140,7 @@ function loginPage(config: Config, client: Client, lang: Lang, token: string, st
   const passwordEnabled = clientAccepts(client, 'password');
   const providers = providerLinks(config, client);
   const passwordForm = passwordEnabled
-    ? html`${formErrors(errors)}<form method="post" action="/auth/login?${query}">${formTokenField(token)}
+    ? html`<form method="post" action="/auth/login?${query}">${formTokenField(token)}
 ${field('email', t(lang, 'login.email'), { autocomplete: 'username', value: state.email, errors: errors.email })}
 ${field('password', t(lang, 'login.password'), { type: 'password', autocomplete: 'current-password', errors: errors.password })}
 <button type="submit">${t(lang, 'login.submit')}</button>
@@ -130,8 +162,13 @@ ${field('email', t(lang, 'login.forgotEmail'), { id: 'reset-email', type: 'email
     ? html`<p>${t(lang, 'login.noAccount')} <a href="/auth/register?${query}">${t(lang, 'login.register')}</a></p>`
     : '';
   const confirmation = state.offerConfirmation ? resendConfirmationForm(lang, client, token, state.email) : '';
-  return html`${passwordForm}
+  const passkey = offersPasskey(config, client)
+    ? html`<section aria-labelledby="passkey-login"><h2 id="passkey-login">${t(lang, 'passkey.signIn')}</h2><p>${t(lang, 'passkey.signInIntro')}</p>
+${passkeyForm(lang, { kind: 'login', action: `/auth/login/passkey?${query}`, hidden: formTokenField(token), submit: 'passkey.continue', id: 'passkey-login-form' })}</section>`
+    : '';
+  return html`${formErrors(errors)}${passwordForm}
 ${confirmation}
+${passkey}
 ${others}
 ${forgot}
 ${register}`;

@@ -14,7 +14,7 @@ import { SecondStepFormBody } from '../pages/second-step-form.js';
 import type { Handover, SignedIn } from './attempt.js';
 import { sendToClient } from './delivery.js';
 import type { HostedFormDeps } from './hosted-client.js';
-import { finishSecondStep, type SecondStepDeps } from './second-step.js';
+import { answerOfForm, finishSecondStep, type SecondStepDeps } from './second-step.js';
 import { renderSecondStep, SECOND_STEP_PATH } from './second-step-page.js';
 
 const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
@@ -37,9 +37,10 @@ export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = asyn
   const showAgain = async (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, message: MessageKey) => {
     const lang = pickLanguage(request.headers['accept-language']);
     const mfaToken = String((request.body as Record<string, unknown> | undefined)?.mfaToken ?? '');
-    const pending = message === 'mfa.wrong' ? await deps.factors.pending.find(mfaToken) : undefined;
+    const open = message === 'mfa.wrong' || message === 'passkey.wrong';
+    const pending = open ? await deps.factors.pending.find(mfaToken) : undefined;
     const methods = pending ? await deps.factors.methodsOf(pending.accountId) : [];
-    const shown: MessageKey = pending || message !== 'mfa.wrong' ? message : 'mfa.expired';
+    const shown: MessageKey = pending || !open ? message : 'mfa.expired';
     return renderSecondStep(request, reply, deps.loginCsrf, client, status, { mfaToken, methods, errors: { form: [t(lang, shown)] } });
   };
 
@@ -51,19 +52,20 @@ export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = asyn
     attachValidation: true,
     // An unknown client and the like: a page for a browser, problem+json for others (issue 16).
     errorHandler: hostedPageErrors,
-    schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code', querystring: ClientQuery, body: SecondStepFormBody },
+    schema: { tags: ['pages'], summary: 'The hosted login’s second step: a TOTP or recovery code, or a passkey', querystring: ClientQuery, body: SecondStepFormBody },
   }, async (request, reply) => {
     const client = await requireClient(deps.clients, request.query.clientID);
-    if (request.validationError) return showAgain(request, reply, client, 400, 'mfa.wrong');
-    const { mfaToken, method, code } = request.body;
+    const wrong: MessageKey = (request.body as { method?: unknown } | undefined)?.method === 'webauthn' ? 'passkey.wrong' : 'mfa.wrong';
+    if (request.validationError) return showAgain(request, reply, client, 400, wrong);
     const ours = (plan: { kind: string; client?: Client }) => plan.kind === 'client' && plan.client?.clientID === client.clientID;
     try {
-      const signedIn = await finishSecondStep(deps, { mfaToken, method, code }, clientInfo(request), ours);
+      const signedIn = await finishSecondStep(deps, answerOfForm(request.body), clientInfo(request), ours);
       return sendToClient(request, reply, deps.config, signedIn as SignedIn<Extract<Handover, { kind: 'client' }>>);
     } catch (error) {
       const { problem } = toProblem(error);
       if (problem.status >= 500) throw error;
-      if (problem.code === 'invalid-mfa-code') return showAgain(request, reply, client, 401, 'mfa.wrong');
+      if (problem.code === 'invalid-mfa-code') return showAgain(request, reply, client, 401, wrong);
+      if (problem.code === 'invalid-request') return showAgain(request, reply, client, 400, wrong);
       if (problem.code === 'account-locked' || problem.code === 'rate-limited') return showAgain(request, reply, client, 429, 'login.locked');
       return showAgain(request, reply, client, problem.status, 'mfa.expired');
     }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '../clients/client.repository.js';
 import { issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t } from '../pages/i18n.js';
-import { secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
+import { offersPasskey, secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
 import { sendHtmlPage } from '../pages/layout.js';
 import { clientFormOrigins } from './hosted-client.js';
 
@@ -19,7 +19,7 @@ export function renderSecondStep(
   const formToken = issueFormToken(request, reply, loginCsrf);
   const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const body = secondStepForm(lang, `${SECOND_STEP_PATH}?${query}`, formToken, state, `/auth/login?${query}`);
-  return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, clientFormOrigins(client));
+  return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, { ...clientFormOrigins(client), passkeys: offersPasskey(state) });
 }
 
 /**
@@ -29,5 +29,5 @@ export function renderSecondStep(
 export function renderCookieSecondStep(request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, status: number, state: SecondStepState): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
   const body = secondStepForm(lang, COOKIE_SECOND_STEP_PATH, issueFormToken(request, reply, loginCsrf), state, '/account');
-  return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang);
+  return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, { passkeys: offersPasskey(state) });
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/types.js';
-import { AppError } from '../http/errors.js';
+import { AppError, invalidField } from '../http/errors.js';
+import { assertionFromForm } from '../mfa/form-credential.js';
 import type { FactorAnswer, SecondFactors } from '../mfa/second-factors.js';
 import type { ClientInfo } from '../sessions/session.service.js';
 import type { SessionPlan, SignedIn } from './attempt.js';
@@ -31,4 +32,12 @@ export async function finishSecondStep(
   if (!expectPlan(plan)) throw new AppError('invalid-token', 'mfaToken: this sign-in was started elsewhere');
   const { mfaToken: _token, ...factor } = answer;
   return deps.signIn.run({ proof: { kind: 'second-factor', pending, ...factor }, plan, client, info });
+}
+
+/** A second-step form's post (pages/second-step-form.ts) as one answer: `400` naming the field its method lacks. */
+export function answerOfForm(body: { mfaToken: string; method: 'totp' | 'recovery' | 'webauthn'; code?: string | undefined; credential?: string | undefined }): SecondStepAnswer {
+  const { mfaToken, method } = body;
+  if (method === 'webauthn') return { mfaToken, method, credential: assertionFromForm(body.credential) };
+  if (body.code === undefined) throw invalidField('code', `is required for method ${method}`);
+  return { mfaToken, method, code: body.code };
 }

@@ -1,0 +1,56 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StepUpProof } from '../accounts/account.service.js';
+import { AppError } from '../http/errors.js';
+import { requireSessionFormToken } from '../pages/form-token.js';
+import { field } from '../pages/forms.js';
+import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
+import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
+import type { SecondFactors } from './second-factors.js';
+
+/**
+ * The pages the account page's security forms answer with (mfa-page.routes.ts for the authenticator app,
+ * passkey-page.routes.ts for passkeys): one frame with a way back, the recovery codes shown once, and step-up.
+ */
+
+/** A page of the security section's forms, with "Back to your account". */
+export function sendSecurityPage(request: FastifyRequest, reply: FastifyReply, status: number, title: MessageKey, body: (lang: Lang) => SafeHtml): FastifyReply {
+  const lang = pickLanguage(request.headers['accept-language']);
+  return sendHtmlPage(reply, status, t(lang, title), html`${body(lang)}<p><a href="/account">${t(lang, 'security.back')}</a></p>`, lang);
+}
+
+/** A one-line outcome ("The passkey was removed."), announced; `error` for a refusal. */
+export function sendOutcome(request: FastifyRequest, reply: FastifyReply, status: number, message: MessageKey, error = false): FastifyReply {
+  return sendSecurityPage(request, reply, status, 'security.title', (lang) =>
+    error ? html`<p class="error" role="alert">${t(lang, message)}</p>` : html`<p class="ok" role="status">${t(lang, message)}</p>`);
+}
+
+/** The ten new recovery codes, shown this once (after `before`, e.g. "The passkey was added."). */
+export function sendRecoveryCodes(request: FastifyRequest, reply: FastifyReply, codes: string[], before?: MessageKey): FastifyReply {
+  return sendSecurityPage(request, reply, 200, 'security.codesTitle', (lang) => html`${before ? html`<p class="ok" role="status">${t(lang, before)}</p>` : ''}
+<p>${t(lang, 'security.codesIntro')}</p>
+<ul id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>`);
+}
+
+/** A form that needs step-up: the password or a current code, with ids prefixed by `id` (one page may hold several). */
+export function stepUpForm(lang: Lang, action: string, hidden: SafeHtml, submit: MessageKey, id: string): SafeHtml {
+  return html`<form method="post" action="${action}">${hidden}<p>${t(lang, 'security.proofIntro')}</p>
+${field('password', t(lang, 'security.password'), { id: `${id}-password`, type: 'password', autocomplete: 'current-password', required: false })}
+${field('code', t(lang, 'security.orCode'), { id: `${id}-code`, autocomplete: 'one-time-code', required: false })}
+<button type="submit">${t(lang, submit)}</button></form>`;
+}
+
+/** A step-up form's post: the session's form token, then the password or code (wrong: a page saying so), then `act`. */
+export async function withStepUp(
+  deps: { serverKey: string; factors: Pick<SecondFactors, 'assertStepUp'> }, request: FastifyRequest, reply: FastifyReply,
+  body: { csrf: string; password?: string | undefined; code?: string | undefined }, act: (accountId: string) => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  const auth = requireSessionFormToken(request, deps.serverKey, body.csrf);
+  const proof: StepUpProof = { password: body.password || undefined, code: body.code?.trim() || undefined };
+  try {
+    await deps.factors.assertStepUp(auth.accountId, proof);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return sendOutcome(request, reply, error.status, 'security.proofWrong', true);
+  }
+  return act(auth.accountId);
+}
