@@ -25,6 +25,7 @@ import { passkeyRoutes } from './mfa/passkeys.routes.js';
 import { passkeyLoginRoutes } from './sign-in/passkey-login.routes.js';
 import { passkeyScriptRoutes } from './pages/passkey-script.js';
 import { secondStepPageRoutes } from './sign-in/second-step-page.routes.js';
+import { enrolStepRoutes } from './sign-in/enrol-step.routes.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import { fastifyTrustProxy, type Config } from './config/index.js';
 import { discoveryRoutes } from './discovery/discovery.routes.js';
@@ -222,6 +223,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
   await app.register(passkeyScriptRoutes);
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
+  await app.register(enrolStepRoutes, { db: services.database.db, loginCsrf, pending: factors.pending, totp, usernameOf: (id) => services.accounts.usernameOf(id) });
 }
 
 /** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */

@@ -52,7 +52,14 @@ async function seedOne(base: string, n: number): Promise<TotpAccount> {
   const setup = await post('/api/auth/mfa/totp', {}, accessToken);
   await expectStatus(setup, 'TOTP set-up', 200);
   const { secret } = (await setup.json()) as { secret: string };
-  const lastStep = currentStep() - 1;
-  await expectStatus(await post('/api/auth/mfa/totp/confirm', { code: totpCode(secret, lastStep) }, accessToken), 'TOTP confirm', 200);
-  return { email, secret, lastStep };
+  // The previous step's code: a step boundary between computing it and the server's check makes it two steps old
+  // (refused), so that one attempt is repeated with the new previous step.
+  for (let attempt = 0; ; attempt++) {
+    const lastStep = currentStep() - 1;
+    const confirm = await post('/api/auth/mfa/totp/confirm', { code: totpCode(secret, lastStep) }, accessToken);
+    if (confirm.status === 200 || attempt > 0) {
+      await expectStatus(confirm, 'TOTP confirm', 200);
+      return { email, secret, lastStep };
+    }
+  }
 }

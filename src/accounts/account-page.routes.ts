@@ -110,7 +110,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
   });
 
   const showSecondStep = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
-    return renderSecondStep(request, reply, 200, secondStepStateOf(pickLanguage(request.headers['accept-language']), error.extra.members ?? {}));
+    return renderSecondStep(request, reply, 200, secondStepStateOf(error.extra.members ?? {}));
   };
 
   app.post('/account/login/mfa', {

@@ -29,6 +29,7 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'DELETE /api/auth/mfa/totp': 'login',
   'POST /api/auth/mfa/recovery-codes': 'login',
   'POST /account/mfa/totp/confirm': 'login',
+  'POST /auth/mfa/enrol': 'login',
   'POST /account/mfa/totp/remove': 'login',
   'POST /account/mfa/recovery-codes': 'login',
   'DELETE /api/auth/passkeys/:id': 'login',

@@ -4,13 +4,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { requireSessionFormToken } from '../pages/form-token.js';
-import { field } from '../pages/forms.js';
 import { t, type Lang } from '../pages/i18n.js';
-import { html, SafeHtml } from '../pages/layout.js';
+import { html, type SafeHtml } from '../pages/layout.js';
 import { passkeySection } from './passkey-page.routes.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { SecondFactors } from './second-factors.js';
-import { sendOutcome, sendRecoveryCodes, sendSecurityPage, stepUpForm, withStepUp } from './security-pages.js';
+import { sendOutcome, sendRecoveryCodes, sendSecurityPage, totpSetupForm, stepUpForm, withStepUp } from './security-pages.js';
 import type { TotpService, TotpSetup } from './totp.service.js';
 
 const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) });
@@ -54,12 +53,8 @@ export const mfaPageRoutes: FastifyPluginAsync<MfaPageDeps> = async (fastify, de
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   const tags = ['pages'];
   const setupPage = (request: FastifyRequest, reply: FastifyReply, status: number, setup: TotpSetup, csrf: string, wrong: boolean) =>
-    sendSecurityPage(request, reply, status, 'security.setUp', (lang) => html`<p>${t(lang, 'security.scan')}</p>
-<figure class="qr">${new SafeHtml(setup.qrSvg)}</figure>
-<p>${t(lang, 'security.key')}: <code id="totp-secret">${setup.secret}</code></p>
-<form method="post" action="/account/mfa/totp/confirm"><input type="hidden" name="csrf" value="${csrf}">
-${field('code', t(lang, 'mfa.code'), { id: 'setup-code', autocomplete: 'one-time-code', errors: wrong ? [t(lang, 'mfa.wrong')] : [] })}
-<button type="submit">${t(lang, 'security.confirm')}</button></form>`);
+    sendSecurityPage(request, reply, status, 'security.setUp', (lang) =>
+      totpSetupForm(lang, setup, '/account/mfa/totp/confirm', html`<input type="hidden" name="csrf" value="${csrf}">`, wrong));
   const account = async (accountId: string) => ({ id: accountId, username: (await deps.usernameOf(accountId)) ?? accountId });
 
   app.post('/account/mfa/totp', { schema: { tags, summary: 'Start setting up an authenticator app (account page)', body: CsrfForm } }, async (request, reply) => {

@@ -6,6 +6,10 @@ import { sha256 } from '../util/hashing.js';
 /** The prefix of an `mfaToken`: the credential reader tells it from an access token by it and never takes it as one. */
 export const MFA_TOKEN_PREFIX = 'gh_mfa_';
 
+/** `enroll` column: 1 = must enrol a factor first; 2 = did so within this sign-in (markEnrolled). */
+const ENROLL = 1;
+const ENROLLED = 2;
+
 /** Wrong codes one `mfaToken` may take before it is spent (the account's lockout counts them too). */
 const MAX_FAILURES = 5;
 
@@ -19,6 +23,8 @@ export interface PendingSignIn {
   firstFactor: string;
   /** The account must enrol a factor first (`mfa.requiredFor`, none enrolled). */
   enroll: boolean;
+  /** It has, within this sign-in: a hosted page set up TOTP with this token (markEnrolled), which proves the factor. */
+  enrolled?: boolean;
 }
 
 /** What a new pending sign-in records. */
@@ -55,7 +61,21 @@ export class PendingSignIns {
       .where('token_hash', '=', sha256(token)).where('used_at', 'is', null).where('expires_at', '>', this.clock.now())
       .executeTakeFirst();
     if (!row) return undefined;
-    return { tokenHash: row.token_hash, accountId: row.account_id, continuation: row.continuation, firstFactor: row.first_factor, enroll: row.enroll === 1 };
+    return {
+      tokenHash: row.token_hash, accountId: row.account_id, continuation: row.continuation, firstFactor: row.first_factor,
+      enroll: row.enroll >= ENROLL, enrolled: row.enroll === ENROLLED,
+    };
+  }
+
+  /**
+   * Notes that the account set up its factor within this sign-in (a hosted page confirmed TOTP with its first code):
+   * the sign-in may then be finished without another code. True when the sign-in was open and waiting to enrol.
+   */
+  async markEnrolled(pending: PendingSignIn): Promise<boolean> {
+    const result = await this.db.updateTable('mfa_pending_sign_ins').set({ enroll: ENROLLED })
+      .where('token_hash', '=', pending.tokenHash).where('enroll', '=', ENROLL).where('used_at', 'is', null).where('expires_at', '>', this.clock.now())
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Spends the sign-in: true for exactly one caller, on any node. */

@@ -17,10 +17,12 @@ export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
 /** How a second step is answered: a code of TOTP or a recovery code, or a passkey's assertion. */
 export type FactorAnswer =
   | { method: 'totp' | 'recovery'; code: string }
-  | { method: 'webauthn'; credential: AuthenticationResponseJSON };
+  | { method: 'webauthn'; credential: AuthenticationResponseJSON }
+  /** A hosted page set up TOTP within this very sign-in (PendingSignIns.markEnrolled): that first code was the proof. */
+  | { method: 'enrolled' };
 
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
-const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
+const AMR_OF: Record<FactorAnswer['method'], string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk', enrolled: 'otp' };
 
 /** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
 export interface FactorSummary {
@@ -83,14 +85,14 @@ export class SecondFactors implements StepUpGate {
   }
 
   /** True when the answer is right for the account: a code as `verify`, or an assertion of one of its passkeys. */
-  async verifyAnswer(accountId: string, answer: FactorAnswer, inetAddress: string | null): Promise<boolean> {
+  async verifyAnswer(accountId: string, answer: Exclude<FactorAnswer, { method: 'enrolled' }>, inetAddress: string | null): Promise<boolean> {
     if (answer.method !== 'webauthn') return this.verify(accountId, answer.method, answer.code);
     if (!this.deps.passkeys.enabled) return false;
     return (await this.deps.passkeys.verifyAssertion(answer.credential, { purpose: 'second-step', accountId, inetAddress })).ok;
   }
 
   /** The `amr` values a sign-in that passed `method` after `firstFactor` carries (RFC 8176). */
-  amrAfter(firstFactor: string, method: FactorMethod): string[] {
+  amrAfter(firstFactor: string, method: FactorAnswer['method']): string[] {
     return [...new Set([firstFactor, AMR_OF[method], 'mfa'])];
   }
 

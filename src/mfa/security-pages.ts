@@ -4,8 +4,9 @@ import { AppError } from '../http/errors.js';
 import { requireSessionFormToken } from '../pages/form-token.js';
 import { field } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
-import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
+import { html, SafeHtml, sendHtmlPage } from '../pages/layout.js';
 import type { SecondFactors } from './second-factors.js';
+import type { TotpSetup } from './totp.service.js';
 
 /**
  * The pages the account page's security forms answer with (mfa-page.routes.ts for the authenticator app,
@@ -29,6 +30,20 @@ export function sendRecoveryCodes(request: FastifyRequest, reply: FastifyReply, 
   return sendSecurityPage(request, reply, 200, 'security.codesTitle', (lang) => html`${before ? html`<p class="ok" role="status">${t(lang, before)}</p>` : ''}
 <p>${t(lang, 'security.codesIntro')}</p>
 <ul id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>`);
+}
+
+/**
+ * Setting up an authenticator app: the QR code, the key to type, and the first code's field posting to `action` with
+ * `hidden` (the form's token and whatever else the route needs). Shared by the account page and the sign-in that must
+ * enrol first (sign-in/enrol-step.routes.ts).
+ */
+export function totpSetupForm(lang: Lang, setup: TotpSetup, action: string, hidden: SafeHtml, wrong: boolean): SafeHtml {
+  return html`<p>${t(lang, 'security.scan')}</p>
+<figure class="qr">${new SafeHtml(setup.qrSvg)}</figure>
+<p>${t(lang, 'security.key')}: <code id="totp-secret">${setup.secret}</code></p>
+<form method="post" action="${action}">${hidden}
+${field('code', t(lang, 'mfa.code'), { id: 'setup-code', autocomplete: 'one-time-code', errors: wrong ? [t(lang, 'mfa.wrong')] : [] })}
+<button type="submit">${t(lang, 'security.confirm')}</button></form>`;
 }
 
 /** A form that needs step-up: the password or a current code, with ids prefixed by `id` (one page may hold several). */

