@@ -31,7 +31,7 @@ export const apiAuthRoutes: FastifyPluginAsync<ApiAuthRouteDeps> = async (fastif
   }, async (request, reply) => reply.code(201).send(await accounts.register(request.body)));
 
   app.post('/login', {
-    schema: { tags, summary: 'Log in with a password; returns an OAuthToken', body: LoginBody, response: { 200: OAuthToken, ...errorResponses } },
+    schema: { tags, summary: 'Sign in with a password; returns an OAuthToken', body: LoginBody, response: { 200: OAuthToken, ...errorResponses } },
   }, async (request) => {
     const { username, email, password, clientId, scope } = request.body;
     const login = username ?? email;

@@ -19,7 +19,7 @@ export const casRoutes: FastifyPluginAsync<{ context: ProviderContext }> = async
   const provider = context.providers.cas;
 
   app.get('/auth/cas', {
-    schema: { tags: ['auth'], summary: 'Log in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },
+    schema: { tags: ['auth'], summary: 'Sign in with CAS: redirect to the CAS server, or validate its ?ticket= and start a cookie session', querystring: CasQuery },
   }, async (request, reply) => {
     if (!provider) throw new AppError('not-found', 'CAS login is not enabled');
     const ticket = request.query.ticket;

@@ -47,8 +47,8 @@ export const oauthRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asy
     });
   };
 
-  const startSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Log in with ${name}: redirect to the provider`, querystring: StartQuery } });
-  const callbackSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Return from ${name}: log in and deliver the token` } });
+  const startSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Sign in with ${name}: redirect to the provider`, querystring: StartQuery } });
+  const callbackSchema = (name: string) => ({ schema: { tags: ['auth'], summary: `Return from ${name}: sign in and deliver the token` } });
 
   app.get('/auth/google', startSchema('Google'), async (request, reply) => start(request, reply, configured(google, 'Google', 'providers.google'), request.query.clientID));
   app.get('/auth/google/callback', callbackSchema('Google'), async (request, reply) => finish(request, reply, configured(google, 'Google', 'providers.google')));

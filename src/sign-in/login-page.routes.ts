@@ -69,7 +69,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     preValidation: requireClientLoginCsrf(deps, render),
     // Validation errors reach the handler, so a person sees the form again with the reason next to the field.
     attachValidation: true,
-    schema: { tags: ['pages'], summary: 'Log in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
+    schema: { tags: ['pages'], summary: 'Sign in for a client; delivers the token by its tokenMethod', querystring: ClientQuery, body: LoginForm },
   }, async (request, reply) => signInFromHostedForm(deps, request, reply, () => ({ kind: 'password', login: request.body.email, password: request.body.password }), (client, problem, headers) => {
     // A right password of an account with a second factor: the second page, with the parked sign-in's token.
     if (problem.code === 'mfa-required') return showSecondStep(request, reply, client, problem);
@@ -85,7 +85,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     errorHandler: hostedPageErrors,
     preValidation: requireClientLoginCsrf(deps, render),
     attachValidation: true,
-    schema: { tags: ['pages'], summary: 'Log in for a client with a passkey (the passkey script’s assertion); delivers the token by its tokenMethod', querystring: ClientQuery, body: PasskeyForm },
+    schema: { tags: ['pages'], summary: 'Sign in for a client with a passkey (the passkey script’s assertion); delivers the token by its tokenMethod', querystring: ClientQuery, body: PasskeyForm },
   }, async (request, reply) => signInFromHostedForm(deps, request, reply, () => ({ kind: 'passkey', credential: assertionFromForm(request.body.credential) }), (client, problem, headers) => {
     const lang = pickLanguage(request.headers['accept-language']);
     return render(request, reply.headers(headers), client, problem.status, { errors: passkeyErrors(lang, problem) });

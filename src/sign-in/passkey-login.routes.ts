@@ -35,7 +35,7 @@ export const passkeyLoginRoutes: FastifyPluginAsync<PasskeyLoginRouteDeps> = asy
 
   app.post('/api/auth/passkey/login', {
     schema: {
-      tags: ['auth'], summary: 'Log in with a passkey alone (navigator.credentials.get); returns an OAuthToken', body: PasskeyLoginBody,
+      tags: ['auth'], summary: 'Sign in with a passkey alone (navigator.credentials.get); returns an OAuthToken', body: PasskeyLoginBody,
       response: { 200: OAuthToken, ...errorResponses, ...problemResponses('invalid-credentials', 'account-locked', 'login-method-disabled') },
     },
   }, async (request) => {
