@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../http/errors.js';
 import { curies, HAL_JSON, type HalLink, type HalLinks } from '../http/hal.js';
-import { html, page, pageHeaders } from '../pages/layout.js';
+import { html, sendHtmlPage } from '../pages/layout.js';
 import type { Config } from '../config/index.js';
 import { errorDocsBody } from './error-docs.js';
 import { findRelation, relations } from './relations.js';
@@ -45,12 +45,12 @@ export const discoveryRoutes: FastifyPluginAsync<DiscoveryRouteDeps> = async (fa
 <p>${relation.description}</p>
 <dl><dt>URL</dt><dd><code>${base}${relation.href}</code></dd><dt>Methods</dt><dd>${relation.methods.join(', ')}</dd></dl>
 <p><a href="/docs">API reference</a> · <a href="/">Entry point</a></p>`;
-    return reply.code(200).headers(pageHeaders).send(page(relation.title, body));
+    return sendHtmlPage(reply, 200, relation.title, body, 'en');
   });
 
-  // Every problem's `type` is `/docs/errors#<code>`: this page is where those links land.
-  const errorDocs = page('Error codes', errorDocsBody());
+  // Every problem's `type` is `/docs/errors#<code>`: this page is where those links land. Themed like every page.
+  const errorDocs = errorDocsBody();
   app.get('/docs/errors', { schema: { tags: ['discovery'], summary: 'What each error code means and what a client should do' } }, async (_request, reply) =>
-    reply.code(200).headers(pageHeaders).send(errorDocs),
+    sendHtmlPage(reply, 200, 'Error codes', errorDocs, 'en'),
   );
 };

@@ -10,6 +10,7 @@ import type { Passkeys } from './passkeys.service.js';
 import type { PendingSignIns } from './pending-sign-ins.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { TotpService } from './totp.service.js';
+import { factorsOf } from './totp.repository.js';
 
 /** The ways a second step can be answered (CONTRACT §5). */
 export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
@@ -62,8 +63,9 @@ export class SecondFactors implements StepUpGate {
 
   /** The methods the account can answer a second step with; empty when it has no factor. */
   async methodsOf(accountId: string): Promise<FactorMethod[]> {
-    const totp = this.deps.config.mfa.totp.enabled && (await this.deps.totp.isActive(accountId));
-    const webauthn = this.deps.passkeys.enabled && (await this.deps.passkeys.enabledCount(accountId)) > 0;
+    const has = await factorsOf(this.deps.db, accountId);
+    const totp = this.deps.config.mfa.totp.enabled && has.totp;
+    const webauthn = this.deps.passkeys.enabled && has.passkey;
     const methods: FactorMethod[] = [];
     if (totp) methods.push('totp');
     if ((totp || webauthn) && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
