@@ -125,7 +125,10 @@ describe('passkeys in a real browser (Debian chromium, virtual authenticator)', 
     const list = await server.request('GET', '/api/auth/passkeys', { token: user.accessToken });
     expect(list.body).toEqual([expect.objectContaining({ id: passkeyId, disabled: true })]);
     expect(await auditEvents(server, user.userId, 'mfa.passkey-disabled')).toHaveLength(1);
-    // The disabled passkey is no second factor any more: a password login no longer offers it.
-    expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: 'Correct-Horse-42' } })).status).toBe(200);
+    // Disabling it does not turn the password alone back into a way in: the account still has a second factor, and
+    // now answers it with a recovery code only (a passkey it cannot use is not offered).
+    const login = await server.request('POST', '/api/auth/login', { json: { email: user.email, password: 'Correct-Horse-42' } });
+    expect(login.status).toBe(401);
+    expect(login.body).toMatchObject({ code: 'mfa-required', methods: ['recovery'] });
   });
 });

@@ -18,12 +18,12 @@ describe.each(dialects)('passkey sign-in on %s, across two nodes', (dialect) => 
     ({ a, b } = nodes);
   });
 
-  const withPasskey = async (label: string): Promise<{ email: string; userId: string; passkey: SoftPasskey; passkeyId: string }> => {
+  const withPasskey = async (label: string): Promise<{ email: string; userId: string; passkey: SoftPasskey; passkeyId: string; recoveryCodes: string[] }> => {
     const email = uniqueEmail(label);
     const { userId, accessToken } = await registerAndLogin(a, email);
     const passkey = softPasskey(a);
     const created = await registerPasskey(a, accessToken, passkey);
-    return { email, userId, passkey, passkeyId: created.id };
+    return { email, userId, passkey, passkeyId: created.id, recoveryCodes: created.recoveryCodes ?? [] };
   };
 
   it('passwordless: options with an empty allow-list on one node, the assertion on the other → OAuthToken with amr hwk+mfa', async () => {
@@ -126,9 +126,18 @@ describe.each(dialects)('passkey sign-in on %s, across two nodes', (dialect) => 
     const later = await passkeyLogin(a, user.passkey, { signCount: 11 });
     expect(later.status).toBe(401);
     expect((await auditEvents(a, user.userId, 'mfa.passkey-refused')).at(-1)?.data).toMatchObject({ reason: 'disabled' });
-    const token = (await a.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).body.accessToken;
+    // Disabling the only passkey does not make the password alone a way in again: a recovery code is asked for.
+    const password = await a.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } });
+    expect(password.body).toMatchObject({ code: 'mfa-required', methods: ['recovery'] });
+    const token = (await a.request('POST', '/api/auth/mfa/verify', { json: { mfaToken: password.body.mfaToken, method: 'recovery', code: user.recoveryCodes[0] } })).body.accessToken;
     expect((await a.request('GET', '/api/auth/passkeys', { token })).body[0]).toMatchObject({ id: user.passkeyId, disabled: true });
     expect((await a.request('GET', '/api/auth/mfa', { token })).body.passkeys).toBe(0);
+    // With no recovery code left either, nothing can answer the second step: refused without a token (an administrator resets it).
+    await a.app.services.database.db.deleteFrom('mfa_recovery_codes').where('account_id', '=', user.userId).execute();
+    const stranded = await a.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } });
+    expect(stranded.status).toBe(401);
+    expect(stranded.body).toMatchObject({ code: 'mfa-required', methods: [] });
+    expect(stranded.body).not.toHaveProperty('mfaToken');
   });
 
   it('an equal counter is refused as well (both non-zero); authenticators that keep no counter (always 0) are accepted', async () => {

@@ -81,7 +81,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
   }, async (request) => {
     const { accountId } = requireAuth(request);
     await factors.assertStepUp(accountId, request.body);
-    if ((await factors.methodsOf(accountId)).length === 0) throw new AppError('conflict', 'this account has no second factor: recovery codes come with TOTP or a passkey');
+    if (!(await factors.hasFactor(accountId))) throw new AppError('conflict', 'this account has no second factor: recovery codes come with TOTP or a passkey');
     return { recoveryCodes: await recoveryCodes.regenerate(accountId) };
   });
 };

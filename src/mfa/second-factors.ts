@@ -61,16 +61,26 @@ export class SecondFactors implements StepUpGate {
     return this.deps.passkeys;
   }
 
-  /** The methods the account can answer a second step with; empty when it has no factor. */
+  /** The methods the account can answer a second step with; empty when it has no factor it can use. */
   async methodsOf(accountId: string): Promise<FactorMethod[]> {
+    return (await this.stateOf(accountId)).methods;
+  }
+
+  /**
+   * The methods, and whether the account has a second factor at all. They differ for an account whose only factor is
+   * a passkey disabled for a counter that went backwards (a cloned authenticator) with no recovery code left: it
+   * still has a factor — disabling one must not turn the password alone back into a way in — but none to use.
+   */
+  async stateOf(accountId: string): Promise<{ methods: FactorMethod[]; hasFactor: boolean }> {
     const has = await factorsOf(this.deps.db, accountId);
     const totp = this.deps.config.mfa.totp.enabled && has.totp;
     const webauthn = this.deps.passkeys.enabled && has.passkey;
+    const hasFactor = totp || webauthn || (this.deps.passkeys.enabled && has.disabledPasskey);
     const methods: FactorMethod[] = [];
     if (totp) methods.push('totp');
-    if ((totp || webauthn) && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
+    if (hasFactor && (await this.deps.recoveryCodes.left(accountId)) > 0) methods.push('recovery');
     if (webauthn) methods.push('webauthn');
-    return methods;
+    return { methods, hasFactor };
   }
 
   /** Whether `mfa.requiredFor` (role names, or `all`) covers an account with these roles. */
@@ -101,14 +111,14 @@ export class SecondFactors implements StepUpGate {
   /** Turns TOTP off (the caller checked step-up); the recovery codes go with the last factor. False: there was none. */
   async removeTotp(accountId: string): Promise<boolean> {
     if (!(await this.deps.totp.remove(accountId))) return false;
-    if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
+    if (!(await this.hasFactor(accountId))) await this.deps.recoveryCodes.discard(accountId);
     return true;
   }
 
   /** Removes one passkey (the caller checked step-up); the recovery codes go with the last factor. */
   async removePasskey(accountId: string, id: string): Promise<void> {
     await this.deps.passkeys.remove(accountId, id);
-    if ((await this.methodsOf(accountId)).length === 0) await this.deps.recoveryCodes.discard(accountId);
+    if (!(await this.hasFactor(accountId))) await this.deps.recoveryCodes.discard(accountId);
   }
 
   /** Removes every factor of the account: TOTP, recovery codes, passkeys (an administrator's reset). */
@@ -158,7 +168,7 @@ export class SecondFactors implements StepUpGate {
 
   /** Whether the account has a second factor (step-up of password and e-mail changes and deletion depends on it). */
   async hasFactor(accountId: string): Promise<boolean> {
-    return (await this.methodsOf(accountId)).length > 0;
+    return (await this.stateOf(accountId)).hasFactor;
   }
 
   /** The sign-in lockout's key of the account, or null when lockout does not guard it (off, or an admin without `lockout.admins`). */

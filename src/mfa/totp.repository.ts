@@ -6,17 +6,18 @@ import type { DB } from '../db/types.js';
 type Db = Kysely<DB> | Transaction<DB>;
 
 /**
- * Which factors the account has — an active TOTP secret, an enabled passkey — in one prepared statement. Why: every
- * password sign-in asks (the pipeline's second-factor step), and nearly every account has neither.
+ * Which factors the account has — an active TOTP secret, an enabled passkey, a disabled one — in one prepared
+ * statement. Why: every password sign-in asks (the pipeline's second-factor step), and nearly every account has none.
  */
-export async function factorsOf(db: Db, accountId: string): Promise<{ totp: boolean; passkey: boolean }> {
+export async function factorsOf(db: Db, accountId: string): Promise<{ totp: boolean; passkey: boolean; disabledPasskey: boolean }> {
   const row = await factorFlags.first(db, accountId);
-  return { totp: Boolean(row?.totp), passkey: Boolean(row?.passkey) };
+  return { totp: Boolean(row?.totp), passkey: Boolean(row?.passkey), disabledPasskey: Boolean(row?.disabled_passkey) };
 }
 
 const factorFlags = new PreparedStatement(1, (db, accountId: string) => db.selectNoFrom((eb) => [
   eb.exists(eb.selectFrom('mfa_totp').select('account_id').where('account_id', '=', accountId).where('confirmed_at', 'is not', null)).as('totp'),
   eb.exists(eb.selectFrom('passkeys').select('id').where('account_id', '=', accountId).where('disabled_at', 'is', null)).as('passkey'),
+  eb.exists(eb.selectFrom('passkeys').select('id').where('account_id', '=', accountId).where('disabled_at', 'is not', null)).as('disabled_passkey'),
 ]));
 
 /** The account's TOTP row, confirmed or not. */

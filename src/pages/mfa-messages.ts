@@ -15,6 +15,7 @@ export const mfaEn = {
   'mfa.expired': 'This sign-in expired. Please sign in again.',
   'mfa.enrolFirst': 'This account must set up a second factor before it can sign in. It takes a minute: an authenticator app on your phone scans a code.',
   'mfa.continue': 'Continue signing in',
+  'mfa.stranded': 'The second factor of this account cannot be used any more, and no recovery code is left. Ask your administrator to reset it.',
   // The account page's security section (mfa/mfa-page.routes.ts)
   'security.title': 'Two-step sign-in',
   'security.totpOn': 'An authenticator app is set up. Signing in asks for its code after the password.',
@@ -47,6 +48,7 @@ export const mfaDe: Record<keyof typeof mfaEn, string> = {
   'mfa.expired': 'Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'mfa.enrolFirst': 'Für dieses Konto muss vor der Anmeldung ein zweiter Faktor eingerichtet werden. Das dauert eine Minute: Eine Authenticator-App auf Ihrem Telefon scannt einen Code.',
   'mfa.continue': 'Anmeldung fortsetzen',
+  'mfa.stranded': 'Der zweite Faktor dieses Kontos ist nicht mehr verwendbar, und es ist kein Wiederherstellungscode übrig. Bitten Sie Ihre Administration, ihn zurückzusetzen.',
   'security.title': 'Anmeldung in zwei Schritten',
   'security.totpOn': 'Eine Authenticator-App ist eingerichtet. Nach dem Passwort wird ihr Code abgefragt.',
   'security.totpOff': 'Zur Anmeldung genügt Ihr Passwort. Richten Sie eine Authenticator-App für einen zweiten Schritt ein.',

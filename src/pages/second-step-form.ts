@@ -74,7 +74,9 @@ ${field('code', t(lang, 'mfa.recoveryCode'), { id: 'recovery-code', autocomplete
 <form method="post" action="${ENROL_START_PATH}">${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${state.mfaToken}">
 <button type="submit">${t(lang, 'security.setUp')}</button></form>`
     : '';
-  const restart = totp || passkey || recovery || enrol ? '' : html`<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
+  // Nothing to answer with (a disabled passkey, no recovery code left) and nothing to set up: say so, and the way back.
+  const restart = totp || passkey || recovery || enrol ? '' : html`${state.mfaToken || state.errors ? '' : html`<p class="error" role="alert">${t(lang, 'mfa.stranded')}</p>`}
+<p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
   return html`${formErrors(errors)}
 ${enrol}
 ${totp}

@@ -12,7 +12,10 @@ export const requireSecondFactor: Step = async (deps, context) => {
   if (!needsSecondStep(deps, context)) return;
   const account = provenAccount(context);
   if (account.type !== 'user') return;
-  const methods = await deps.mfa.methodsOf(account.id);
+  const { methods, hasFactor } = await deps.mfa.stateOf(account.id);
+  if (hasFactor && methods.length === 0) {
+    throw new AppError('mfa-required', 'this account\'s second factor was disabled (a passkey whose signature counter went backwards) and no recovery code is left: an administrator must reset its second factors', { members: { methods } });
+  }
   const enroll = methods.length === 0 && deps.mfa.requiredFor(await deps.roles.of(account));
   if (methods.length === 0 && !enroll) return;
   if (context.attempt.plan.kind === 'basic') {
