@@ -6,7 +6,7 @@ import { requireAuth } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
 import { errorResponses, problemResponses } from '../http/schemas.js';
 import { ConfirmTotpBody, FactorSummary, RecoveryCodeList, StepUpBody, TotpSetup } from './mfa.schemas.js';
-import { MFA_TOKEN_PREFIX } from './pending-sign-ins.js';
+import { enrollingAccount } from './enrolling-account.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { SecondFactors } from './second-factors.js';
 import type { TotpService } from './totp.service.js';
@@ -31,17 +31,7 @@ export interface MfaRouteDeps {
 export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { config, factors, totp, recoveryCodes, usernameOf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  /** The signed-in caller, or the account of an enrolment-only `mfaToken` in `Authorization: Bearer`. */
-  const enrollingAccount = async (request: FastifyRequest): Promise<string> => {
-    if (request.auth) return request.auth.accountId;
-    const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (bearer?.startsWith(MFA_TOKEN_PREFIX)) {
-      const pending = await factors.pending.find(bearer);
-      if (pending?.enroll) return pending.accountId;
-      throw new AppError('invalid-token', 'the mfaToken is unknown, used, expired, or not one for enrolment');
-    }
-    throw new AppError('unauthorized');
-  };
+  const enrolling = (request: FastifyRequest) => enrollingAccount(request, factors.pending);
   const requireTotpEnabled = () => {
     if (!config.mfa.totp.enabled) throw new AppError('not-found', 'TOTP is disabled on this server (mfa.totp.enabled)');
   };
@@ -54,7 +44,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
     schema: { tags, summary: 'Start TOTP set-up: a new secret, its otpauth URL and QR code (not active until confirmed)', response: { 200: TotpSetup, ...errorResponses } },
   }, async (request) => {
     requireTotpEnabled();
-    const accountId = await enrollingAccount(request);
+    const accountId = await enrolling(request);
     const username = await usernameOf(accountId);
     if (username === null) throw new AppError('unauthorized', 'the account no longer exists');
     return totp.begin({ id: accountId, username });
@@ -64,7 +54,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
     schema: { tags, summary: 'Activate TOTP with its first code; answers the recovery codes, shown this once', body: ConfirmTotpBody, response: { 200: RecoveryCodeList, ...codeErrors } },
   }, async (request) => {
     requireTotpEnabled();
-    return { recoveryCodes: await totp.confirm(await enrollingAccount(request), request.body.code) };
+    return { recoveryCodes: await totp.confirm(await enrolling(request), request.body.code) };
   });
 
   app.delete('/api/auth/mfa/totp', {

@@ -7,7 +7,7 @@ import { AppError } from '../http/errors.js';
 import { errorResponses, problemResponses } from '../http/schemas.js';
 import { CeremonyOptions, Passkey, PasskeyCreated, PasskeyList, PasskeyParams, RegisterPasskeyBody, RenamePasskeyBody, StepUpBody } from './mfa.schemas.js';
 import type { Passkeys } from './passkeys.service.js';
-import { MFA_TOKEN_PREFIX } from './pending-sign-ins.js';
+import { enrollingAccount } from './enrolling-account.js';
 import type { SecondFactors } from './second-factors.js';
 
 const tags = ['mfa'];
@@ -27,17 +27,7 @@ export interface PasskeyRouteDeps {
 export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastify, { factors, passkeys, usernameOf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  /** The signed-in caller, or the account of an enrolment-only `mfaToken` in `Authorization: Bearer` (as mfa.routes.ts). */
-  const enrollingAccount = async (request: FastifyRequest): Promise<string> => {
-    if (request.auth) return request.auth.accountId;
-    const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (bearer?.startsWith(MFA_TOKEN_PREFIX)) {
-      const pending = await factors.pending.find(bearer);
-      if (pending?.enroll) return pending.accountId;
-      throw new AppError('invalid-token', 'the mfaToken is unknown, used, expired, or not one for enrolment');
-    }
-    throw new AppError('unauthorized');
-  };
+  const enrolling = (request: FastifyRequest) => enrollingAccount(request, factors.pending);
   const requireEnabled = () => {
     if (!passkeys.enabled) throw new AppError('not-found', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
   };
@@ -46,7 +36,7 @@ export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastif
     schema: { tags, summary: 'Creation options for a new passkey (navigator.credentials.create)', response: { 200: CeremonyOptions, ...errorResponses, ...problemResponses('invalid-token') } },
   }, async (request) => {
     requireEnabled();
-    const accountId = await enrollingAccount(request);
+    const accountId = await enrolling(request);
     const username = await usernameOf(accountId);
     if (username === null) throw new AppError('unauthorized', 'the account no longer exists');
     return passkeys.creationOptions({ id: accountId, username });
@@ -59,7 +49,7 @@ export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastif
     },
   }, async (request, reply) => {
     requireEnabled();
-    const accountId = await enrollingAccount(request);
+    const accountId = await enrolling(request);
     const { passkey, recoveryCodes } = await passkeys.register(accountId, request.body.credential as RegistrationResponseJSON, request.body.name?.trim());
     return reply.code(201).send({ id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, ...(recoveryCodes ? { recoveryCodes } : {}) });
   });
