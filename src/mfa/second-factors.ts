@@ -83,10 +83,13 @@ export class SecondFactors implements StepUpGate {
     return { methods, hasFactor };
   }
 
-  /** Whether `mfa.requiredFor` (role names, or `all`) covers an account with these roles. */
-  requiredFor(roles: readonly string[]): boolean {
+  /** Whether `mfa.requiredFor` (role names, or `all`) covers an account whose roles `rolesOf` looks up. */
+  async requiredFor(rolesOf: () => Promise<readonly string[]>): Promise<boolean> {
     const required = this.deps.config.mfa.requiredFor;
-    return required.includes('all') || roles.some((role) => required.includes(role));
+    // Asked at every sign-in of an account without a factor: the roles are looked up only when the list names some.
+    if (required.length === 0) return false;
+    if (required.includes('all')) return true;
+    return (await rolesOf()).some((role) => required.includes(role));
   }
 
   /** True when `code` answers `method` for the account (a TOTP code once across the cluster; a recovery code spent). */
@@ -135,7 +138,7 @@ export class SecondFactors implements StepUpGate {
       totp: await this.deps.totp.isActive(accountId),
       passkeys: await this.deps.passkeys.enabledCount(accountId),
       recoveryCodesLeft: await this.deps.recoveryCodes.left(accountId),
-      required: this.requiredFor(found?.roles ?? []),
+      required: await this.requiredFor(async () => found?.roles ?? []),
     };
   }
 

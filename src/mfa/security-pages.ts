@@ -28,8 +28,13 @@ export function sendOutcome(request: FastifyRequest, reply: FastifyReply, status
 /** The ten new recovery codes, shown this once (after `before`, e.g. "The passkey was added."). */
 export function sendRecoveryCodes(request: FastifyRequest, reply: FastifyReply, codes: string[], before?: MessageKey): FastifyReply {
   return sendSecurityPage(request, reply, 200, 'security.codesTitle', (lang) => html`${before ? html`<p class="ok" role="status">${t(lang, before)}</p>` : ''}
-<p>${t(lang, 'security.codesIntro')}</p>
-<ul id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>`);
+${recoveryCodeList(lang, codes)}`);
+}
+
+/** The new recovery codes with what to do with them: shown once, by the account page and by a sign-in that enrolled. */
+export function recoveryCodeList(lang: Lang, codes: string[]): SafeHtml {
+  return html`<p>${t(lang, 'security.codesIntro')}</p>
+<ul id="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-ins.js';
-import { totpSetupForm } from '../mfa/security-pages.js';
+import { recoveryCodeList, totpSetupForm } from '../mfa/security-pages.js';
 import type { TotpService } from '../mfa/totp.service.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
@@ -85,8 +85,7 @@ export const enrolStepRoutes: FastifyPluginAsync<EnrolStepDeps> = async (fastify
     }
     if (!(await deps.pending.markEnrolled(pending))) return expired(request, reply);
     const next = await continuationOf(deps.db, pending);
-    return send(request, reply, 200, 'security.codesTitle', (lang, formToken) => html`<p>${t(lang, 'security.codesIntro')}</p>
-<ul id="recovery-codes">${codes.map((one) => html`<li><code>${one}</code></li>`)}</ul>
+    return send(request, reply, 200, 'security.codesTitle', (lang, formToken) => html`${recoveryCodeList(lang, codes)}
 <form method="post" action="${next.action}">${hidden(formToken, mfaToken)}<input type="hidden" name="method" value="enrolled">
 <button type="submit">${t(lang, 'mfa.continue')}</button></form>`, next.allow);
   });

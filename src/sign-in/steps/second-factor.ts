@@ -16,7 +16,7 @@ export const requireSecondFactor: Step = async (deps, context) => {
   if (hasFactor && methods.length === 0) {
     throw new AppError('mfa-required', 'this account\'s second factor was disabled (a passkey whose signature counter went backwards) and no recovery code is left: an administrator must reset its second factors', { members: { methods } });
   }
-  const enroll = methods.length === 0 && deps.mfa.requiredFor(await deps.roles.of(account));
+  const enroll = methods.length === 0 && (await deps.mfa.requiredFor(() => deps.roles.of(account)));
   if (methods.length === 0 && !enroll) return;
   if (context.attempt.plan.kind === 'basic') {
     throw new AppError('login-method-disabled', 'HTTP Basic cannot carry a second factor, which this account needs: sign in another way');
