@@ -54,7 +54,7 @@ describe('provider logins in a real browser (Debian chromium), each provider on 
     });
     // A client whose callbackURL is on Gatehouse's own site, taking its token as the auth cookie.
     await insertClient(server.app.services.database.db, {
-      clientID: 'own', callbackURL: `${server.url}/auth/user`, config: { tokenMethod: ['cookie'], disableStrategies: [] }, name: null,
+      clientID: 'own', callbackURL: `${server.url}/auth/user`, config: { tokenMethod: ['cookie'], disableStrategies: [] }, name: null, oidc: null,
     }, Date.now());
     await Promise.all([
       op.configure({ clients: [

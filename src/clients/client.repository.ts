@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientSeed } from '../config/index.js';
 import type { ClientTable, DB } from '../db/types.js';
+import type { OidcClientFields } from './oidc-fields.js';
 
 /** A registered client (seed 000): tokens are only ever delivered to its callbackURL. */
 export interface Client {
@@ -9,10 +10,33 @@ export interface Client {
   config: ClientSeed['config'];
   /** What the hosted pages call the application ("Sign in to Demo App"); null = none given. */
   name: string | null;
+  /** The OpenID provider's fields (clients/oidc-fields.ts); null: the client uses only seed 000's delivery. */
+  oidc: OidcClientFields | null;
+}
+
+/** A client with its stored secret hash, for the OpenID provider's client authentication only. */
+export interface ClientWithSecret extends Client {
+  secretHash: string | null;
 }
 
 function toClient(row: Selectable<ClientTable>): Client {
-  return { clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'], name: row.name ?? null };
+  return {
+    clientID: row.client_id, callbackURL: row.callback_url, config: JSON.parse(row.config) as Client['config'], name: row.name ?? null,
+    oidc: row.oidc ? (JSON.parse(row.oidc) as OidcClientFields) : null,
+  };
+}
+
+/** A client by id with its secret hash (the OpenID provider checks client secrets). */
+export async function findClientWithSecret(db: Kysely<DB>, clientId: string): Promise<ClientWithSecret | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  return row && { ...toClient(row), secretHash: row.secret_hash };
+}
+
+/** Stores a new client secret's hash (generation and rotation); false when there is no such client. */
+export async function setClientSecretHash(db: Kysely<DB>, clientId: string, secretHash: string | null, now: number): Promise<boolean> {
+  const result = await db.updateTable('clients').set({ secret_hash: secretHash, secret_created_at: secretHash ? now : null })
+    .where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** A client by id. */
@@ -28,11 +52,11 @@ export async function findClient(db: Kysely<DB>, clientId: string): Promise<Clie
  */
 export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[], now: number): Promise<void> {
   for (const client of clients) {
-    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, created_at: now };
+    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, oidc: null as string | null, created_at: now };
     await db
       .insertInto('clients')
       .values(values)
-      .onConflict((oc) => oc.column('client_id').doUpdateSet({ callback_url: values.callback_url, config: values.config, name: values.name }))
+      .onConflict((oc) => oc.column('client_id').doUpdateSet({ callback_url: values.callback_url, config: values.config, name: values.name, oidc: values.oidc }))
       .execute();
   }
 }
@@ -66,7 +90,7 @@ export async function listClients(db: Kysely<DB>, window: { offset: number; limi
 export async function insertClient(db: Kysely<DB>, client: Client, now: number): Promise<boolean> {
   const result = await db
     .insertInto('clients')
-    .values({ client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, created_at: now })
+    .values({ client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, oidc: oidcJson(client.oidc), created_at: now })
     .onConflict((oc) => oc.column('client_id').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -76,7 +100,7 @@ export async function insertClient(db: Kysely<DB>, client: Client, now: number):
 export async function updateClient(db: Kysely<DB>, client: Client): Promise<boolean> {
   const result = await db
     .updateTable('clients')
-    .set({ callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name })
+    .set({ callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, oidc: oidcJson(client.oidc) })
     .where('client_id', '=', client.clientID)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
@@ -86,4 +110,8 @@ export async function updateClient(db: Kysely<DB>, client: Client): Promise<bool
 export async function deleteClient(db: Kysely<DB>, clientId: string): Promise<boolean> {
   const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+function oidcJson(fields: OidcClientFields | null | undefined): string | null {
+  return fields ? JSON.stringify(fields) : null;
 }

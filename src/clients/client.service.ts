@@ -73,7 +73,7 @@ export function checkClient(input: ClientInput, options: { checkId?: boolean } =
   }
   if (errors.length) return { client: null, errors };
   const config: ClientSeed['config'] = { tokenMethod: [...new Set(methods as TokenMethod[])], disableStrategies: [...new Set(strategies)] };
-  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config, name }, errors };
+  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config, name, oidc: null }, errors };
 }
 
 /** The configuration's rule for `clients[].name` (config/values.ts), so the file, the API and the CLI agree. */

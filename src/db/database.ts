@@ -15,6 +15,7 @@ import * as mfa from './migrations/2026_12_06_0003_mfa.js';
 import * as mfaSignIn from './migrations/2026_12_06_0004_mfa_sign_in.js';
 import * as webauthnChallenges from './migrations/2026_12_06_0005_webauthn_challenges.js';
 import * as clientName from './migrations/2026_12_06_0006_client_name.js';
+import * as oidcProvider from './migrations/2026_12_06_0007_oidc_provider.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_06_0004_mfa_sign_in': mfaSignIn,
   '2026_12_06_0005_webauthn_challenges': webauthnChallenges,
   '2026_12_06_0006_client_name': clientName,
+  '2026_12_06_0007_oidc_provider': oidcProvider,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -111,6 +111,25 @@ export interface ClientTable {
   created_at: number;
   /** Display name on the hosted pages; null = none given. */
   name: string | null;
+  /** The OIDC fields as JSON (clients/oidc-fields.ts); null: not an OpenID client. */
+  oidc: string | null;
+  /** SHA-256 (base64url) of the generated client secret; null: none (a public client, or none made yet). */
+  secret_hash: string | null;
+  secret_created_at: number | null;
+}
+
+/** One stored instance of an oidc-provider model (oidc-provider/adapter.ts). */
+export interface OidcRecordTable {
+  model: string;
+  id: string;
+  /** The model's payload as JSON. */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** The Gatehouse session this record was made in; ending it ends the record. */
+  session_id: string | null;
+  expires_at: number | null;
 }
 
 export interface InviteTable {
@@ -274,6 +293,7 @@ export interface DB {
   memberships: MembershipTable;
   permissions: PermissionTable;
   clients: ClientTable;
+  oidc_records: OidcRecordTable;
   invites: InviteTable;
   audit_events: AuditEventTable;
   login_attempts: LoginAttemptTable;
