@@ -3,12 +3,20 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { oathtool, STEP, uniqueEmail } from './helpers/mfa.js';
-import { goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { dialects, goodPassword, registerAndLogin, sqliteOnly, startServer, type TestServer } from './helpers/server.js';
 
-/** The account page's security section and its sign-in's second step, in Debian's Chromium with oathtool's codes. */
-describe('the account page sets up an authenticator app and asks for it at sign-in (Debian chromium)', () => {
+let chromium: Browser;
+beforeAll(async () => {
+  chromium = await launchChromium();
+});
+afterAll(async () => chromium?.close());
+
+/**
+ * The account page's security section and its sign-in's second step, in Debian's Chromium with oathtool's codes:
+ * setting TOTP up and signing in with it on SQLite and PostgreSQL, turning it off on SQLite (sqliteOnly).
+ */
+describe.each(dialects)('the account page sets up an authenticator app and asks for it at sign-in on %s (Debian chromium)', (dialect) => {
   let server: TestServer;
-  let chromium: Browser;
   let context: BrowserContext;
   let page: Page;
   const email = uniqueEmail('account-page');
@@ -16,16 +24,14 @@ describe('the account page sets up an authenticator app and asks for it at sign-
   let setUpSecret = '';
 
   beforeAll(async () => {
-    server = await startServer('sqlite');
+    server = await startServer(dialect);
     await registerAndLogin(server, email);
-    chromium = await launchChromium();
     context = await chromium.newContext({ locale: 'en-US' });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   });
   afterAll(async () => {
     await context?.close();
-    await chromium?.close();
     await server?.close();
   });
 
@@ -71,7 +77,7 @@ describe('the account page sets up an authenticator app and asks for it at sign-
     await screenshot(page, 'account-mfa-on');
   });
 
-  it('turning it off needs the password: a wrong one is refused, the right one turns it off', async () => {
+  sqliteOnly(dialect)('turning it off needs the password: a wrong one is refused, the right one turns it off', async () => {
     await page.locator('#turn-off-password').fill('not-the-password');
     await page.getByRole('button', { name: 'Turn off the authenticator app' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('The password or code is wrong.');

@@ -5,14 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackApp } from './helpers/callback-app.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { claimsOf, enrolTotp, oathtool, STEP, type EnrolledUser } from './helpers/mfa.js';
-import { goodPassword, startServer, type TestServer } from './helpers/server.js';
+import { dialects, goodPassword, sqliteOnly, startServer, type TestServer } from './helpers/server.js';
 
+let chromium: Browser;
+beforeAll(async () => {
+  chromium = await launchChromium();
+});
+afterAll(async () => chromium?.close());
 
-
-/** The hosted login's second page in Debian's Chromium, with codes from oathtool (CONTRACT §5). */
-describe('the hosted login asks for the second factor in a real browser (Debian chromium)', () => {
+/**
+ * The hosted login's second page in Debian's Chromium, with codes from oathtool (CONTRACT §5). The code page itself
+ * runs on SQLite and PostgreSQL; recovery codes and the German page on SQLite (sqliteOnly).
+ */
+describe.each(dialects)('the hosted login asks for the second factor in a real browser on %s (Debian chromium)', (dialect) => {
   let server: TestServer;
-  let chromium: Browser;
   let callback: { server: Server; url: string };
   let context: BrowserContext;
   let page: Page;
@@ -20,13 +26,11 @@ describe('the hosted login asks for the second factor in a real browser (Debian 
 
   beforeAll(async () => {
     callback = await startCallbackApp();
-    server = await startServer('sqlite', { config: { clients: [{ clientID: 'web', callbackURL: callback.url, config: { tokenMethod: 'query' } }] } });
+    server = await startServer(dialect, { config: { clients: [{ clientID: 'web', callbackURL: callback.url, config: { tokenMethod: 'query' } }] } });
     user = await enrolTotp(server, 'browser');
-    chromium = await launchChromium();
   });
   afterAll(async () => {
     await context?.close();
-    await chromium?.close();
     await server?.close();
     callback?.server.close();
   });
@@ -61,7 +65,7 @@ describe('the hosted login asks for the second factor in a real browser (Debian 
     expect((await server.request('GET', '/auth/user', { token })).body.id).toBe(user.userId);
   });
 
-  it('"use a recovery code" finishes the login too, once', async () => {
+  sqliteOnly(dialect)('"use a recovery code" finishes the login too, once', async () => {
     await passwordPage();
     await page.getByText('Use a recovery code instead').click();
     await page.locator('#recovery-code').fill(user.recoveryCodes[0]!.toLowerCase());
@@ -75,7 +79,7 @@ describe('the hosted login asks for the second factor in a real browser (Debian 
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('That code is wrong or was already used.');
   });
 
-  it('speaks German, and a forged post of the second form (no form token) is refused', async () => {
+  sqliteOnly(dialect)('speaks German, and a forged post of the second form (no form token) is refused', async () => {
     await passwordPage('de-DE');
     expect(await page.locator('h1').textContent()).toBe('Zweiter Schritt');
     await screenshot(page, 'auth-login-mfa-de');

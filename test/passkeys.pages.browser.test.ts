@@ -6,21 +6,27 @@ import { startCallbackApp } from './helpers/callback-app.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { uniqueEmail } from './helpers/mfa.js';
 import { freePort } from './helpers/ports.js';
-import { goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { dialects, goodPassword, registerAndLogin, sqliteOnly, startServer, type TestServer } from './helpers/server.js';
 import { claimsOf } from './helpers/webauthn.js';
 import { pageWithAuthenticator } from './helpers/webauthn-browser.js';
+
+let chromium: Browser;
+beforeAll(async () => {
+  chromium = await launchChromium();
+});
+afterAll(async () => chromium?.close());
 
 /**
  * The passkey parts of the hosted pages (CONTRACT §5) in Debian's Chromium with its virtual authenticator: a person
  * adds a passkey on the account page, signs in to a client with it alone, uses it as the second step after a password
  * (hosted login and account page), and removes it with step-up. Nothing here calls the JSON API for the person: every
- * step is a click on a page, the page's script (pages/passkey-script.ts) runs the ceremony. The tests run in order.
+ * step is a click on a page, the page's script (pages/passkey-script.ts) runs the ceremony. The tests run in order:
+ * adding a passkey, the passwordless login and the second step on SQLite and PostgreSQL, the rest on SQLite (sqliteOnly).
  */
-describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)', () => {
+describe.each(dialects)('passkeys on the hosted pages on %s (Debian chromium, virtual authenticator)', (dialect) => {
   let server: TestServer;
   let base: string;
   let callback: { server: Server; url: string };
-  let chromium: Browser;
   let context: BrowserContext;
   let page: Page;
   let cdp: CDPSession;
@@ -31,19 +37,17 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
     callback = await startCallbackApp();
     const port = await freePort();
     base = `http://localhost:${port}`;
-    server = await startServer('sqlite', {
+    server = await startServer(dialect, {
       port,
       config: { server: { baseUrl: base }, clients: [{ clientID: 'web', name: 'Demo App', callbackURL: callback.url, config: { tokenMethod: 'query' } }] },
     });
     const email = uniqueEmail('passkey-pages');
     user = { email, userId: (await registerAndLogin(server, email)).userId };
-    chromium = await launchChromium();
     context = await chromium.newContext({ locale: 'en-US' });
     ({ page, cdp, authenticatorId } = await pageWithAuthenticator(context));
   });
   afterAll(async () => {
     await context?.close();
-    await chromium?.close();
     await server?.close();
     callback?.server.close();
   });
@@ -86,7 +90,7 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
     await screenshot(page, 'account-passkeys');
   });
 
-  it('renames it', async () => {
+  sqliteOnly(dialect)('renames it', async () => {
     const row = page.locator('#passkey-list tbody tr');
     await row.locator('summary', { hasText: 'Rename' }).click();
     await row.getByLabel('New name').fill('Work laptop');
@@ -124,7 +128,7 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
     expect(claimsOf(token).amr).toEqual(['pwd', 'hwk', 'mfa']);
   });
 
-  it('the account page\'s sign-in asks for the second step too, and the passkey opens the account page', async () => {
+  sqliteOnly(dialect)('the account page\'s sign-in asks for the second step too, and the passkey opens the account page', async () => {
     await passwordOnAccountPage();
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
@@ -132,7 +136,7 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
     expect(await page.locator('#passkey-list tbody tr').textContent()).not.toContain('never');
   });
 
-  it('removing it needs step-up: a wrong password is refused, the right one removes it and its recovery codes', async () => {
+  sqliteOnly(dialect)('removing it needs step-up: a wrong password is refused, the right one removes it and its recovery codes', async () => {
     const row = page.locator('#passkey-list tbody tr');
     const { id } = (await passkeysOfUser())[0]!;
     await row.locator('summary', { hasText: 'Remove this passkey' }).click();
@@ -153,7 +157,7 @@ describe('passkeys on the hosted pages (Debian chromium, virtual authenticator)'
     expect((await server.request('GET', '/api/auth/mfa', { token: (await registerlessToken()) })).body).toMatchObject({ passkeys: 0, recoveryCodesLeft: 0 });
   });
 
-  it('the removed passkey, still in an authenticator, is refused on the login page, in German', async () => {
+  sqliteOnly(dialect)('the removed passkey, still in an authenticator, is refused on the login page, in German', async () => {
     // A German browser whose authenticator holds a copy of the removed credential.
     const { credentials: [credential] } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     const german = await chromium.newContext({ locale: 'de-DE' });

