@@ -54,6 +54,7 @@ import { confirmationPageRoutes } from './sign-in/confirmation-page.routes.js';
 import { signupPageRoutes } from './sign-in/signup-page.routes.js';
 import { createServices, type Services } from './services.js';
 import { keyRoutes } from './tokens/keys.routes.js';
+import { oidcProviderRoutes } from './oidc-provider/provider.routes.js';
 
 /** Replaceable parts; tests inject a manual clock, a database of their own, a capturing mailer. */
 export interface AppDeps {
@@ -160,7 +161,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
   // for those; an unknown URL is answered 404 without reading its credential.
   app.addHook('onRoute', (route) => {
     addRouteHook(route, 'onRequest', rateLimiter.hookFor(route));
-    addRouteHook(route, 'onRequest', authenticate);
+    // The OpenID provider's endpoints read credentials of their own (a client's secret in Basic, the provider's access
+    // tokens): Gatehouse's authentication must not take a client's Basic header for an account's password.
+    if (!(route.config as { ownCredentials?: boolean } | undefined)?.ownCredentials) addRouteHook(route, 'onRequest', authenticate);
     addRouteHook(route, 'onRequest', sameOriginHookFor(route, config.server.baseUrl));
     addRouteHook(route, 'onResponse', services.metrics.requestDuration.hookFor(route));
   });
@@ -223,6 +226,11 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
   await app.register(passkeyScriptRoutes);
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
+  if (config.oidc.enabled) {
+    await app.register(oidcProviderRoutes, {
+      config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, loginCsrf,
+    });
+  }
   await app.register(enrolStepRoutes, { db: services.database.db, loginCsrf, pending: factors.pending, totp, usernameOf: (id) => services.accounts.usernameOf(id) });
 }
 

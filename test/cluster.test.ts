@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from './helpers/env.js';
 import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
 import { within } from './helpers/poll.js';
-import { rotateSigningKey } from '../src/tokens/signing-keys.js';
+import { rotateSigningKeys } from '../src/tokens/signing-keys.js';
 import { KEY_RELOAD_MS } from '../src/tokens/key-store.js';
 
 
@@ -61,7 +61,7 @@ describe.each([
   });
 
   it('finds a rotation that was not broadcast at its next reload, 30 s later', async () => {
-    const kid = await rotateSigningKey(a.app.services.database.db, a.config.tokens.algorithm, a.clock.now());
+    const [kid] = await rotateSigningKeys(a.app.services.database.db, [a.config.tokens.algorithm], a.clock.now());
     expect(await publishedKids(b)).not.toContain(kid);
     a.clock.advance(KEY_RELOAD_MS);
     for (const node of [a, b]) expect(await publishedKids(node)).toContain(kid);

@@ -90,6 +90,8 @@ export interface Config {
     webauthn: { enabled: boolean; rpId: string; rpName: string; origins: string[] };   // rpId default baseUrl's host, origins default [baseUrl's origin]
     requiredFor: string[];                          // role names, or ['all']
     trustProviders: boolean; challengeTtl: number };
+  oidc: { enabled: boolean; issuer: string;         // Gatehouse as an OpenID provider; issuer default server.baseUrl (a URL)
+    accessTokenTtl: number; refreshTokenTtl: number; consent: 'explicit' | 'implicit' };  // implicit: no consent page for any client
   branding: { productName: string;                // theme of every hosted page (pages/layout.ts)
     logoUrl: string | null; css: string | null;     // an http(s) URL or a path on this server ("/brand/logo.svg")
     primaryColor: string | null };                  // '#rgb' or '#rrggbb', lower-cased
@@ -311,6 +313,13 @@ export const SCHEMA: Spec<Config> = {
     requiredFor: strList([]),
     trustProviders: bool(true),
     challengeTtl: duration(5 * MINUTE, { positive: true }),
+  }),
+  oidc: section({
+    enabled: bool(true),
+    issuer: str((ctx) => rootOf(ctx).server.baseUrl, baseUrl),
+    accessTokenTtl: duration(10 * MINUTE, { positive: true }),
+    refreshTokenTtl: duration(30 * DAY, { positive: true }),
+    consent: oneOf(['explicit', 'implicit'] as const, 'explicit'),
   }),
   branding: section({
     productName: str('Gatehouse', productName),

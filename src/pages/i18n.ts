@@ -3,6 +3,7 @@ import { formatDurationText } from '../email/templates.js';
 import { guidanceDe, guidanceEn } from './guidance-messages.js';
 import { mfaDe, mfaEn } from './mfa-messages.js';
 import { passkeyDe, passkeyEn } from './passkey-messages.js';
+import { consentDe, consentEn } from './consent-messages.js';
 
 /** Languages the hosted pages speak. */
 export type Lang = 'en' | 'de';
@@ -160,6 +161,7 @@ const en = {
   ...guidanceEn,
   ...mfaEn,
   ...passkeyEn,
+  ...consentEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -293,6 +295,7 @@ const de: Record<MessageKey, string> = {
   ...guidanceDe,
   ...mfaDe,
   ...passkeyDe,
+  ...consentDe,
 };
 
 const messages: Record<Lang, Record<MessageKey, string>> = { en, de };

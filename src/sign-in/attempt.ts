@@ -33,8 +33,12 @@ export type Proof =
 export type SessionPlan =
   /** An OAuthToken with a refresh token (`POST /api/auth/login`, `POST /api/auth/guest`). */
   | { kind: 'token'; method: LoginMethod; clientId?: string | undefined; scope?: string | undefined }
-  /** An access token for a registered client, in a session that lasts as long as the token (seed 000's hosted pages, provider flows a client started). */
-  | { kind: 'client'; client: Client }
+  /**
+   * An access token for a registered client, in a session that lasts as long as the token (seed 000's hosted pages,
+   * provider flows a client started) — or, signing in for one of the OpenID provider's interactions (`interaction`:
+   * its uid), a browser session (the auth cookie) that the interaction then hands to the provider.
+   */
+  | { kind: 'client'; client: Client; interaction?: string | undefined }
   /** The auth cookie (`POST /auth/cookie`, the account page, provider flows without a client). */
   | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
   /** HTTP Basic: the credential itself is sent again with every request; the session only stands for it. */
@@ -53,8 +57,16 @@ export interface SignInAttempt<P extends SessionPlan = SessionPlan> {
 export type Handover =
   | { kind: 'token'; token: OAuthToken }
   | { kind: 'client'; client: Client; delivery: Delivery }
+  | { kind: 'client'; client: Client; interaction: InteractionReturn }
   | { kind: 'cookie'; credential: string; maxAgeSeconds: number }
   | { kind: 'basic' };
+
+/** A sign-in for an OpenID interaction: the browser session's cookie credential, and the interaction to go back to. */
+export interface InteractionReturn {
+  uid: string;
+  credential: string;
+  maxAgeSeconds: number;
+}
 
 /** The handover a plan yields, so each caller gets its own kind without a check. */
 export type HandoverOf<P extends SessionPlan> = Extract<Handover, { kind: P['kind'] }>;

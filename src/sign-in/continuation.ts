@@ -9,7 +9,7 @@ import type { SessionPlan, SignInAttempt } from './attempt.js';
 type StoredPlan =
   | { kind: 'token'; method: LoginMethod; clientId?: string | undefined; scope?: string | undefined }
   | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
-  | { kind: 'client'; clientId: string };
+  | { kind: 'client'; clientId: string; interaction?: string | undefined };
 
 interface StoredContinuation {
   plan: StoredPlan;
@@ -24,7 +24,7 @@ interface StoredContinuation {
  */
 export function continuationOf(attempt: SignInAttempt): string {
   const { plan } = attempt;
-  const stored: StoredPlan = plan.kind === 'client' ? { kind: 'client', clientId: plan.client.clientID } : storable(plan);
+  const stored: StoredPlan = plan.kind === 'client' ? { kind: 'client', clientId: plan.client.clientID, interaction: plan.interaction } : storable(plan);
   const continuation: StoredContinuation = { plan: stored, clientId: attempt.client?.clientID ?? null };
   return JSON.stringify(continuation);
 }
@@ -34,7 +34,7 @@ export async function resumePlan(db: Kysely<DB>, continuation: string): Promise<
   const stored = JSON.parse(continuation) as StoredContinuation;
   const client = stored.clientId === null ? null : await clientOrRefuse(db, stored.clientId);
   if (stored.plan.kind !== 'client') return { plan: stored.plan, client };
-  return { plan: { kind: 'client', client: await clientOrRefuse(db, stored.plan.clientId) }, client };
+  return { plan: { kind: 'client', client: await clientOrRefuse(db, stored.plan.clientId), interaction: stored.plan.interaction }, client };
 }
 
 function storable(plan: Exclude<SessionPlan, { kind: 'client' }>): StoredPlan {

@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { Client } from '../clients/client.repository.js';
 import { requireClient } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
+import { invalidField } from '../http/errors.js';
 import { toProblem, type Problem } from '../http/problem.js';
 import { isFormPost, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import type { FieldErrors } from '../pages/forms.js';
@@ -13,6 +15,32 @@ import type { RandomSource } from '../clock.js';
 import type { Proof } from './attempt.js';
 import { sendToClient } from './delivery.js';
 import type { SignIn } from './pipeline.js';
+import { INTERACTION_UID_PATTERN } from './interaction-return.js';
+
+const interactionUid = new RegExp(INTERACTION_UID_PATTERN);
+
+/** The query of a client's hosted pages: the client, and the OpenID interaction they sign in for (set by the provider). */
+export const HostedClientQuery = Type.Object({
+  clientID: Type.Optional(Type.String({ maxLength: 128 })),
+  interaction: Type.Optional(Type.String({ pattern: INTERACTION_UID_PATTERN, description: 'The OpenID interaction this sign-in is for' })),
+});
+
+/**
+ * The OpenID interaction a client's hosted page signs in for (`?interaction=`), if any. Why it only travels along:
+ * the sign-in ends by going back to that interaction, whose own checks (the provider's cookie bound to it) decide.
+ */
+export function interactionOf(request: FastifyRequest): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.interaction;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !interactionUid.test(value)) throw invalidField('interaction', 'is not an interaction id');
+  return value;
+}
+
+/** The query of a client's hosted pages' links and forms: the client, and the interaction they sign in for. */
+export function hostedQuery(client: Client, interaction: string | undefined): string {
+  const query = `clientID=${encodeURIComponent(client.clientID)}`;
+  return interaction ? `${query}&interaction=${encodeURIComponent(interaction)}` : query;
+}
 
 /**
  * What the login-CSRF rule (pages/form-token.ts) needs, with the registered clients' callback origins it lets post.
@@ -46,9 +74,13 @@ export function requireClientLoginCsrf(
   });
 }
 
-/** The login form's post ends in a redirect to the client's callback, which the page's CSP must allow (`form-action`). */
+/**
+ * The login form's post ends in a redirect to the client's callback — or, for an OpenID client, to one of its
+ * redirect URIs — which the page's CSP must allow (`form-action` applies to the redirects after a post).
+ */
 export function clientFormOrigins(client: Client): { formOrigins: string[] } {
-  return { formOrigins: [new URL(client.callbackURL).origin] };
+  const urls = [client.callbackURL, ...(client.oidc?.redirectUris ?? [])];
+  return { formOrigins: [...new Set(urls.filter((url) => URL.canParse(url)).map((url) => new URL(url).origin))] };
 }
 
 /** The login page's heading: "Sign in to Demo App" for a client with a name, else "Sign in". */
@@ -67,7 +99,8 @@ export async function signInFromHostedForm(
   deps: HostedFormDeps, request: FastifyRequest, reply: FastifyReply, proof: (client: Client) => Proof, showAgain: ShowAgain,
 ): Promise<FastifyReply> {
   return handleHostedForm(deps, request, reply, async (client) => {
-    const signedIn = await deps.signIn.run({ proof: proof(client), plan: { kind: 'client', client }, client, info: clientInfo(request) });
+    const plan = { kind: 'client' as const, client, interaction: interactionOf(request) };
+    const signedIn = await deps.signIn.run({ proof: proof(client), plan, client, info: clientInfo(request) });
     return sendToClient(request, reply, deps.config, signedIn);
   }, showAgain);
 }

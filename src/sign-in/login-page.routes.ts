@@ -17,9 +17,9 @@ import { hostedPageErrors } from '../pages/error-page.js';
 import { resendConfirmationForm } from './confirmation-pages.js';
 import { assertionFromForm } from '../mfa/form-credential.js';
 import { passkeyForm } from '../pages/passkey-form.js';
-import { clientFormOrigins, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps } from './hosted-client.js';
+import { clientFormOrigins, HostedClientQuery, hostedQuery, interactionOf, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps } from './hosted-client.js';
 
-const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
+const ClientQuery = HostedClientQuery;
 const LoginForm = Type.Object(
   { email: LoginName, password: Type.String({ minLength: 1 }) },
   { additionalProperties: false },
@@ -55,7 +55,8 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
     const lang = pickLanguage(request.headers['accept-language']);
     const token = issueFormToken(request, reply, loginCsrf);
     const allow = { ...clientFormOrigins(client), passkeys: offersPasskey(config, client) };
-    return sendHtmlPage(reply, status, signInTitle(lang, client), loginPage(config, client, lang, token, state), lang, allow);
+    const query = hostedQuery(client, interactionOf(request));
+    return sendHtmlPage(reply, status, signInTitle(lang, client), loginPage(config, client, query, lang, token, state), lang, allow);
   };
 
   // errorHandler: a browser gets a page for a missing or unknown client (pages/error-page.ts); API callers problem+json.
@@ -122,8 +123,7 @@ function loginErrors(config: Config, lang: Lang, problem: Problem): FieldErrors 
 }
 
 /** Sign-in providers configured on this server that the client has not disabled. */
-function providerLinks(config: Config, client: Client): Array<{ href: string; name: string }> {
-  const query = `clientID=${encodeURIComponent(client.clientID)}`;
+function providerLinks(config: Config, client: Client, query: string): Array<{ href: string; name: string }> {
   const { google, facebook, oidc } = config.providers;
   const links: Array<{ href: string; name: string }> = [];
   if (google && clientAccepts(client, 'google')) links.push({ href: `/auth/google?${query}`, name: 'Google' });
@@ -134,11 +134,10 @@ function providerLinks(config: Config, client: Client): Array<{ href: string; na
   return links;
 }
 
-function loginPage(config: Config, client: Client, lang: Lang, token: string, state: LoginState): SafeHtml {
+function loginPage(config: Config, client: Client, query: string, lang: Lang, token: string, state: LoginState): SafeHtml {
   const errors = state.errors ?? {};
-  const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const passwordEnabled = clientAccepts(client, 'password');
-  const providers = providerLinks(config, client);
+  const providers = providerLinks(config, client, query);
   const passwordForm = passwordEnabled
     ? html`<form method="post" action="/auth/login?${query}">${formTokenField(token)}
 ${field('email', t(lang, 'login.email'), { autocomplete: 'username', value: state.email, errors: errors.email })}

@@ -13,11 +13,11 @@ import { pickLanguage, t, type MessageKey } from '../pages/i18n.js';
 import { SecondStepFormBody } from '../pages/second-step-form.js';
 import type { Handover, SignedIn } from './attempt.js';
 import { sendToClient } from './delivery.js';
-import type { HostedFormDeps } from './hosted-client.js';
+import { HostedClientQuery, type HostedFormDeps } from './hosted-client.js';
 import { answerOfForm, finishSecondStep, type SecondStepDeps } from './second-step.js';
 import { renderSecondStep, SECOND_STEP_PATH } from './second-step-page.js';
 
-const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
+const ClientQuery = HostedClientQuery;
 
 /** What the hosted second step uses: the hosted form's parts, and the second factors (to show the page again). */
 export interface SecondStepPageDeps extends HostedFormDeps, SecondStepDeps {

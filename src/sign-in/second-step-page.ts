@@ -4,7 +4,7 @@ import { issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t } from '../pages/i18n.js';
 import { offersPasskey, secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
 import { sendHtmlPage } from '../pages/layout.js';
-import { clientFormOrigins } from './hosted-client.js';
+import { clientFormOrigins, hostedQuery, interactionOf } from './hosted-client.js';
 
 /** Where the hosted login's second page posts its code. */
 export const SECOND_STEP_PATH = '/auth/login/mfa';
@@ -17,7 +17,7 @@ export function renderSecondStep(
 ): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
   const formToken = issueFormToken(request, reply, loginCsrf);
-  const query = `clientID=${encodeURIComponent(client.clientID)}`;
+  const query = hostedQuery(client, interactionOf(request));
   const body = secondStepForm(lang, `${SECOND_STEP_PATH}?${query}`, formToken, state, `/auth/login?${query}`);
   return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, { ...clientFormOrigins(client), passkeys: offersPasskey(state) });
 }

@@ -16,10 +16,10 @@ import { formatDuration, pickLanguage, t, type Lang, type MessageKey } from '../
 import { html, sendHtmlPage, type SafeHtml } from '../pages/layout.js';
 import type { Config } from '../config/index.js';
 import { registeredCheckEmailPage } from './confirmation-pages.js';
-import { clientFormOrigins, handleHostedForm, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps, type ShowAgain } from './hosted-client.js';
+import { clientFormOrigins, HostedClientQuery, hostedQuery, interactionOf, handleHostedForm, requireClientLoginCsrf, signInFromHostedForm, type HostedFormDeps, type ShowAgain } from './hosted-client.js';
 
 const tags = ['pages'];
-const ClientQuery = Type.Object({ clientID: Type.Optional(Type.String({ maxLength: 128 })) });
+const ClientQuery = HostedClientQuery;
 const RegisterForm = Type.Object({ email: Email, password: Password, invite: Type.Optional(InviteCode) }, { additionalProperties: false });
 
 interface RegisterState {
@@ -47,7 +47,7 @@ export const signupPageRoutes: FastifyPluginAsync<SignupPageDeps> = async (fasti
     if (closed) return renderPage(reply, lang, closed.status, html`<p class="error">${t(lang, closed.message)}</p>`, t(lang, 'register.title'));
     const token = issueFormToken(request, reply, loginCsrf);
     const title = client.name ? t(lang, 'register.titleFor', { client: client.name }) : t(lang, 'register.title');
-    return renderPage(reply, lang, status, registerForm(config, client, lang, token, state), title, client);
+    return renderPage(reply, lang, status, registerForm(config, client, hostedQuery(client, interactionOf(request)), lang, token, state), title, client);
   };
 
   // Form bodies only for the hosted registration page; the JSON endpoints next to it keep refusing them (415).
@@ -135,9 +135,8 @@ function registerErrors(config: Config, lang: Lang, problem: Problem): FieldErro
   return { form: [t(lang, 'form.failed')] };
 }
 
-function registerForm(config: Config, client: Client, lang: Lang, token: string, state: RegisterState): SafeHtml {
+function registerForm(config: Config, client: Client, query: string, lang: Lang, token: string, state: RegisterState): SafeHtml {
   const errors = state.errors ?? {};
-  const query = `clientID=${encodeURIComponent(client.clientID)}`;
   const invite = config.signup.inviteOnly
     ? field('invite', t(lang, 'register.invite'), { value: state.invite, errors: errors.invite })
     : '';

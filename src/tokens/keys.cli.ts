@@ -2,7 +2,8 @@ import type { Config } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { migrateToLatest, openDatabase, type DialectName } from '../db/database.js';
 import { openClusterBus } from '../cluster/bus.js';
-import { loadKeyRing, rotateSigningKey } from './signing-keys.js';
+import { PROVIDER_ALGORITHMS } from '../oidc-provider/keys.js';
+import { loadKeyRing, rotateSigningKeys } from './signing-keys.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key takes over; the old ones keep verifying the tokens they signed.
@@ -15,9 +16,12 @@ export async function keysRotate(config: Config): Promise<number> {
     await migrateToLatest(database.db);
     // Make sure a first key exists, so rotating a fresh database still leaves an old and a new key.
     await loadKeyRing(database.db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock: systemClock });
-    const kid = await rotateSigningKey(database.db, config.tokens.algorithm, systemClock.now());
-    process.stdout.write(`new signing key ${kid} (${config.tokens.algorithm}); older keys keep verifying their tokens\n`);
-    await announce(config, database.dialect, kid);
+    // The OpenID provider's keys rotate with the access tokens' (issue 18): one command, one JWKS.
+    const algorithms = config.oidc.enabled ? [config.tokens.algorithm, ...PROVIDER_ALGORITHMS] : [config.tokens.algorithm];
+    const kids = await rotateSigningKeys(database.db, algorithms, systemClock.now());
+    const used = [...new Set(algorithms)].filter((a) => a !== 'HS512');
+    kids.forEach((kid, index) => process.stdout.write(`new signing key ${kid} (${used[index]}); older keys keep verifying their tokens\n`));
+    await announce(config, database.dialect, kids[0]!);
     return 0;
   } catch (error) {
     process.stderr.write(`gatehouse keys rotate: ${(error as Error).message}\n`);

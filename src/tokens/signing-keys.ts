@@ -47,12 +47,33 @@ export async function loadKeyRing(
   return buildRing(rows, options.algorithm);
 }
 
-/** Makes a new key the signer and retires the previous one, which keeps verifying (`gatehouse keys rotate`). */
-export async function rotateSigningKey(db: Kysely<DB>, algorithm: TokenAlgorithm, now: number): Promise<string> {
-  if (algorithm === 'HS512') throw new Error('tokens.algorithm HS512 has no stored key to rotate; change tokens.hmacSecret instead');
-  const kid = await insertNewKey(db, algorithm, now);
-  await db.updateTable('signing_keys').set({ retired_at: now }).where('kid', '!=', kid).where('retired_at', 'is', null).execute();
-  return kid;
+/**
+ * Makes a new key the signer of each algorithm and retires the previous ones, which keep verifying
+ * (`gatehouse keys rotate`): the access tokens' algorithm and the OpenID provider's (oidc-provider/keys.ts) at once.
+ */
+export async function rotateSigningKeys(db: Kysely<DB>, algorithms: readonly TokenAlgorithm[], now: number): Promise<string[]> {
+  const asymmetric = [...new Set(algorithms)].filter((a): a is Exclude<TokenAlgorithm, 'HS512'> => a !== 'HS512');
+  if (asymmetric.length === 0) throw new Error('tokens.algorithm HS512 has no stored key to rotate; change tokens.hmacSecret instead');
+  const kids: string[] = [];
+  for (const algorithm of asymmetric) kids.push(await insertNewKey(db, algorithm, now));
+  await db.updateTable('signing_keys').set({ retired_at: now }).where('kid', 'not in', kids).where('retired_at', 'is', null).execute();
+  return kids;
+}
+
+/**
+ * The private key of the signer of each algorithm, made when missing (first start of the provider). Why the newest
+ * unretired one: every node reads the same rows, so all sign with the same key; a key retired by a rotation keeps
+ * verifying through the JWKS but no longer signs.
+ */
+export async function currentPrivateJwks(db: Kysely<DB>, algorithms: readonly Exclude<TokenAlgorithm, 'HS512'>[], now: number): Promise<JWK[]> {
+  let rows = await liveKeys(db);
+  const missing = algorithms.filter((algorithm) => !rows.some((row) => row.algorithm === algorithm && row.retired_at === null));
+  for (const algorithm of missing) await insertNewKey(db, algorithm, now);
+  if (missing.length) rows = await liveKeys(db);
+  return algorithms.map((algorithm) => {
+    const row = rows.filter((r) => r.algorithm === algorithm && r.retired_at === null).at(-1)!;
+    return { ...(JSON.parse(row.private_jwk) as JWK), kid: row.kid, alg: algorithm, use: 'sig' };
+  });
 }
 
 async function liveKeys(db: Kysely<DB>): Promise<SigningKeyRow[]> {

@@ -93,6 +93,8 @@ export interface StartOptions {
   smtp?: SmtpCapture;
   /** The port to listen on (default: a free one); for tests whose `server.baseUrl` must name it, e.g. `http://localhost:<port>`. */
   port?: number;
+  /** The loopback address to listen on (default 127.0.0.1); another one puts Gatehouse on a site of its own (an IdP to its apps). */
+  host?: string;
 }
 
 /** Starts the real app on a free loopback port. */
@@ -101,9 +103,10 @@ export async function startServer(dialect: Dialect, options: StartOptions = {}):
   const smtp = options.smtp ?? (await startSmtpCapture());
   const clock = options.clock ?? new ManualClock(Date.now());
   const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
   const input = deepMerge(
     {
-      server: { host: '127.0.0.1', port, baseUrl: `http://127.0.0.1:${port}` },
+      server: { host, port, baseUrl: `http://${host}:${port}` },
       database: { url: database.url },
       email: { smtpUrl: smtp.url },
       password: { hash: fastHash },
@@ -117,14 +120,14 @@ export async function startServer(dialect: Dialect, options: StartOptions = {}):
   try {
     config = parseConfig(input, options.env ?? {});
     app = await createApp(config, { clock, logger: false });
-    await app.listen({ host: '127.0.0.1', port });
+    await app.listen({ host, port });
   } catch (error) {
     // Leave nothing behind when the app does not start (a config error under test, say).
     if (!options.smtp) await smtp.close();
     if (!options.database) await database.drop();
     throw error;
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   let stopped = false;
   const stop = async () => {
     if (!stopped) await app.close();

@@ -18,6 +18,10 @@ async function handoverOf(deps: SignInDeps, context: SignInContext, session: Sta
       return { kind: 'token', token: await deps.issuer.oauthToken(account, grant) };
     }
     case 'client': {
+      if (plan.interaction) {
+        const interaction = { uid: plan.interaction, credential: session.credential!, maxAgeSeconds: deps.config.cookie.maxAge };
+        return { kind: 'client', client: plan.client, interaction };
+      }
       const access = await deps.issuer.clientAccessToken(account, session.id, context.amr);
       const ttlSeconds = Math.floor(deps.config.tokens.accessTokenTtl / 1000);
       return { kind: 'client', client: plan.client, delivery: { token: access.token, accountId: account.id, ttlSeconds } };

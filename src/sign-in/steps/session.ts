@@ -33,7 +33,7 @@ async function startOtherSession(deps: SignInDeps, context: SignInContext, plan:
   const { method, ttl } = lifetime(deps, plan);
   const input = { accountId: account.id, method, clientId: plan.kind === 'client' ? plan.client.clientID : null, scope: null, expiresAt: deps.clock.now() + ttl, amr: context.amr, ...context.attempt.info };
   let started: StartedSession;
-  if (plan.kind === 'cookie') {
+  if (plan.kind === 'cookie' || (plan.kind === 'client' && plan.interaction)) {
     const { session, credential } = await deps.sessions.createWithSecret(input);
     started = { id: session.id, expiresAt: session.expires_at, method, credential };
   } else {
@@ -44,8 +44,10 @@ async function startOtherSession(deps: SignInDeps, context: SignInContext, plan:
   return started;
 }
 
-/** Seed 000: a client's session lasts as long as its access token; a cookie's (and Basic's) as the cookie's Max-Age. */
+/** Seed 000: a client's session lasts as long as its access token; a cookie's (and Basic's, and an interaction's) as the cookie's Max-Age. */
 function lifetime({ config }: SignInDeps, plan: Exclude<SessionPlan, { kind: 'token' }>): { method: LoginMethod; ttl: number } {
+  // An OpenID interaction's sign-in is the browser's Gatehouse session (single sign-on): it lives as a cookie's does.
+  if (plan.kind === 'client' && plan.interaction) return { method: 'password', ttl: sessionTtlMs(config.cookie.maxAge) };
   if (plan.kind === 'client') return { method: 'password', ttl: config.tokens.accessTokenTtl };
   if (plan.kind === 'cookie') return { method: plan.method, ttl: sessionTtlMs(plan.maxAgeSeconds) };
   return { method: 'basic', ttl: sessionTtlMs(config.cookie.maxAge) };

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AccountService } from '../accounts/account.service.js';
+import type { ClientDirectory } from '../clients/client-directory.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { DB } from '../db/types.js';
+import type { LoginCsrfDeps } from '../pages/form-token.js';
+import type { SessionService } from '../sessions/session.service.js';
+import type { KeyStore } from '../tokens/key-store.js';
+import { interactionRoutes } from './interaction.routes.js';
+import { ProviderKeys } from './keys.js';
+import { ProviderHolder, providerMountRoutes } from './mount.js';
+
+/** What Gatehouse as an OpenID provider is built from (the composition root hands exactly these). */
+export interface OidcProviderDeps {
+  config: Config;
+  db: Kysely<DB>;
+  clock: Clock;
+  keys: KeyStore;
+  serverKey: string;
+  accounts: Pick<AccountService, 'view'>;
+  clients: Pick<ClientDirectory, 'find'>;
+  sessions: Pick<SessionService, 'find'>;
+  loginCsrf: LoginCsrfDeps;
+}
+
+/** Gatehouse as an OpenID provider (CONTRACT §5): the provider's endpoints, and the interactions on our pages. */
+export const oidcProviderRoutes: FastifyPluginAsync<OidcProviderDeps> = async (fastify, deps) => {
+  const { config, db, clock, accounts, serverKey } = deps;
+  const keys = new ProviderKeys(db, deps.keys, clock);
+  const holder = new ProviderHolder({ config, db, clock, accounts, serverKey }, keys, (error) => fastify.log.error({ err: error }, 'OpenID provider error'));
+  // Built once now, so a broken configuration or key fails the start, not the first sign-in.
+  await holder.current();
+  await fastify.register(providerMountRoutes, { holder });
+  await fastify.register(interactionRoutes, { config, db, clock, holder, clients: deps.clients, sessions: deps.sessions, loginCsrf: deps.loginCsrf });
+};

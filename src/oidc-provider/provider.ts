@@ -1,0 +1,95 @@
+import { hkdfSync } from 'node:crypto';
+import type { JWK } from 'jose';
+import type { Kysely } from 'kysely';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountService } from '../accounts/account.service.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { DB } from '../db/types.js';
+import { kyselyAdapter } from './adapter.js';
+import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
+import { clientAdapter, compareHashedSecret } from './client-metadata.js';
+import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
+import { PROVIDER_ALGORITHMS } from './keys.js';
+
+/** What the provider is built from. */
+export interface ProviderDeps {
+  config: Config;
+  db: Kysely<DB>;
+  clock: Clock;
+  accounts: Pick<AccountService, 'view'>;
+  /** The server secret: the provider's cookie keys are derived from it. */
+  serverKey: string;
+}
+
+/** What an interaction of ours hands to the provider beside the login: the Gatehouse session it signed in with. */
+export interface GatehouseResult {
+  gatehouse?: { sessionId: string };
+}
+
+/**
+ * Builds node-oidc-provider with Gatehouse's storage, accounts, clients and keys (CONTRACT §5 "OpenID Connect
+ * provider"). Why a function of the keys: the provider's key set is fixed when it is built, so a rotation builds it
+ * anew (oidc-provider/mount.ts); everything else it holds lives in the database.
+ */
+export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
+  const { config, db, clock } = deps;
+  const sessionLink = { signedInSessionId: () => (Provider.ctx?.oidc.result as GatehouseResult | undefined)?.gatehouse?.sessionId };
+  const records = kyselyAdapter(db, clock, sessionLink);
+  const configuration: Configuration = {
+    adapter: (model: string) => (model === 'Client' ? clientAdapter(db) : records(model)),
+    findAccount: accountFinder(deps.accounts),
+    claims: { sid: null, iss: null, ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])) },
+    scopes: KNOWN_SCOPES,
+    // Scope claims in the ID token too (as Keycloak does), so an app that reads only the ID token has them.
+    conformIdTokenClaims: false,
+    extraClientMetadata: { properties: ['firstParty'] },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: { idTokenSigningAlgValues: [...PROVIDER_ALGORITHMS], clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
+    jwks: { keys: keys as NonNullable<Configuration['jwks']>['keys'] },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    routes: PROVIDER_ROUTES,
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    cookies: { keys: [cookieKey(deps.serverKey)], long: { sameSite: 'lax' }, short: { sameSite: 'lax' } },
+    ttl: {
+      AccessToken: seconds(config.oidc.accessTokenTtl),
+      ClientCredentials: seconds(config.oidc.accessTokenTtl),
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Grant: seconds(config.oidc.refreshTokenTtl),
+      RefreshToken: seconds(config.oidc.refreshTokenTtl),
+      Session: seconds(config.oidc.refreshTokenTtl),
+    },
+    // A refresh token for every client allowed the grant, rotated on use; a reused one revokes the grant.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+    },
+  };
+  const provider = new Provider(config.oidc.issuer, configuration);
+  // Why replaced: secrets are stored as hashes (client-metadata.ts); the provider compares plaintexts.
+  (provider.Client.prototype as unknown as { compareClientSecret: typeof compareHashedSecret }).compareClientSecret = compareHashedSecret;
+  // Headers are rewritten by the mount from Fastify's own reading of the trusted proxies (server.trustProxy).
+  provider.proxy = true;
+  return provider;
+}
+
+/** The provider signs its cookies with a key of its own, derived from the server secret (so every node agrees). */
+function cookieKey(serverKey: string): string {
+  return Buffer.from(hkdfSync('sha256', serverKey, 'gatehouse', 'oidc-provider cookies', 32)).toString('base64url');
+}
+
+function seconds(milliseconds: number): number {
+  return Math.max(1, Math.floor(milliseconds / 1000));
+}
+
+export type { KoaContextWithOIDC };
