@@ -11,6 +11,7 @@ import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
 import { PROVIDER_ALGORITHMS } from './keys.js';
+import { resourceIndicators } from './resources.js';
 
 /** What the provider is built from. */
 export interface ProviderDeps {
@@ -73,6 +74,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      resourceIndicators: resourceIndicators(config),
     },
   };
   const provider = new Provider(config.oidc.issuer, configuration);
