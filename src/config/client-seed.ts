@@ -6,7 +6,7 @@ import { checkOidcFields, OIDC_INPUT_KEYS, type OidcFieldsInput } from '../clien
 import { usesClientSecret, type OidcClientFields } from '../clients/oidc-fields.js';
 import { describeValue } from './durations.js';
 import {
-  Invalid, asOneOf, bool, field, joinPath, listOf, nullable, requiredStr, section, strList, type Ctx, type Field, type Spec,
+  Invalid, asOneOf, bool, field, joinPath, loose, nullable, readSection, requiredStr, section, strList, type Ctx, type Field, type Spec,
 } from './fields.js';
 import { clientName, url } from './values.js';
 
@@ -73,16 +73,18 @@ const clientItem: Spec<ClientItem> = {
   clientSecret,
 };
 
-const items = listOf(clientItem);
+const itemSpec = loose(clientItem);
 
-/** The `clients` key: every item read, its OpenID fields checked and completed, each problem naming its key. */
-export const clientSeeds: Field<ClientSeed[]> = {
-  ...(items as unknown as Field<ClientSeed[]>),
-  fallback: () => [],
-  read(raw: unknown, path: string, ctx: Ctx): ClientSeed[] {
-    return items.read(raw, path, ctx).map((item, index) => toSeed(item, joinPath(path, index), ctx));
-  },
-};
+/** The `clients` key: each item read, then its OpenID fields checked and completed, each problem naming its key. */
+export const clientSeeds: Field<ClientSeed[]> = field((raw, ctx, path) => {
+  if (!Array.isArray(raw)) throw new Invalid(`must be a list (got ${describeValue(raw)})`);
+  return raw.map((item: unknown, index) => {
+    const itemPath = joinPath(path, index);
+    const target: Record<string, unknown> = {};
+    readSection(itemSpec, item, itemPath, ctx, target);
+    return toSeed(target as ClientItem, itemPath, ctx);
+  });
+}, (): ClientSeed[] => [], { children: { spec: itemSpec, list: true } });
 
 function toSeed(item: ClientItem, path: string, ctx: Ctx): ClientSeed {
   const { clientID, callbackURL, config, name, clientSecret: secret } = item;
