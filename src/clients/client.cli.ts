@@ -10,9 +10,10 @@ import { checkClient, type ClientInput } from './client.service.js';
 import { usesClientSecret } from './oidc-fields.js';
 
 /*
- * `gatehouse client add|list|remove|secret` (CONTRACT §1; `secret` rotates an OpenID client's secret, CONTRACT §5). The same rules as `POST /clients` (client.service.ts), without
- * the HTTP layer: an operator with database access needs no token. Like `npm start`, each command first writes the
- * clients of the configuration file, so what it shows and changes is what a server started now would see.
+ * `gatehouse client add|list|remove|secret` (CONTRACT §1; `secret` rotates an OpenID client's secret, CONTRACT §5).
+ * The same rules as `POST /clients` (client.service.ts), without the HTTP layer: an operator with database access
+ * needs no token. Like `npm start`, each command first writes the clients of the configuration file, so what it shows
+ * and changes is what a server started now would see.
  */
 
 /** `--config` is read by the entry point but stays in the arguments, so every command accepts it. */
