@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSecretMatches } from '../src/clients/oidc-fields.js';
 import { openDatabase } from '../src/db/database.js';
 import { runCli } from './helpers/cli.js';
+import { freePort } from './helpers/ports.js';
 import { createTestDatabase, dialects, type TestDatabase } from './helpers/server.js';
 
 /* `gatehouse client add` with OpenID options and `gatehouse client secret` (issue 18). */
@@ -133,5 +135,44 @@ describe.each(dialects)('gatehouse client add|secret for OpenID clients on %s', 
     expect(rotated.code).toBe(0);
     expect(rotated.stderr).toContain('the configuration gives clients[0].clientSecret for "cfg", so the next start writes that secret back');
     expect(clientSecretMatches((await row('cfg'))!.secret_hash, secretIn(rotated.stdout)!)).toBe(true);
+  }, SLOW);
+});
+
+describe('gatehouse serve and a configured secret client without a secret', () => {
+  const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`, GATEHOUSE_EMAIL__OUTBOX_DIR: join(dir, 'outbox') };
+  const file = join(dir, 'serve.yaml');
+  writeFileSync(file, 'clients:\n  - clientID: cfg-worker\n    callbackURL: https://w.example/cb\n    grantTypes: [client_credentials]\n');
+
+  /** Starts `serve`, waits until it answers, stops it; its warnings. */
+  async function serveWarnings(): Promise<string[]> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', file], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      let up = false;
+      for (let i = 0; i < 900 && !up; i++) {
+        up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up, output.slice(-2000)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    return output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((line) => line.level === 40).map((line) => line.msg);
+  }
+
+  it('warns at start until `client secret` gives the client one, which the next start keeps', async () => {
+    expect(await serveWarnings()).toContain(
+      'client "cfg-worker" authenticates with a client secret but has none: set clients[0].clientSecret (or GATEHOUSE_CLIENTS__0__CLIENT_SECRET), or run `gatehouse client secret --id cfg-worker`',
+    );
+    const rotated = await runCli(['client', 'secret', '--id', 'cfg-worker', '--config', file], env);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stderr).toBe('');
+    expect((await serveWarnings()).filter((warning) => warning.includes('cfg-worker'))).toEqual([]);
   }, SLOW);
 });
