@@ -69,10 +69,10 @@ describe.each(dialects)('gatehouse client add|list|remove on %s', (dialect) => {
     const listed = cli(['client', 'list'], env);
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^CLIENT ID\s+CALLBACK URL\s+TOKEN METHOD\s+DISABLED\s+SOURCE$/);
+    expect(lines[0]).toMatch(/^CLIENT ID\s+NAME\s+CALLBACK URL\s+TOKEN METHOD\s+DISABLED\s+OIDC\s+SOURCE$/);
     expect(lines.slice(1).map((line) => line.split(/\s+/))).toEqual([
-      ['cli-app', 'https://cli.example/cb', 'query,cookie', 'password,oidc:corp', 'database'],
-      ['plain-app', 'https://plain.example/cb', 'query', '-', 'database'],
+      ['cli-app', '-', 'https://cli.example/cb', 'query,cookie', 'password,oidc:corp', '-', 'database'],
+      ['plain-app', '-', 'https://plain.example/cb', 'query', '-', '-', 'database'],
     ]);
 
     const removed = cli(['client', 'remove', '--id', 'plain-app'], env);
@@ -120,7 +120,7 @@ describe.each(dialects)('gatehouse client add|list|remove on %s', (dialect) => {
     writeFileSync(file, 'clients:\n  - clientID: from-config\n    callbackURL: https://config.example/cb\n    config:\n      tokenMethod: body\n');
     const listed = cli(['client', 'list', '--config', file], env);
     expect(listed.code).toBe(0);
-    expect(listed.stdout.split('\n').find((line) => line.startsWith('from-config'))!.split(/\s+/)).toEqual(['from-config', 'https://config.example/cb', 'body', '-', 'config']);
+    expect(listed.stdout.split('\n').find((line) => line.startsWith('from-config'))!.split(/\s+/)).toEqual(['from-config', '-', 'https://config.example/cb', 'body', '-', '-', 'config']);
     const removed = cli(['client', 'remove', '--id', 'from-config', '--config', file], env);
     expect(removed.code).toBe(0);
     expect(removed.stderr).toContain('the next start registers it again');

@@ -35,7 +35,7 @@ describe('environment overrides', () => {
     });
     expect(config.password.whitelist).toEqual(['alice', 'bob']);
     expect(config.password.login).toBe('whitelist');
-    expect(config.clients).toEqual([{ clientID: 'app', callbackURL: 'https://app.example/cb', config: { tokenMethod: ['body'], disableStrategies: [] }, name: null }]);
+    expect(config.clients).toEqual([{ clientID: 'app', callbackURL: 'https://app.example/cb', config: { tokenMethod: ['body'], disableStrategies: [] }, name: null, oidc: null, clientSecret: null }]);
     expect(config.providers.google).toEqual({ clientId: 'g-id', clientSecret: 'g-secret', scopes: ['openid', 'email', 'profile'], issuer: 'https://accounts.google.com' });
   });
 

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { apikeyCreate } from '../accounts/apikey.cli.js';
-import { clientAdd, clientList, clientRemove } from '../clients/client.cli.js';
+import { clientAdd, clientList, clientRemove, clientSecret } from '../clients/client.cli.js';
 import { ConfigError, loadConfig, maskSecrets, type Config } from '../config/index.js';
 import { keysRotate } from '../tokens/keys.cli.js';
 import { adminCreate, adminSetPassword } from './admin.js';
@@ -31,6 +31,7 @@ const commands: Record<string, Command> = {
   'client add': clientAdd,
   'client list': clientList,
   'client remove': clientRemove,
+  'client secret': clientSecret,
 };
 
 /** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ignoredAdminPasswordWarning, readAdminPasswordState } from '../accounts/admin-password.js';
 import { createApp } from '../app.js';
+import { missingSecretWarnings } from '../clients/client-secrets.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
 import { yieldBackgroundThreads } from '../util/thread-priority.js';
@@ -32,6 +33,7 @@ export async function serve(config: Config): Promise<number> {
     if (config.https.disableVerification) app.log.warn('https.disableVerification is on: TLS certificates of identity providers are NOT checked (test setups only)');
     const ignored = ignoredAdminPasswordWarning(config, before);
     if (ignored) app.log.warn(ignored);
+    for (const warning of await missingSecretWarnings(database.db, config.clients)) app.log.warn(warning);
     await listen(app, config);
     const after = await readAdminPasswordState(database.db, config.admin.username);
     const summary = startupSummary(config, database.dialect, applied, { before, after });

@@ -65,16 +65,30 @@ Example:  printf '%s' "$NEW_PASSWORD" | npx gatehouse admin set-password`,
     details: 'Running nodes load the new key at once (PostgreSQL NOTIFY or Redis), or within 30 s.',
   },
   {
-    name: 'client add', options: '--id ID --callback URL [--name NAME] [--token-method query,cookie,body] [--disable password,google,…]',
-    summary: 'register a client (tokens go only to exactly this callback URL)',
+    name: 'client add', options: '--id ID --callback URL [--name NAME] [--token-method query,cookie,body] [--disable password,google,…] [OpenID options]',
+    summary: 'register a client (tokens go only to exactly this callback URL); OpenID options make it an OpenID client',
     details: `  --id ID              the clientID
   --callback URL       the only URL tokens are delivered to, matched exactly
   --name NAME          what the hosted pages call the application ("Sign in to NAME"); optional
   --token-method LIST  how the token is delivered: query (default), cookie, body
-  --disable LIST       sign-in methods this client may not use: password, google, facebook, oidc, saml, cas, oidc:<id>`,
+  --disable LIST       sign-in methods this client may not use: password, google, facebook, oidc, saml, cas, oidc:<id>
+OpenID options (any of them makes an OpenID client; the others take their defaults):
+  --redirect-uri URI              where authorization codes may go (repeat for more); https, http only on loopback
+  --post-logout-redirect-uri URI  where RP-initiated logout may return (repeat for more)
+  --grant-type LIST               authorization_code, refresh_token, client_credentials (default the first two)
+  --auth-method METHOD            client_secret_basic (default), client_secret_post, private_key_jwt, none (public, PKCE)
+  --scope LIST                    allowed scopes (default openid profile email offline_access; also roles, groups, permissions)
+  --first-party                   skip the consent page
+  --backchannel-logout-uri URI    where logout tokens are posted (OIDC Back-Channel Logout)
+  --jwks FILE | --jwks-uri URI    the public keys of a private_key_jwt client, from a JSON file or a URL
+A client that authenticates with a secret gets one generated, printed once; only its hash is stored.`,
   },
   { name: 'client list', options: '', summary: 'list the registered clients', details: 'From the configuration file and the database.' },
   { name: 'client remove', options: '--id ID', summary: 'remove a client', details: '  --id ID   the clientID to remove' },
+  {
+    name: 'client secret', options: '--id ID', summary: 'give an OpenID client a new secret, printed once; the old one stops working',
+    details: '  --id ID   the clientID (a client with tokenEndpointAuthMethod client_secret_basic or client_secret_post)',
+  },
   {
     name: 'help', options: '[COMMAND]', summary: 'print this text, or a command\'s own usage (also --help, -h)',
     details: 'Also `gatehouse <command> --help`.',

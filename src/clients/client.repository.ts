@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientSeed } from '../config/index.js';
 import type { ClientTable, DB } from '../db/types.js';
-import type { OidcClientFields } from './oidc-fields.js';
+import { hashClientSecret, usesClientSecret, type OidcClientFields } from './oidc-fields.js';
 
 /** A registered client (seed 000): tokens are only ever delivered to its callbackURL. */
 export interface Client {
@@ -49,16 +49,53 @@ export async function findClient(db: Kysely<DB>, clientId: string): Promise<Clie
  * Writes the clients of `clients` in the configuration, replacing stored ones of the same id.
  * Why: the file is the source of truth for what it declares — a change made through the API or the CLI to a
  * configured client lasts until the next start, and a configured client deleted there comes back.
+ * Secrets: a `clientSecret` in the file is stored as its hash; a client using a secret without one in the file keeps
+ * the stored hash (set by `gatehouse client secret` or the API); a client using none has any stored hash removed.
  */
 export async function seedClients(db: Kysely<DB>, clients: readonly ClientSeed[], now: number): Promise<void> {
   for (const client of clients) {
-    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, oidc: null as string | null, created_at: now };
+    const values = { client_id: client.clientID, callback_url: client.callbackURL, config: JSON.stringify(client.config), name: client.name, oidc: oidcJson(client.oidc), created_at: now };
     await db
       .insertInto('clients')
       .values(values)
       .onConflict((oc) => oc.column('client_id').doUpdateSet({ callback_url: values.callback_url, config: values.config, name: values.name, oidc: values.oidc }))
       .execute();
+    if (client.clientSecret !== null && usesClientSecret(client.oidc)) await storeSeededSecret(db, client.clientID, hashClientSecret(client.clientSecret), now);
+    else if (!usesClientSecret(client.oidc)) await setClientSecretHash(db, client.clientID, null, now);
   }
+}
+
+/** Writes a configured secret's hash unless it is stored already, so `secret_created_at` tells when it last changed. */
+async function storeSeededSecret(db: Kysely<DB>, clientId: string, secretHash: string, now: number): Promise<void> {
+  await db.updateTable('clients').set({ secret_hash: secretHash, secret_created_at: now })
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('secret_hash', 'is', null), eb('secret_hash', '!=', secretHash)]))
+    .execute();
+}
+
+/**
+ * The configured clients that authenticate with a secret but have none: neither the file nor a rotation gave one.
+ * Why: such a client cannot use the token endpoint, and `serve` says so at start instead of leaving it to fail.
+ */
+export async function seededClientsWithoutSecret(db: Kysely<DB>, clients: readonly ClientSeed[]): Promise<string[]> {
+  const ids = clients.filter((client) => usesClientSecret(client.oidc)).map((client) => client.clientID);
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('clients').select('client_id').where('client_id', 'in', ids).where('secret_hash', 'is', null).execute();
+  const missing = new Set(rows.map((row) => row.client_id));
+  return ids.filter((id) => missing.has(id));
+}
+
+/**
+ * Replaces a client's secret hash only if it is still `expected` (null: the client has none); false otherwise.
+ * Why: two rotations (or two updates handing out a first secret) at once must not both answer a secret, when only
+ * the last one written would work — the loser is told instead.
+ */
+export async function swapClientSecretHash(db: Kysely<DB>, clientId: string, expected: string | null, next: string | null, now: number): Promise<boolean> {
+  const result = await db.updateTable('clients').set({ secret_hash: next, secret_created_at: next ? now : null })
+    .where('client_id', '=', clientId)
+    .where('secret_hash', expected === null ? 'is' : '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** The client whose callbackURL is exactly `url`: redirects go only there (seed 000). */

@@ -3,6 +3,10 @@ import type { TokenMethod } from '../config/index.js';
 import { MAX_CLIENT_NAME_LENGTH } from '../config/values.js';
 import { halListSchema, halSchema, PageQuery } from '../http/hal.js';
 import { PrintableText, problemResponses } from '../http/schemas.js';
+import { MAX_CLIENT_URL_LENGTH } from './client-urls.js';
+import { MAX_CLIENT_JWKS_KEYS } from './oidc-jwks.js';
+import { OIDC_AUTH_METHODS, OIDC_GRANT_TYPES } from './oidc-fields.js';
+import { MAX_CLIENT_SCOPES, MAX_CLIENT_URIS, MAX_SCOPE_LENGTH, SCOPE_PATTERN } from './oidc-rules.js';
 
 /*
  * One declaration of the client rules (seed 000 "Client registration"): the route schemas below and the checks
@@ -11,8 +15,8 @@ import { PrintableText, problemResponses } from '../http/schemas.js';
 
 /** A clientID: URL-safe, at most 128 characters, and not `.`/`..`, which URL normalisation would eat out of `/clients/{clientID}`. */
 export const CLIENT_ID_PATTERN = '^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,128}$';
-/** Longest callbackURL accepted, as browsers and proxies reliably carry ~2 KB URLs. */
-export const MAX_CALLBACK_URL_LENGTH = 2048;
+/** Longest callbackURL accepted (client-urls.ts). */
+export const MAX_CALLBACK_URL_LENGTH = MAX_CLIENT_URL_LENGTH;
 /** How a token may be handed over (seed 000); the order is the config's. */
 export const TOKEN_METHODS: readonly TokenMethod[] = ['query', 'cookie', 'body'];
 /** Login strategies a client can turn off: the built-in ones, and one generic OIDC provider as `oidc:<id>`. */
@@ -44,14 +48,46 @@ export const ClientNameSchema = Type.String({
   description: `Display name on the hosted pages, 1 to ${MAX_CLIENT_NAME_LENGTH} characters; optional`,
 });
 
+const OidcUri = (what: string) => Type.String({
+  minLength: 1, maxLength: MAX_CLIENT_URL_LENGTH,
+  description: `${what}: absolute https:// URL (http:// only on localhost, 127.0.0.0/8 or [::1]), no userinfo, no fragment; matched exactly`,
+});
+const UriList = (what: string) => Type.Array(OidcUri(what), { maxItems: MAX_CLIENT_URIS, description: `at most ${MAX_CLIENT_URIS}` });
+/** Enums, not unions of literals: a wrong value is then one problem ("must be equal to one of the allowed values"), not two. */
+const GrantType = Type.Enum([...OIDC_GRANT_TYPES]);
+const AuthMethod = Type.Enum([...OIDC_AUTH_METHODS], {
+  description: 'default client_secret_basic; none = public client (PKCE); private_key_jwt needs jwks or jwksUri',
+});
+const Scope = Type.String({ minLength: 1, maxLength: MAX_SCOPE_LENGTH, pattern: SCOPE_PATTERN });
+const JwkSet = Type.Object(
+  { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: MAX_CLIENT_JWKS_KEYS }) },
+  { description: 'JWK Set of public signing keys (RSA ≥ 2048 bits, EC, OKP); private members such as "d" are refused' },
+);
+
+/**
+ * The OpenID fields a request may give (CONTRACT §5 "OpenID Connect provider"). Giving any makes the client an OpenID
+ * client, the others taking their defaults; giving none leaves it a seed-000 client. Rules: clients/oidc-rules.ts.
+ */
+const OidcInput = {
+  redirectUris: Type.Optional(UriList('Where authorization codes may be sent; required for authorization_code')),
+  postLogoutRedirectUris: Type.Optional(UriList('Where RP-initiated logout may return')),
+  grantTypes: Type.Optional(Type.Array(GrantType, { minItems: 1, maxItems: 3, description: 'default [authorization_code, refresh_token]; refresh_token needs authorization_code' })),
+  tokenEndpointAuthMethod: Type.Optional(AuthMethod),
+  scopes: Type.Optional(Type.Array(Scope, { maxItems: MAX_CLIENT_SCOPES, description: 'default [openid, profile, email, offline_access]; also roles, groups and permission strings the caller holds' })),
+  firstParty: Type.Optional(Type.Boolean({ description: 'default false; a first-party client skips the consent page' })),
+  backchannelLogoutUri: Type.Optional(Type.Union([OidcUri('OIDC Back-Channel Logout endpoint'), Type.Null()])),
+  jwks: Type.Optional(Type.Union([JwkSet, Type.Null()])),
+  jwksUri: Type.Optional(Type.Union([OidcUri('Where the client publishes its JWK Set (private_key_jwt)'), Type.Null()])),
+};
+
 export const ClientCreateBody = Type.Object(
-  { clientID: ClientIdSchema, callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema) },
+  { clientID: ClientIdSchema, callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema), ...OidcInput },
   { additionalProperties: false },
 );
 
-/** PUT replaces callbackURL, config and name; a clientID in the body is allowed only when it names the same client. */
+/** PUT replaces callbackURL, config, name and the OpenID fields; a clientID in the body is allowed only when it names the same client. */
 export const ClientReplaceBody = Type.Object(
-  { clientID: Type.Optional(ClientIdSchema), callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema) },
+  { clientID: Type.Optional(ClientIdSchema), callbackURL: CallbackUrlSchema, config: Type.Optional(ClientConfigInput), name: Type.Optional(ClientNameSchema), ...OidcInput },
   { additionalProperties: false },
 );
 
@@ -63,15 +99,42 @@ export const ClientParams = Type.Object({ clientID: PrintableText(1024) });
 
 export const ClientListQuery = Type.Object(PageQuery);
 
-/** A client as the API shows it: HAL with `self`, `collection` and `curies`. */
-export const ClientResource = halSchema(
-  {
-    clientID: Type.String(),
-    callbackURL: Type.String(),
-    config: Type.Object({ tokenMethod: Type.Array(Type.String()), disableStrategies: Type.Array(Type.String()) }),
-    name: Type.Optional(Type.String({ description: 'Display name on the hosted pages; absent when none was given' })),
-  },
-  { $id: 'Client', description: 'A registered client (seed 000)' },
+/** The OpenID fields as answers show them: all present on an OpenID client, none on a seed-000 client. */
+const OidcOutput = {
+  redirectUris: Type.Optional(Type.Array(Type.String())),
+  postLogoutRedirectUris: Type.Optional(Type.Array(Type.String())),
+  grantTypes: Type.Optional(Type.Array(Type.String())),
+  tokenEndpointAuthMethod: Type.Optional(Type.String()),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  firstParty: Type.Optional(Type.Boolean()),
+  backchannelLogoutUri: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  jwks: Type.Optional(Type.Union([Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) }), Type.Null()])),
+  jwksUri: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+};
+
+const clientProperties = {
+  clientID: Type.String(),
+  callbackURL: Type.String(),
+  config: Type.Object({ tokenMethod: Type.Array(Type.String()), disableStrategies: Type.Array(Type.String()) }),
+  name: Type.Optional(Type.String({ description: 'Display name on the hosted pages; absent when none was given' })),
+  ...OidcOutput,
+};
+
+const SECRET_NOTE = 'shown only in this answer and stored hashed: keep it now';
+
+/** A client as the API shows it: HAL with `self`, `collection` and `curies`; never its secret. */
+export const ClientResource = halSchema(clientProperties, { $id: 'Client', description: 'A registered client (seed 000), with its OpenID fields when it is an OpenID client' });
+
+/** The answer of a change (POST, PUT): the client, and `clientSecret` when the change generated one. */
+export const ClientChanged = halSchema(
+  { ...clientProperties, clientSecret: Type.Optional(Type.String({ description: `The generated client secret, ${SECRET_NOTE}` })) },
+  { $id: 'ClientChanged', description: 'A registered client, with its new secret when this change generated one' },
+);
+
+/** The answer of `POST /clients/{clientID}/secret`: the client and its new secret. */
+export const ClientWithNewSecret = halSchema(
+  { ...clientProperties, clientSecret: Type.String({ description: `The new client secret, ${SECRET_NOTE}; the previous one no longer works` }) },
+  { $id: 'ClientWithNewSecret', description: 'A client with its rotated secret' },
 );
 
 export const ClientList = halListSchema('ec:client', ClientResource);

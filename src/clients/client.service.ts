@@ -1,17 +1,22 @@
 import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../permissions/principal.js';
-import type { Clock } from '../clock.js';
+import type { Clock, RandomSource } from '../clock.js';
 import type { ClientSeed, TokenMethod } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { clientName } from '../config/values.js';
 import { AppError, type FieldError } from '../http/errors.js';
 import { pageWindow } from '../http/hal.js';
 import { isPermitted } from '../permissions/wildcard.js';
-import { deleteClient, findClient, insertClient, listClients, updateClient, type Client } from './client.repository.js';
-import { CLIENT_ID_PATTERN, MAX_CALLBACK_URL_LENGTH, STRATEGIES, STRATEGY_PATTERN, TOKEN_METHODS } from './client.schemas.js';
+import { insertClientWithSecret, rotateClientSecret, updateClientWithSecret } from './client-secrets.js';
+import { callbackUrlProblem } from './client-urls.js';
+import { deleteClient, findClient, findClientWithSecret, listClients, type Client } from './client.repository.js';
+import { CLIENT_ID_PATTERN, STRATEGIES, STRATEGY_PATTERN, TOKEN_METHODS } from './client.schemas.js';
+import { usesClientSecret, type OidcClientFields } from './oidc-fields.js';
+import { checkOidcFields, STANDARD_SCOPES, type OidcFieldsInput } from './oidc-rules.js';
 
-/** What a caller (API body or CLI flags) says about a client before the rules are applied. */
-export interface ClientInput {
+/** What a caller (API body or CLI flags) says about a client before the rules are applied; any OpenID field makes it an OpenID client. */
+export interface ClientInput extends OidcFieldsInput {
   clientID: string;
   callbackURL: string;
   config?: { tokenMethod?: string | readonly string[]; disableStrategies?: readonly string[] };
@@ -21,35 +26,10 @@ export interface ClientInput {
 
 const clientIdRule = new RegExp(CLIENT_ID_PATTERN, 'u');
 const strategyRule = new RegExp(STRATEGY_PATTERN, 'u');
-/** RFC 3986 §2: unreserved, reserved and `%`; anything else must be percent-encoded, so the stored text is the URL itself. */
-const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
-const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
-
-/**
- * Why a callbackURL is refused, or null. The URL is stored as written and compared character for character
- * (seed 000: tokens go only to the registered callbackURL), so nothing ambiguous is let in: the scheme is written
- * out (`http:foo` would be read as `http://foo/`), no userinfo (a `https://good.example@evil.example/` look-alike;
- * OAuth 2.1 §2.3.1 treats redirect URIs the same way) and no fragment (RFC 6749 §3.1.2, the token is appended).
- */
-export function callbackUrlProblem(value: string): string | null {
-  if (value.length === 0) return 'is required';
-  if (value.length > MAX_CALLBACK_URL_LENGTH) return `must be at most ${MAX_CALLBACK_URL_LENGTH} characters`;
-  if (/[\u0000-\u0020\u007f]/.test(value)) return 'must not contain spaces or control characters';
-  if (!/^https?:\/\//i.test(value) || !URL.canParse(value)) return 'must be an absolute http:// or https:// URL';
-  if (!URI_CHARACTERS.test(value) || BAD_PERCENT.test(value)) {
-    return 'must contain only URL characters (RFC 3986): percent-encode others, write international host names in punycode';
-  }
-  if (value.includes('#')) return 'must not have a fragment (#…)';
-  const authority = value.slice(value.indexOf('//') + 2).split(/[/?]/, 1)[0]!;
-  if (authority.includes('@')) return 'must not contain userinfo (user:password@)';
-  if (new URL(value).hostname === '') return 'must name a host';
-  return null;
-}
-
 /**
  * Applies the rules of `clients` in the configuration file to API and CLI input, collecting every problem:
  * tokenMethod is one method or a list, normalised to a list without duplicates (default `query`),
- * disableStrategies a list of known strategies (default none). `checkId: false` skips the clientID rule for a
+ * disableStrategies a list of known strategies (default none), the OpenID fields by clients/oidc-rules.ts. `checkId: false` skips the clientID rule for a
  * client that exists already (one declared in the configuration file may carry any id).
  */
 export function checkClient(input: ClientInput, options: { checkId?: boolean } = {}): { client: Client | null; errors: FieldError[] } {
@@ -67,13 +47,15 @@ export function checkClient(input: ClientInput, options: { checkId?: boolean } =
     if (!TOKEN_METHODS.includes(method as TokenMethod)) errors.push({ field: 'config.tokenMethod', message: `unknown method ${JSON.stringify(method)}; use ${TOKEN_METHODS.join(', ')}` });
   }
   const name = input.name === undefined ? null : checkName(input.name, errors);
+  const oidc = checkOidcFields(input);
+  errors.push(...oidc.errors);
   const strategies = [...(input.config?.disableStrategies ?? [])];
   for (const strategy of strategies) {
     if (!strategyRule.test(strategy)) errors.push({ field: 'config.disableStrategies', message: `unknown strategy ${JSON.stringify(strategy)}; use ${STRATEGIES.join(', ')} or oidc:<id>` });
   }
   if (errors.length) return { client: null, errors };
   const config: ClientSeed['config'] = { tokenMethod: [...new Set(methods as TokenMethod[])], disableStrategies: [...new Set(strategies)] };
-  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config, name, oidc: null }, errors };
+  return { client: { clientID: input.clientID, callbackURL: input.callbackURL, config, name, oidc: oidc.fields }, errors };
 }
 
 /** The configuration's rule for `clients[].name` (config/values.ts), so the file, the API and the CLI agree. */
@@ -93,16 +75,26 @@ export function requireValidClient(input: ClientInput, options: { checkId?: bool
   return client;
 }
 
+
 /** What the client service needs. */
 export interface ClientServiceDeps {
   db: Kysely<DB>;
   clock: Clock;
+  /** Client secrets are made from it (tests inject their own). */
+  random: RandomSource;
+  audit: AuditLog;
+}
+
+/** A client as a change answers it: with its new secret when the change made one (shown this once), else null. */
+export interface ClientChange {
+  client: Client;
+  clientSecret: string | null;
 }
 
 /**
- * Registered clients (seed 000): `clients:read` to see them, `clients:write` to change them. Knows nothing of HTTP.
- * Clients declared in the configuration can be changed here too; the next start writes the file's version back
- * (see `seedClients`).
+ * Registered clients (seed 000, with the OpenID fields of CONTRACT §5): `clients:read` to see them, `clients:write`
+ * to change them. Knows nothing of HTTP. Clients declared in the configuration can be changed here too; the next
+ * start writes the file's version back (see `seedClients`).
  */
 export class ClientService {
   constructor(private readonly deps: ClientServiceDeps) {}
@@ -119,17 +111,25 @@ export class ClientService {
     return this.existing(clientId);
   }
 
-  async create(actor: Principal, input: ClientInput): Promise<Client> {
+  /** Registers a client; one that authenticates with a secret gets it generated, answered here only. */
+  async create(actor: Principal, input: ClientInput): Promise<ClientChange> {
     requirePermission(actor, 'clients:write');
     const client = requireValidClient(input);
-    if (!(await insertClient(this.deps.db, client, this.deps.clock.now()))) {
+    requireScopesWithinRank(actor, client.oidc);
+    const created = await insertClientWithSecret(this.deps.db, this.deps.random, client, this.deps.clock.now());
+    if (!created) {
       throw new AppError('conflict', `clientID: a client "${client.clientID}" already exists`, { errors: [{ field: 'clientID', message: 'is already registered' }] });
     }
-    return client;
+    await this.record('client.created', actor, client.clientID, { oidc: client.oidc !== null, secretIssued: created.clientSecret !== null });
+    return { client, clientSecret: created.clientSecret };
   }
 
-  /** PUT: callbackURL, config and name are replaced as a whole (an omitted config returns to the defaults, an omitted name to none). */
-  async replace(actor: Principal, clientId: string, input: Omit<ClientInput, 'clientID'> & { clientID?: string }): Promise<Client> {
+  /**
+   * PUT: callbackURL, config, name and the OpenID fields are replaced as a whole (an omitted config returns to the
+   * defaults, an omitted name to none, no OpenID field at all makes it a seed-000 client again). A client that now
+   * authenticates with a secret and has none gets one, answered here; an existing secret is kept and never shown.
+   */
+  async replace(actor: Principal, clientId: string, input: Omit<ClientInput, 'clientID'> & { clientID?: string }): Promise<ClientChange> {
     requirePermission(actor, 'clients:write');
     if (input.clientID !== undefined && input.clientID !== clientId) {
       throw new AppError('invalid-request', 'clientID: must match the clientID in the path (a client cannot be renamed)', {
@@ -138,13 +138,32 @@ export class ClientService {
     }
     // The id in the path names an existing client (possibly one from the configuration file), so only the new values are checked.
     const client = requireValidClient({ ...input, clientID: clientId }, { checkId: false });
-    if (!(await updateClient(this.deps.db, client))) throw notFound(clientId);
-    return client;
+    requireScopesWithinRank(actor, client.oidc);
+    requireScopesWithinRank(actor, (await this.existing(clientId)).oidc);
+    const updated = await updateClientWithSecret(this.deps.db, this.deps.random, client, this.deps.clock.now());
+    if (!updated) throw notFound(clientId);
+    await this.record('client.updated', actor, clientId, { oidc: client.oidc !== null, secretIssued: updated.clientSecret !== null });
+    return { client, clientSecret: updated.clientSecret };
+  }
+
+  /** `POST /clients/{clientID}/secret`: a new secret, answered once; the old one stops working at once. */
+  async rotateSecret(actor: Principal, clientId: string): Promise<ClientChange> {
+    requirePermission(actor, 'clients:write');
+    const stored = await findClientWithSecret(this.deps.db, clientId);
+    if (!stored) throw notFound(clientId);
+    requireScopesWithinRank(actor, stored.oidc);
+    if (!usesClientSecret(stored.oidc)) throw usesNoSecret(stored.oidc);
+    const clientSecret = await rotateClientSecret(this.deps.db, this.deps.random, stored, this.deps.clock.now());
+    if (clientSecret === null) throw new AppError('conflict', 'the secret of this client changed while it was being rotated; rotate again');
+    await this.record('client.secret-rotated', actor, clientId, {});
+    const { secretHash: _hidden, ...client } = stored;
+    return { client, clientSecret };
   }
 
   async remove(actor: Principal, clientId: string): Promise<void> {
     requirePermission(actor, 'clients:write');
     if (!(await deleteClient(this.deps.db, clientId))) throw notFound(clientId);
+    await this.record('client.deleted', actor, clientId, {});
   }
 
   private async existing(clientId: string): Promise<Client> {
@@ -152,6 +171,34 @@ export class ClientService {
     if (!client) throw notFound(clientId);
     return client;
   }
+
+  /** Client changes go to the audit log under the account that made them; never with a secret. */
+  private record(type: 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret-rotated', actor: Principal, clientId: string, data: Record<string, unknown>): Promise<void> {
+    return this.deps.audit.record(type, { accountId: actor.accountId, sessionId: actor.sessionId, data: { clientID: clientId, ...data } });
+  }
+}
+
+/**
+ * No one acts above their rank (CONTRACT §3): a scope that is a permission string lets the client ask for that
+ * permission (and with client_credentials, hold it itself), so a caller may only give — or change, or re-key — a
+ * client whose permission scopes the caller holds.
+ */
+function requireScopesWithinRank(actor: Principal, oidc: OidcClientFields | null): void {
+  const above = (oidc?.scopes ?? []).filter((scope) => !STANDARD_SCOPES.includes(scope) && !isPermitted(actor.permissions, scope));
+  if (above.length === 0) return;
+  throw new AppError('forbidden', `scopes: the client allows permissions you do not hold (${above.join(', ')})`, {
+    errors: above.map((scope) => ({ field: `scopes.${oidc!.scopes.indexOf(scope)}`, message: 'is a permission you do not hold' })),
+  });
+}
+
+/** Why a client has no secret to rotate. */
+function usesNoSecret(oidc: OidcClientFields | null): AppError {
+  const why = oidc === null
+    ? 'is not an OpenID client (it has no OpenID fields)'
+    : `authenticates with ${oidc.tokenEndpointAuthMethod}, not with a secret`;
+  return new AppError('conflict', `this client ${why}: it has no secret to rotate`, {
+    errors: [{ field: 'tokenEndpointAuthMethod', message: oidc === null ? 'is not set (not an OpenID client)' : `is ${oidc.tokenEndpointAuthMethod}` }],
+  });
 }
 
 function requirePermission(actor: Principal, permission: string): void {

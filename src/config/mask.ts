@@ -22,6 +22,7 @@ export function maskSecrets(config: Config): unknown {
   if (copy.providers.google) copy.providers.google.clientSecret = MASK;
   if (copy.providers.facebook) copy.providers.facebook.clientSecret = MASK;
   for (const provider of copy.providers.oidc) provider.clientSecret = MASK;
+  for (const client of copy.clients) client.clientSecret = maskValue(client.clientSecret);
   return copy;
 }
 

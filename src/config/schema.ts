@@ -5,7 +5,6 @@
 import { availableParallelism } from 'node:os';
 import { describeValue } from './durations.js';
 import {
-  Invalid,
   bool,
   duration,
   durationOrNever,
@@ -31,17 +30,16 @@ import {
 } from './fields.js';
 import { checkRules, deriveValues } from './rules.js';
 import {
-  assetUrl, baseUrl, casServerUrl, checkHttpUrl, clientName, cookieName, cookiePath, cronExpression, databaseUrl, emailAddress, hexColour, httpUrl, mailbox,
+  assetUrl, baseUrl, casServerUrl, checkHttpUrl, cookieName, cookiePath, cronExpression, databaseUrl, emailAddress, hexColour, httpUrl, mailbox,
   oidcId, productName, regExpSource, url, urlOrPath,
 } from './values.js';
 import { trustProxyField, type TrustProxy } from './trust-proxy.js';
+import { clientSeeds, type ClientSeed, type TokenMethod } from './client-seed.js';
+
+export type { ClientSeed, TokenMethod };
 
 /** Algorithms that may sign access tokens; why: RS512 is seed 000's, the others are common alternatives. */
 export type TokenAlgorithm = 'RS512' | 'RS256' | 'ES256' | 'EdDSA' | 'HS512';
-/** How a client receives its token after login (seed 000). */
-export type TokenMethod = 'query' | 'cookie' | 'body';
-/** A client registered at start-up; why: deployments declare their apps in the file (seed 000). */
-export interface ClientSeed { clientID: string; callbackURL: string; config: { tokenMethod: TokenMethod[]; disableStrategies: string[] }; name: string | null }
 /**
  * The parsed, validated and frozen configuration; why: parsed once at start-up and passed down (DESIGN).
  * Durations are milliseconds unless a comment says SECONDS.
@@ -71,7 +69,7 @@ export interface Config {
   admin: { username: string; email: string; passwordOverride: string | null;
     initialPassword: string | null };               // ONLY from env GATEHOUSE_ADMIN_PASSWORD
   email: { from: string; smtpUrl: string | null; outboxDir: string };   // outboxDir is our addition, default './data/outbox'
-  clients: ClientSeed[];                            // tokenMethod: a string or a list in input, normalised to a list; default ['query']
+  clients: ClientSeed[];                            // config/client-seed.ts; tokenMethod: a string or a list in input, normalised to a list; default ['query']
   providers: { google: { clientId: string; clientSecret: string; scopes: string[]; issuer: string } | null;
     facebook: { clientId: string; clientSecret: string; scopes: string[]; authorizationUrl: string; tokenUrl: string; userInfoUrl: string } | null;
     oidc: Array<{ id: string; name: string; issuer: string; clientId: string; clientSecret: string; scopes: string[] }> };
@@ -112,14 +110,6 @@ const OPENID_SCOPES = ['openid', 'email', 'profile'] as const;
 
 const rootOf = (ctx: Ctx): Config => ctx.root as unknown as Config;
 
-const TOKEN_METHODS: readonly TokenMethod[] = ['query', 'cookie', 'body'];
-/** tokenMethod: one method or a list, normalised to a non-empty list without duplicates (seed 000). */
-const tokenMethods = field((raw): TokenMethod[] => {
-  const items = Array.isArray(raw) ? raw : [raw];
-  if (items.length === 0) throw new Invalid('must name at least one of query, cookie, body');
-  return [...new Set(items.map((item) => asOneOf(TOKEN_METHODS, item)))];
-}, (): TokenMethod[] => ['query']);
-
 /** password.login also takes YAML booleans: true → on, false → off. */
 const passwordLogin = field((raw) => {
   if (raw === true) return 'on' as const;
@@ -143,16 +133,6 @@ const positiveInt = (fallback: number): Field<number> => int(fallback, 1, Number
 const secret = (): Field<string | null> => nullable(requiredStr());
 
 /* ---------------------------------------------------------------- the schema */
-
-const clientSpec: Spec<ClientSeed> = {
-  clientID: requiredStr(),
-  callbackURL: url(['http:', 'https:'], 'an http:// or https:// URL'),
-  config: section<ClientSeed['config']>({
-    tokenMethod: tokenMethods,
-    disableStrategies: strList([]),
-  }),
-  name: nullable(requiredStr(clientName)),
-};
 
 const googleSpec: Spec<GoogleProviderConfig> = {
   clientId: requiredStr(),
@@ -262,7 +242,7 @@ export const SCHEMA: Spec<Config> = {
     smtpUrl: nullable(url(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')),
     outboxDir: str('./data/outbox'),
   }),
-  clients: listOf(clientSpec),
+  clients: clientSeeds,
   providers: section({
     google: optionalSection(googleSpec),
     facebook: optionalSection(facebookSpec),

@@ -32,7 +32,7 @@ export const relations: readonly Relation[] = [
   // Beyond seed 000's table: the relations its lists embed items under.
   { rel: 'invite', href: '/invites/{inviteID}', title: 'Invite', target: 'Invite', description: 'One unused invitation (its code is shown only when created); DELETE withdraws it.', methods: ['GET', 'DELETE'] },
   { rel: 'clients', href: '/clients{?page,size}', title: 'Clients', target: 'Client List', description: 'Registered clients (needs clients:read; POST needs clients:write).', methods: ['GET', 'POST'] },
-  { rel: 'client', href: '/clients/{clientID}', title: 'Client', target: 'Client', description: 'One registered client {clientID, callbackURL, config: {tokenMethod, disableStrategies}}; tokens go only to its callbackURL.', methods: ['GET', 'PUT', 'DELETE'] },
+  { rel: 'client', href: '/clients/{clientID}', title: 'Client', target: 'Client', description: 'One registered client {clientID, callbackURL, config: {tokenMethod, disableStrategies}, name}; tokens go only to its callbackURL. An OpenID client also has redirectUris, postLogoutRedirectUris, grantTypes, tokenEndpointAuthMethod, scopes, firstParty, backchannelLogoutUri, jwks, jwksUri; its generated clientSecret is answered once, and POST /clients/{clientID}/secret rotates it.', methods: ['GET', 'PUT', 'DELETE'] },
 ];
 
 /** The relation by name (`auth/public-key`), if it is one of ours. */
