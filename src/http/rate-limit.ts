@@ -24,6 +24,7 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /auth/login/passkey': 'login',
   'POST /api/auth/passkey/options': 'login',
   'POST /api/auth/mfa/webauthn/options': 'login',
+  'POST /api/auth/passkeys/step-up/options': 'login',
   // Codes and passwords checked outside a login (enrolment, step-up) spend the same budget.
   'POST /api/auth/mfa/totp/confirm': 'login',
   'DELETE /api/auth/mfa/totp': 'login',
