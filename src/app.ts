@@ -223,7 +223,9 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
   await app.register(passkeyScriptRoutes);
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
-  await app.register(enrolStepRoutes, { db: services.database.db, loginCsrf, pending: factors.pending, totp, usernameOf: (id) => services.accounts.usernameOf(id) });
+  await app.register(enrolStepRoutes, {
+    db: services.database.db, loginCsrf, pending: factors.pending, totp, passkeys: services.mfa.passkeys, usernameOf: (id) => services.accounts.usernameOf(id),
+  });
 }
 
 /** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */

@@ -31,6 +31,7 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /api/auth/mfa/recovery-codes': 'login',
   'POST /account/mfa/totp/confirm': 'login',
   'POST /auth/mfa/enrol': 'login',
+  'POST /auth/mfa/enrol/passkey': 'login',
   'POST /account/mfa/totp/remove': 'login',
   'POST /account/mfa/recovery-codes': 'login',
   'DELETE /api/auth/passkeys/:id': 'login',

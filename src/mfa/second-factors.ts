@@ -20,11 +20,14 @@ export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
 export type FactorAnswer =
   | { method: 'totp' | 'recovery'; code: string }
   | { method: 'webauthn'; credential: AuthenticationResponseJSON }
-  /** A hosted page set up TOTP within this very sign-in (PendingSignIns.markEnrolled): that first code was the proof. */
+  /**
+   * A hosted page set up TOTP or a passkey within this very sign-in (PendingSignIns.markEnrolled): TOTP's first code,
+   * or the passkey's registration with user verification, was the proof.
+   */
   | { method: 'enrolled' };
 
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
-const AMR_OF: Record<FactorAnswer['method'], string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk', enrolled: 'otp' };
+const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
 
 /** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
 export interface FactorSummary {
@@ -108,7 +111,7 @@ export class SecondFactors implements StepUpGate {
   }
 
   /** The `amr` values a sign-in that passed `method` after `firstFactor` carries (RFC 8176). */
-  amrAfter(firstFactor: string, method: FactorAnswer['method']): string[] {
+  amrAfter(firstFactor: string, method: FactorMethod): string[] {
     return [...new Set([firstFactor, AMR_OF[method], 'mfa'])];
   }
 
