@@ -10,6 +10,7 @@ import {
   deletePasskey, disablePasskey, enabledPasskeyCount, findPasskeyByCredentialId, insertPasskey, passkeysOf, recordPasskeyUse, renamePasskey,
   type PasskeyRow,
 } from './passkey.repository.js';
+import { assertMayHoldFactor } from './factor-holders.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import { CeremonyRefused, RelyingParty, type StoredCredential } from './webauthn.js';
 import type { WebauthnChallenges } from './webauthn-challenges.js';
@@ -66,8 +67,9 @@ export class Passkeys {
     return this.deps.config.mfa.webauthn.enabled;
   }
 
-  /** Creation options for a new passkey of the account; its existing ones are excluded (no second copy). */
+  /** Creation options for a new passkey of a person's account; its existing ones are excluded (no second copy). */
   async creationOptions(account: { id: string; username: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await assertMayHoldFactor(this.deps.db, account.id, 'a passkey');
     const challenge = await this.deps.challenges.issue('register', account.id);
     const exclude = (await passkeysOf(this.deps.db, account.id)).map(storedCredential);
     return this.rp.creationOptions({ accountId: account.id, userName: account.username, challenge, exclude });
@@ -78,6 +80,7 @@ export class Passkeys {
    * answer); an account that has codes keeps them. Bad credentials are `invalid-request` naming `credential`.
    */
   async register(accountId: string, credential: RegistrationResponseJSON, name: string | undefined): Promise<{ passkey: PasskeyView; recoveryCodes?: string[] }> {
+    await assertMayHoldFactor(this.deps.db, accountId, 'a passkey');
     let info;
     try {
       info = await this.rp.verifyRegistration(credential, (challenge) => this.deps.challenges.take(challenge, 'register', accountId));
