@@ -231,7 +231,9 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
       config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, loginCsrf,
     });
   }
-  await app.register(enrolStepRoutes, { db: services.database.db, loginCsrf, pending: factors.pending, totp, usernameOf: (id) => services.accounts.usernameOf(id) });
+  await app.register(enrolStepRoutes, {
+    db: services.database.db, loginCsrf, pending: factors.pending, totp, passkeys: services.mfa.passkeys, usernameOf: (id) => services.accounts.usernameOf(id),
+  });
 }
 
 /** `/openapi.json` (OpenAPI 3.1, generated from the route schemas) and the reference page at `/docs`. */

@@ -83,6 +83,23 @@ describe.each(dialects)('scheduled clean-up on %s', (dialect) => {
     }
   });
 
+  it('removes WebAuthn challenges past mfa.challengeTtl, which only a new challenge swept before; live ones stay', async () => {
+    const db = server.app.services.database.db;
+    const { accessToken } = await registerAndLogin(server, 'challenges@example.com');
+    const stale = await server.request('POST', '/api/auth/passkey/options');
+    const register = await server.request('POST', '/api/auth/passkeys/options', { token: accessToken });
+    expect([stale.status, register.status]).toEqual([200, 200]);
+    server.clock.advance(server.config.mfa.challengeTtl);
+    // Issued after the others expired, by a direct insert: issuing through the API would sweep them itself.
+    const now = server.clock.now();
+    await db.insertInto('webauthn_challenges').values({ challenge: 'live-challenge', purpose: 'login', account_id: null, expires_at: now + 60_000, created_at: now }).execute();
+    const report = await cleanup();
+    expect(report?.webauthnChallenges).toBe(2);
+    const left = await db.selectFrom('webauthn_challenges').select('challenge').execute();
+    expect(left.map((row) => row.challenge)).toEqual(['live-challenge']);
+    expect((await cleanup())?.webauthnChallenges).toBe(0);
+  });
+
   it('runs each scheduled slot once: a second node firing for the same slot, even after the first finished, skips it', async () => {
     const { database, config } = server.app.services;
     const slot = Math.ceil((server.clock.now() + 60_000) / 1000) * 1000;

@@ -65,12 +65,15 @@ describe('mfa.webauthn.enabled: false', () => {
   });
   afterAll(async () => server?.close());
 
-  it('the passkey routes answer 404, the second step offers no webauthn, and the list is empty', async () => {
+  it('the passkey routes (step-up options too) answer 404, the second step offers no webauthn, and the list is empty', async () => {
     const email = uniqueEmail('webauthn-off');
     const { accessToken } = await registerAndLogin(server, email);
     expectProblem(await server.request('POST', '/api/auth/passkeys/options', { token: accessToken }), 404, 'not-found');
     expectProblem(await server.request('POST', '/api/auth/passkey/options'), 404, 'not-found');
     expectProblem(await server.request('POST', '/api/auth/mfa/webauthn/options', { json: { mfaToken: 'gh_mfa_x' } }), 404, 'not-found');
+    expectProblem(await server.request('POST', '/api/auth/passkeys/step-up/options', { token: accessToken }), 404, 'not-found');
+    const credential = softPasskey(server).get({ challenge: 'AAAA' });
+    expectProblem(await server.request('POST', '/api/auth/mfa/recovery-codes', { token: accessToken, json: { credential } }), 400, 'invalid-request', { fields: ['credential'] });
     expect((await server.request('GET', '/api/auth/passkeys', { token: accessToken })).body).toEqual([]);
   });
 });

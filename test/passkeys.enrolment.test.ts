@@ -122,6 +122,26 @@ describe.each(dialects)('passkey enrolment and management on %s', (dialect) => {
     expectProblem(refused, 401, 'invalid-token');
   });
 
+  it('a guest (POST /api/auth/guest) may hold no factor: passkey options and registration, and TOTP set-up, are 403 forbidden; nothing stored', async () => {
+    const guest = await server.request('POST', '/api/auth/guest');
+    expect(guest.status).toBe(200);
+    const token = guest.body.accessToken;
+    expect(guest.body.userId).toEqual(expect.any(String));
+    const before = await passkeyCount(server);
+    const options = await server.request('POST', '/api/auth/passkeys/options', { token });
+    expectProblem(options, 403, 'forbidden');
+    expect(options.body.detail).toMatch(/guest account cannot have a passkey/);
+    // A credential made on a person's options, posted by the guest: refused before anything is verified.
+    const person = await registerAndLogin(server, uniqueEmail('person'));
+    const made = softPasskey(server).create((await server.request('POST', '/api/auth/passkeys/options', { token: person.accessToken })).body);
+    expectProblem(await server.request('POST', '/api/auth/passkeys', { token, json: { credential: made } }), 403, 'forbidden');
+    expectProblem(await server.request('POST', '/api/auth/mfa/totp', { token }), 403, 'forbidden');
+    expect(await passkeyCount(server)).toBe(before);
+    const challenges = await server.app.services.database.db.selectFrom('webauthn_challenges').select('account_id').where('account_id', '=', guest.body.userId).execute();
+    expect(challenges).toEqual([]);
+    expect((await server.request('GET', '/api/auth/mfa', { token })).body).toMatchObject({ totp: false, passkeys: 0 });
+  });
+
   it('bad input names the field and stores nothing', async () => {
     const { accessToken: token } = await registerAndLogin(server, uniqueEmail('bad-input'));
     const before = await passkeyCount(server);

@@ -151,6 +151,42 @@ describe('the passkey forms of the hosted pages', () => {
     expect(again.status).toBe(404);
     expect(again.text).toContain('This passkey does not exist (any more).');
   });
+
+  it('the account page\'s step-up forms offer "Confirm with a passkey" when one is usable; its assertion is the proof, a bad one a page saying so', async () => {
+    const email = uniqueEmail('step-up-forms');
+    const { accessToken } = await registerAndLogin(server, email);
+    const login = await server.request('POST', '/auth/cookie', { json: { auth_username: email, auth_password: goodPassword } });
+    const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, origin: server.url };
+    const account = async () => (await server.request('GET', '/account', { headers })).text;
+    const csrf = hiddenValue(await account(), 'csrf')!;
+    expect(await account()).not.toContain('data-passkey="step-up"');
+    const key = softPasskey(server);
+    const { id } = await registerPasskey(server, accessToken, key);
+    const page = await account();
+    // New recovery codes and the passkey's removal; no authenticator app, so no "turn off".
+    expect(page.match(/data-passkey="step-up"/g)).toHaveLength(2);
+    expect(page).toContain('Confirm with a passkey');
+    expect(page).toContain('Confirm with your password, a current code, or a passkey.');
+    const german = (await server.request('GET', '/account', { headers: { ...headers, 'accept-language': 'de' } })).text;
+    expect(german).toContain('Mit einem Passkey bestätigen');
+
+    const stepUp = async () => JSON.stringify(key.get((await server.request('POST', '/api/auth/passkeys/step-up/options', { headers: { ...headers, 'content-type': 'application/json' }, body: '{}' })).body));
+    const postForm = (path: string, fields: Record<string, string>) => server.request('POST', path, { body: form({ csrf, ...fields }), headers: { ...headers, ...FORM } });
+    const used = await stepUp();
+    const codes = await postForm('/account/mfa/recovery-codes', { credential: used });
+    expect(codes.status, codes.text).toBe(200);
+    expect(codes.text.match(/<li><code>/g)).toHaveLength(10);
+    const replayed = await postForm('/account/mfa/passkeys/remove', { id, credential: used });
+    expect(replayed.status).toBe(401);
+    expect(replayed.text).toContain('This passkey was not accepted. Try another one, your password or a code.');
+    const broken = await postForm('/account/mfa/passkeys/remove', { id, credential: '{"type":"public-key"}' });
+    expect(broken.status).toBe(400);
+    expect(broken.text).toContain('This passkey was not accepted.');
+    expect((await server.request('GET', '/api/auth/passkeys', { token: accessToken })).body).toHaveLength(1);
+    const removed = await postForm('/account/mfa/passkeys/remove', { id, credential: await stepUp() });
+    expect(removed.text).toContain('The passkey was removed.');
+    expect((await server.request('GET', '/api/auth/passkeys', { token: accessToken })).body).toHaveLength(0);
+  });
 });
 
 describe('with mfa.webauthn.enabled: false', () => {

@@ -4,6 +4,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { DB, SessionRow } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
+import type { AssertionJson } from '../http/proof.schemas.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { assertHolds } from '../permissions/grants.js';
@@ -31,6 +32,7 @@ export interface AccountChanges {
   password?: string;
   currentPassword?: string;
   code?: string;
+  credential?: AssertionJson;
 }
 
 /** What the account administration needs. */
@@ -138,7 +140,7 @@ export class AccountAdminService {
     const groupIds = changes.groups === undefined ? undefined : await this.ordinaryGroupIds(changes.groups);
     await this.assertNoEscalation(actor, accountId, changes.permissions, groupIds);
     if (changes.password !== undefined || changes.language !== undefined) {
-      await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, code: changes.code, language: changes.language }, keepSession);
+      await this.deps.accounts.update(actor, accountId, { password: changes.password, currentPassword: changes.currentPassword, code: changes.code, credential: changes.credential, language: changes.language }, keepSession);
     }
     await this.deps.db.transaction().execute(async (trx) => {
       const patch: Parameters<typeof updateAccountRow>[2] = {};

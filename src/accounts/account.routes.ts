@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, Password, PrintableText } from '../http/schemas.js';
+import { StepUpFactorFields } from '../http/proof.schemas.js';
 import { AccountView } from './account.schemas.js';
 import type { SessionRow } from '../db/types.js';
 import { requireAuth, survivesPasswordChange } from '../http/authenticate.js';
@@ -45,14 +46,14 @@ const AccountChanges = Type.Object(
     confirmed: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
     currentPassword: Type.Optional(Type.String()),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+    ...StepUpFactorFields,
   },
   { additionalProperties: false },
 );
-/** Deleting one's own account with a second factor needs step-up (CONTRACT §5): the password or a code. No body: null. */
+/** Deleting one's own account with a second factor needs step-up (CONTRACT §5): the password, a code or a passkey. No body: null. */
 const StepUpBody = Type.Union([Type.Object({
   password: Type.Optional(Type.String({ maxLength: 1024 })),
-  code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+  ...StepUpFactorFields,
 }, { additionalProperties: false }), Type.Null()]);
 const ApiKey = Type.Object({ jwt: Type.String(), accountID: Type.String(), _links: HalLinksSchema });
 const tags = ['accounts'];

@@ -6,6 +6,7 @@ import type { AccountRow, DB } from '../db/types.js';
 import type { Mailer } from '../email/mailer.js';
 import { confirmationMail } from '../email/templates.js';
 import { AppError, invalidField } from '../http/errors.js';
+import type { AssertionJson } from '../http/proof.schemas.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH, type PolicyViolation } from '../passwords/policy.js';
 import { isPermitted, rolePermissions, type BuiltinRole } from '../permissions/wildcard.js';
@@ -62,13 +63,23 @@ export interface AccountServiceDeps {
   stepUp: StepUpGate;
 }
 
-/** What proves the person for a sensitive change: the current password, or a code of a second factor. */
+/** What proves the person for a sensitive change: the current password, a code of a second factor, or a passkey's assertion. */
 export interface StepUpProof {
   password?: string | undefined;
   code?: string | undefined;
+  /** An assertion of one of the account's passkeys, on a step-up challenge (`POST /api/auth/passkeys/step-up/options`). */
+  credential?: AssertionJson | undefined;
 }
 
-/** Step-up (CONTRACT §5): whether an account has a second factor, and checking a password-or-code proof. */
+/** A password change of one's own: the new password and what proves the person. */
+export interface OwnPasswordChange {
+  password: string;
+  currentPassword?: string | undefined;
+  code?: string | undefined;
+  credential?: AssertionJson | undefined;
+}
+
+/** Step-up (CONTRACT §5): whether an account has a second factor, and checking a password, code or passkey proof. */
 export interface StepUpGate {
   hasFactor(accountId: string): Promise<boolean>;
   /** Throws `invalid-credentials` / `invalid-mfa-code` unless the proof holds, `invalid-request` when it is empty. */
@@ -223,15 +234,19 @@ export class AccountService {
    * every other session of the account ends, the current one stays — unless `keepSession` is false, for a session
    * that is bound to the old password itself (HTTP Basic).
    */
-  async changeOwnPassword(principal: Principal, input: { currentPassword?: string; code?: string; password: string }, keepSession = true): Promise<void> {
+  async changeOwnPassword(principal: Principal, input: OwnPasswordChange, keepSession = true): Promise<void> {
     const keep = keepSession ? principal.sessionId : undefined;
+    const { currentPassword, code, credential } = input;
     if (await this.deps.stepUp.hasFactor(principal.accountId)) {
-      // With a second factor the change always needs step-up: the current password or a code (CONTRACT §5).
-      if (input.currentPassword === undefined && input.code === undefined) throw invalidField('currentPassword', 'the current password (or a second-factor code in code) is required');
-      await this.deps.stepUp.assertStepUp(principal.accountId, { password: input.currentPassword, code: input.code });
+      // With a second factor the change always needs step-up: the current password, a code or a passkey (CONTRACT §5).
+      if (currentPassword === undefined && code === undefined && credential === undefined) {
+        throw invalidField('currentPassword', 'the current password (or a second-factor code in code, or a passkey in credential) is required');
+      }
+      await this.deps.stepUp.assertStepUp(principal.accountId, { password: currentPassword, code, credential });
       return this.setPassword(principal.accountId, input.password, keep);
     }
-    if (input.code !== undefined) throw invalidField('code', 'this account has no second factor: prove it is you with currentPassword');
+    if (code !== undefined) throw invalidField('code', 'this account has no second factor: prove it is you with currentPassword');
+    if (credential !== undefined) throw invalidField('credential', 'this account has no second factor: prove it is you with currentPassword');
     const storedHash = await findPasswordHash(this.deps.db, principal.accountId);
     const mustProve = this.deps.config.password.requireCurrentPassword && storedHash !== null;
     if (mustProve && input.currentPassword === undefined) throw invalidField('currentPassword', 'is required to change your password');
@@ -248,7 +263,7 @@ export class AccountService {
   async update(
     actor: Principal,
     accountId: string,
-    input: { password?: string; currentPassword?: string; code?: string; language?: string | null },
+    input: Partial<OwnPasswordChange> & { language?: string | null },
     keepSession = true,
   ): Promise<AccountView> {
     const own = accountId === actor.accountId;
@@ -256,7 +271,7 @@ export class AccountService {
     if (!(await findAccountById(this.deps.db, accountId))) throw new AppError('not-found', 'account not found');
     await assertMayManage(this, actor, accountId);
     if (input.password !== undefined) {
-      if (own) await this.changeOwnPassword(actor, { currentPassword: input.currentPassword, code: input.code, password: input.password }, keepSession);
+      if (own) await this.changeOwnPassword(actor, { ...input, password: input.password }, keepSession);
       else await this.setPassword(accountId, input.password);
     }
     if (input.language !== undefined) {

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { StepUpFactorFields } from '../http/proof.schemas.js';
 import { Email, LoginName, OpaqueToken, Password, PRINTABLE } from '../http/schemas.js';
 import { InviteCode } from '../invites/invite.schemas.js';
 
@@ -43,8 +44,8 @@ export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, strict);
 export const LogoutBody = Type.Union([Type.Object({ refreshToken: Type.Optional(RefreshToken) }, strict), Type.Null()]);
 export const ChangePasswordBody = Type.Object({
   currentPassword: Type.Optional(Type.String()),
-  // A second-factor code instead of currentPassword, for an account that has one (CONTRACT §5 step-up).
-  code: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+  // A second-factor code or passkey instead of currentPassword, for an account that has one (CONTRACT §5 step-up).
+  ...StepUpFactorFields,
   password: Password,
 }, strict);
 export const ConfirmedQuery = Type.Object(

@@ -25,8 +25,8 @@ export const emailChangeRoutes: FastifyPluginAsync<{ emailChanges: EmailChangeSe
     },
   }, async (request, reply) => {
     const auth = requireAuth(request);
-    const { email, password, code } = request.body;
-    return reply.code(202).send(await emailChanges.request(auth.accountId, email, { password, code }));
+    const { email, ...proof } = request.body;
+    return reply.code(202).send(await emailChanges.request(auth.accountId, email, proof));
   });
 
   app.get('/auth/change-email/:token', {

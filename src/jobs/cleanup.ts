@@ -18,6 +18,7 @@ export interface CleanupReport {
   auditEvents: number;
   samlCompletions: number;
   mfaPendingSignIns: number;
+  webauthnChallenges: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -25,7 +26,8 @@ const JOB_RUN_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Removes what has outlived its use: unconfirmed accounts older than `signup.unconfirmedRemoval` (seed 002),
- * ended sessions, expired refresh and one-time tokens, audit events older than `audit.retention`. Revoked sessions are kept one access-token lifetime,
+ * ended sessions, expired refresh and one-time tokens, audit events older than `audit.retention`, pending sign-ins
+ * and WebAuthn challenges past `mfa.challengeTtl`. Revoked sessions are kept one access-token lifetime,
  * so a node that restarts still refuses the access tokens they issued.
  */
 export async function runCleanup(db: Kysely<DB>, config: Config, now: number): Promise<CleanupReport> {
@@ -55,6 +57,8 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
   const auditEvents = await db.deleteFrom('audit_events').where('at', '<', now - config.audit.retention).executeTakeFirst();
   const samlCompletions = await db.deleteFrom('saml_completions').where('expires_at', '<=', now).executeTakeFirst();
   const mfaPendingSignIns = await db.deleteFrom('mfa_pending_sign_ins').where('expires_at', '<=', now).executeTakeFirst();
+  // Each new challenge sweeps the expired ones too, but a server that issues none for a while would keep them for ever.
+  const webauthnChallenges = await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
@@ -62,6 +66,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     samlRequests: Number(samlRequests.numDeletedRows),
     samlCompletions: Number(samlCompletions.numDeletedRows),
     mfaPendingSignIns: Number(mfaPendingSignIns.numDeletedRows),
+    webauthnChallenges: Number(webauthnChallenges.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     idleGuests,
     sessions: Number(sessions.numDeletedRows),

@@ -2,7 +2,7 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { Type } from 'typebox';
 import { Check } from 'typebox/value';
 import { invalidField } from '../http/errors.js';
-import { AssertionCredential, RegistrationCredential } from './mfa.schemas.js';
+import { AssertionCredential, RegistrationCredential } from '../http/proof.schemas.js';
 
 /**
  * The `credential` field a hosted page's passkey form posts: the WebAuthn JSON the passkey script wrote, as text

@@ -9,12 +9,12 @@ import { html, type SafeHtml } from '../pages/layout.js';
 import { passkeySection } from './passkey-page.routes.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import type { SecondFactors } from './second-factors.js';
-import { sendOutcome, sendRecoveryCodes, sendSecurityPage, totpSetupForm, stepUpForm, withStepUp } from './security-pages.js';
+import { sendOutcome, sendRecoveryCodes, sendSecurityPage, StepUpFormFields, totpSetupForm, stepUpForm, withStepUp } from './security-pages.js';
 import type { TotpService, TotpSetup } from './totp.service.js';
 
 const CsrfForm = Type.Object({ csrf: Type.String({ maxLength: 64 }) });
 const ConfirmForm = Type.Object({ csrf: Type.String({ maxLength: 64 }), code: Type.String({ maxLength: 16 }) });
-const StepUpForm = Type.Object({ csrf: Type.String({ maxLength: 64 }), password: Type.Optional(Type.String({ maxLength: 1024 })), code: Type.Optional(Type.String({ maxLength: 64 })) });
+const StepUpForm = Type.Object(StepUpFormFields);
 
 /** What the account page's security section uses. */
 export interface MfaPageDeps {
@@ -35,11 +35,13 @@ export function securitySection(deps: MfaPageDeps) {
   return async (auth: { accountId: string }, lang: Lang, formToken: string): Promise<SafeHtml> => {
     const summary = await deps.factors.summary(auth.accountId);
     const csrf = html`<input type="hidden" name="csrf" value="${formToken}">`;
+    // A passkey confirms a step-up only where one can be used: passkeys on, and one of the account's not disabled.
+    const passkey = deps.factors.passkeys.enabled && summary.passkeys > 0;
     const codes = html`<p>${t(lang, 'security.recoveryLeft', { count: summary.recoveryCodesLeft })}</p>
-${stepUpForm(lang, '/account/mfa/recovery-codes', csrf, 'security.newCodes', 'new-codes')}`;
+${stepUpForm(lang, '/account/mfa/recovery-codes', csrf, 'security.newCodes', 'new-codes', passkey)}`;
     const state = summary.totp
       ? html`<p>${t(lang, 'security.totpOn')}</p>${codes}
-${stepUpForm(lang, '/account/mfa/totp/remove', csrf, 'security.turnOff', 'turn-off')}`
+${stepUpForm(lang, '/account/mfa/totp/remove', csrf, 'security.turnOff', 'turn-off', passkey)}`
       : html`<p>${t(lang, summary.passkeys > 0 ? 'security.totpNone' : 'security.totpOff')}</p><form method="post" action="/account/mfa/totp">${csrf}<button type="submit">${t(lang, 'security.setUp')}</button></form>
 ${summary.passkeys > 0 ? codes : ''}`;
     const passkeys = deps.factors.passkeys.enabled ? await passkeySection(deps.factors.passkeys, auth.accountId, lang, csrf) : '';
@@ -76,12 +78,12 @@ export const mfaPageRoutes: FastifyPluginAsync<MfaPageDeps> = async (fastify, de
   const stepUp = (request: FastifyRequest, reply: FastifyReply, body: Static<typeof StepUpForm>, act: (accountId: string) => Promise<FastifyReply>) =>
     withStepUp(deps, request, reply, body, act);
 
-  app.post('/account/mfa/totp/remove', { schema: { tags, summary: 'Turn the authenticator app off (account page; password or code)', body: StepUpForm } }, async (request, reply) =>
+  app.post('/account/mfa/totp/remove', { schema: { tags, summary: 'Turn the authenticator app off (account page; password, code or passkey)', body: StepUpForm } }, async (request, reply) =>
     stepUp(request, reply, request.body, async (accountId) => {
       await deps.factors.removeTotp(accountId);
       return sendOutcome(request, reply, 200, 'security.turnedOff');
     }));
 
-  app.post('/account/mfa/recovery-codes', { schema: { tags, summary: 'New recovery codes (account page; password or code)', body: StepUpForm } }, async (request, reply) =>
+  app.post('/account/mfa/recovery-codes', { schema: { tags, summary: 'New recovery codes (account page; password, code or passkey)', body: StepUpForm } }, async (request, reply) =>
     stepUp(request, reply, request.body, async (accountId) => sendRecoveryCodes(request, reply, await deps.recoveryCodes.regenerate(accountId))));
 };

@@ -58,7 +58,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
   });
 
   app.delete('/api/auth/mfa/totp', {
-    schema: { tags, summary: 'Turn TOTP off (step-up: password or code)', body: StepUpBody, response: { 204: Type.Null(), ...codeErrors } },
+    schema: { tags, summary: 'Turn TOTP off (step-up: password, code or passkey)', body: StepUpBody, response: { 204: Type.Null(), ...codeErrors } },
   }, async (request, reply) => {
     const { accountId } = requireAuth(request);
     await factors.assertStepUp(accountId, request.body);
@@ -67,7 +67,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
   });
 
   app.post('/api/auth/mfa/recovery-codes', {
-    schema: { tags, summary: 'Replace the recovery codes (step-up: password or code)', body: StepUpBody, response: { 200: RecoveryCodeList, ...codeErrors } },
+    schema: { tags, summary: 'Replace the recovery codes (step-up: password, code or passkey)', body: StepUpBody, response: { 200: RecoveryCodeList, ...codeErrors } },
   }, async (request) => {
     const { accountId } = requireAuth(request);
     await factors.assertStepUp(accountId, request.body);

@@ -1,7 +1,5 @@
 import { Type } from 'typebox';
-
-/** A six-digit TOTP code, or a recovery code like `7KQ2M-9XD4T` (typed with or without the dash). */
-const Code = Type.String({ minLength: 6, maxLength: 64, description: 'a current TOTP code or an unused recovery code' });
+import { AssertionCredential, RegistrationCredential, SecondFactorCode as Code, StepUpFactorFields } from '../http/proof.schemas.js';
 
 export const TotpSetup = Type.Object({
   secret: Type.String({ description: 'base32, for typing into an authenticator app' }),
@@ -13,9 +11,9 @@ export const ConfirmTotpBody = Type.Object({ code: Type.String({ minLength: 1, m
 
 export const RecoveryCodeList = Type.Object({ recoveryCodes: Type.Array(Type.String(), { description: 'shown this once; stored only hashed' }) });
 
-/** Step-up: the current password, or a code of a factor the account has (CONTRACT §5). */
+/** Step-up: the current password, a code of a factor the account has, or an assertion of one of its passkeys (CONTRACT §5). */
 export const StepUpBody = Type.Object({
-  code: Type.Optional(Code),
+  ...StepUpFactorFields,
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 }, { additionalProperties: false });
 
@@ -25,38 +23,6 @@ export const FactorSummary = Type.Object({
   recoveryCodesLeft: Type.Integer(),
   required: Type.Boolean({ description: 'mfa.requiredFor covers this account' }),
 });
-
-/** base64url text of at most `max` characters (WebAuthn's binary fields as JSON carries them). */
-const B64 = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9_-]+$' });
-
-/** A credential as `navigator.credentials.*` answers it, in WebAuthn's JSON form (`PublicKeyCredential.toJSON()`). */
-const credentialOf = <R extends ReturnType<typeof Type.Object>>(response: R) => Type.Object({
-  id: B64(1400),
-  rawId: B64(1400),
-  type: Type.Literal('public-key'),
-  response,
-  // null: what browsers report when they do not know (hand-written glue often passes it on).
-  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Null()])),
-  clientExtensionResults: Type.Object({}, { additionalProperties: true, maxProperties: 16 }),
-}, { additionalProperties: false });
-
-/** What `navigator.credentials.create()` answers. */
-export const RegistrationCredential = credentialOf(Type.Object({
-  clientDataJSON: B64(4096),
-  attestationObject: B64(16384),
-  transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 })),
-  authenticatorData: Type.Optional(B64(16384)),
-  publicKey: Type.Optional(B64(4096)),
-  publicKeyAlgorithm: Type.Optional(Type.Integer()),
-}, { additionalProperties: false }));
-
-/** What `navigator.credentials.get()` answers. */
-export const AssertionCredential = credentialOf(Type.Object({
-  clientDataJSON: B64(4096),
-  authenticatorData: B64(4096),
-  signature: B64(1024),
-  userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]*$' }), Type.Null()])),
-}, { additionalProperties: false }));
 
 /** A passkey's name as its owner gives it. */
 const PasskeyName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S', description: 'a name of the owner\'s choosing, e.g. the device' });

@@ -12,14 +12,14 @@ import { passkeyForm } from '../pages/passkey-form.js';
 import { CredentialField, registrationFromForm } from './form-credential.js';
 import type { Passkeys, PasskeyView } from './passkeys.service.js';
 import type { SecondFactors } from './second-factors.js';
-import { sendOutcome, sendRecoveryCodes, stepUpForm, withStepUp } from './security-pages.js';
+import { sendOutcome, sendRecoveryCodes, stepUpForm, StepUpFormFields, withStepUp } from './security-pages.js';
 
 const Csrf = Type.String({ maxLength: 64 });
 const PasskeyId = Type.String({ minLength: 1, maxLength: 64 });
 /** The new passkey's name is optional: empty means "Passkey <n>". */
 const AddForm = Type.Object({ csrf: Csrf, credential: CredentialField, name: Type.Optional(Type.String({ maxLength: 64 })) });
 const RenameForm = Type.Object({ csrf: Csrf, id: PasskeyId, name: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }) });
-const RemoveForm = Type.Object({ csrf: Csrf, id: PasskeyId, password: Type.Optional(Type.String({ maxLength: 1024 })), code: Type.Optional(Type.String({ maxLength: 64 })) });
+const RemoveForm = Type.Object({ ...StepUpFormFields, id: PasskeyId });
 
 /**
  * The passkeys part of the account page's security section (CONTRACT §5 "Hosted pages"): each passkey with its name,
@@ -28,7 +28,9 @@ const RemoveForm = Type.Object({ csrf: Csrf, id: PasskeyId, password: Type.Optio
  */
 export async function passkeySection(passkeys: Passkeys, accountId: string, lang: Lang, csrf: SafeHtml): Promise<SafeHtml> {
   const list = await passkeys.list(accountId);
-  const rows = list.map((passkey) => passkeyRow(lang, passkey, csrf));
+  // Removing one may be confirmed with any usable one (itself included): the step-up challenge allows them all.
+  const confirmable = list.some((passkey) => !passkey.disabled);
+  const rows = list.map((passkey) => passkeyRow(lang, passkey, csrf, confirmable));
   const table = list.length
     ? html`<table id="passkey-list"><thead><tr><th>${t(lang, 'passkey.name')}</th><th>${t(lang, 'passkey.created')}</th><th>${t(lang, 'passkey.lastUsed')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`
@@ -40,7 +42,7 @@ export async function passkeySection(passkeys: Passkeys, accountId: string, lang
   return html`<h3 id="passkeys">${t(lang, 'passkey.title')}</h3>${table}${add}`;
 }
 
-function passkeyRow(lang: Lang, passkey: PasskeyView, csrf: SafeHtml): SafeHtml {
+function passkeyRow(lang: Lang, passkey: PasskeyView, csrf: SafeHtml, confirmable: boolean): SafeHtml {
   const id = html`<input type="hidden" name="id" value="${passkey.id}">`;
   const disabled = passkey.disabled ? html`<br><span class="error">${t(lang, 'passkey.disabled')}</span>` : '';
   const lastUsed = passkey.lastUsedAt ? localTime(Date.parse(passkey.lastUsedAt)) : t(lang, 'passkey.never');
@@ -48,7 +50,7 @@ function passkeyRow(lang: Lang, passkey: PasskeyView, csrf: SafeHtml): SafeHtml 
 <details><summary>${t(lang, 'passkey.rename')}</summary><form method="post" action="/account/mfa/passkeys/rename">${csrf}${id}
 ${field('name', t(lang, 'passkey.newName'), { id: `rename-${passkey.id}`, value: passkey.name })}
 <button type="submit">${t(lang, 'passkey.rename')}</button></form></details>
-<details><summary>${t(lang, 'passkey.remove')}</summary>${stepUpForm(lang, '/account/mfa/passkeys/remove', html`${csrf}${id}`, 'passkey.remove', `remove-${passkey.id}`)}</details></td>
+<details><summary>${t(lang, 'passkey.remove')}</summary>${stepUpForm(lang, '/account/mfa/passkeys/remove', html`${csrf}${id}`, 'passkey.remove', `remove-${passkey.id}`, confirmable)}</details></td>
 <td>${localTime(Date.parse(passkey.createdAt))}</td><td>${lastUsed}</td></tr>`;
 }
 
@@ -103,7 +105,7 @@ export const passkeyPageRoutes: FastifyPluginAsync<PasskeyPageDeps> = async (fas
     }
   });
 
-  app.post('/account/mfa/passkeys/remove', { schema: { tags, summary: 'Remove a passkey (account page; password or code)', body: RemoveForm } }, async (request, reply) => {
+  app.post('/account/mfa/passkeys/remove', { schema: { tags, summary: 'Remove a passkey (account page; password, code or passkey)', body: RemoveForm } }, async (request, reply) => {
     requireEnabled();
     return withStepUp(deps, request, reply, request.body, async (accountId) => {
       try {

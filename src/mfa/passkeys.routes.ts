@@ -22,7 +22,8 @@ export interface PasskeyRouteDeps {
 /**
  * A person's passkeys (CONTRACT §5): creation options and registration (also with the enrolment-only `mfaToken` of
  * `mfa.requiredFor`, like TOTP's set-up), listing, renaming (`PATCH`), and removal, which needs step-up like turning
- * any factor off. Another account's passkey id is `404`, as if it did not exist.
+ * any factor off; and the request options that make a passkey a step-up proof. Another account's passkey id is `404`,
+ * as if it did not exist.
  */
 export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastify, { factors, passkeys, usernameOf }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -54,6 +55,16 @@ export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastif
     return reply.code(201).send({ id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, ...(recoveryCodes ? { recoveryCodes } : {}) });
   });
 
+  app.post('/api/auth/passkeys/step-up/options', {
+    schema: {
+      tags, summary: 'Request options of the caller’s own passkeys for step-up (answer with `credential` where `code` is taken)',
+      response: { 200: CeremonyOptions, ...errorResponses },
+    },
+  }, async (request) => {
+    requireEnabled();
+    return passkeys.stepUpOptions(requireAuth(request).accountId);
+  });
+
   app.get('/api/auth/passkeys', {
     schema: { tags, summary: 'The caller’s passkeys', response: { 200: PasskeyList, ...errorResponses } },
   }, async (request) => passkeys.list(requireAuth(request).accountId));
@@ -64,7 +75,7 @@ export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastif
 
   app.delete('/api/auth/passkeys/:id', {
     schema: {
-      tags, summary: 'Remove one of the caller’s passkeys (step-up: password or code)', params: PasskeyParams, body: StepUpBody,
+      tags, summary: 'Remove one of the caller’s passkeys (step-up: password, code or passkey)', params: PasskeyParams, body: StepUpBody,
       response: { 204: Type.Null(), ...errorResponses, ...problemResponses('invalid-credentials', 'invalid-mfa-code') },
     },
   }, async (request, reply) => {

@@ -10,6 +10,7 @@ import {
   deletePasskey, disablePasskey, enabledPasskeyCount, findPasskeyByCredentialId, insertPasskey, passkeysOf, recordPasskeyUse, renamePasskey,
   type PasskeyRow,
 } from './passkey.repository.js';
+import { assertMayHoldFactor } from './factor-holders.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
 import { CeremonyRefused, RelyingParty, type StoredCredential } from './webauthn.js';
 import type { WebauthnChallenges } from './webauthn-challenges.js';
@@ -23,10 +24,13 @@ export interface PasskeyView {
   disabled: boolean;
 }
 
-/** What a passkey login or second step asks of an assertion. */
+/** The ceremonies an assertion answers: a passwordless login, a sign-in's second step, a signed-in person's step-up. */
+export type AssertionPurpose = 'login' | 'second-step' | 'step-up';
+
+/** What a passkey login, second step or step-up asks of an assertion. */
 export interface AssertionCheck {
-  /** `login`: passwordless, any account's passkey; `second-step`: only a passkey of `accountId`. */
-  purpose: 'login' | 'second-step';
+  /** `login`: passwordless, any account's passkey; `second-step` and `step-up`: only a passkey of `accountId`. */
+  purpose: AssertionPurpose;
   accountId: string | null;
   inetAddress: string | null;
 }
@@ -63,8 +67,9 @@ export class Passkeys {
     return this.deps.config.mfa.webauthn.enabled;
   }
 
-  /** Creation options for a new passkey of the account; its existing ones are excluded (no second copy). */
+  /** Creation options for a new passkey of a person's account; its existing ones are excluded (no second copy). */
   async creationOptions(account: { id: string; username: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await assertMayHoldFactor(this.deps.db, account.id, 'a passkey');
     const challenge = await this.deps.challenges.issue('register', account.id);
     const exclude = (await passkeysOf(this.deps.db, account.id)).map(storedCredential);
     return this.rp.creationOptions({ accountId: account.id, userName: account.username, challenge, exclude });
@@ -75,6 +80,7 @@ export class Passkeys {
    * answer); an account that has codes keeps them. Bad credentials are `invalid-request` naming `credential`.
    */
   async register(accountId: string, credential: RegistrationResponseJSON, name: string | undefined): Promise<{ passkey: PasskeyView; recoveryCodes?: string[] }> {
+    await assertMayHoldFactor(this.deps.db, accountId, 'a passkey');
     let info;
     try {
       info = await this.rp.verifyRegistration(credential, (challenge) => this.deps.challenges.take(challenge, 'register', accountId));
@@ -128,8 +134,22 @@ export class Passkeys {
   /** Request options: for a second step, the account's usable passkeys; for a passwordless login, an empty allow-list. */
   async requestOptions(purpose: 'login' | 'second-step', accountId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const challenge = await this.deps.challenges.issue(purpose, purpose === 'login' ? null : accountId);
-    const allow = accountId === null ? [] : (await passkeysOf(this.deps.db, accountId)).filter((row) => row.disabled_at === null).map(storedCredential);
+    const allow = accountId === null ? [] : await this.usableCredentials(accountId);
     return this.rp.requestOptions(challenge, allow);
+  }
+
+  /**
+   * Request options for step-up: a challenge bound to the account and to step-up, allowing only its usable passkeys.
+   * `conflict` when it has none — an empty allow-list would let the browser offer any passkey of this site.
+   */
+  async stepUpOptions(accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const allow = await this.usableCredentials(accountId);
+    if (allow.length === 0) throw new AppError('conflict', 'this account has no passkey to confirm with: use the password or a code');
+    return this.rp.requestOptions(await this.deps.challenges.issue('step-up', accountId), allow);
+  }
+
+  private async usableCredentials(accountId: string): Promise<StoredCredential[]> {
+    return (await passkeysOf(this.deps.db, accountId)).filter((row) => row.disabled_at === null).map(storedCredential);
   }
 
   /** The account whose passkey made the credential, before anything is verified (for the lockout check); or undefined. */

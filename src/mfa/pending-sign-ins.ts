@@ -6,9 +6,12 @@ import { sha256 } from '../util/hashing.js';
 /** The prefix of an `mfaToken`: the credential reader tells it from an access token by it and never takes it as one. */
 export const MFA_TOKEN_PREFIX = 'gh_mfa_';
 
-/** `enroll` column: 1 = must enrol a factor first; 2 = did so within this sign-in (markEnrolled). */
+/** `enroll` column: 1 = must enrol a factor first; 2 / 3 = did so within this sign-in (markEnrolled), TOTP / a passkey. */
 const ENROLL = 1;
-const ENROLLED = 2;
+const ENROLLED: Record<EnrolledFactor, number> = { totp: 2, webauthn: 3 };
+
+/** The factors a hosted page can set up within a sign-in: an authenticator app, or a passkey. */
+export type EnrolledFactor = 'totp' | 'webauthn';
 
 /** Wrong codes one `mfaToken` may take before it is spent (the account's lockout counts them too). */
 const MAX_FAILURES = 5;
@@ -23,8 +26,8 @@ export interface PendingSignIn {
   firstFactor: string;
   /** The account must enrol a factor first (`mfa.requiredFor`, none enrolled). */
   enroll: boolean;
-  /** It has, within this sign-in: a hosted page set up TOTP with this token (markEnrolled), which proves the factor. */
-  enrolled?: boolean;
+  /** It has, within this sign-in: a hosted page set up TOTP or a passkey with this token (markEnrolled), which proves the factor. */
+  enrolled?: EnrolledFactor | undefined;
 }
 
 /** What a new pending sign-in records. */
@@ -63,16 +66,17 @@ export class PendingSignIns {
     if (!row) return undefined;
     return {
       tokenHash: row.token_hash, accountId: row.account_id, continuation: row.continuation, firstFactor: row.first_factor,
-      enroll: row.enroll >= ENROLL, enrolled: row.enroll === ENROLLED,
+      enroll: row.enroll >= ENROLL, enrolled: enrolledFactorOf(row.enroll),
     };
   }
 
   /**
-   * Notes that the account set up its factor within this sign-in (a hosted page confirmed TOTP with its first code):
-   * the sign-in may then be finished without another code. True when the sign-in was open and waiting to enrol.
+   * Notes that the account set up its factor within this sign-in (a hosted page confirmed TOTP with its first code, or
+   * registered a passkey with user verification): the sign-in may then be finished without another proof. True when
+   * the sign-in was open and waiting to enrol.
    */
-  async markEnrolled(pending: PendingSignIn): Promise<boolean> {
-    const result = await this.db.updateTable('mfa_pending_sign_ins').set({ enroll: ENROLLED })
+  async markEnrolled(pending: PendingSignIn, factor: EnrolledFactor): Promise<boolean> {
+    const result = await this.db.updateTable('mfa_pending_sign_ins').set({ enroll: ENROLLED[factor] })
       .where('token_hash', '=', pending.tokenHash).where('enroll', '=', ENROLL).where('used_at', 'is', null).where('expires_at', '>', this.clock.now())
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
@@ -95,4 +99,9 @@ export class PendingSignIns {
       .where('token_hash', '=', pending.tokenHash).where('used_at', 'is', null)
       .execute();
   }
+}
+
+/** The factor an `enroll` column value says was set up within the sign-in, if any. */
+function enrolledFactorOf(enroll: number): EnrolledFactor | undefined {
+  return (Object.keys(ENROLLED) as EnrolledFactor[]).find((factor) => ENROLLED[factor] === enroll);
 }

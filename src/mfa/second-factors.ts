@@ -5,6 +5,7 @@ import type { AccountService, StepUpGate, StepUpProof } from '../accounts/accoun
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
+import type { AssertionJson } from '../http/proof.schemas.js';
 import type { Lockout } from '../passwords/lockout.js';
 import type { Passkeys } from './passkeys.service.js';
 import type { PendingSignIns } from './pending-sign-ins.js';
@@ -19,11 +20,14 @@ export type FactorMethod = 'totp' | 'recovery' | 'webauthn';
 export type FactorAnswer =
   | { method: 'totp' | 'recovery'; code: string }
   | { method: 'webauthn'; credential: AuthenticationResponseJSON }
-  /** A hosted page set up TOTP within this very sign-in (PendingSignIns.markEnrolled): that first code was the proof. */
+  /**
+   * A hosted page set up TOTP or a passkey within this very sign-in (PendingSignIns.markEnrolled): TOTP's first code,
+   * or the passkey's registration with user verification, was the proof.
+   */
   | { method: 'enrolled' };
 
 /** RFC 8176 `amr` of each method: a TOTP or recovery code is a one-time password; a passkey a hardware-bound key. */
-const AMR_OF: Record<FactorAnswer['method'], string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk', enrolled: 'otp' };
+const AMR_OF: Record<FactorMethod, string> = { totp: 'otp', recovery: 'otp', webauthn: 'hwk' };
 
 /** An account's second-factor state, as `GET /api/auth/mfa` shows it. */
 export interface FactorSummary {
@@ -107,7 +111,7 @@ export class SecondFactors implements StepUpGate {
   }
 
   /** The `amr` values a sign-in that passed `method` after `firstFactor` carries (RFC 8176). */
-  amrAfter(firstFactor: string, method: FactorAnswer['method']): string[] {
+  amrAfter(firstFactor: string, method: FactorMethod): string[] {
     return [...new Set([firstFactor, AMR_OF[method], 'mfa'])];
   }
 
@@ -143,9 +147,10 @@ export class SecondFactors implements StepUpGate {
   }
 
   /**
-   * Step-up (CONTRACT §5): turning a factor off, new recovery codes and the like need the current password, or a code
-   * of a factor the account has. Throws `invalid-mfa-code` / `invalid-credentials` when the proof is wrong. Wrong
-   * proofs count toward the account's lockout as at sign-in: a stolen session must not buy unlimited guesses.
+   * Step-up (CONTRACT §5): turning a factor off, new recovery codes and the like need the current password, a code of
+   * a factor the account has, or an assertion of one of its passkeys on a step-up challenge. Throws `invalid-mfa-code`
+   * / `invalid-credentials` when the proof is wrong. Wrong proofs — a refused passkey too — count toward the account's
+   * lockout as at sign-in: a stolen session must not buy unlimited guesses.
    */
   async assertStepUp(accountId: string, proof: StepUpProof): Promise<void> {
     const lock = await this.lockKeyOf(accountId);
@@ -159,14 +164,26 @@ export class SecondFactors implements StepUpGate {
   }
 
   private async checkStepUp(accountId: string, proof: StepUpProof): Promise<void> {
+    if (proof.credential !== undefined) return this.checkPasskeyProof(accountId, proof.credential);
     if (proof.code !== undefined) {
       if (await this.anyCodeMatches(accountId, proof.code)) return;
       throw new AppError('invalid-mfa-code', 'code: is not a current code of this account\'s authenticator or one of its recovery codes');
     }
-    if (proof.password === undefined) throw invalidField('password', 'the current password (or a second-factor code in `code`) is required');
+    if (proof.password === undefined) throw invalidField('password', 'the current password (or a second-factor code in `code`, or a passkey in `credential`) is required');
     if (!(await this.deps.accounts.passwordMatches(await findPasswordHash(this.deps.db, accountId), proof.password))) {
       throw new AppError('invalid-credentials', 'password: is not the current password');
     }
+  }
+
+  /**
+   * A passkey as step-up proof: an assertion of one of the account's own passkeys, on a challenge issued for step-up
+   * to this account (a login's or a second step's challenge does not answer it). A refusal is audited by Passkeys
+   * (`mfa.passkey-refused`, purpose `step-up`) and answered like a wrong code.
+   */
+  private async checkPasskeyProof(accountId: string, credential: AssertionJson): Promise<void> {
+    if (!this.deps.passkeys.enabled) throw invalidField('credential', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
+    const outcome = await this.deps.passkeys.verifyAssertion(credential as AuthenticationResponseJSON, { purpose: 'step-up', accountId, inetAddress: null });
+    if (!outcome.ok) throw new AppError('invalid-mfa-code', `credential: the passkey was refused: ${outcome.message}`);
   }
 
   /** Whether the account has a second factor (step-up of password and e-mail changes and deletion depends on it). */

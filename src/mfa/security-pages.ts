@@ -1,10 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { StepUpProof } from '../accounts/account.service.js';
 import { AppError } from '../http/errors.js';
 import { requireSessionFormToken } from '../pages/form-token.js';
 import { field } from '../pages/forms.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, SafeHtml, sendHtmlPage } from '../pages/layout.js';
+import { passkeyForm } from '../pages/passkey-form.js';
+import { assertionFromForm, CredentialField } from './form-credential.js';
 import type { SecondFactors } from './second-factors.js';
 import type { TotpSetup } from './totp.service.js';
 
@@ -51,26 +54,48 @@ ${field('code', t(lang, 'mfa.code'), { id: 'setup-code', autocomplete: 'one-time
 <button type="submit">${t(lang, 'security.confirm')}</button></form>`;
 }
 
-/** A form that needs step-up: the password or a current code, with ids prefixed by `id` (one page may hold several). */
-export function stepUpForm(lang: Lang, action: string, hidden: SafeHtml, submit: MessageKey, id: string): SafeHtml {
-  return html`<form method="post" action="${action}">${hidden}<p>${t(lang, 'security.proofIntro')}</p>
+/**
+ * A form that needs step-up: the password or a current code, with ids prefixed by `id` (one page may hold several);
+ * with `passkey` (the account has a usable one) also "Confirm with a passkey", a form of its own posting to the same
+ * `action` with the same `hidden` fields, whose ceremony the passkey script runs on a step-up challenge.
+ */
+export function stepUpForm(lang: Lang, action: string, hidden: SafeHtml, submit: MessageKey, id: string, passkey = false): SafeHtml {
+  const withPasskey = passkey
+    ? passkeyForm(lang, { kind: 'step-up', action, hidden, submit: 'security.withPasskey', id: `${id}-passkey` })
+    : '';
+  return html`<form method="post" action="${action}">${hidden}<p>${t(lang, passkey ? 'security.proofIntroPasskey' : 'security.proofIntro')}</p>
 ${field('password', t(lang, 'security.password'), { id: `${id}-password`, type: 'password', autocomplete: 'current-password', required: false })}
 ${field('code', t(lang, 'security.orCode'), { id: `${id}-code`, autocomplete: 'one-time-code', required: false })}
-<button type="submit">${t(lang, submit)}</button></form>`;
+<button type="submit">${t(lang, submit)}</button></form>${withPasskey}`;
 }
 
-/** A step-up form's post: the session's form token, then the password or code (wrong: a page saying so), then `act`. */
+/** The fields a step-up form posts besides its own: the form token, and the password, a code or a passkey's assertion. */
+export const StepUpFormFields = {
+  csrf: Type.String({ maxLength: 64 }),
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
+  code: Type.Optional(Type.String({ maxLength: 64 })),
+  credential: Type.Optional(CredentialField),
+};
+
+/**
+ * A step-up form's post: the session's form token, then the password, code or passkey (wrong: a page saying so), then
+ * `act`. The passkey's assertion arrives as the passkey script's WebAuthn JSON text in `credential`.
+ */
 export async function withStepUp(
   deps: { serverKey: string; factors: Pick<SecondFactors, 'assertStepUp'> }, request: FastifyRequest, reply: FastifyReply,
-  body: { csrf: string; password?: string | undefined; code?: string | undefined }, act: (accountId: string) => Promise<FastifyReply>,
+  body: { csrf: string; password?: string | undefined; code?: string | undefined; credential?: string | undefined },
+  act: (accountId: string) => Promise<FastifyReply>,
 ): Promise<FastifyReply> {
   const auth = requireSessionFormToken(request, deps.serverKey, body.csrf);
-  const proof: StepUpProof = { password: body.password || undefined, code: body.code?.trim() || undefined };
+  const usesPasskey = body.credential !== undefined && body.credential !== '';
   try {
+    const proof: StepUpProof = usesPasskey
+      ? { credential: assertionFromForm(body.credential) }
+      : { password: body.password || undefined, code: body.code?.trim() || undefined };
     await deps.factors.assertStepUp(auth.accountId, proof);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
-    return sendOutcome(request, reply, error.status, 'security.proofWrong', true);
+    return sendOutcome(request, reply, error.status, usesPasskey ? 'security.passkeyWrong' : 'security.proofWrong', true);
   }
   return act(auth.accountId);
 }

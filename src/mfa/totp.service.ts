@@ -5,6 +5,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import type { RecoveryCodes } from './recovery-codes.service.js';
+import { assertMayHoldFactor } from './factor-holders.js';
 import { SecretBox } from './secret-box.js';
 import { matchingStep, newTotpSecret, otpauthUrlOf } from './totp.js';
 import { deleteTotp, findTotp, saveUnconfirmedTotp, takeTotpStep } from './totp.repository.js';
@@ -38,8 +39,9 @@ export class TotpService {
     this.box = new SecretBox(deps.serverKey, 'mfa-totp');
   }
 
-  /** A new secret for the account, not active until confirmed; refused while an active one exists. */
+  /** A new secret for a person's account, not active until confirmed; refused while an active one exists. */
   async begin(account: { id: string; username: string }): Promise<TotpSetup> {
+    await assertMayHoldFactor(this.deps.db, account.id, 'an authenticator app');
     const enrolment = newTotpSecret(this.deps.random, { issuer: this.deps.issuer, account: account.username });
     const saved = await saveUnconfirmedTotp(this.deps.db, account.id, this.box.seal(enrolment.secret, account.id), this.deps.clock.now());
     if (!saved) throw new AppError('conflict', 'TOTP is already set up for this account; remove it first');

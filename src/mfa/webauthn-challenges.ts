@@ -2,8 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 
-/** Which ceremony a challenge is for: it answers only that one. */
-export type ChallengePurpose = 'register' | 'login' | 'second-step';
+/**
+ * Which ceremony a challenge is for: it answers only that one. `step-up` proves a signed-in person again before a
+ * sensitive change; a login's or a second step's challenge never does, nor the other way round.
+ */
+export type ChallengePurpose = 'register' | 'login' | 'second-step' | 'step-up';
 
 /**
  * WebAuthn challenges (CONTRACT §5): 32 random bytes per ceremony, kept in the database so that the node answering

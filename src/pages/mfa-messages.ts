@@ -14,6 +14,8 @@ export const mfaEn = {
   'mfa.wrong': 'That code is wrong or was already used. Try the next one.',
   'mfa.expired': 'This sign-in expired. Please sign in again.',
   'mfa.enrolFirst': 'This account must set up a second factor before it can sign in. It takes a minute: an authenticator app on your phone scans a code.',
+  'mfa.enrolFirstChoice': 'This account must set up a second factor before it can sign in. It takes a minute: add a passkey of this device, or set up an authenticator app on your phone.',
+  'mfa.enrolFirstPasskey': 'This account must set up a second factor before it can sign in. It takes a minute: add a passkey of this device.',
   'mfa.continue': 'Continue signing in',
   'mfa.stranded': 'The second factor of this account cannot be used any more, and no recovery code is left. Ask your administrator to reset it.',
   // The account page's security section (mfa/mfa-page.routes.ts)
@@ -47,6 +49,8 @@ export const mfaDe: Record<keyof typeof mfaEn, string> = {
   'mfa.wrong': 'Dieser Code ist falsch oder wurde schon verwendet. Versuchen Sie den nächsten.',
   'mfa.expired': 'Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'mfa.enrolFirst': 'Für dieses Konto muss vor der Anmeldung ein zweiter Faktor eingerichtet werden. Das dauert eine Minute: Eine Authenticator-App auf Ihrem Telefon scannt einen Code.',
+  'mfa.enrolFirstChoice': 'Für dieses Konto muss vor der Anmeldung ein zweiter Faktor eingerichtet werden. Das dauert eine Minute: Fügen Sie einen Passkey dieses Geräts hinzu oder richten Sie eine Authenticator-App auf Ihrem Telefon ein.',
+  'mfa.enrolFirstPasskey': 'Für dieses Konto muss vor der Anmeldung ein zweiter Faktor eingerichtet werden. Das dauert eine Minute: Fügen Sie einen Passkey dieses Geräts hinzu.',
   'mfa.continue': 'Anmeldung fortsetzen',
   'mfa.stranded': 'Der zweite Faktor dieses Kontos ist nicht mehr verwendbar, und es ist kein Wiederherstellungscode übrig. Bitten Sie Ihre Administration, ihn zurückzusetzen.',
   'security.title': 'Anmeldung in zwei Schritten',

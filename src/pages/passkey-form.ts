@@ -4,7 +4,7 @@ import { PASSKEY_SCRIPT_PATH } from './passkey-script.js';
 
 /** What a passkey form of a hosted page carries: its ceremony, where it posts, its hidden fields and its button. */
 export interface PasskeyFormOptions {
-  kind: 'login' | 'second-step' | 'register';
+  kind: 'login' | 'second-step' | 'register' | 'enrol' | 'step-up';
   action: string;
   /** The form token and whatever else the route needs (`mfaToken`, `method`). */
   hidden: SafeHtml;

@@ -31,6 +31,9 @@ export const passkeyEn = {
   'passkey.removed': 'The passkey was removed.',
   'passkey.notFound': 'This passkey does not exist (any more).',
   'security.totpNone': 'No authenticator app is set up.',
+  'security.proofIntroPasskey': 'Confirm with your password, a current code, or a passkey.',
+  'security.withPasskey': 'Confirm with a passkey',
+  'security.passkeyWrong': 'This passkey was not accepted. Try another one, your password or a code.',
 } as const;
 
 export const passkeyDe: Record<keyof typeof passkeyEn, string> = {
@@ -61,4 +64,7 @@ export const passkeyDe: Record<keyof typeof passkeyEn, string> = {
   'passkey.removed': 'Der Passkey wurde entfernt.',
   'passkey.notFound': 'Diesen Passkey gibt es nicht (mehr).',
   'security.totpNone': 'Es ist keine Authenticator-App eingerichtet.',
+  'security.proofIntroPasskey': 'Bestätigen Sie mit Ihrem Passwort, einem aktuellen Code oder einem Passkey.',
+  'security.withPasskey': 'Mit einem Passkey bestätigen',
+  'security.passkeyWrong': 'Dieser Passkey wurde nicht akzeptiert. Versuchen Sie einen anderen, Ihr Passwort oder einen Code.',
 };

@@ -4,15 +4,19 @@ import { Type } from 'typebox';
 
 /**
  * The browser half of the passkey ceremonies for the hosted pages, as a same-origin file (their CSP allows no inline
- * script). A form opts in with `data-passkey="login" | "second-step" | "register"` and holds a hidden `credential`
- * field (and, for the second step, its `mfaToken`); on submit the script fetches the ceremony's options, runs
+ * script). A form opts in with `data-passkey="login" | "second-step" | "register" | "enrol" | "step-up"` and holds
+ * a hidden `credential` field (and, for the second step and enrolment within a sign-in, its `mfaToken`, which
+ * enrolment presents as its bearer token: no session exists yet); on submit the script fetches the ceremony's options, runs
  * `navigator.credentials.get/create`, writes the answer as WebAuthn JSON into `credential` and submits the form to its
  * own action. A `[data-passkey-error]` element in the form shows what went wrong. Hand-written base64url glue: the
- * pages load nothing else.
+ * pages load nothing else. A page with several passkey forms links the script once per form: each form is bound once.
  */
 const SOURCE = String.raw`'use strict';
 (function () {
-  var OPTIONS = { login: '/api/auth/passkey/options', 'second-step': '/api/auth/mfa/webauthn/options', register: '/api/auth/passkeys/options' };
+  var OPTIONS = {
+    login: '/api/auth/passkey/options', 'second-step': '/api/auth/mfa/webauthn/options', register: '/api/auth/passkeys/options',
+    enrol: '/api/auth/passkeys/options', 'step-up': '/api/auth/passkeys/step-up/options'
+  };
   function toBuffer(text) {
     var binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4));
     return Uint8Array.from(binary, function (c) { return c.charCodeAt(0); }).buffer;
@@ -41,10 +45,12 @@ const SOURCE = String.raw`'use strict';
   }
   async function ceremony(form, kind) {
     var body = kind === 'second-step' ? { mfaToken: form.elements.mfaToken.value } : {};
-    var answer = await fetch(OPTIONS[kind], { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    var headers = { 'content-type': 'application/json' };
+    if (kind === 'enrol') headers.authorization = 'Bearer ' + form.elements.mfaToken.value;
+    var answer = await fetch(OPTIONS[kind], { method: 'POST', credentials: 'same-origin', headers: headers, body: JSON.stringify(body) });
     var options = await answer.json();
     if (!answer.ok) throw new Error(options.detail || options.title || 'the server refused');
-    var credential = kind === 'register'
+    var credential = kind === 'register' || kind === 'enrol'
       ? await navigator.credentials.create({ publicKey: Object.assign({}, options, { challenge: toBuffer(options.challenge), user: Object.assign({}, options.user, { id: toBuffer(options.user.id) }), excludeCredentials: descriptors(options.excludeCredentials) }) })
       : await navigator.credentials.get({ publicKey: Object.assign({}, options, { challenge: toBuffer(options.challenge), allowCredentials: descriptors(options.allowCredentials) }) });
     form.elements.credential.value = JSON.stringify(asJson(credential));
@@ -60,6 +66,8 @@ const SOURCE = String.raw`'use strict';
     var forms = document.querySelectorAll('form[data-passkey]');
     for (var i = 0; i < forms.length; i++) {
       var form = forms[i];
+      if (form.hasAttribute('data-passkey-bound')) continue;
+      form.setAttribute('data-passkey-bound', '');
       if (!window.PublicKeyCredential) { form.hidden = true; continue; }
       form.addEventListener('submit', function (event) {
         event.preventDefault();

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { formTokenField } from './form-token.js';
 import { field, formErrors, type FieldErrors } from './forms.js';
-import { t, type Lang } from './i18n.js';
+import { t, type Lang, type MessageKey } from './i18n.js';
 import { html, type SafeHtml } from './layout.js';
 import { passkeyForm } from './passkey-form.js';
 
@@ -18,9 +18,23 @@ export const SecondStepFormBody = Type.Object({
 });
 export type SecondStepForm = Static<typeof SecondStepFormBody>;
 
-/** Whether a second page offers a passkey: then it loads the passkey script (`passkeys: true` in sendHtmlPage). */
+/**
+ * Whether a second page offers a passkey — to answer with, or to set up within the sign-in: then it loads the passkey
+ * script (`passkeys: true` in sendHtmlPage).
+ */
 export function offersPasskey(state: SecondStepState): boolean {
+  return answersWithPasskey(state) || (state.mfaToken !== '' && mustEnrol(state) && state.enrolWith?.passkey === true);
+}
+
+/** Whether the second step may be answered with one of the account's passkeys ("Use a passkey"). */
+function answersWithPasskey(state: SecondStepState): boolean {
   return state.methods.includes('webauthn') && state.mfaToken !== '';
+}
+
+/** What a sign-in that must enrol first can set up on the hosted pages (`mfa.totp.enabled`, `mfa.webauthn.enabled`). */
+export interface EnrolOptions {
+  totp: boolean;
+  passkey: boolean;
 }
 
 /** What a second-step page shows: the parked sign-in's token, the methods it may be answered with, and any error. */
@@ -29,11 +43,15 @@ export interface SecondStepState {
   methods: readonly string[];
   /** The account must set up a factor first (`mfa.requiredFor`): the page offers that instead of a code field. */
   enrol?: boolean;
+  /** What it may set up; without it, an authenticator app only. */
+  enrolWith?: EnrolOptions;
   errors?: FieldErrors;
 }
 
 /** Where a sign-in that must enrol first starts setting up an authenticator app (sign-in/enrol-step.routes.ts). */
 export const ENROL_START_PATH = '/auth/mfa/enrol/start';
+/** Where it posts a new passkey (the passkey script's `navigator.credentials.create` answer). */
+export const ENROL_PASSKEY_PATH = '/auth/mfa/enrol/passkey';
 
 /** The second page's state from an `mfa-required` answer's members: its token, its methods, and whether it must enrol. */
 export function secondStepStateOf(members: Record<string, unknown>): SecondStepState {
@@ -58,7 +76,7 @@ ${field('code', t(lang, 'mfa.code'), { id: 'totp-code', autocomplete: 'one-time-
 <button type="submit">${t(lang, 'mfa.submit')}</button>
 </form>`
     : '';
-  const passkey = offersPasskey(state)
+  const passkey = answersWithPasskey(state)
     ? html`${state.methods.includes('totp') ? '' : html`<p>${t(lang, 'passkey.useIntro')}</p>`}
 ${passkeyForm(lang, { kind: 'second-step', action, hidden: hidden('webauthn'), submit: 'passkey.use', id: 'passkey-second-step' })}`
     : '';
@@ -69,11 +87,7 @@ ${field('code', t(lang, 'mfa.recoveryCode'), { id: 'recovery-code', autocomplete
 <button type="submit">${t(lang, 'mfa.submit')}</button>
 </form></details>`
     : '';
-  const enrol = state.enrol && state.methods.length === 0
-    ? html`<p>${t(lang, 'mfa.enrolFirst')}</p>
-<form method="post" action="${ENROL_START_PATH}">${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${state.mfaToken}">
-<button type="submit">${t(lang, 'security.setUp')}</button></form>`
-    : '';
+  const enrol = mustEnrol(state) ? enrolChoice(lang, formToken, state) : '';
   // Nothing to answer with (a disabled passkey, no recovery code left) and nothing to set up: say so, and the way back.
   const restart = totp || passkey || recovery || enrol ? '' : html`${state.mfaToken || state.errors ? '' : html`<p class="error" role="alert">${t(lang, 'mfa.stranded')}</p>`}
 <p><a href="${restartUrl}">${t(lang, 'login.title')}</a></p>`;
@@ -83,4 +97,23 @@ ${totp}
 ${passkey}
 ${recovery}
 ${restart}`;
+}
+
+/** A sign-in that must set up a factor before it can finish (`mfa.requiredFor`, none enrolled). */
+function mustEnrol(state: SecondStepState): boolean {
+  return state.enrol === true && state.methods.length === 0;
+}
+
+/**
+ * What a sign-in that must enrol first is offered (sign-in/enrol-step.routes.ts takes the posts): "Add a passkey" —
+ * the passkey script fetches creation options with the `mfaToken` as its bearer token and posts the new credential —
+ * and "Set up an authenticator app". Each carries the `mfaToken` and the page's form token (login CSRF).
+ */
+export function enrolChoice(lang: Lang, formToken: string, state: SecondStepState): SafeHtml {
+  const { totp, passkey } = state.enrolWith ?? { totp: true, passkey: false };
+  const hidden = html`${formTokenField(formToken)}<input type="hidden" name="mfaToken" value="${state.mfaToken}">`;
+  const intro: MessageKey = passkey && totp ? 'mfa.enrolFirstChoice' : passkey ? 'mfa.enrolFirstPasskey' : 'mfa.enrolFirst';
+  return html`<p>${t(lang, intro)}</p>
+${passkey ? passkeyForm(lang, { kind: 'enrol', action: ENROL_PASSKEY_PATH, hidden, submit: 'passkey.add', id: 'passkey-enrol' }) : ''}
+${totp ? html`<form method="post" action="${ENROL_START_PATH}">${hidden}<button type="submit">${t(lang, 'security.setUp')}</button></form>` : ''}`;
 }

@@ -8,19 +8,22 @@ import { AppError } from '../http/errors.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-ins.js';
 import { recoveryCodeList, totpSetupForm } from '../mfa/security-pages.js';
 import type { TotpService } from '../mfa/totp.service.js';
+import { CredentialField, registrationFromForm } from '../mfa/form-credential.js';
+import type { Passkeys } from '../mfa/passkeys.service.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { formTokenField, issueFormToken, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t, type Lang, type MessageKey } from '../pages/i18n.js';
 import { html, sendHtmlPage, type PageAllowances, type SafeHtml } from '../pages/layout.js';
-import { ENROL_START_PATH } from '../pages/second-step-form.js';
+import { enrolChoice, ENROL_PASSKEY_PATH, ENROL_START_PATH } from '../pages/second-step-form.js';
 import { resumePlan } from './continuation.js';
 import { clientFormOrigins } from './hosted-client.js';
-import { SECOND_STEP_PATH } from './second-step-page.js';
+import { enrolOptionsOf, SECOND_STEP_PATH } from './second-step-page.js';
 
 const ENROL_PATH = '/auth/mfa/enrol';
 const MfaTokenField = Type.String({ minLength: 1, maxLength: 128 });
 const StartForm = Type.Object({ mfaToken: MfaTokenField });
 const ConfirmForm = Type.Object({ mfaToken: MfaTokenField, code: Type.String({ minLength: 1, maxLength: 16 }) });
+const PasskeyForm = Type.Object({ mfaToken: MfaTokenField, credential: CredentialField });
 
 /** What setting up a factor within a sign-in uses. */
 export interface EnrolStepDeps {
@@ -28,6 +31,7 @@ export interface EnrolStepDeps {
   loginCsrf: LoginCsrfDeps;
   pending: Pick<PendingSignIns, 'find' | 'markEnrolled'>;
   totp: Pick<TotpService, 'begin' | 'pendingSetup' | 'confirm'>;
+  passkeys: Pick<Passkeys, 'enabled' | 'register'>;
   usernameOf: (accountId: string) => Promise<string | null>;
 }
 
@@ -38,10 +42,11 @@ interface Continuation {
 }
 
 /**
- * `mfa.requiredFor` on the hosted pages (CONTRACT §5): an account that must use a second factor and has none sets up an
- * authenticator app right inside its sign-in — the QR code, then its first code — sees its recovery codes once, and
- * continues to its client (or, without one, to its account). Confirming the new secret with a code is the second
- * factor's proof, so "continue" needs no second code (PendingSignIns.markEnrolled). The `mfaToken` is the only key:
+ * `mfa.requiredFor` on the hosted pages (CONTRACT §5): an account that must use a second factor and has none sets one
+ * up right inside its sign-in — an authenticator app (the QR code, then its first code) or a passkey (the passkey
+ * script's registration) — sees its recovery codes once, and continues to its client (or, without one, to its
+ * account). Confirming the new secret with a code, or registering the passkey with user verification, is the second
+ * factor's proof, so "continue" needs no further one (PendingSignIns.markEnrolled). The `mfaToken` is the only key:
  * no session exists yet. Each post obeys the login-CSRF rule, like the sign-in forms.
  */
 export const enrolStepRoutes: FastifyPluginAsync<EnrolStepDeps> = async (fastify, deps) => {
@@ -83,11 +88,36 @@ export const enrolStepRoutes: FastifyPluginAsync<EnrolStepDeps> = async (fastify
       if (error instanceof AppError && error.code === 'invalid-mfa-code') return setupPage(request, reply, 401, pending, mfaToken, true);
       throw error;
     }
-    if (!(await deps.pending.markEnrolled(pending))) return expired(request, reply);
+    if (!(await deps.pending.markEnrolled(pending, 'totp'))) return expired(request, reply);
+    return continuePage(request, reply, pending, mfaToken, codes);
+  });
+
+  /** The recovery codes (when the factor brought them) once, and "Continue signing in" to where the sign-in began. */
+  const continuePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, mfaToken: string, codes: string[] | undefined, added?: MessageKey) => {
     const next = await continuationOf(deps.db, pending);
-    return send(request, reply, 200, 'security.codesTitle', (lang, formToken) => html`${recoveryCodeList(lang, codes)}
+    return send(request, reply, 200, codes ? 'security.codesTitle' : 'security.title', (lang, formToken) => html`${added ? html`<p class="ok" role="status">${t(lang, added)}</p>` : ''}
+${codes ? recoveryCodeList(lang, codes) : ''}
 <form method="post" action="${next.action}">${hidden(formToken, mfaToken)}<input type="hidden" name="method" value="enrolled">
 <button type="submit">${t(lang, 'mfa.continue')}</button></form>`, next.allow);
+  };
+
+  app.post(ENROL_PASSKEY_PATH, { preValidation: csrf, errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Add a passkey within a sign-in (mfa.requiredFor; the passkey script’s answer)', body: PasskeyForm } }, async (request, reply) => {
+    if (!deps.passkeys.enabled) throw new AppError('not-found', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
+    const { mfaToken } = request.body;
+    const pending = await enrolling(mfaToken);
+    if (!pending) return expired(request, reply);
+    let added: Awaited<ReturnType<Passkeys['register']>>;
+    try {
+      added = await deps.passkeys.register(pending.accountId, registrationFromForm(request.body.credential), undefined);
+    } catch (error) {
+      // A credential that does not verify, or one registered already: the choice again, saying so.
+      if (!(error instanceof AppError) || (error.code !== 'invalid-request' && error.code !== 'conflict')) throw error;
+      const state = { mfaToken, methods: [], enrol: true, enrolWith: enrolOptionsOf(deps.loginCsrf.config) };
+      return send(request, reply, error.status, 'mfa.title', (lang, formToken) => html`<p class="error" role="alert">${t(lang, error.code === 'conflict' ? 'passkey.duplicate' : 'passkey.addFailed')}</p>
+${enrolChoice(lang, formToken, state)}`, { passkeys: true });
+    }
+    if (!(await deps.pending.markEnrolled(pending, 'webauthn'))) return expired(request, reply);
+    return continuePage(request, reply, pending, mfaToken, added.recoveryCodes, 'passkey.added');
   });
 };
 

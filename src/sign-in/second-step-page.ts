@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '../clients/client.repository.js';
+import type { Config } from '../config/index.js';
 import { issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t } from '../pages/i18n.js';
-import { offersPasskey, secondStepForm, type SecondStepState } from '../pages/second-step-form.js';
+import { offersPasskey, secondStepForm, type EnrolOptions, type SecondStepState } from '../pages/second-step-form.js';
 import { sendHtmlPage } from '../pages/layout.js';
 import { clientFormOrigins, hostedQuery, interactionOf } from './hosted-client.js';
 
@@ -13,9 +14,10 @@ const COOKIE_SECOND_STEP_PATH = '/account/login/mfa';
 
 /** The hosted login's second page (CONTRACT §5), for a client: its form posts to SECOND_STEP_PATH. */
 export function renderSecondStep(
-  request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, client: Client, status: number, state: SecondStepState,
+  request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, client: Client, status: number, shown: SecondStepState,
 ): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
+  const state = withEnrolOptions(loginCsrf.config, shown);
   const formToken = issueFormToken(request, reply, loginCsrf);
   const query = hostedQuery(client, interactionOf(request));
   const body = secondStepForm(lang, `${SECOND_STEP_PATH}?${query}`, formToken, state, `/auth/login?${query}`);
@@ -26,8 +28,18 @@ export function renderSecondStep(
  * The second page of a sign-in that ends in the auth cookie (the account page's, a provider login without a client):
  * its form posts to the account page, which sets the cookie and shows the account.
  */
-export function renderCookieSecondStep(request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, status: number, state: SecondStepState): FastifyReply {
+export function renderCookieSecondStep(request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, status: number, shown: SecondStepState): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
+  const state = withEnrolOptions(loginCsrf.config, shown);
   const body = secondStepForm(lang, COOKIE_SECOND_STEP_PATH, issueFormToken(request, reply, loginCsrf), state, '/account');
   return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, { passkeys: offersPasskey(state) });
+}
+
+/** What a sign-in that must enrol may set up on the hosted pages: the factors this server has on. */
+export function enrolOptionsOf(config: Config): EnrolOptions {
+  return { totp: config.mfa.totp.enabled, passkey: config.mfa.webauthn.enabled };
+}
+
+function withEnrolOptions(config: Config, state: SecondStepState): SecondStepState {
+  return state.enrol ? { ...state, enrolWith: enrolOptionsOf(config) } : state;
 }

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { expect } from 'vitest';
-import type { TestServer } from './server.js';
+import { uniqueEmail } from './mfa.js';
+import { registerAndLogin, type TestServer } from './server.js';
 
 /**
  * A software authenticator of the test's own (a hand-written stand-in, said so): an ES256 key made by node:crypto, a
@@ -137,4 +138,29 @@ export async function auditEvents(server: TestServer, accountId: string, type: s
   const rows = await server.app.services.database.db.selectFrom('audit_events').select(['type', 'data'])
     .where('account_id', '=', accountId).where('type', '=', type).orderBy('id').execute();
   return rows.map((row) => ({ data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data }));
+}
+
+/** An assertion of `passkey` on a fresh step-up challenge of the bearer of `token` (`POST /api/auth/passkeys/step-up/options`). */
+export async function stepUpAssertion(server: TestServer, token: string, passkey: SoftPasskey, tamper: Tamper = {}) {
+  const options = await server.request('POST', '/api/auth/passkeys/step-up/options', { token });
+  expect(options.status, options.text).toBe(200);
+  return passkey.get(options.body, tamper);
+}
+
+/** A signed-in person with one passkey. */
+export interface PasskeyHolder {
+  email: string;
+  userId: string;
+  token: string;
+  passkey: SoftPasskey;
+  passkeyId: string;
+}
+
+/** Registers an account, signs it in, and registers a software passkey for it. */
+export async function passkeyHolder(server: TestServer, label: string): Promise<PasskeyHolder> {
+  const email = uniqueEmail(label);
+  const { userId, accessToken } = await registerAndLogin(server, email);
+  const passkey = softPasskey(server);
+  const { id } = await registerPasskey(server, accessToken, passkey);
+  return { email, userId, token: accessToken, passkey, passkeyId: id };
 }

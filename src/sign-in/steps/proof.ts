@@ -27,15 +27,17 @@ export const verifyProof: Step = async (deps, context) => {
   }
 };
 
-/** The code answers the pending sign-in's account; the `mfaToken` is then spent, by exactly one request. */
+/**
+ * The code answers the pending sign-in's account — or, for `enrolled`, a hosted page set a factor up within this very
+ * sign-in; the `mfaToken` is then spent, by exactly one request.
+ */
 async function verifySecondFactor(deps: SignInDeps, context: SignInContext, proof: Extract<Proof, { kind: 'second-factor' }>): Promise<void> {
   const account = provenAccount(context);
-  const right = proof.method === 'enrolled' ? proof.pending.enrolled === true : await deps.mfa.verifyAnswer(account.id, proof, context.attempt.info.inetAddress);
-  if (!right) {
-    await refuseWrongCode(deps, context, () => deps.mfa.pending.countFailure(proof.pending));
-  }
+  const method = proof.method === 'enrolled' ? proof.pending.enrolled : proof.method;
+  const right = proof.method === 'enrolled' ? method !== undefined : await deps.mfa.verifyAnswer(account.id, proof, context.attempt.info.inetAddress);
+  if (!right || method === undefined) return refuseWrongCode(deps, context, () => deps.mfa.pending.countFailure(proof.pending));
   if (!(await deps.mfa.pending.take(proof.pending))) throw new AppError('invalid-token', 'mfaToken: already used or expired');
-  context.amr = deps.mfa.amrAfter(proof.pending.firstFactor, proof.method);
+  context.amr = deps.mfa.amrAfter(proof.pending.firstFactor, method);
   await deps.audit.record('mfa.succeeded', { accountId: account.id, inetAddress: context.attempt.info.inetAddress, data: { method: proof.method } });
 }
 
