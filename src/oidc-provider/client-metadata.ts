@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { findClientWithSecret, type ClientWithSecret } from '../clients/client.repository.js';
 import { clientSecretMatches, usesClientSecret } from '../clients/oidc-fields.js';
+import { STANDARD_SCOPES } from '../clients/oidc-rules.js';
 import type { DB } from '../db/types.js';
+import { KNOWN_SCOPES } from './claims.js';
 
 /**
  * A Gatehouse client as node-oidc-provider's client metadata (RFC 7591 names). Why `client_secret` is the stored
@@ -24,10 +26,17 @@ export function clientMetadataOf(client: ClientWithSecret): ClientMetadata | und
     ...(usesClientSecret(fields) ? { client_secret: client.secretHash ?? unusableSecret() } : {}),
     ...(fields.jwks ? { jwks: fields.jwks } : {}),
     ...(fields.jwksUri ? { jwks_uri: fields.jwksUri } : {}),
-    scope: [...new Set(['openid', ...fields.scopes])].join(' '),
+    // The provider takes only scopes it knows here; the permission strings go in a field of our own (resources.ts).
+    scope: [...new Set(['openid', ...fields.scopes.filter((scope) => KNOWN_SCOPES.includes(scope))])].join(' '),
+    permissionScopes: permissionScopesOf(fields.scopes),
     ...(fields.backchannelLogoutUri ? { backchannel_logout_uri: fields.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     firstParty: fields.firstParty,
   };
+}
+
+/** A client's scopes that are permission strings (`orders:read`), not OpenID ones (clients/oidc-rules.ts). */
+export function permissionScopesOf(scopes: readonly string[]): string[] {
+  return scopes.filter((scope) => !STANDARD_SCOPES.includes(scope));
 }
 
 /** A client that uses a secret but has none yet cannot authenticate: no presented secret hashes to this. */

@@ -11,7 +11,7 @@ import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
 import { PROVIDER_ALGORITHMS } from './keys.js';
-import { resourceIndicators } from './resources.js';
+import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
 
 /** What the provider is built from. */
 export interface ProviderDeps {
@@ -44,7 +44,8 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     scopes: KNOWN_SCOPES,
     // Scope claims in the ID token too (as Keycloak does), so an app that reads only the ID token has them.
     conformIdTokenClaims: false,
-    extraClientMetadata: { properties: ['firstParty'] },
+    extraClientMetadata: { properties: ['firstParty', 'permissionScopes'] },
+    extraParams: { [SCOPE_CHECK]: refuseUnknownScopes },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     enabledJWA: { idTokenSigningAlgValues: [...PROVIDER_ALGORITHMS], clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     jwks: { keys: keys as NonNullable<Configuration['jwks']>['keys'] },

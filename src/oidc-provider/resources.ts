@@ -1,6 +1,5 @@
-import { errors, type Configuration } from 'oidc-provider';
+import { errors, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.js';
-import { KNOWN_SCOPES } from './claims.js';
 
 /**
  * The one resource a client's access tokens are for unless it names none (CONTRACT §5: `aud` is the client). Why a
@@ -24,11 +23,13 @@ export function resourceIndicators(config: Config): ResourceIndicators {
       if (oneOf) return oneOf;
       return ctx.oidc.params?.grant_type === 'client_credentials' ? CLIENT_AUDIENCE : undefined;
     },
-    getResourceServerInfo: async (_ctx, indicator, client) => {
+    getResourceServerInfo: async (ctx, indicator, client) => {
       if (indicator !== CLIENT_AUDIENCE) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+      const allowed = permissionsOf(client);
+      assertAllowed(ctx.oidc.params?.scope, client);
       return {
         audience: client.clientId,
-        scope: permissionScopes(client.scope).join(' '),
+        scope: allowed.join(' '),
         accessTokenTTL: Math.max(1, Math.floor(config.oidc.accessTokenTtl / 1000)),
         accessTokenFormat: config.tokens.clientFormat === 'opaque' ? 'opaque' : 'jwt',
         jwt: { sign: { alg: 'RS256' } },
@@ -38,8 +39,26 @@ export function resourceIndicators(config: Config): ResourceIndicators {
   };
 }
 
-/** A client's allowed scopes that are permission strings, not OpenID ones. */
-function permissionScopes(scope: string | undefined): string[] {
-  const known = new Set(KNOWN_SCOPES);
-  return (scope ?? '').split(' ').filter((value) => value && !known.has(value));
+/**
+ * An authorization request's own check of `scope` (registered as an extra parameter, whose validators run once the
+ * redirect URI is known, so the refusal goes back to the client): node-oidc-provider drops a scope it does not know
+ * without a word, where the contract wants `invalid_scope`.
+ */
+export const SCOPE_CHECK = 'gatehouse_scope_check';
+
+export async function refuseUnknownScopes(ctx: KoaContextWithOIDC, _value: string | undefined, client: Client): Promise<void> {
+  assertAllowed(ctx.oidc.params?.scope, client);
+}
+
+/** Every requested scope is an OpenID one the client may ask for, or one of its permission strings. */
+function assertAllowed(requested: unknown, client: Client): void {
+  if (typeof requested !== 'string') return;
+  const allowed = new Set([...(client.scope ?? 'openid').split(' '), ...permissionsOf(client)]);
+  const unknown = requested.split(' ').find((scope) => scope && !allowed.has(scope));
+  if (unknown) throw new errors.InvalidScope('requested scope is not allowed', unknown);
+}
+
+/** The permission strings a client may ask for (client-metadata.ts `permissionScopes`). */
+function permissionsOf(client: Client): string[] {
+  return ((client as unknown as { permissionScopes?: string[] }).permissionScopes) ?? [];
 }
