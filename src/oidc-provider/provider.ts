@@ -78,7 +78,8 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // Resource servers are clients too: one that authenticates may ask about any token; a public one only its own.
+      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
