@@ -11,6 +11,7 @@ import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
 import { PROVIDER_ALGORITHMS } from './keys.js';
+import { providerPages } from './provider-pages.js';
 import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
 
 /** What the provider is built from. */
@@ -44,7 +45,9 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     currentRequest: () => Provider.ctx,
   };
   const records = kyselyAdapter(db, clock, sessionLink);
+  const pages = providerPages(config.branding);
   const configuration: Configuration = {
+    renderError: pages.renderError,
     adapter: (model: string) => (model === 'Client' ? clientAdapter(db) : records(model)),
     findAccount: accountFinder(deps.accounts),
     claims: { sid: null, iss: null, ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])) },
@@ -83,7 +86,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: pages.logout,
       resourceIndicators: resourceIndicators(config),
     },
   };
