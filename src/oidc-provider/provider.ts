@@ -10,6 +10,7 @@ import { kyselyAdapter } from './adapter.js';
 import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
+import { ACR_VALUES } from './interaction.js';
 import { PROVIDER_ALGORITHMS } from './keys.js';
 import { providerPages } from './provider-pages.js';
 import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
@@ -54,6 +55,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     scopes: KNOWN_SCOPES,
     // Scope claims in the ID token too (as Keycloak does), so an app that reads only the ID token has them.
     conformIdTokenClaims: false,
+    acrValues: ACR_VALUES,
     extraClientMetadata: { properties: ['firstParty', 'permissionScopes'] },
     extraParams: { [SCOPE_CHECK]: refuseUnknownScopes },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
