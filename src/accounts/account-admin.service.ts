@@ -161,7 +161,7 @@ export class AccountAdminService {
       }
     });
     if (changes.email !== undefined) await this.deps.accounts.voidOneTimeTokens(accountId, { type: 'email-changed' });
-    if (administrative) await this.deps.audit.record('account.updated', { accountId, data: { by: actor.accountId, fields: Object.keys(changes).filter((k) => !k.toLowerCase().includes('password')) } });
+    if (administrative) await this.deps.audit.record('account.updated', { accountId, data: { by: actor.accountId, fields: changedFields(changes) } });
     return this.deps.accounts.view(accountId);
   }
 
@@ -318,6 +318,11 @@ const EXACT_TOTAL_UP_TO = 50_000;
 function boundedEstimate(estimate: number, offset: number, shown: number, more: boolean): number {
   if (more) return Math.max(estimate, offset + shown + 1);
   return shown > 0 || offset === 0 ? offset + shown : Math.min(estimate, offset);
+}
+
+/** The fields a change sets, for its audit event: never a password, never a field left out (present but undefined). */
+function changedFields(changes: AccountChanges): string[] {
+  return Object.entries(changes).filter(([key, value]) => value !== undefined && !key.toLowerCase().includes('password')).map(([key]) => key);
 }
 
 /** Validates each permission (naming `permissions.<index>`), then lower-cases (Shiro ignores case) and de-duplicates. */

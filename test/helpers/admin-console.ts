@@ -25,6 +25,8 @@ export interface ConsoleCast {
   alice: { userId: string; email: string; accessToken: string };
   /** Holds only `accounts:read`, through the group `readers`. */
   reader: { userId: string; email: string; accessToken: string };
+  /** The id of the group `readers` (grants `accounts:read`). */
+  readersId: string;
 }
 
 /** Starts a server and gives it the cast; `label` keeps e-mails apart when one suite starts several. */
@@ -43,7 +45,7 @@ export async function startConsoleServer(dialect: Dialect, options: StartOptions
   expect((await server.request('PUT', `/groups/admin/accounts/${carol.userId}`, { token: sysToken })).status).toBe(204);
   const readers = await server.request('POST', '/groups', { token: sysToken, json: { name: 'readers', permissions: ['accounts:read'], accounts: [reader.userId] } });
   expect(readers.status, readers.text).toBe(201);
-  return { server, sysId: login.body.userId, sysToken, carol, alice, reader };
+  return { server, sysId: login.body.userId, sysToken, carol, alice, reader, readersId: readers.body.id };
 }
 
 /** A Chromium page whose CSP refusals are collected, so a test can say the page needed nothing the CSP forbids. */
