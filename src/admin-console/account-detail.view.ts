@@ -7,7 +7,7 @@ import type { Lang } from '../pages/i18n.js';
 import { html, type SafeHtml } from '../pages/layout.js';
 import { describeDevice } from '../sessions/device.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
-import { csrfField } from './admin-page.js';
+import { csrfField, labelledCell } from './admin-page.js';
 import type { ConsoleCaller } from './console-access.js';
 
 /** What one account's page shows; a part the caller may not read is null and left out. */
@@ -96,8 +96,8 @@ function sessions(caller: ConsoleCaller, detail: AccountDetail): SafeHtml | '' {
     const end = detail.can.endSessions
       ? html`<form method="post" action="${base(detail)}/sessions/end">${csrfField(caller)}<input type="hidden" name="session" value="${row.id}"><button type="submit" class="secondary" aria-label="${at(lang, 'account.session.endLabel', { device })}">${at(lang, 'account.session.end')}</button></form>`
       : '';
-    return html`<tr><td data-label="${at(lang, 'account.session.device')}"><strong title="${row.user_agent ?? ''}">${device}</strong>${current}<br><span class="hint">${row.inet_address ?? '—'}</span></td>
-<td data-label="${at(lang, 'account.session.how')}">${row.method}${row.client_id ? html` · ${row.client_id}` : ''}<br><span class="hint">${localTime(row.login_time)} · ${at(lang, 'account.session.lastAccess')} ${localTime(row.last_access)}</span></td>
+    return html`<tr>${labelledCell(at(lang, 'account.session.device'), html`<strong title="${row.user_agent ?? ''}">${device}</strong>${current}<br><span class="hint">${row.inet_address ?? '—'}</span>`)}
+${labelledCell(at(lang, 'account.session.how'), html`${row.method}${row.client_id ? html` · ${row.client_id}` : ''}<br><span class="hint">${localTime(row.login_time)} · ${at(lang, 'account.session.lastAccess')} ${localTime(row.last_access)}</span>`)}
 ${detail.can.endSessions ? html`<td>${end}</td>` : ''}</tr>`;
   });
   const endAll = detail.can.endSessions ? html`<div class="actions"><a class="button secondary" href="${base(detail)}/end-sessions">${at(lang, 'account.sessions.endAll')}</a></div>` : '';
@@ -122,10 +122,10 @@ function factors(caller: ConsoleCaller, detail: AccountDetail): SafeHtml {
 function events(lang: Lang, detail: AccountDetail): SafeHtml | '' {
   if (detail.events === null) return '';
   if (!detail.events.length) return section('events', at(lang, 'account.audit'), html`<p>${at(lang, 'account.audit.none')}</p>`);
-  const rows = detail.events.map((event) => html`<tr><td data-label="${at(lang, 'account.audit.time')}">${localTime(Number(event.at))}</td>
-<td data-label="${at(lang, 'account.audit.type')}"><code>${event.type}</code></td>
-<td data-label="${at(lang, 'account.audit.address')}">${event.inet_address ?? '—'}</td>
-<td data-label="${at(lang, 'account.audit.details')}">${eventDetails(lang, event.data)}</td></tr>`);
+  const rows = detail.events.map((event) => html`<tr>${labelledCell(at(lang, 'account.audit.time'), localTime(Number(event.at)))}
+${labelledCell(at(lang, 'account.audit.type'), html`<code>${event.type}</code>`)}
+${labelledCell(at(lang, 'account.audit.address'), event.inet_address ?? '—')}
+${labelledCell(at(lang, 'account.audit.details'), eventDetails(lang, event.data))}</tr>`);
   return section('events', at(lang, 'account.audit'), html`<table class="stack"><thead><tr><th scope="col">${at(lang, 'account.audit.time')}</th><th scope="col">${at(lang, 'account.audit.type')}</th><th scope="col">${at(lang, 'account.audit.address')}</th><th scope="col">${at(lang, 'account.audit.details')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`);
 }

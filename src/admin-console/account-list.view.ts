@@ -5,6 +5,7 @@ import { html, type SafeHtml } from '../pages/layout.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
 import type { ListQuery } from './account-list.routes.js';
 import type { ConsoleCaller } from './console-access.js';
+import { labelledCell } from './admin-page.js';
 
 /** What one page of the list shows: the filters as sent, its accounts, the cursor of the next page, the group names. */
 export interface ListState {
@@ -47,7 +48,7 @@ function filterForm(lang: Lang, state: ListState): SafeHtml {
 function table(lang: Lang, state: ListState): SafeHtml {
   if (!state.items.length) return html`<p role="status">${at(lang, 'accounts.none')}</p>`;
   const columns: AdminMessageKey[] = ['accounts.col.account', 'accounts.col.type', 'accounts.col.roles', 'accounts.col.groups', 'accounts.col.confirmed', 'accounts.col.created', 'accounts.col.lastLogin'];
-  const cell = (column: AdminMessageKey, content: unknown) => html`<td data-label="${at(lang, column)}">${content}</td>`;
+  const cell = (column: AdminMessageKey, content: unknown) => labelledCell(at(lang, column), content);
   const rows = state.items.map((account) => html`<tr>
 <th scope="row" data-label="${at(lang, 'accounts.col.account')}"><a href="/admin/accounts/${account.id}">${account.email ?? account.username}</a>${account.email && account.email !== account.username ? html`<br><span class="hint">${account.username}</span>` : ''}</th>
 ${cell('accounts.col.type', at(lang, `accounts.type.${account.type}`))}

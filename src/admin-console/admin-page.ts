@@ -51,6 +51,14 @@ export function csrfField(caller: ConsoleCaller): SafeHtml {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${caller.csrf}">`;
 }
 
+/**
+ * A table cell that names its column on a phone, where each row is a card (admin-style.ts `table.stack`). Why the
+ * wrapper: the cell is a two-column grid there, and its content must be one grid item beside the label.
+ */
+export function labelledCell(label: string, content: unknown): SafeHtml {
+  return html`<td data-label="${label}"><div>${content}</div></td>`;
+}
+
 function navigation(page: AdminPage): SafeHtml | undefined {
   const { caller, lang } = page;
   const token = caller?.csrf ?? page.signOutToken;
