@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { DB } from '../db/types.js';
 import { loginKey } from './account.repository.js';
 
@@ -20,9 +20,9 @@ export function isUnfiltered(filters: AccountFilters): boolean {
 }
 
 /**
- * The accounts the filters admit, as a query to page or count. Why every filter is a plain condition on `accounts`
- * (memberships as a sub-select): the list pages in the (created_at, id) order of its index whatever is filtered, so a
- * page never sorts the table.
+ * The accounts the filters admit, as a query to page or count. Every filter is a plain condition on `accounts`
+ * (memberships as a sub-select), so the planner can walk the (created_at, id) listing index and stop after a page, or,
+ * for a search that only a few accounts match, find those few by their own index and sort just them.
  */
 export function filteredAccounts(db: Kysely<DB>, filters: AccountFilters) {
   let query = db.selectFrom('accounts');
@@ -30,9 +30,8 @@ export function filteredAccounts(db: Kysely<DB>, filters: AccountFilters) {
   if (filters.type !== undefined) query = query.where('accounts.type', '=', filters.type);
   if (filters.confirmed !== undefined) query = query.where('accounts.confirmed', '=', filters.confirmed ? 1 : 0);
   if (filters.search !== undefined) {
-    // Both keys are stored lower-cased; `%`, `_` and `\` in the search are taken literally.
-    const pattern = `${loginKey(filters.search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where(sql<boolean>`(accounts.email_key like ${pattern} escape '\\' or accounts.username_key like ${pattern} escape '\\')`);
+    const prefix = loginKey(filters.search);
+    query = query.where((eb) => eb.or([startsWith(db, 'accounts.email_key', prefix), startsWith(db, 'accounts.username_key', prefix)]));
   }
   if (filters.group !== undefined) {
     const group = filters.group;
@@ -48,4 +47,15 @@ export function filteredAccounts(db: Kysely<DB>, filters: AccountFilters) {
 /** The ids of the accounts in a group, to narrow by `groups.*`. */
 function membersOf(eb: ExpressionBuilder<DB, 'accounts'>) {
   return eb.selectFrom('memberships').innerJoin('groups', 'groups.id', 'memberships.group_id').select('memberships.account_id');
+}
+
+/**
+ * "Begins with `prefix`" in the form each engine answers from an index (both keys are stored lower-cased): on
+ * PostgreSQL a LIKE, served by the `text_pattern_ops` indexes (migration 2026_12_07_0001), `%`, `_` and `\` escaped
+ * with its default escape `\`; on SQLite a GLOB, which its B-tree (BINARY) indexes serve where its LIKE could not,
+ * `*`, `?` and `[` escaped as one-character classes. Either way the search is literal text, never a pattern.
+ */
+function startsWith(db: Kysely<DB>, column: 'accounts.email_key' | 'accounts.username_key', prefix: string): RawBuilder<SqlBool> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return sql<SqlBool>`${sql.ref(column)} like ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+  return sql<SqlBool>`${sql.ref(column)} glob ${`${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`}`;
 }
