@@ -9,6 +9,8 @@ import { goodPassword, type Answer } from './helpers/server.js';
  * 400 naming it — a page for a browser, problem+json for anyone else — and changes nothing; a caller without a cookie
  * session, or with one but from no origin of ours, changes nothing either.
  */
+const formTokenOf = (page: Answer) => /name="form_token" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+
 describe('admin console: bad input and odd callers', () => {
   let cast: ConsoleCast;
   /** Carol (role admin), signed in to the console through its sign-in form. */
@@ -16,14 +18,13 @@ describe('admin console: bad input and odd callers', () => {
   let csrf: string;
   let victimId: string;
 
-  const formTokenIn = (page: Answer) => /name="form_token" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
   const consoleTokenIn = (page: Answer) => /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
 
   beforeAll(async () => {
     cast = await startConsoleServer('sqlite');
     carol = new Browser(cast.server);
     const signInPage = await carol.request('GET', '/admin/sign-in');
-    const signedIn = await carol.request('POST', '/admin/sign-in', { form: { login: cast.carol.email, password: goodPassword, form_token: formTokenIn(signInPage) } });
+    const signedIn = await carol.request('POST', '/admin/sign-in', { form: { login: cast.carol.email, password: goodPassword, form_token: formTokenOf(signInPage) } });
     expect(signedIn.status, signedIn.text).toBe(303);
     expect(signedIn.headers.get('location')).toBe('/admin');
     csrf = consoleTokenIn(await carol.request('GET', '/admin'));
@@ -110,10 +111,37 @@ describe('admin console: bad input and odd callers', () => {
     expect(forged.text).toContain('This form expired.');
     expect(stranger.cookies.has(cast.server.config.cookie.name)).toBe(false);
     const person = new Browser(cast.server);
-    const token = formTokenIn(await person.request('GET', '/admin/sign-in'));
+    const token = formTokenOf(await person.request('GET', '/admin/sign-in'));
     const empty = await person.request('POST', '/admin/sign-in', { form: { login: '', password: '', form_token: token } });
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('Enter your e-mail or user name.');
     expect(empty.text).toContain('Enter your password.');
+  });
+});
+
+describe('admin console: the sign-in spends the address\'s login budget', () => {
+  let cast: ConsoleCast;
+  beforeAll(async () => {
+    cast = await startConsoleServer('sqlite', { config: { rateLimit: { enabled: true, login: 6 } } }, 'rl');
+  });
+  afterAll(async () => {
+    await cast?.server.close();
+  });
+
+  it('answers the attempt past rateLimit.login with 429 and Retry-After, on the password and the second step alike', async () => {
+    const person = new Browser(cast.server);
+    const token = formTokenOf(await person.request('GET', '/admin/sign-in'));
+    // startConsoleServer's own API logins spent some of the budget; spend the rest on wrong passwords.
+    let answer: Answer;
+    let tries = 0;
+    do {
+      answer = await person.request('POST', '/admin/sign-in', { form: { login: cast.carol.email, password: 'wrong', form_token: token }, headers: { accept: 'text/html' } });
+      tries++;
+    } while (answer.status === 401 && tries < 10);
+    expect(answer.status, answer.text).toBe(429);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(answer.text).toContain('Too many attempts from your address.');
+    const second = await person.request('POST', '/admin/sign-in/mfa', { form: { mfaToken: 'x', method: 'totp', code: '123456', form_token: token } });
+    expectProblem(second, 429, 'rate-limited');
   });
 });

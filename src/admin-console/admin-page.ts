@@ -105,6 +105,7 @@ function explain(lang: Lang, problem: Problem, error: unknown): [AdminMessageKey
     case 'conflict': return ['error.title.conflict', /last sysadmin/.test(detail) ? at(lang, 'error.lastSysadmin') : at(lang, 'error.conflict', { detail })];
     case 'invalid-request': return ['error.title.invalid', at(lang, 'error.invalid', { fields: [...new Set((problem.errors ?? []).map((e) => e.field))].join(', ') || detail })];
     case 'unauthorized': return ['error.title.unauthorized', at(lang, 'error.unauthorized')];
+    case 'rate-limited': return ['error.title.rateLimited', at(lang, 'error.rateLimited')];
     default: return ['error.title.other', at(lang, 'error.other', { detail: error instanceof AppError ? error.message : problem.title })];
   }
 }
