@@ -76,6 +76,18 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await asSysadmin();
       await page.goto(url(`/admin/accounts/${shownId}/delete`));
     }],
+    ['groups', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/groups'));
+    }],
+    ['group', async () => {
+      // The readers group, its members, and a preview of changed permissions.
+      await asSysadmin();
+      await page.goto(url(`/admin/groups/${cast.readersId}`));
+      await page.locator('#permissions').fill('accounts:read\nsessions:*\n*:read');
+      await page.getByRole('button', { name: /^(Preview|Vorschau)$/ }).click();
+      await page.locator('#preview').waitFor();
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

@@ -1,4 +1,5 @@
 import type { Lang } from '../pages/i18n.js';
+import { groupDe, groupEn } from './group-messages.js';
 
 /**
  * The admin console's messages, English and German. Why a table of its own beside pages/i18n.ts: the console is
@@ -144,6 +145,7 @@ const en = {
   'delete.type': 'Type {value} to confirm',
   'delete.mismatch': 'That is not {value}. Nothing was deleted.',
   'delete.submit': 'Delete the account for good',
+  ...groupEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -281,6 +283,7 @@ const de: Record<AdminMessageKey, string> = {
   'delete.type': 'Geben Sie {value} zur Bestätigung ein',
   'delete.mismatch': 'Das ist nicht {value}. Es wurde nichts gelöscht.',
   'delete.submit': 'Konto endgültig löschen',
+  ...groupDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };

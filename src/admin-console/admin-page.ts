@@ -102,7 +102,7 @@ function explain(lang: Lang, problem: Problem, error: unknown): [AdminMessageKey
   switch (problem.code) {
     case 'forbidden': return ['error.title.forbidden', forbiddenMessage(lang, detail)];
     case 'not-found': return ['error.title.notFound', at(lang, 'error.notFound')];
-    case 'conflict': return ['error.title.conflict', /last sysadmin/.test(detail) ? at(lang, 'error.lastSysadmin') : at(lang, 'error.conflict', { detail })];
+    case 'conflict': return ['error.title.conflict', /last sysadmin|sysadmin group must keep/.test(detail) ? at(lang, 'error.lastSysadmin') : at(lang, 'error.conflict', { detail })];
     case 'invalid-request': return ['error.title.invalid', at(lang, 'error.invalid', { fields: [...new Set((problem.errors ?? []).map((e) => e.field))].join(', ') || detail })];
     case 'unauthorized': return ['error.title.unauthorized', at(lang, 'error.unauthorized')];
     case 'rate-limited': return ['error.title.rateLimited', at(lang, 'error.rateLimited')];

@@ -17,6 +17,8 @@ nav.console form{display:block}
 button.secondary,a.button.secondary{background:transparent;color:var(--primary);border:1px solid var(--primary)}
 button.danger{background:var(--error);color:#fff}
 a.button{display:inline-block;padding:.6rem;border-radius:6px;text-decoration:none}
+textarea{padding:.5rem;font-size:1rem;font-family:ui-monospace,monospace;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--text)}
+h3{font-size:1rem}
 select{padding:.5rem;font-size:1rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--text)}
 form.filters{grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));align-items:end}
 form.filters .wide{grid-column:1/-1}
