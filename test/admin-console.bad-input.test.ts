@@ -73,6 +73,21 @@ describe('admin console: bad input and odd callers', () => {
     await stillThere();
   });
 
+  it('names bad group input too, and refuses a group post without the form token', async () => {
+    const groupsBefore = (await cast.server.request('GET', '/groups', { token: cast.sysToken })).body.total;
+    expectProblem(await carol.request('GET', '/admin/groups/Not_A_Group!'), 400, 'invalid-request', ['id']);
+    expectProblem(await carol.request('GET', '/admin/groups?page=0'), 400, 'invalid-request', ['page']);
+    expectProblem(await carol.request('POST', '/admin/groups', { form: { name: 'x', permissions: 'accounts:read', intent: 'save' } }), 403, 'forbidden');
+    const extra = await carol.request('POST', '/admin/groups', { form: { csrf, name: 'x', permissions: 'accounts:read', intent: 'save', builtin: '1' }, headers: html });
+    expect(extra.status).toBe(400);
+    expect(extra.text).toContain('These fields are not valid: builtin.');
+    const intent = await carol.request('POST', '/admin/groups', { form: { csrf, name: 'x', permissions: '', intent: 'drop' }, headers: html });
+    expect(intent.status).toBe(400);
+    expectProblem(await carol.request('POST', `/admin/groups/${cast.readersId}/members`, { form: { csrf, account: 'x'.repeat(255) } }), 400, 'invalid-request', ['account']);
+    expectProblem(await carol.request('POST', `/admin/groups/${cast.readersId}/members/remove`, { form: { csrf, account: 'not-a-uuid' } }), 400, 'invalid-request', ['account']);
+    expect((await cast.server.request('GET', '/groups', { token: cast.sysToken })).body.total).toBe(groupsBefore);
+  });
+
   it('answers a session of another account with not-found, like the JSON route', async () => {
     const [carolsSession] = await cast.server.app.services.sessions.listLive(cast.carol.userId);
     const answer = await carol.request('POST', `/admin/accounts/${victimId}/sessions/end`, { form: { csrf, session: carolsSession!.id } });
