@@ -15,7 +15,7 @@ export interface FlowOrigin {
 }
 
 /** A flow nobody but the person started: it ends in the auth cookie and the provider's landing page. */
-export const NO_CLIENT: FlowOrigin = { clientId: null, interaction: null };
+export const NO_CLIENT: Readonly<FlowOrigin> = Object.freeze({ clientId: null, interaction: null });
 
 /**
  * The client and interaction of a flow's start (`?clientID=&interaction=`, as the hosted login's links carry them),
