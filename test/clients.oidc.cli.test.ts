@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientSecretMatches } from '../src/clients/oidc-fields.js';
+import { clientSecretMatches } from '../src/config/oidc-client-fields.js';
 import { openDatabase } from '../src/db/database.js';
 import { runCli } from './helpers/cli.js';
 import { freePort } from './helpers/ports.js';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missingSecretWarnings } from '../src/clients/client-secrets.js';
-import { hashClientSecret } from '../src/clients/oidc-fields.js';
+import { hashClientSecret } from '../src/config/oidc-client-fields.js';
 import { CONFIG_KEYS, MASK, maskSecrets, parseConfig, type ClientSeed } from '../src/config/index.js';
 import { problemsOf } from './helpers/config.js';
 import { dialects, startServer, type TestServer } from './helpers/server.js';

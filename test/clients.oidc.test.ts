@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClientWithSecret } from '../src/clients/client.repository.js';
-import { clientSecretMatches, hashClientSecret } from '../src/clients/oidc-fields.js';
+import { clientSecretMatches, hashClientSecret } from '../src/config/oidc-client-fields.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
 /* The OpenID fields of clients through the API (issue 18, CONTRACT §5): secrets generated, shown once, stored hashed, rotated. */

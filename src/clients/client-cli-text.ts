@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FieldError } from '../http/errors.js';
 import type { ClientInput } from './client.service.js';
-import type { OidcClientFields } from './oidc-fields.js';
+import type { OidcClientFields } from '../config/oidc-client-fields.js';
 
 /*
  * What `gatehouse client add` says: the API's field problems named by the flags that set them, and the OpenID

@@ -3,7 +3,7 @@ import type { RandomSource } from '../clock.js';
 import { envVarName, type ClientSeed } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { insertClient, seededClientsWithoutSecret, setClientSecretHash, swapClientSecretHash, updateClient, type Client, type ClientWithSecret } from './client.repository.js';
-import { hashClientSecret, usesClientSecret } from './oidc-fields.js';
+import { hashClientSecret, usesClientSecret } from '../config/oidc-client-fields.js';
 
 /*
  * Client secrets (CONTRACT §5): made here, shown once, stored as their hash. Shared by the API (ClientService) and

@@ -7,7 +7,7 @@ import { describeOidc, flagProblem, readJwksFile } from './client-cli-text.js';
 import { insertClientWithSecret, rotateClientSecret } from './client-secrets.js';
 import { deleteClient, findClientWithSecret, listClients, seedClients, type Client } from './client.repository.js';
 import { checkClient, type ClientInput } from './client.service.js';
-import { usesClientSecret } from './oidc-fields.js';
+import { usesClientSecret } from '../config/oidc-client-fields.js';
 
 /*
  * `gatehouse client add|list|remove|secret` (CONTRACT §1; `secret` rotates an OpenID client's secret, CONTRACT §5).

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientSeed } from '../config/index.js';
 import type { ClientTable, DB } from '../db/types.js';
-import { hashClientSecret, usesClientSecret, type OidcClientFields } from './oidc-fields.js';
+import { hashClientSecret, usesClientSecret, type OidcClientFields } from '../config/oidc-client-fields.js';
 
 /** A registered client (seed 000): tokens are only ever delivered to its callbackURL. */
 export interface Client {

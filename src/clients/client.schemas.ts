@@ -3,10 +3,10 @@ import type { TokenMethod } from '../config/index.js';
 import { MAX_CLIENT_NAME_LENGTH } from '../config/values.js';
 import { halListSchema, halSchema, PageQuery } from '../http/hal.js';
 import { PrintableText, problemResponses } from '../http/schemas.js';
-import { MAX_CLIENT_URL_LENGTH } from './client-urls.js';
-import { MAX_CLIENT_JWKS_KEYS } from './oidc-jwks.js';
-import { OIDC_AUTH_METHODS, OIDC_GRANT_TYPES } from './oidc-fields.js';
-import { MAX_CLIENT_SCOPES, MAX_CLIENT_URIS, MAX_SCOPE_LENGTH, SCOPE_PATTERN } from './oidc-rules.js';
+import { MAX_CLIENT_URL_LENGTH } from '../config/client-urls.js';
+import { MAX_CLIENT_JWKS_KEYS } from '../config/oidc-client-jwks.js';
+import { OIDC_AUTH_METHODS, OIDC_GRANT_TYPES } from '../config/oidc-client-fields.js';
+import { MAX_CLIENT_SCOPES, MAX_CLIENT_URIS, MAX_SCOPE_LENGTH, SCOPE_PATTERN } from '../config/oidc-client-rules.js';
 
 /*
  * One declaration of the client rules (seed 000 "Client registration"): the route schemas below and the checks

@@ -9,11 +9,11 @@ import { AppError, type FieldError } from '../http/errors.js';
 import { pageWindow } from '../http/hal.js';
 import { isPermitted } from '../permissions/wildcard.js';
 import { insertClientWithSecret, rotateClientSecret, updateClientWithSecret } from './client-secrets.js';
-import { callbackUrlProblem } from './client-urls.js';
+import { callbackUrlProblem } from '../config/client-urls.js';
 import { deleteClient, findClient, findClientWithSecret, listClients, type Client } from './client.repository.js';
 import { CLIENT_ID_PATTERN, STRATEGIES, STRATEGY_PATTERN, TOKEN_METHODS } from './client.schemas.js';
-import { usesClientSecret, type OidcClientFields } from './oidc-fields.js';
-import { checkOidcFields, STANDARD_SCOPES, type OidcFieldsInput } from './oidc-rules.js';
+import { usesClientSecret, type OidcClientFields } from '../config/oidc-client-fields.js';
+import { checkOidcFields, STANDARD_SCOPES, type OidcFieldsInput } from '../config/oidc-client-rules.js';
 
 /** What a caller (API body or CLI flags) says about a client before the rules are applied; any OpenID field makes it an OpenID client. */
 export interface ClientInput extends OidcFieldsInput {

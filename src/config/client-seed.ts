@@ -2,8 +2,8 @@
  * `clients[]` of the configuration file: seed 000's client (clientID, callbackURL, config, name) and the OpenID
  * fields of CONTRACT §5, spelled as the API spells them, checked by the same rules (clients/oidc-rules.ts).
  */
-import { checkOidcFields, OIDC_INPUT_KEYS, type OidcFieldsInput } from '../clients/oidc-rules.js';
-import { usesClientSecret, type OidcClientFields } from '../clients/oidc-fields.js';
+import { checkOidcFields, OIDC_INPUT_KEYS, type OidcFieldsInput } from './oidc-client-rules.js';
+import { usesClientSecret, type OidcClientFields } from './oidc-client-fields.js';
 import { describeValue } from './durations.js';
 import {
   Invalid, asOneOf, bool, field, joinPath, loose, nullable, readSection, requiredStr, section, strList, type Ctx, type Field, type Spec,

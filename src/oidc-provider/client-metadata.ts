@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { findClientWithSecret, type ClientWithSecret } from '../clients/client.repository.js';
-import { clientSecretMatches, usesClientSecret } from '../clients/oidc-fields.js';
-import { STANDARD_SCOPES } from '../clients/oidc-rules.js';
+import { clientSecretMatches, usesClientSecret } from '../config/oidc-client-fields.js';
+import { STANDARD_SCOPES } from '../config/oidc-client-rules.js';
 import type { DB } from '../db/types.js';
 import { KNOWN_SCOPES } from './claims.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { insertClient, setClientSecretHash } from '../../src/clients/client.repository.js';
-import { defaultOidcFields, hashClientSecret, type OidcClientFields } from '../../src/clients/oidc-fields.js';
+import { defaultOidcFields, hashClientSecret, type OidcClientFields } from '../../src/config/oidc-client-fields.js';
 import type { TestServer } from './server.js';
 
 /** Registers an OpenID client straight in the database, with `secret` stored hashed as `POST /clients` does. */

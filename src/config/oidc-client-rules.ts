@@ -1,9 +1,9 @@
-import { isLoopback } from '../config/rules.js';
+import { isLoopback } from './rules.js';
 import { callbackUrlProblem } from './client-urls.js';
-import { checkJwks } from './oidc-jwks.js';
+import { checkJwks } from './oidc-client-jwks.js';
 import {
   defaultOidcFields, OIDC_AUTH_METHODS, OIDC_GRANT_TYPES, type OidcAuthMethod, type OidcClientFields, type OidcGrantType,
-} from './oidc-fields.js';
+} from './oidc-client-fields.js';
 
 /*
  * The rules of a client's OpenID fields (CONTRACT §5 "OpenID Connect provider"), one declaration for the API, the
