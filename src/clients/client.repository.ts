@@ -10,7 +10,7 @@ export interface Client {
   config: ClientSeed['config'];
   /** What the hosted pages call the application ("Sign in to Demo App"); null = none given. */
   name: string | null;
-  /** The OpenID provider's fields (clients/oidc-fields.ts); null: the client uses only seed 000's delivery. */
+  /** The OpenID provider's fields (config/oidc-client-fields.ts); null: the client uses only seed 000's delivery. */
   oidc: OidcClientFields | null;
 }
 

@@ -66,7 +66,7 @@ const JwkSet = Type.Object(
 
 /**
  * The OpenID fields a request may give (CONTRACT §5 "OpenID Connect provider"). Giving any makes the client an OpenID
- * client, the others taking their defaults; giving none leaves it a seed-000 client. Rules: clients/oidc-rules.ts.
+ * client, the others taking their defaults; giving none leaves it a seed-000 client. Rules: config/oidc-client-rules.ts.
  */
 const OidcInput = {
   redirectUris: Type.Optional(UriList('Where authorization codes may be sent; required for authorization_code')),

@@ -29,7 +29,7 @@ const strategyRule = new RegExp(STRATEGY_PATTERN, 'u');
 /**
  * Applies the rules of `clients` in the configuration file to API and CLI input, collecting every problem:
  * tokenMethod is one method or a list, normalised to a list without duplicates (default `query`),
- * disableStrategies a list of known strategies (default none), the OpenID fields by clients/oidc-rules.ts. `checkId: false` skips the clientID rule for a
+ * disableStrategies a list of known strategies (default none), the OpenID fields by config/oidc-client-rules.ts. `checkId: false` skips the clientID rule for a
  * client that exists already (one declared in the configuration file may carry any id).
  */
 export function checkClient(input: ClientInput, options: { checkId?: boolean } = {}): { client: Client | null; errors: FieldError[] } {

@@ -1,6 +1,6 @@
 /**
  * `clients[]` of the configuration file: seed 000's client (clientID, callbackURL, config, name) and the OpenID
- * fields of CONTRACT §5, spelled as the API spells them, checked by the same rules (clients/oidc-rules.ts).
+ * fields of CONTRACT §5, spelled as the API spells them, checked by the same rules (config/oidc-client-rules.ts).
  */
 import { checkOidcFields, OIDC_INPUT_KEYS, type OidcFieldsInput } from './oidc-client-rules.js';
 import { usesClientSecret, type OidcClientFields } from './oidc-client-fields.js';

@@ -111,7 +111,7 @@ export interface ClientTable {
   created_at: number;
   /** Display name on the hosted pages; null = none given. */
   name: string | null;
-  /** The OIDC fields as JSON (clients/oidc-fields.ts); null: not an OpenID client. */
+  /** The OIDC fields as JSON (config/oidc-client-fields.ts); null: not an OpenID client. */
   oidc: string | null;
   /** SHA-256 (base64url) of the generated client secret; null: none (a public client, or none made yet). */
   secret_hash: string | null;

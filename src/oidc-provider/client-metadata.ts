@@ -34,7 +34,7 @@ export function clientMetadataOf(client: ClientWithSecret): ClientMetadata | und
   };
 }
 
-/** A client's scopes that are permission strings (`orders:read`), not OpenID ones (clients/oidc-rules.ts). */
+/** A client's scopes that are permission strings (`orders:read`), not OpenID ones (config/oidc-client-rules.ts). */
 export function permissionScopesOf(scopes: readonly string[]): string[] {
   return scopes.filter((scope) => !STANDARD_SCOPES.includes(scope));
 }

@@ -103,7 +103,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
 /**
  * The provider's outgoing requests (back-channel logout, a client's `jwks_uri`) refuse private and special-use
  * addresses (its SSRF guard) — except a loopback address written as such in the URL, which client registration admits
- * for services on the same host (clients/oidc-rules.ts); a name that resolves to one stays refused.
+ * for services on the same host (config/oidc-client-rules.ts); a name that resolves to one stays refused.
  */
 function loopbackAware(input: string | URL | Request, options: RequestInit & { dispatcher?: unknown } = {}): Promise<Response> {
   const url = input instanceof Request ? input.url : input;
