@@ -95,7 +95,10 @@ export async function isActive(server: TestServer, token: string, client: { id: 
   return answer.body.active as boolean;
 }
 
-/** How many access and refresh tokens the provider holds: "nothing was issued" is this number unchanged. */
+/**
+ * How many opaque access tokens and refresh tokens the provider holds: "nothing was issued" is this number unchanged.
+ * (JWT access tokens are not stored; a sign-in's access token without a resource is opaque, so it counts.)
+ */
 export async function issuedTokenCount(server: TestServer): Promise<number> {
   const row = await server.app.services.database.db.selectFrom('oidc_records')
     .select((eb) => eb.fn.countAll<number>().as('count'))
