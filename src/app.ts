@@ -228,7 +228,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
   if (config.oidc.enabled) {
     await app.register(oidcProviderRoutes, {
-      config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, loginCsrf,
+      config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, logins: services.logins, loginCsrf,
     });
   }
   await app.register(enrolStepRoutes, {

@@ -19,6 +19,8 @@ export interface CleanupReport {
   samlCompletions: number;
   mfaPendingSignIns: number;
   webauthnChallenges: number;
+  /** Expired records of the OpenID provider (codes, tokens, grants, sessions, interactions). */
+  oidcRecords: number;
 }
 
 /** Claims older than this are removed by the clean-up itself. */
@@ -59,6 +61,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
   const mfaPendingSignIns = await db.deleteFrom('mfa_pending_sign_ins').where('expires_at', '<=', now).executeTakeFirst();
   // Each new challenge sweeps the expired ones too, but a server that issues none for a while would keep them for ever.
   const webauthnChallenges = await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).executeTakeFirst();
+  const oidcRecords = await db.deleteFrom('oidc_records').where('expires_at', '<=', now).executeTakeFirst();
   await db.deleteFrom('job_runs').where('started_at', '<', now - JOB_RUN_RETENTION_MS).execute();
   return {
     usedCredentials: Number(usedCredentials.numDeletedRows),
@@ -67,6 +70,7 @@ export async function runCleanup(db: Kysely<DB>, config: Config, now: number): P
     samlCompletions: Number(samlCompletions.numDeletedRows),
     mfaPendingSignIns: Number(mfaPendingSignIns.numDeletedRows),
     webauthnChallenges: Number(webauthnChallenges.numDeletedRows),
+    oidcRecords: Number(oidcRecords.numDeletedRows),
     unconfirmedAccounts: Number(accounts.numDeletedRows),
     idleGuests,
     sessions: Number(sessions.numDeletedRows),

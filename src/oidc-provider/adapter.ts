@@ -10,6 +10,12 @@ const GRANT_BOUND = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken',
 export interface RequestSessionLink {
   /** The Gatehouse session an interaction just signed in with, when the current request resumes one. */
   signedInSessionId(): string | undefined;
+  /** Whether the current request is an RP-initiated logout the person confirmed ("sign me out"). */
+  isLogout(): boolean;
+  /** Ends a Gatehouse session (RP-initiated logout ends it too, CONTRACT §5). */
+  endGatehouseSession(sessionId: string): Promise<void>;
+  /** The request being served (a key for what one request carries from a record's removal to its next save). */
+  currentRequest(): object | undefined;
 }
 
 /** Thrown by `consume` when another request (on any node) consumed the record first. */
@@ -22,7 +28,8 @@ export class AlreadyConsumedError extends Error {}
  * end what was made in it on every node at once, so `find` answers nothing for a record whose session is over.
  */
 export function kyselyAdapter(db: Kysely<DB>, clock: Clock, link: RequestSessionLink): (model: string) => Adapter {
-  return (model) => new OidcRecords(db, clock, link, model);
+  const carried = new WeakMap<object, string>();
+  return (model) => new OidcRecords(db, clock, link, model, carried);
 }
 
 class OidcRecords implements Adapter {
@@ -31,6 +38,11 @@ class OidcRecords implements Adapter {
     private readonly clock: Clock,
     private readonly link: RequestSessionLink,
     private readonly model: string,
+    /**
+     * The Gatehouse session of a browser session whose id the provider just changed (it removes the record under the
+     * old id, then saves it under the new one, in one request): the new record keeps the binding.
+     */
+    private readonly carried: WeakMap<object, string>,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -74,7 +86,12 @@ class OidcRecords implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom('oidc_records').where('model', '=', this.model).where('id', '=', id).execute();
+    const gone = await this.db.deleteFrom('oidc_records').where('model', '=', this.model).where('id', '=', id).returning('session_id').executeTakeFirst();
+    // The browser session goes at a confirmed RP-initiated logout: the Gatehouse session it stood for ends with it.
+    if (this.model !== 'Session' || !gone?.session_id) return;
+    if (this.link.isLogout()) return this.link.endGatehouseSession(gone.session_id);
+    const request = this.link.currentRequest();
+    if (request) this.carried.set(request, gone.session_id);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -100,7 +117,11 @@ class OidcRecords implements Adapter {
    * interaction signed in with; a code or token takes its grant's.
    */
   private async sessionOf(payload: AdapterPayload): Promise<string | undefined> {
-    if (this.model === 'Session' || this.model === 'Grant') return this.link.signedInSessionId();
+    if (this.model === 'Grant') return this.link.signedInSessionId();
+    if (this.model === 'Session') {
+      const request = this.link.currentRequest();
+      return this.link.signedInSessionId() ?? (request && this.carried.get(request));
+    }
     if (!GRANT_BOUND.has(this.model) || !payload.grantId) return undefined;
     const grant = await this.db.selectFrom('oidc_records').select('session_id')
       .where('model', '=', 'Grant').where('id', '=', payload.grantId).executeTakeFirst();

@@ -7,6 +7,8 @@ import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import type { LoginCsrfDeps } from '../pages/form-token.js';
 import type { SessionService } from '../sessions/session.service.js';
+import type { LoginService } from '../sign-in/login.service.js';
+import { endProviderSessions } from './session-end.js';
 import type { KeyStore } from '../tokens/key-store.js';
 import { interactionRoutes } from './interaction.routes.js';
 import { ProviderKeys } from './keys.js';
@@ -21,15 +23,22 @@ export interface OidcProviderDeps {
   serverKey: string;
   accounts: Pick<AccountService, 'view'>;
   clients: Pick<ClientDirectory, 'find'>;
-  sessions: Pick<SessionService, 'find'>;
+  sessions: Pick<SessionService, 'find' | 'onEnded'>;
+  logins: Pick<LoginService, 'logout'>;
   loginCsrf: LoginCsrfDeps;
 }
 
 /** Gatehouse as an OpenID provider (CONTRACT §5): the provider's endpoints, and the interactions on our pages. */
 export const oidcProviderRoutes: FastifyPluginAsync<OidcProviderDeps> = async (fastify, deps) => {
-  const { config, db, clock, accounts, serverKey } = deps;
+  const { config, db, clock, accounts, serverKey, logins, sessions } = deps;
   const keys = new ProviderKeys(db, deps.keys, clock);
-  const holder = new ProviderHolder({ config, db, clock, accounts, serverKey }, keys, (error) => fastify.log.error({ err: error }, 'OpenID provider error'));
+  const log = (error: unknown) => fastify.log.error({ err: error }, 'OpenID provider error');
+  const endGatehouseSession = async (sessionId: string) => {
+    const session = await sessions.find(sessionId);
+    await logins.logout(sessionId, session?.account_id ?? null);
+  };
+  const holder = new ProviderHolder({ config, db, clock, accounts, serverKey, endGatehouseSession }, keys, log);
+  sessions.onEnded((ids) => endProviderSessions(db, holder, ids, log).catch(log));
   // Built once now, so a broken configuration or key fails the start, not the first sign-in.
   await holder.current();
   await fastify.register(providerMountRoutes, { holder });

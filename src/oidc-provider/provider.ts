@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/account.service.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/index.js';
+import { isLoopback, type Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { kyselyAdapter } from './adapter.js';
 import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
@@ -21,6 +21,8 @@ export interface ProviderDeps {
   accounts: Pick<AccountService, 'view'>;
   /** The server secret: the provider's cookie keys are derived from it. */
   serverKey: string;
+  /** Ends a Gatehouse session, audited as a logout (RP-initiated logout). */
+  endGatehouseSession(sessionId: string): Promise<void>;
 }
 
 /** What an interaction of ours hands to the provider beside the login: the Gatehouse session it signed in with. */
@@ -35,7 +37,12 @@ export interface GatehouseResult {
  */
 export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
   const { config, db, clock } = deps;
-  const sessionLink = { signedInSessionId: () => (Provider.ctx?.oidc.result as GatehouseResult | undefined)?.gatehouse?.sessionId };
+  const sessionLink = {
+    signedInSessionId: () => (Provider.ctx?.oidc.result as GatehouseResult | undefined)?.gatehouse?.sessionId,
+    isLogout: () => Provider.ctx?.oidc.route === 'end_session_confirm' && Boolean(Provider.ctx.oidc.params?.logout),
+    endGatehouseSession: deps.endGatehouseSession,
+    currentRequest: () => Provider.ctx,
+  };
   const records = kyselyAdapter(db, clock, sessionLink);
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'Client' ? clientAdapter(db) : records(model)),
@@ -67,10 +74,12 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     // A refresh token for every client allowed the grant, rotated on use; a reused one revokes the grant.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
+    fetch: loopbackAware,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // Resource servers are clients too: one that authenticates may ask about any token; a public one only its own.
+      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -84,6 +93,18 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
   // Headers are rewritten by the mount from Fastify's own reading of the trusted proxies (server.trustProxy).
   provider.proxy = true;
   return provider;
+}
+
+/**
+ * The provider's outgoing requests (back-channel logout, a client's `jwks_uri`) refuse private and special-use
+ * addresses (its SSRF guard) — except a loopback address written as such in the URL, which client registration admits
+ * for services on the same host (clients/oidc-rules.ts); a name that resolves to one stays refused.
+ */
+function loopbackAware(input: string | URL | Request, options: RequestInit & { dispatcher?: unknown } = {}): Promise<Response> {
+  const url = input instanceof Request ? input.url : input;
+  if (!isLoopback(new URL(url).hostname)) return globalThis.fetch(input, options);
+  const { dispatcher: _guard, ...direct } = options;
+  return globalThis.fetch(input, direct);
 }
 
 /** The provider signs its cookies with a key of its own, derived from the server secret (so every node agrees). */

@@ -66,6 +66,7 @@ export class SessionService {
   private readonly verifiedSecrets = new LruCache<string, string>(100_000);
   /** Sessions known revoked, kept until no access token of theirs can still be unexpired. */
   private readonly revoked = new LruCache<string, number>(100_000);
+  private readonly endListeners: Array<(sessionIds: string[]) => Promise<void>> = [];
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -220,12 +221,26 @@ export class SessionService {
     return session;
   }
 
+  /**
+   * Tells `listener` of the sessions this node ends (after they are revoked), once each, wherever the end came from.
+   * Why: what was made in a session elsewhere ends with it (the OpenID provider's grants, issue 18), and the node
+   * that ended it is the one to tell the apps. A listener handles its own failures.
+   */
+  onEnded(listener: (sessionIds: string[]) => Promise<void>): void {
+    this.endListeners.push(listener);
+  }
+
   /** Ends one session. */
   async revoke(sessionId: string): Promise<boolean> {
     this.forget(sessionId);
     const revoked = await revokeSessionRow(this.db, sessionId, this.clock.now());
     await this.bus.publish({ revoked: [sessionId] });
+    if (revoked) await this.notifyEnded([sessionId]);
     return revoked;
+  }
+
+  private async notifyEnded(sessionIds: string[]): Promise<void> {
+    await Promise.all(this.endListeners.map((listener) => listener(sessionIds)));
   }
 
   /** Ends every session of an account but `keep` (password change keeps the current one, seed 004). */
@@ -233,6 +248,7 @@ export class SessionService {
     const ids = await revokeAccountSessions(this.db, accountId, this.clock.now(), keep);
     for (const id of ids) this.forget(id);
     if (ids.length) await this.bus.publish({ revoked: ids });
+    if (ids.length) await this.notifyEnded(ids);
     return ids.length;
   }
 
