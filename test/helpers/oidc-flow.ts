@@ -82,10 +82,11 @@ export async function postToProvider(server: TestServer, path: string, form: Rec
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-/** The code exchange of `request` for the code in `callback`, as the client `client`. */
-export function exchangeCode(server: TestServer, request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }, override: Record<string, string> = {}): Promise<EndpointAnswer> {
+/** The code exchange of `request` for the code in `callback`, as the client `client`; an override of undefined leaves the parameter out. */
+export function exchangeCode(server: TestServer, request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }, override: Record<string, string | undefined> = {}): Promise<EndpointAnswer> {
   const form = { grant_type: 'authorization_code', code: callback.searchParams.get('code') ?? '', redirect_uri: request.redirectUri, code_verifier: request.verifier, ...override };
-  return postToProvider(server, '/oidc/token', form, client);
+  const sent = Object.fromEntries(Object.entries(form).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return postToProvider(server, '/oidc/token', sent, client);
 }
 
 /** RFC 7662: whether the token is active for the client. */
