@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
-import { backAtRelyingParty, pagesShownDuring, submitHostedLogin } from './helpers/oidc-flow.js';
+import { backAtRelyingParty, submitHostedLogin } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -117,6 +117,11 @@ describe.each(dialects)('oauth4webapi against Gatehouse as OpenID provider (%s, 
     await page.goto(silent.href);
     const refused = await backAtRelyingParty(page, rp);
     expect(refused.searchParams.get('error')).toBe('login_required');
+    // The Gatehouse session is over too (CONTRACT §5): a request that may ask gets the hosted login again.
+    const again = new URL(authorize);
+    again.searchParams.set('state', oauth.generateRandomState());
+    await page.goto(again.href);
+    await page.waitForURL(/\/auth\/login\?/);
   });
 
   async function introspect(token: string): Promise<oauth.IntrospectionResponse> {
