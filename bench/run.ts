@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every target of issue 7, measured in one run on one machine as ratios against baselines measured
+ * `npm run bench`: every target of issue 7 (and issue 18's OpenID grants), measured in one run on one machine as ratios against baselines measured
  * the same way (DESIGN "Performance by design"), written to bench/results/latest.{md,json,svg} (untracked; `--publish`
  * also writes them to docs/bench/, the committed copy docs/performance.md shows). One scenario per file
  * in bench/scenarios/, the machinery they share in bench/lib/, the processes they start in bench/children/.
@@ -8,7 +8,9 @@
  * (`BENCH_SCALE_ACCOUNTS=2000`) unless those are set; its numbers are not worth reading.
  * Exits 0 when a target is missed (that is a finding), 1 when a run had errors (that is a broken bench).
  */
-import { cpus, availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
 import { signIn, startGatehouse } from './lib/gatehouse.js';
@@ -19,6 +21,7 @@ import { mergeMeasured, type Measured } from './lib/targets.js';
 import { compareWithBetterAuth } from './scenarios/better-auth.js';
 import { measureTotpLogin } from './scenarios/login-totp.js';
 import { measureLogins } from './scenarios/login.js';
+import { measureOidcGrants } from './scenarios/oidc.js';
 import { measureReads } from './scenarios/read.js';
 import { measureRefresh, measureRefreshOnPostgres } from './scenarios/refresh.js';
 import { measureScale } from './scenarios/scale.js';
@@ -44,23 +47,35 @@ function useQuickSizes(): void {
 }
 
 /**
- * Gatehouse's own targets 1–3 on one SQLite server, in this order: logins, reads, refresh, then the login with TOTP
- * (reported beside the logins); then refresh on
- * PostgreSQL. The server is shared so that each scenario meets it as warm as the one before left it.
+ * Gatehouse's own targets 1–3 on one SQLite server, in this order: logins, reads, refresh, the login with TOTP
+ * (reported beside the logins), then the OpenID provider's grants (issue 18); then refresh on PostgreSQL. The server
+ * is shared so that each scenario meets it as warm as the one before left it. Its SQLite file lives in a directory
+ * made here, so that the OpenID scenario can count what its grants stored.
  */
 async function measureGatehouse(): Promise<Measured[]> {
-  const server = await startGatehouse();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  // However the bench ends (Ctrl-C exits without running the finally below).
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once('exit', removeDataDir);
   try {
-    const credentials = await signIn(server.base);
-    const logins = await measureLogins(server);
-    const reads = await measureReads(server, credentials);
-    const refresh = await measureRefresh(server, 'SQLite');
-    // Last: its 3,000 seeded accounts and their sessions would otherwise be the state the reads and refreshes meet
-    // (measured: the bearer read's ratio fell from 0.80 to 0.70 when it ran before them). Reported beside the logins.
-    const totpLogin = await measureTotpLogin(server, logins);
-    return [logins, totpLogin, reads, refresh];
+    const server = await startGatehouse(['--data-dir', dataDir]);
+    try {
+      const credentials = await signIn(server.base);
+      const logins = await measureLogins(server);
+      const reads = await measureReads(server, credentials);
+      const refresh = await measureRefresh(server, 'SQLite');
+      // After the reads and refreshes: its 3,000 seeded accounts and their sessions would otherwise be the state they
+      // meet (measured: the bearer read's ratio fell from 0.80 to 0.70 when it ran before them). Beside the logins.
+      const totpLogin = await measureTotpLogin(server, logins);
+      // Last: its codes, tokens and provider sessions live in oidc_records, which no other scenario reads.
+      const oidc = await measureOidcGrants(server, join(dataDir, 'bench.db'));
+      return [logins, totpLogin, reads, refresh, oidc];
+    } finally {
+      await stopChild(server.child);
+    }
   } finally {
-    await stopChild(server.child);
+    removeDataDir();
+    process.off('exit', removeDataDir);
   }
 }
 
@@ -79,8 +94,9 @@ function machine(): BenchRun['machine'] {
 function runNotes(): string[] {
   return [
     ...(process.env.BENCH_SECONDS ? [`Short development run (BENCH_SECONDS=${process.env.BENCH_SECONDS}).`] : []),
-    `Each login run and raw argon2id verify, GET ${USER_PATH} and the bare Fastify route, each refresh run and raw RS512 signing were ` +
-      `measured in alternating turns of about 2 s, each summed over its turns (each raw baseline in one process, warmed up once).`,
+    `Each login run and raw argon2id verify, GET ${USER_PATH} and the bare Fastify route, each refresh run and raw RS512 signing, ` +
+      `each OpenID grant run and raw RS256 signing were measured in alternating turns of about 2 s, each summed over its turns ` +
+      `(each raw baseline in one process, warmed up once).`,
   ];
 }
 

@@ -55,3 +55,25 @@ describe('client credentials with tokens.clientFormat: opaque (sqlite)', () => {
     expect(introspected).toMatchObject({ active: true, client_id: 'svc', scope: 'orders:read' });
   });
 });
+
+describe.each(dialects)('the provider’s records survive a restart (%s)', (dialect) => {
+  let first: TestServer;
+  let second: TestServer | undefined;
+  afterAll(async () => {
+    await second?.stop();
+    await first?.close();
+  });
+
+  it('an opaque access token issued before the restart is still active after it, and revocable', async () => {
+    first = await startServer(dialect, { config: { tokens: { clientFormat: 'opaque' } } });
+    await addOidcClient(first, 'svc', { redirectUris: [], grantTypes: ['client_credentials'], scopes: ['orders:read'] }, secret);
+    const before = await client.discovery(new URL(first.url), 'svc', secret, undefined, { execute: [client.allowInsecureRequests] });
+    const tokens = await client.clientCredentialsGrant(before, { scope: 'orders:read' });
+    await first.stop();
+    second = await startServer(dialect, { database: first.database, smtp: first.smtp, clock: first.clock, config: { tokens: { clientFormat: 'opaque' } } });
+    const after = await client.discovery(new URL(second.url), 'svc', secret, undefined, { execute: [client.allowInsecureRequests] });
+    expect(await client.tokenIntrospection(after, tokens.access_token)).toMatchObject({ active: true, client_id: 'svc' });
+    await client.tokenRevocation(after, tokens.access_token);
+    expect((await client.tokenIntrospection(after, tokens.access_token)).active).toBe(false);
+  });
+});

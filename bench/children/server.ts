@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchOidcClients } from '../lib/oidc-clients.js';
 import { HASH_CONCURRENCY, PRODUCTION_HASH } from '../lib/params.js';
 import { fromDist, readServeArgs, serveUntilStopped } from '../lib/serve.js';
 
@@ -23,6 +24,8 @@ function benchInput(port: number, dataDir: string, databaseUrl: string | undefin
     password: { hash: { ...PRODUCTION_HASH, concurrency: HASH_CONCURRENCY } },
     // Every request comes from one IP: limits this high keep the limiter in the measured path without ever tripping it.
     rateLimit: { login: 1e9, register: 1e9 },
+    // The OpenID provider's grants (bench/scenarios/oidc.ts) need a client of each kind.
+    clients: benchOidcClients(),
   };
 }
 

@@ -22,16 +22,17 @@ export function startArgon2Turns(): Promise<RawTurns> {
 }
 
 /**
- * RS512 signing of Gatehouse's access-token claims with jose, as many in flight as the load has connections, in
- * stretches on request, so that they can alternate with the refresh runs they are compared with.
+ * Signing with jose, as many in flight as the load has connections, in stretches on request, so that they can
+ * alternate with the runs they are compared with: RS512 of Gatehouse's access-token claims (refresh), or RS256 of a
+ * client's RFC 9068 access token (the OpenID provider's grants); see bench/children/sign-raw.ts.
  */
-export function startSigningTurns(): Promise<RawTurns> {
-  return startRawTurns('children/sign-raw.ts', CONNECTIONS);
+export function startSigningTurns(alg: 'RS512' | 'RS256' = 'RS512'): Promise<RawTurns> {
+  return startRawTurns('children/sign-raw.ts', CONNECTIONS, ['--alg', alg]);
 }
 
 /** A raw baseline child in turns mode (bench/lib/raw-loop.ts `serveTurns`), ready once it has warmed up. */
-async function startRawTurns(script: string, concurrency: number): Promise<RawTurns> {
-  const args = ['--turns', '--concurrency', String(concurrency), '--warmup', String(TIMING.warmupSeconds)];
+async function startRawTurns(script: string, concurrency: number, extra: string[] = []): Promise<RawTurns> {
+  const args = ['--turns', '--concurrency', String(concurrency), '--warmup', String(TIMING.warmupSeconds), ...extra];
   const child = spawnBenchChild(script, args);
   await waitForLine(child, 'READY', TIMING.warmupSeconds * 1000 + RAW_TIMEOUT_MS);
   return {

@@ -24,15 +24,18 @@ export async function measureRefreshInTurns<T>(target: RefreshTarget, other: Tur
   try {
     const warmup = await runFor(target.base, chains, agent, TIMING.warmupSeconds);
     const { stretches, others } = await alternate(target.serverPid, (seconds) => measureStretch(target.serverPid, () => runFor(target.base, chains, agent, seconds), (run) => run.seconds), other);
-    return { result: { ...summarize(stretches), warmupFailures: warmup.errors + warmup.non2xx, serverRssMiB: processRssMiB(target.serverPid) }, others };
+    return { result: { ...summarizeLoops(stretches), warmupFailures: warmup.errors + warmup.non2xx, serverRssMiB: processRssMiB(target.serverPid) }, others };
   } finally {
     agent.destroy();
   }
 }
 
-/** The stretches as one: counts summed, rates over the total time, percentiles over every request. */
-function summarize(stretches: Array<Stretch<ChainRun>>): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
-  const sum = (value: (stretch: Stretch<ChainRun>) => number) => sumOf(stretches, value);
+/**
+ * Stretches of a hand-written load loop as one: counts summed, rates over the total time, percentiles over every
+ * request. Why exported: the code exchange (bench/lib/code-exchange-load.ts) is such a loop too.
+ */
+export function summarizeLoops(stretches: Array<Stretch<LoopRun>>): Omit<ScenarioResult, 'warmupFailures' | 'serverRssMiB'> {
+  const sum = (value: (stretch: Stretch<LoopRun>) => number) => sumOf(stretches, value);
   const cpu = cpuColumns(stretches);
   const durations = stretches.flatMap((stretch) => stretch.run.durations).sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
@@ -52,7 +55,8 @@ function summarize(stretches: Array<Stretch<ChainRun>>): Omit<ScenarioResult, 'w
   };
 }
 
-interface ChainRun {
+/** What one stretch of a hand-written load loop did: each answered request's time, and how each ended. */
+export interface LoopRun {
   durations: number[];
   ok: number;
   errors: number;
@@ -62,8 +66,8 @@ interface ChainRun {
 }
 
 /** Every chain refreshes in a loop until `seconds` pass; a chain whose refresh failed stops (its token is gone). */
-async function runFor(base: string, chains: string[], agent: Agent, seconds: number): Promise<ChainRun> {
-  const run: ChainRun = { durations: [], ok: 0, errors: 0, non2xx: 0, statusCodes: {}, seconds: 0 };
+async function runFor(base: string, chains: string[], agent: Agent, seconds: number): Promise<LoopRun> {
+  const run: LoopRun = { durations: [], ok: 0, errors: 0, non2xx: 0, statusCodes: {}, seconds: 0 };
   const server = new URL(base);
   const start = performance.now();
   const end = start + seconds * 1000;

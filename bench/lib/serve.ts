@@ -58,17 +58,19 @@ export async function serveUntilStopped(app: FastifyInstance, args: ServeArgs, o
 
 /**
  * Options of a raw baseline child: `--concurrency`, `--duration`, `--warmup` (seconds), `--turns` (measure on
- * request, bench/lib/raw-loop.ts `serveTurns`); starts the pipe watch.
+ * request, bench/lib/raw-loop.ts `serveTurns`), `--alg` (the signing children's algorithm); starts the pipe watch.
  */
-export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number; turns: boolean } {
+export function readRawArgs(): { concurrency: number; seconds: number; warmupSeconds: number; turns: boolean; alg: string | undefined } {
   const { values } = parseArgs({
     options: {
-      concurrency: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, turns: { type: 'boolean' }, 'exit-with-parent': { type: 'boolean' },
+      concurrency: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, turns: { type: 'boolean' }, alg: { type: 'string' },
+      'exit-with-parent': { type: 'boolean' },
     },
   });
   if (values['exit-with-parent']) exitWithParent();
   return {
     concurrency: Number(values.concurrency ?? 1), seconds: Number(values.duration ?? 10), warmupSeconds: Number(values.warmup ?? 2), turns: values.turns ?? false,
+    alg: values.alg,
   };
 }
 

@@ -22,8 +22,7 @@ export const ACR_VALUES = [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR];
 
 /**
  * The login result for the provider from a Gatehouse browser session, or undefined when the request wants a fresh
- * one: `prompt=login` (a sign-in made after the request began), `max_age` (one recent enough), or `acr_values`
- * asking for several factors of a session that had one.
+ * one: `prompt=login` (a sign-in made after the request began) or `max_age` (one recent enough).
  */
 export function loginOfSession(interaction: Interaction, session: SessionRow, now: number): (InteractionResults & GatehouseResult) | undefined {
   if (session.revoked_at !== null || (session.expires_at !== null && Number(session.expires_at) <= now)) return undefined;
@@ -34,16 +33,10 @@ export function loginOfSession(interaction: Interaction, session: SessionRow, no
   if (Number.isFinite(maxAge) && now - loginTime > maxAge * 1000) return undefined;
   const amr = amrOf(session.amr) ?? ['pwd'];
   const acr = amr.includes('mfa') ? ACR_MULTI_FACTOR : ACR_SINGLE_FACTOR;
-  if (requestedAcrs(interaction).includes(ACR_MULTI_FACTOR) && acr !== ACR_MULTI_FACTOR) return undefined;
   return {
     login: { accountId: session.account_id, acr, amr, ts: Math.floor(loginTime / 1000), remember: true },
     gatehouse: { sessionId: session.id },
   };
-}
-
-function requestedAcrs(interaction: Interaction): string[] {
-  const values = interaction.params.acr_values;
-  return typeof values === 'string' ? values.split(' ') : [];
 }
 
 /** Grants what the interaction's consent prompt says is missing (scopes, claims, resource scopes), saved. */

@@ -10,7 +10,9 @@ import { kyselyAdapter } from './adapter.js';
 import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
+import { ACR_VALUES } from './interaction.js';
 import { PROVIDER_ALGORITHMS } from './keys.js';
+import { providerPages } from './provider-pages.js';
 import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
 
 /** What the provider is built from. */
@@ -44,13 +46,16 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     currentRequest: () => Provider.ctx,
   };
   const records = kyselyAdapter(db, clock, sessionLink);
+  const pages = providerPages(config.branding);
   const configuration: Configuration = {
+    renderError: pages.renderError,
     adapter: (model: string) => (model === 'Client' ? clientAdapter(db) : records(model)),
     findAccount: accountFinder(deps.accounts),
     claims: { sid: null, iss: null, ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])) },
     scopes: KNOWN_SCOPES,
     // Scope claims in the ID token too (as Keycloak does), so an app that reads only the ID token has them.
     conformIdTokenClaims: false,
+    acrValues: ACR_VALUES,
     extraClientMetadata: { properties: ['firstParty', 'permissionScopes'] },
     extraParams: { [SCOPE_CHECK]: refuseUnknownScopes },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -83,7 +88,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: pages.logout,
       resourceIndicators: resourceIndicators(config),
     },
   };

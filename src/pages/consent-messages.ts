@@ -1,5 +1,5 @@
 /**
- * Messages of the OpenID provider's consent page (oidc-provider/consent-page.ts). Why a file of their own: i18n.ts
+ * Messages of the OpenID provider's pages: consent (oidc-provider/consent-page.ts), logout and errors (provider-pages.ts). Why a file of their own: i18n.ts
  * spreads them into its tables, so they share the key type (a missing German one fails the type check).
  */
 export const consentEn = {
@@ -15,6 +15,15 @@ export const consentEn = {
   'consent.scope.roles': 'your roles',
   'consent.scope.groups': 'your groups',
   'consent.scope.other': 'the permission “{scope}”',
+  // The provider's own pages (oidc-provider/provider-pages.ts)
+  'logout.title': 'Sign out?',
+  'logout.intro': 'Do you want to sign out of {product}?',
+  'logout.yes': 'Yes, sign me out',
+  'logout.no': 'No, stay signed in',
+  'logout.done': 'Signed out',
+  'logout.doneIntro': 'You are signed out. You can close this page.',
+  'providerError.title': 'Sign-in could not continue',
+  'providerError.intro': 'The app asked for something this server cannot do. Go back to the app and try again.',
 } as const;
 
 export const consentDe: Record<keyof typeof consentEn, string> = {
@@ -30,4 +39,12 @@ export const consentDe: Record<keyof typeof consentEn, string> = {
   'consent.scope.roles': 'Ihre Rollen',
   'consent.scope.groups': 'Ihre Gruppen',
   'consent.scope.other': 'die Berechtigung „{scope}“',
+  'logout.title': 'Abmelden?',
+  'logout.intro': 'Möchten Sie sich von {product} abmelden?',
+  'logout.yes': 'Ja, abmelden',
+  'logout.no': 'Nein, angemeldet bleiben',
+  'logout.done': 'Abgemeldet',
+  'logout.doneIntro': 'Sie sind abgemeldet. Sie können diese Seite schließen.',
+  'providerError.title': 'Die Anmeldung kann nicht fortgesetzt werden',
+  'providerError.intro': 'Die App hat etwas verlangt, das dieser Server nicht kann. Gehen Sie zurück zur App und versuchen Sie es erneut.',
 };
