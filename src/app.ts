@@ -19,7 +19,7 @@ import { apiAuthRoutes } from './auth/api-auth.routes.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { mfaPageRoutes, securitySection } from './mfa/mfa-page.routes.js';
 import { passkeyPageRoutes } from './mfa/passkey-page.routes.js';
-import { mfaAdminRoutes } from './mfa/mfa-admin.routes.js';
+import { mfaAdminRoutes, resetSecondFactors } from './mfa/mfa-admin.routes.js';
 import { mfaVerifyRoutes } from './sign-in/mfa-verify.routes.js';
 import { passkeyRoutes } from './mfa/passkeys.routes.js';
 import { passkeyLoginRoutes } from './sign-in/passkey-login.routes.js';
@@ -46,6 +46,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './accounts/account-page.routes.js';
+import { adminConsoleRoutes } from './admin-console/admin-console.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
 import { cookieLoginRoutes, cookieSecondStep, cookieSignIn } from './sign-in/cookie-login.routes.js';
 import { loginCsrfDeps } from './sign-in/hosted-client.js';
@@ -205,7 +206,8 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   });
   await app.register(mfaPageRoutes, mfaPages);
   await app.register(passkeyPageRoutes, mfaPages);
-  await app.register(mfaAdminRoutes, { config, db: services.database.db, accounts: services.accounts, factors: services.mfa.factors, audit: services.audit, mailer: services.mailer });
+  const mfaAdmin = { config, db: services.database.db, accounts: services.accounts, factors: services.mfa.factors, audit: services.audit, mailer: services.mailer };
+  await app.register(mfaAdminRoutes, mfaAdmin);
   await app.register(clientRoutes, { config, clientAdmin: services.clientAdmin, accounts: services.accounts });
   await app.register(groupRoutes, { config, groups: services.groups, accounts: services.accounts });
   await app.register(inviteRoutes, { config, invites: services.invites, accounts: services.accounts });
@@ -226,6 +228,13 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   await app.register(passkeyLoginRoutes, { signIn: services.signIn, factors });
   await app.register(passkeyScriptRoutes);
   await app.register(secondStepPageRoutes, { ...hostedForms, db: services.database.db, factors });
+  await app.register(adminConsoleRoutes, {
+    config, serverKey: services.serverKey, accounts: services.accounts, accountAdmin: services.accountAdmin, groups: services.groups,
+    factors: services.mfa.factors, audit: services.audit, logins: services.logins, loginCsrf,
+    signIn: cookieSignIn(services.signIn, config),
+    secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
+    resetMfa: (actor, accountId, log) => resetSecondFactors(mfaAdmin, actor, accountId, log),
+  });
   if (config.oidc.enabled) {
     await app.register(oidcProviderRoutes, {
       config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, logins: services.logins, loginCsrf,

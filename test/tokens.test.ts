@@ -232,8 +232,9 @@ describe('access tokens verified independently with PyJWT', () => {
 
       let pem: string | undefined;
       if (algorithm === 'HS512') {
-        // The HMAC secret is never published: no JWKS entry and no PEM.
-        expect(jwks).toEqual({ keys: [] });
+        // The HMAC secret is never published: no JWKS entry and no PEM. The JWKS holds only the OpenID provider's keys.
+        expect(jwks.keys.map((jwk) => jwk.alg).sort()).toEqual(['ES256', 'RS256', 'RS512']);
+        expect(jwks.keys.some((jwk) => jwk.kty === 'oct')).toBe(false);
         expect(pemAnswer.status).toBe(404);
         expect(pemAnswer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(pemAnswer.body).toMatchObject({ status: 404, code: 'not-found', type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
@@ -249,9 +250,11 @@ describe('access tokens verified independently with PyJWT', () => {
         expect(key.asymmetricKeyType).toBe(expected.type);
         if (expected.curve) expect(key.asymmetricKeyDetails?.namedCurve).toBe(expected.curve);
         if (expected.type === 'rsa') expect(key.asymmetricKeyDetails?.modulusLength).toBeGreaterThanOrEqual(2048);
-        expect(jwks.keys.length).toBeGreaterThanOrEqual(1);
+        // One JWKS for every key: the access tokens' algorithm and the OpenID provider's (RS256, RS512, ES256).
+        expect(jwks.keys.filter((jwk) => jwk.alg === algorithm)).toEqual([expect.objectContaining({ kid: expect.any(String), kty: expected.kty })]);
         for (const jwk of jwks.keys) {
-          expect(jwk).toMatchObject({ kid: expect.any(String), kty: expected.kty, alg: algorithm });
+          expect([algorithm, 'RS256', 'RS512', 'ES256']).toContain(jwk.alg);
+          expect(jwk).toMatchObject({ kid: expect.any(String), use: 'sig' });
           for (const member of privateMembers) expect(jwk).not.toHaveProperty(member);
         }
       }

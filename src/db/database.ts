@@ -16,6 +16,7 @@ import * as mfaSignIn from './migrations/2026_12_06_0004_mfa_sign_in.js';
 import * as webauthnChallenges from './migrations/2026_12_06_0005_webauthn_challenges.js';
 import * as clientName from './migrations/2026_12_06_0006_client_name.js';
 import * as oidcProvider from './migrations/2026_12_06_0007_oidc_provider.js';
+import * as accountSearch from './migrations/2026_12_07_0001_account_search.js';
 import { registerDirectPostgres, registerDirectSqlite } from './prepared.js';
 import type { DB } from './types.js';
 import { LruCache } from '../util/lru.js';
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '2026_12_06_0005_webauthn_challenges': webauthnChallenges,
   '2026_12_06_0006_client_name': clientName,
   '2026_12_06_0007_oidc_provider': oidcProvider,
+  '2026_12_07_0001_account_search': accountSearch,
 };
 
 const staticProvider: MigrationProvider = { getMigrations: async () => migrations };

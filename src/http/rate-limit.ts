@@ -13,12 +13,14 @@ const limitedRoutes: Record<string, LimitedAction> = {
   'POST /auth/cookie': 'login',
   'POST /auth/login': 'login',
   'POST /account/login': 'login',
+  'POST /admin/sign-in': 'login',
   // Each start of a SAML login stores a pending request: its budget is the login's.
   'GET /auth/saml': 'login',
   // The second step of a login: a code guessed per request, so it spends the login's budget (CONTRACT §5).
   'POST /api/auth/mfa/verify': 'login',
   'POST /auth/login/mfa': 'login',
   'POST /account/login/mfa': 'login',
+  'POST /admin/sign-in/mfa': 'login',
   // A passkey login is a login; each request for options stores a challenge, so those spend the same budget.
   'POST /api/auth/passkey/login': 'login',
   'POST /auth/login/passkey': 'login',

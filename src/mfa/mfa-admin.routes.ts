@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { findAccountById } from '../accounts/account.repository.js';
@@ -12,6 +12,7 @@ import { mfaResetMail } from '../email/templates.js';
 import { requireAuth } from '../http/authenticate.js';
 import { AppError } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
+import type { Principal } from '../permissions/principal.js';
 import { assertMayManage } from '../permissions/rank.js';
 import type { SecondFactors } from './second-factors.js';
 
@@ -41,16 +42,24 @@ export const mfaAdminRoutes: FastifyPluginAsync<MfaAdminRouteDeps> = async (fast
   }, async (request, reply) => {
     const auth = requireAuth(request);
     const actor = await deps.accounts.principal(auth.accountId, auth.sessionId);
-    deps.accounts.requirePermission(actor, 'accounts:write');
-    const account = await findAccountById(deps.db, request.params.id);
-    if (!account) throw new AppError('not-found', 'account not found');
-    await assertMayManage(deps.accounts, actor, account.id);
-    await deps.factors.removeAll(account.id);
-    await deps.audit.record('mfa.reset', { accountId: account.id, data: { by: actor.accountId } });
-    if (account.email) {
-      const mail = mfaResetMail({ baseUrl: deps.config.server.baseUrl, username: account.username });
-      await deps.mailer.send({ to: account.email, ...mail }).catch((error) => request.log.error({ err: error }, 'MFA reset mail failed'));
-    }
+    await resetSecondFactors(deps, actor, request.params.id, request.log);
     return reply.code(204).send(null);
   });
 };
+
+/**
+ * The reset itself, every check included: the route above and the admin console (admin-console/) call this one
+ * function, so the console can do exactly what an API caller can and no more.
+ */
+export async function resetSecondFactors(deps: MfaAdminRouteDeps, actor: Principal, accountId: string, log: FastifyBaseLogger): Promise<void> {
+  deps.accounts.requirePermission(actor, 'accounts:write');
+  const account = await findAccountById(deps.db, accountId);
+  if (!account) throw new AppError('not-found', 'account not found');
+  await assertMayManage(deps.accounts, actor, account.id);
+  await deps.factors.removeAll(account.id);
+  await deps.audit.record('mfa.reset', { accountId: account.id, data: { by: actor.accountId } });
+  if (account.email) {
+    const mail = mfaResetMail({ baseUrl: deps.config.server.baseUrl, username: account.username });
+    await deps.mailer.send({ to: account.email, ...mail }).catch((error) => log.error({ err: error }, 'MFA reset mail failed'));
+  }
+}

@@ -24,7 +24,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
  * The pages' one style sheet. Colours are custom properties, so `branding.primaryColor` is one declaration and an
  * operator's `branding.css` (linked after it) can override any of them; a dark scheme follows the system setting.
  */
-const STYLE = `:root{--primary:#2563eb;--on-primary:#fff;--text:#1f2328;--muted:#57606a;--bg:#fff;--line:#d0d7de;--error:#b42318;--ok:#067647;color-scheme:light dark}
+export const PAGE_STYLE = `:root{--primary:#2563eb;--on-primary:#fff;--text:#1f2328;--muted:#57606a;--bg:#fff;--line:#d0d7de;--error:#b42318;--ok:#067647;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--text:#e6edf3;--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--error:#ff7b72;--ok:#3fb950}}
 body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:var(--text);background:var(--bg);line-height:1.45}
 .brand{display:flex;align-items:center;gap:.6rem;font-weight:600;padding-bottom:.75rem;border-bottom:3px solid var(--primary)}.brand img{max-height:2rem;width:auto}
@@ -35,28 +35,46 @@ button{padding:.6rem;font-size:1rem;cursor:pointer;border:0;border-radius:6px;ba
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem;border-bottom:1px solid var(--line);vertical-align:top}section{margin:2rem 0}
 td form button{padding:.35rem .6rem;font-size:.9rem}.qr svg{background:#fff}`;
 
+/** Where the pages' style sheet is served as a file (pages/assets.routes.ts), for pages whose CSP admits no inline style. */
+export const PAGE_STYLE_PATH = '/assets/pages.css';
+
+/** The pages' style sheet with the branding's primary colour. */
+export function pageStyleSheet(branding: Branding = DEFAULT_BRANDING): string {
+  // primaryColor is a checked hex colour (config/values.ts), so it cannot end the declaration early.
+  return PAGE_STYLE + (branding.primaryColor ? `\n:root{--primary:${branding.primaryColor}}` : '');
+}
+
+/** How a page is framed beyond its title and body. */
+export interface PageFrame {
+  /**
+   * Style sheets of this server the page links after the pages' own; with them the pages' style is linked as a file
+   * too (PAGE_STYLE_PATH) instead of inlined, so the page's CSP needs no `'unsafe-inline'` (the admin console's).
+   */
+  styleFiles?: string[];
+  /** What stands between the header and `<main>`: the admin console's navigation. */
+  nav?: SafeHtml;
+}
+
 /**
  * The page frame shared by every hosted page, themed by `branding` (product name in the title and header, logo,
  * primary colour, an extra style sheet). No inline script, so a strict CSP costs nothing.
  */
-export function page(title: string, body: SafeHtml, lang = 'en', branding: Branding = DEFAULT_BRANDING): string {
-  // primaryColor is a checked hex colour (config/values.ts), so it cannot end the declaration early.
-  const colour = branding.primaryColor ? `\n:root{--primary:${branding.primaryColor}}` : '';
+export function page(title: string, body: SafeHtml, lang = 'en', branding: Branding = DEFAULT_BRANDING, frame: PageFrame = {}): string {
   const logo = branding.logoUrl ? html`<img src="${branding.logoUrl}" alt="" height="32">` : '';
+  const style = frame.styleFiles
+    ? html`${[PAGE_STYLE_PATH, ...frame.styleFiles].map((href) => html`<link rel="stylesheet" href="${href}">\n`)}`
+    : html`<style>\n${new SafeHtml(pageStyleSheet(branding))}\n</style>\n`;
   return html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${branding.productName}</title>
-<style>
-${new SafeHtml(STYLE + colour)}
-</style>
-${branding.css ? html`<link rel="stylesheet" href="${branding.css}">` : ''}
+${style}${branding.css ? html`<link rel="stylesheet" href="${branding.css}">` : ''}
 </head>
 <body>
 <header class="brand">${logo}<span>${branding.productName}</span></header>
-<main>
+${frame.nav ?? ''}<main>
 <h1>${title}</h1>
 ${body}
 </main>
@@ -78,6 +96,10 @@ export interface PageAllowances {
    * (`connect-src 'self'`), which `default-src 'none'` would block.
    */
   passkeys?: boolean;
+  /** Style sheets as files only, no inline style (see PageFrame): the CSP then drops `'unsafe-inline'`. */
+  styleFiles?: string[];
+  /** The navigation between header and `<main>` (PageFrame). */
+  nav?: SafeHtml;
 }
 
 /**
@@ -85,9 +107,9 @@ export interface PageAllowances {
  * follows a form post, so a login that delivers its token to a client's callbackURL must name that origin.
  * With `branding`, the logo's and the style sheet's origins are admitted too (only those configured).
  */
-export function pageHeadersAllowing(origins: string[], branding: Branding = DEFAULT_BRANDING, scripts = false, fetches = false): Record<string, string> {
+export function pageHeadersAllowing(origins: string[], branding: Branding = DEFAULT_BRANDING, scripts = false, fetches = false, styleFilesOnly = false): Record<string, string> {
   const formAction = ["'self'", ...origins].join(' ');
-  const styles = ["'unsafe-inline'", ...(branding.css ? [cspSourceOf(branding.css)] : [])].join(' ');
+  const styles = [styleFilesOnly ? "'self'" : "'unsafe-inline'", ...(branding.css ? [cspSourceOf(branding.css)] : [])].join(' ');
   const images = branding.logoUrl ? `; img-src ${cspSourceOf(branding.logoUrl)}` : '';
   const script = `${scripts || fetches ? "; script-src 'self'" : ''}${fetches ? "; connect-src 'self'" : ''}`;
   return {
@@ -105,5 +127,6 @@ export function pageHeadersAllowing(origins: string[], branding: Branding = DEFA
  */
 export function sendHtmlPage(reply: FastifyReply, status: number, title: string, body: SafeHtml, lang: string, allow: PageAllowances = {}): FastifyReply {
   const branding = brandingOf(reply);
-  return reply.code(status).headers(pageHeadersAllowing(allow.formOrigins ?? [], branding, allow.scripts, allow.passkeys)).send(page(title, body, lang, branding));
+  const headers = pageHeadersAllowing(allow.formOrigins ?? [], branding, allow.scripts, allow.passkeys, allow.styleFiles !== undefined);
+  return reply.code(status).headers(headers).send(page(title, body, lang, branding, { styleFiles: allow.styleFiles, nav: allow.nav }));
 }

@@ -38,7 +38,7 @@ export async function loadKeyRing(
   db: Kysely<DB>,
   options: { algorithm: TokenAlgorithm; hmacSecret: string | null; clock: Clock },
 ): Promise<KeyRing> {
-  if (options.algorithm === 'HS512') return hmacKeyRing(options.hmacSecret);
+  if (options.algorithm === 'HS512') return { ...hmacKeyRing(options.hmacSecret), jwks: { keys: publicJwks(await liveKeys(db)) } };
   let rows = await liveKeys(db);
   if (!rows.some((row) => row.algorithm === options.algorithm)) {
     await insertNewKey(db, options.algorithm, options.clock.now());
@@ -119,6 +119,14 @@ async function buildRing(rows: SigningKeyRow[], algorithm: TokenAlgorithm): Prom
     jwks: { keys: [...verifiers.values()].map((v) => v.publicJwk!).filter(Boolean) },
     publicKeyPem: await exportSPKI(publicKey),
   };
+}
+
+/**
+ * The public keys stored beside an HMAC secret: the OpenID provider's (oidc-provider/keys.ts), which its apps verify
+ * through the same JWKS. Access tokens signed with the secret are never verifiable there.
+ */
+function publicJwks(rows: SigningKeyRow[]): JWK[] {
+  return rows.map((row) => JSON.parse(row.public_jwk) as JWK);
 }
 
 function hmacKeyRing(secret: string | null): KeyRing {
