@@ -164,13 +164,13 @@ describe.each(dialects)('SAML logins bound to the browser that started them, on 
     const completions = new SamlCompletions(db(), s.server.clock, cryptoRandom);
     const identity = { provider: 'saml', subject: 'r@example.com', email: 'r@example.com', emailVerified: true };
     for (let round = 0; round < 5; round += 1) {
-      const code = await completions.park({ identity, clientId: null, target: null, bindingHash: 'b' });
+      const code = await completions.park({ identity, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' });
       const taken = await Promise.all([completions.take(code), completions.take(code)]);
-      expect(taken.filter((t) => t !== null)).toEqual([{ identity, clientId: null, target: null, bindingHash: 'b' }]);
+      expect(taken.filter((t) => t !== null)).toEqual([{ identity, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' }]);
     }
-    const old = await completions.park({ identity, clientId: null, target: null, bindingHash: 'b' });
+    const old = await completions.park({ identity, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' });
     s.server.clock.advance(SAML_COMPLETION_TTL_MS);
-    const fresh = await completions.park({ identity, clientId: null, target: null, bindingHash: 'b' });
+    const fresh = await completions.park({ identity, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' });
     const report = await runCleanup(db(), s.server.config, s.server.clock.now());
     expect(report.samlCompletions).toBeGreaterThanOrEqual(1);
     const left = await db().selectFrom('saml_completions').select('code_hash').where('code_hash', 'in', [sha256(old), sha256(fresh)]).execute();

@@ -112,9 +112,9 @@ describe.each(dialects)('pending SAML requests on %s', (dialect) => {
       const mine = new SamlRequests(db(), s.server.clock);
       const theirs = new SamlRequests(node2.server.app.services.database.db, s.server.clock);
       for (let round = 0; round < 10; round += 1) {
-        await mine.remember(`race-${round}`, { requestId: `_r${round}`, clientId: null, target: null, bindingHash: 'b' });
+        await mine.remember(`race-${round}`, { requestId: `_r${round}`, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' });
         const taken = await Promise.all([mine.consume(`race-${round}`), theirs.consume(`race-${round}`)]);
-        expect(taken.filter((t) => t !== null)).toEqual([{ requestId: `_r${round}`, clientId: null, target: null, bindingHash: 'b' }]);
+        expect(taken.filter((t) => t !== null)).toEqual([{ requestId: `_r${round}`, origin: { clientId: null, interaction: null }, target: null, bindingHash: 'b' }]);
       }
     } finally {
       await node2.close();

@@ -188,6 +188,8 @@ export interface SamlRequestTable {
   relay_hash: string;
   request_id: string;
   client_id: string | null;
+  /** The OpenID interaction the client's hosted login ran for, if any (migration 2026_12_06_0007). */
+  interaction: string | null;
   /** Where the browser lands when no client started the flow; null: `saml.redirectSuccessUrl`. */
   target: string | null;
   /** SHA-256 of the browser-binding nonce (cookie `gh_saml`) of the browser that started the login. */
@@ -203,6 +205,8 @@ export interface SamlCompletionTable {
   /** The verified identity (JSON of `VerifiedIdentity`). */
   identity: string;
   client_id: string | null;
+  /** The OpenID interaction the login goes back to, if any (migration 2026_12_06_0007). */
+  interaction: string | null;
   target: string | null;
   expires_at: number;
 }

@@ -13,6 +13,7 @@ import { requireFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { hostedPageErrors } from '../pages/error-page.js';
 import { sendLandingPage } from '../providers/landing-page.js';
 import type { SessionService } from '../sessions/session.service.js';
+import { isPrefillableLogin } from '../sign-in/hosted-client.js';
 import { INTERACTION_PATH, INTERACTION_UID_PATTERN, interactionUrl } from '../sign-in/interaction-return.js';
 import { bindGrantToBrowserSession } from './adapter.js';
 import { renderConsent } from './consent-page.js';
@@ -102,9 +103,12 @@ export const interactionRoutes: FastifyPluginAsync<InteractionDeps> = async (fas
   });
 };
 
-/** The hosted login of the interaction's client, told to come back here; `login_hint` fills in the e-mail. */
+/**
+ * The hosted login of the interaction's client, told to come back here; `login_hint` fills in the e-mail — when it is
+ * one the login form takes (sign-in/hosted-client.ts), since an overlong or unprintable hint must not cost the login.
+ */
 function hostedLoginUrl(interaction: Interaction): string {
   const query = new URLSearchParams({ clientID: interaction.params.client_id, interaction: interaction.uid });
-  if (typeof interaction.params.login_hint === 'string') query.set('email', interaction.params.login_hint);
+  if (isPrefillableLogin(interaction.params.login_hint)) query.set('email', interaction.params.login_hint);
   return `/auth/login?${query.toString()}`;
 }

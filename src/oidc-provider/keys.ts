@@ -2,14 +2,8 @@ import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/types.js';
-import { currentPrivateJwks } from '../tokens/signing-keys.js';
+import { currentPrivateJwks, PROVIDER_ALGORITHMS } from '../tokens/signing-keys.js';
 import type { KeyStore } from '../tokens/key-store.js';
-
-/**
- * The algorithms the provider signs ID tokens (and JWT access tokens) with: RS256 first, the default every client
- * library expects (OIDC Core §15.1), then the others discovery lists (CONTRACT §5).
- */
-export const PROVIDER_ALGORITHMS = ['RS256', 'RS512', 'ES256'] as const;
 
 /**
  * The provider's signing keys, kept with every other key in `signing_keys` (one JWKS, one rotation). Why it follows

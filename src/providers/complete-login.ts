@@ -7,9 +7,7 @@ import type { Client } from '../clients/client.repository.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
-import { assertClientAccepts } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
-import { invalidField } from '../http/errors.js';
 import { sendProblem, toProblem, type Problem } from '../http/problem.js';
 import type { LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage } from '../pages/i18n.js';
@@ -17,8 +15,10 @@ import { secondStepStateOf } from '../pages/second-step-form.js';
 import { renderCookieSecondStep, renderSecondStep } from '../sign-in/second-step-page.js';
 import type { Proof } from '../sign-in/attempt.js';
 import { sendToClient, setSessionCookie } from '../sign-in/delivery.js';
+import { loginAfterProviderFailure } from '../sign-in/hosted-client.js';
 import type { SignIn } from '../sign-in/pipeline.js';
 import { FlowCookies } from './flow-cookie.js';
+import type { FlowOrigin } from './flow-origin.js';
 import { IdentityService, type ProvisioningRule } from './identity.service.js';
 import { buildLoginProviders, type LoginProviders } from './login-providers.js';
 import { sendLandingPage } from './landing-page.js';
@@ -61,19 +61,10 @@ export function providerContext(deps: ProviderDeps): ProviderContext {
   };
 }
 
-/** The client a flow was started for (`?clientID=`), refused when unknown or when it disabled this strategy. */
-export async function clientForFlow(context: ProviderContext, clientId: string | undefined, provider: LoginProvider): Promise<Client | null> {
-  if (clientId === undefined) return null;
-  const client = await context.deps.clients.find(clientId);
-  if (!client) throw invalidField('clientID', 'is not a registered client');
-  assertClientAccepts(client, provider.strategy);
-  return client;
-}
-
-/** Starts a flow: remembers it in the browser and sends the browser to the provider (redirect or auto-post form). */
-export async function startFlow(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, provider: LoginProvider, callbackUrl: string, client: Client | null): Promise<FastifyReply> {
+/** Starts a flow: remembers it and whom it is for in the browser, and sends the browser to the provider (redirect or auto-post form). */
+export async function startFlow(context: ProviderContext, reply: FastifyReply, provider: LoginProvider, callbackUrl: string, origin: FlowOrigin): Promise<FastifyReply> {
   const start = await provider.start({ callbackUrl });
-  context.flows.set(reply, provider.id, start.state, client?.clientID ?? null);
+  context.flows.set(reply, provider.id, start.state, origin);
   return sendToProvider(reply, start.redirect);
 }
 
@@ -97,31 +88,33 @@ export interface Completion {
 }
 
 /**
- * Finishes a login (`clientId` from the flow cookie or SAML's stored flow, read by the caller before anything can fail): the
- * verified identity goes through the sign-in pipeline, which delivers a token to the client that started the flow, or
- * starts a cookie session; either way the browser continues from our own landing page (landing-page.ts), so the
- * first page after the login sees the SameSite=Strict auth cookie. Failures return to the client's callbackURL with
- * `?error=<code>`, else to `failureUrl`, else answer problem+json.
+ * Finishes a login (`origin` from the flow cookie or SAML's stored flow, read by the caller before anything can fail):
+ * the verified identity goes through the sign-in pipeline, which delivers a token to the client that started the flow,
+ * signs in for the OpenID interaction it ran for (a browser session, then back to the interaction), or starts a cookie
+ * session; every way the browser continues from our own landing page (landing-page.ts), so the first page after the
+ * login sees the SameSite=Strict auth cookie. Failures return to the interaction's hosted login, else to the client's
+ * callbackURL with `?error=<code>`, else to `failureUrl`, else answer problem+json.
  */
 export async function completeLogin(
   context: ProviderContext,
   request: FastifyRequest,
   reply: FastifyReply,
   completion: Completion,
-  clientId: string | null,
+  origin: FlowOrigin,
   verify: () => Promise<VerifiedIdentity>,
 ): Promise<FastifyReply> {
   const { deps } = context;
   // A flow is used once; cleared before any answer is on its way, so every outcome carries the clearing header.
   if (completion.flowCookie !== false) context.flows.clear(reply);
-  const client = clientId ? ((await deps.clients.find(clientId)) ?? null) : null;
+  const client = origin.clientId ? ((await deps.clients.find(origin.clientId)) ?? null) : null;
+  const interaction = client ? (origin.interaction ?? undefined) : undefined;
   try {
     const identity = await verify();
     if (completion.hold) return sendLandingPage(request, reply, await completion.hold(identity));
     // The identity is the proof; the sign-in pipeline does the rest, as for every way in.
     const proof: Proof = { kind: 'identity', strategy: completion.provider.strategy, resolve: () => context.identities.resolve(identity, completion.rule) };
     if (client) {
-      const signedIn = await deps.signIn.run({ proof, plan: { kind: 'client', client }, client, info: clientInfo(request) });
+      const signedIn = await deps.signIn.run({ proof, plan: { kind: 'client', client, interaction }, client, info: clientInfo(request) });
       return sendToClient(request, reply, deps.config, signedIn, (url) => sendLandingPage(request, reply, url));
     }
     const plan = { kind: 'cookie', method: completion.provider.method, maxAgeSeconds: completion.maxAgeSeconds } as const;
@@ -130,9 +123,10 @@ export async function completeLogin(
   } catch (error) {
     const { problem, internal } = toProblem(error);
     // `mfa.trustProviders: false` and a second factor due: the second page, in this browser, finishing the same way.
-    if (problem.code === 'mfa-required') return showSecondStep(context, request, reply, client, problem);
+    if (problem.code === 'mfa-required') return showSecondStep(context, request, reply, client, interaction, problem);
     if (internal) request.log.error({ err: error }, 'provider login failed');
     await deps.audit.record('login.failed', { inetAddress: request.ip, data: { provider: completion.provider.id, code: problem.code } });
+    if (client && interaction) return reply.redirect(loginAfterProviderFailure(deps.config.server.baseUrl, client, interaction, problem.code), 303);
     if (client || completion.failureUrl) {
       const target = new URL(client?.callbackURL ?? completion.failureUrl!, deps.config.server.baseUrl);
       target.searchParams.set('error', problem.code);
@@ -142,11 +136,16 @@ export async function completeLogin(
   }
 }
 
-/** The second page of a provider login: the client's (hosted login) or, without a client, the account page's. */
-function showSecondStep(context: ProviderContext, request: FastifyRequest, reply: FastifyReply, client: Client | null, problem: Problem): FastifyReply {
+/**
+ * The second page of a provider login: the client's (hosted login, for its interaction if any; the stored continuation
+ * carries the interaction too) or, without a client, the account page's.
+ */
+function showSecondStep(
+  context: ProviderContext, request: FastifyRequest, reply: FastifyReply, client: Client | null, interaction: string | undefined, problem: Problem,
+): FastifyReply {
   const state = secondStepStateOf(problem);
   const { loginCsrf } = context.deps;
-  return client ? renderSecondStep(request, reply, loginCsrf, client, 200, state) : renderCookieSecondStep(request, reply, loginCsrf, 200, state);
+  return client ? renderSecondStep(request, reply, loginCsrf, client, interaction, 200, state) : renderCookieSecondStep(request, reply, loginCsrf, 200, state);
 }
 
 /** `successUrl` (a URL, or a path on this server's origin), else this server's `/auth/user`. */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { hmac, safeEqual } from '../util/hashing.js';
+import type { FlowOrigin } from './flow-origin.js';
 import type { FlowState } from './provider.js';
 
 /** The flow cookie's name: separate from the auth cookie, whose attributes `cookie.*` configure. */
@@ -15,6 +16,8 @@ interface FlowCookie {
   state: FlowState;
   /** The registered client that started the flow, if any: the token goes to its callbackURL. */
   clientId: string | null;
+  /** The OpenID interaction the client's hosted login ran for, if any: the login goes back to it. */
+  interaction?: string | null;
   expiresAt: number;
 }
 
@@ -32,14 +35,14 @@ export class FlowCookies {
   ) {}
 
   /** Stores the flow in the browser. */
-  set(reply: FastifyReply, provider: string, state: FlowState, clientId: string | null): void {
-    const payload: FlowCookie = { provider, state, clientId, expiresAt: this.clock.now() + FLOW_TTL_MS };
+  set(reply: FastifyReply, provider: string, state: FlowState, origin: FlowOrigin): void {
+    const payload: FlowCookie = { provider, state, clientId: origin.clientId, interaction: origin.interaction, expiresAt: this.clock.now() + FLOW_TTL_MS };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     reply.setCookie(FLOW_COOKIE, `${body}.${this.sign(body)}`, this.options(FLOW_TTL_MS / 1000));
   }
 
   /** The flow of this browser for `provider`, or null when missing, forged, expired or for another provider. */
-  read(request: FastifyRequest, provider: string): { state: FlowState; clientId: string | null } | null {
+  read(request: FastifyRequest, provider: string): { state: FlowState; origin: FlowOrigin } | null {
     const raw = request.cookies?.[FLOW_COOKIE];
     if (!raw) return null;
     const [body, signature] = raw.split('.');
@@ -47,7 +50,8 @@ export class FlowCookies {
     try {
       const flow = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as FlowCookie;
       if (flow.provider !== provider || flow.expiresAt <= this.clock.now()) return null;
-      return { state: flow.state, clientId: flow.clientId };
+      // A flow sealed by a node from before interactions travelled along has none (a rolling upgrade).
+      return { state: flow.state, origin: { clientId: flow.clientId, interaction: flow.interaction ?? null } };
     } catch {
       return null;
     }

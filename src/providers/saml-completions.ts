@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { sha256 } from '../util/hashing.js';
+import type { FlowOrigin } from './flow-origin.js';
 import type { VerifiedIdentity } from './provider.js';
 
 /** How long the browser has to follow our page from the ACS to the finish route: one automatic hop. */
@@ -10,8 +11,8 @@ export const SAML_COMPLETION_TTL_MS = 2 * 60_000;
 /** A validated Response, parked until the browser that started the login comes to redeem it. */
 export interface SamlCompletion {
   identity: VerifiedIdentity;
-  /** The registered client that started the flow, if any. */
-  clientId: string | null;
+  /** The registered client that started the flow, if any, and its OpenID interaction. */
+  origin: FlowOrigin;
   /** Where the browser lands when no client started the flow; null: the configured `redirectSuccessUrl`. */
   target: string | null;
   /** SHA-256 of the browser-binding nonce of the browser that started the login. */
@@ -38,7 +39,7 @@ export class SamlCompletions {
       .insertInto('saml_completions')
       .values({
         code_hash: sha256(code), binding_hash: completion.bindingHash, identity: JSON.stringify(completion.identity),
-        client_id: completion.clientId, target: completion.target, expires_at: this.clock.now() + SAML_COMPLETION_TTL_MS,
+        client_id: completion.origin.clientId, interaction: completion.origin.interaction, target: completion.target, expires_at: this.clock.now() + SAML_COMPLETION_TTL_MS,
       })
       .execute();
     return code;
@@ -52,9 +53,10 @@ export class SamlCompletions {
     const row = await this.db
       .deleteFrom('saml_completions')
       .where('code_hash', '=', sha256(code))
-      .returning(['binding_hash', 'identity', 'client_id', 'target', 'expires_at'])
+      .returning(['binding_hash', 'identity', 'client_id', 'interaction', 'target', 'expires_at'])
       .executeTakeFirst();
     if (!row || row.expires_at <= this.clock.now()) return null;
-    return { identity: JSON.parse(row.identity) as VerifiedIdentity, clientId: row.client_id, target: row.target, bindingHash: row.binding_hash };
+    const origin = { clientId: row.client_id, interaction: row.interaction };
+    return { identity: JSON.parse(row.identity) as VerifiedIdentity, origin, target: row.target, bindingHash: row.binding_hash };
   }
 }

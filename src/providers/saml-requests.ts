@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { sha256 } from '../util/hashing.js';
+import type { FlowOrigin } from './flow-origin.js';
 
 /** How long a person may take at the IdP before the pending AuthnRequest is void (CONTRACT §5: 10 minutes). */
 export const SAML_REQUEST_TTL_MS = 10 * 60_000;
@@ -10,8 +11,8 @@ export const SAML_REQUEST_TTL_MS = 10 * 60_000;
 export interface PendingSamlRequest {
   /** The AuthnRequest's ID: the Response's `InResponseTo` must equal it. */
   requestId: string;
-  /** The registered client that started the flow, if any: the token goes to its callbackURL. */
-  clientId: string | null;
+  /** The registered client that started the flow, if any (its token goes to its callbackURL), and its OpenID interaction. */
+  origin: FlowOrigin;
   /** Where the browser lands when no client started the flow; null: the configured `redirectSuccessUrl`. */
   target: string | null;
   /** SHA-256 of the browser-binding nonce of the browser that started the login (saml-binding.ts). */
@@ -33,7 +34,10 @@ export class SamlRequests {
   async remember(relayState: string, request: PendingSamlRequest): Promise<void> {
     await this.db
       .insertInto('saml_requests')
-      .values({ relay_hash: sha256(relayState), request_id: request.requestId, client_id: request.clientId, target: request.target, binding_hash: request.bindingHash, expires_at: this.clock.now() + SAML_REQUEST_TTL_MS })
+      .values({
+        relay_hash: sha256(relayState), request_id: request.requestId, client_id: request.origin.clientId, interaction: request.origin.interaction,
+        target: request.target, binding_hash: request.bindingHash, expires_at: this.clock.now() + SAML_REQUEST_TTL_MS,
+      })
       .execute();
   }
 
@@ -45,9 +49,9 @@ export class SamlRequests {
     const row = await this.db
       .deleteFrom('saml_requests')
       .where('relay_hash', '=', sha256(relayState))
-      .returning(['request_id', 'client_id', 'target', 'binding_hash', 'expires_at'])
+      .returning(['request_id', 'client_id', 'interaction', 'target', 'binding_hash', 'expires_at'])
       .executeTakeFirst();
     if (!row || row.expires_at <= this.clock.now()) return null;
-    return { requestId: row.request_id, clientId: row.client_id, target: row.target, bindingHash: row.binding_hash };
+    return { requestId: row.request_id, origin: { clientId: row.client_id, interaction: row.interaction }, target: row.target, bindingHash: row.binding_hash };
   }
 }

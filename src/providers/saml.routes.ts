@@ -1,7 +1,8 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError, invalidField } from '../http/errors.js';
-import { clientForFlow, completeLogin, type Completion, type ProviderContext } from './complete-login.js';
+import { completeLogin, type Completion, type ProviderContext } from './complete-login.js';
+import { flowOriginOf, NO_CLIENT } from './flow-origin.js';
 import { sendToProvider } from './provider-redirect.js';
 import type { SamlCompletion } from './saml-completions.js';
 
@@ -38,10 +39,8 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
   // No HEAD twins of the two GETs that change state: a HEAD would store a request outside the rate limit (keyed by
   // method) or spend a finish code.
   app.get('/auth/saml', { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
-    const clientId = (request.query as Record<string, unknown> | undefined)?.clientID;
-    if (clientId !== undefined && typeof clientId !== 'string') throw invalidField('clientID', 'must be a string');
-    const client = await clientForFlow(context, clientId, provider);
-    const redirect = await provider.begin(client?.clientID ?? null, binding.bind(request, reply));
+    const origin = await flowOriginOf(context.deps.clients, request, [provider.strategy]);
+    const redirect = await provider.begin(origin, binding.bind(request, reply));
     return sendToProvider(reply, redirect);
   });
 
@@ -52,12 +51,12 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
     const pending = await provider.pendingFor(relayState);
     const verify = () => provider.finish({ request, callbackUrl, state: pending ? { requestId: pending.requestId } : {} });
     // Unsolicited (only with saml.allowIdpInitiated): no browser started it, none to bind to; logs in right here.
-    if (!pending) return completeLogin(context, request, reply, completion, null, verify);
+    if (!pending) return completeLogin(context, request, reply, completion, NO_CLIENT, verify);
     const hold = async (identity: SamlCompletion['identity']) => {
-      const code = await completions.park({ identity, clientId: pending.clientId, target: pending.target, bindingHash: pending.bindingHash });
+      const code = await completions.park({ identity, origin: pending.origin, target: pending.target, bindingHash: pending.bindingHash });
       return `${finishUrl}?code=${code}`;
     };
-    return completeLogin(context, request, reply, { ...landing(pending.target), hold }, pending.clientId, verify);
+    return completeLogin(context, request, reply, { ...landing(pending.target), hold }, pending.origin, verify);
   });
 
   app.get(SAML_FINISH_PATH, { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
@@ -66,7 +65,7 @@ export const samlRoutes: FastifyPluginAsync<{ context: ProviderContext }> = asyn
     // Taken before the binding is checked: a code is redeemed once, by whichever browser comes first.
     const parked = await completions.take(code);
     binding.clear(reply);
-    return completeLogin(context, request, reply, landing(parked?.target ?? null), parked?.clientId ?? null, async () => {
+    return completeLogin(context, request, reply, landing(parked?.target ?? null), parked?.origin ?? NO_CLIENT, async () => {
       if (!parked) throw new AppError('invalid-credentials', 'SAML login refused: unknown, already used or expired finish code');
       if (!binding.matches(request, parked.bindingHash)) throw new AppError('invalid-credentials', 'SAML login refused: this browser did not start the login');
       return parked.identity;

@@ -6,6 +6,7 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { AppError } from '../http/errors.js';
 import type { FlowStart, FlowState, LoginProvider, VerifiedIdentity } from './provider.js';
+import type { FlowOrigin } from './flow-origin.js';
 import type { OneTimeIds } from './one-time-ids.js';
 import type { PendingSamlRequest, SamlRequests } from './saml-requests.js';
 import { checkSamlResponse, refuse } from './saml-checks.js';
@@ -162,13 +163,13 @@ export class SamlProvider implements LoginProvider {
 
   /**
    * Starts a login: a fresh AuthnRequest, remembered on the server under a new unguessable RelayState, because the
-   * Response returns by a cross-site POST that carries none of our cookies (CONTRACT §5); `bindingHash` names the
-   * browser that may finish it (saml-binding.ts).
+   * Response returns by a cross-site POST that carries none of our cookies (CONTRACT §5), with whom it is for
+   * (`origin`: client, OpenID interaction); `bindingHash` names the browser that may finish it (saml-binding.ts).
    */
-  async begin(clientId: string | null, bindingHash: string): Promise<FlowStart['redirect']> {
+  async begin(origin: FlowOrigin, bindingHash: string): Promise<FlowStart['redirect']> {
     const relayState = this.random.bytes(32).toString('base64url');
     const { redirect, state } = await this.start({ relayState });
-    await this.requests.remember(relayState, { requestId: state.requestId!, clientId, target: null, bindingHash });
+    await this.requests.remember(relayState, { requestId: state.requestId!, origin, target: null, bindingHash });
     return redirect;
   }
 

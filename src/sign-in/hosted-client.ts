@@ -6,6 +6,7 @@ import { requireClient } from '../clients/client-rules.js';
 import { clientInfo } from '../http/authenticate.js';
 import { invalidField } from '../http/errors.js';
 import { toProblem, type Problem } from '../http/problem.js';
+import { PRINTABLE } from '../http/schemas.js';
 import { isFormPost, requireLoginCsrf, type LoginCsrfDeps } from '../pages/form-token.js';
 import type { FieldErrors } from '../pages/forms.js';
 import { pickLanguage } from '../pages/i18n.js';
@@ -18,12 +19,26 @@ import type { SignIn } from './pipeline.js';
 import { INTERACTION_UID_PATTERN } from './interaction-return.js';
 
 const interactionUid = new RegExp(INTERACTION_UID_PATTERN);
+/** The longest login name the login form takes (RFC 5321's path limit, as `LoginName`), so the longest it is prefilled with. */
+export const MAX_LOGIN_NAME_LENGTH = 254;
+const printable = new RegExp(PRINTABLE);
 
-/** The query of a client's hosted pages: the client, and the OpenID interaction they sign in for (set by the provider). */
+/**
+ * The query of a client's hosted pages: the client, the OpenID interaction they sign in for (set by the provider),
+ * and the login name to prefill (the interaction's `login_hint`).
+ */
 export const HostedClientQuery = Type.Object({
   clientID: Type.Optional(Type.String({ maxLength: 128 })),
   interaction: Type.Optional(Type.String({ pattern: INTERACTION_UID_PATTERN, description: 'The OpenID interaction this sign-in is for' })),
+  email: Type.Optional(Type.String({
+    minLength: 1, maxLength: MAX_LOGIN_NAME_LENGTH, pattern: PRINTABLE, description: 'The e-mail or user name the login form is filled in with (OpenID login_hint)',
+  })),
 });
+
+/** Whether `value` may prefill the login form (`?email=`): what HostedClientQuery accepts, so a longer hint is left out instead of refused. */
+export function isPrefillableLogin(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_LOGIN_NAME_LENGTH && printable.test(value);
+}
 
 /**
  * The OpenID interaction a client's hosted page signs in for (`?interaction=`), if any. Why it only travels along:
@@ -34,6 +49,18 @@ export function interactionOf(request: FastifyRequest): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !interactionUid.test(value)) throw invalidField('interaction', 'is not an interaction id');
   return value;
+}
+
+/** A problem code as `error=` names it on the hosted login after a failed provider login (`invalid-credentials`, …). */
+export const PROBLEM_CODE_PATTERN = '^[a-z][a-z0-9-]{0,63}$';
+
+/**
+ * Where a failed provider login inside an OpenID interaction goes: back to the interaction's hosted login, which says
+ * it failed (`error=<code>`) and offers every way in again. Why not the client's callbackURL, as for seed 000's
+ * clients: an OpenID app waits at its redirect URI for a code and its `state`, not for seed 000's `?error=`.
+ */
+export function loginAfterProviderFailure(baseUrl: string, client: Client, interaction: string, code: string): string {
+  return `${baseUrl}/auth/login?${hostedQuery(client, interaction)}&error=${encodeURIComponent(code)}`;
 }
 
 /** The query of a client's hosted pages' links and forms: the client, and the interaction they sign in for. */

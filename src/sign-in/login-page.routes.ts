@@ -17,9 +17,16 @@ import { hostedPageErrors } from '../pages/error-page.js';
 import { resendConfirmationForm } from './confirmation-pages.js';
 import { assertionFromForm } from '../mfa/form-credential.js';
 import { passkeyForm } from '../pages/passkey-form.js';
-import { clientFormOrigins, HostedClientQuery, hostedQuery, interactionOf, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps } from './hosted-client.js';
+import {
+  clientFormOrigins, HostedClientQuery, hostedQuery, interactionOf, PROBLEM_CODE_PATTERN, requireClientLoginCsrf, signInFromHostedForm, signInTitle, type HostedFormDeps,
+} from './hosted-client.js';
 
 const ClientQuery = HostedClientQuery;
+/** The page's own query: a provider login that failed inside an OpenID interaction comes back with `error=<code>`. */
+const LoginPageQuery = Type.Object({
+  ...HostedClientQuery.properties,
+  error: Type.Optional(Type.String({ pattern: PROBLEM_CODE_PATTERN, description: 'Set when a provider login failed: the page says so' })),
+});
 const LoginForm = Type.Object(
   { email: LoginName, password: Type.String({ minLength: 1 }) },
   { additionalProperties: false },
@@ -48,7 +55,7 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   const showSecondStep = (request: FastifyRequest, reply: FastifyReply, client: Client, problem: Problem) => {
-    return renderSecondStep(request, reply, loginCsrf, client, 200, secondStepStateOf(problem));
+    return renderSecondStep(request, reply, loginCsrf, client, interactionOf(request), 200, secondStepStateOf(problem));
   };
 
   const render = (request: FastifyRequest, reply: FastifyReply, client: Client, status: number, state: LoginState = {}): FastifyReply => {
@@ -60,9 +67,12 @@ export const loginPageRoutes: FastifyPluginAsync<HostedFormDeps> = async (fastif
   };
 
   // errorHandler: a browser gets a page for a missing or unknown client (pages/error-page.ts); API callers problem+json.
-  app.get('/auth/login', { errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: ClientQuery } }, async (request, reply) => {
+  app.get('/auth/login', { errorHandler: hostedPageErrors, schema: { tags: ['pages'], summary: 'Hosted login page of a client', querystring: LoginPageQuery } }, async (request, reply) => {
     const client = await requireClient(clients, request.query.clientID);
-    return render(request, reply, client, 200);
+    const lang = pickLanguage(request.headers['accept-language']);
+    // Why no code on the page: the reason is in the audit log, and a link's text should not put words in our mouth.
+    const errors = request.query.error ? { form: [t(lang, 'login.providerFailed')] } : undefined;
+    return render(request, reply, client, 200, { email: request.query.email, errors });
   });
 
   app.post('/auth/login', {
@@ -122,7 +132,10 @@ function loginErrors(config: Config, lang: Lang, problem: Problem): FieldErrors 
   }
 }
 
-/** Sign-in providers configured on this server that the client has not disabled. */
+/**
+ * Sign-in providers configured on this server that the client has not disabled; every link carries the client and
+ * the OpenID interaction (`query`), which the provider flow keeps until it comes back (providers/flow-origin.ts).
+ */
 function providerLinks(config: Config, client: Client, query: string): Array<{ href: string; name: string }> {
   const { google, facebook, oidc } = config.providers;
   const links: Array<{ href: string; name: string }> = [];
@@ -131,6 +144,8 @@ function providerLinks(config: Config, client: Client, query: string): Array<{ h
   for (const provider of oidc) {
     if (clientAccepts(client, 'oidc') && clientAccepts(client, `oidc:${provider.id}`)) links.push({ href: `/auth/oidc/${encodeURIComponent(provider.id)}?${query}`, name: provider.name });
   }
+  if (config.saml.enabled && clientAccepts(client, 'saml')) links.push({ href: `/auth/saml?${query}`, name: 'SAML' });
+  if (config.cas.enabled && config.cas.serverUrl && clientAccepts(client, 'cas')) links.push({ href: `/auth/cas?${query}`, name: 'CAS' });
   return links;
 }
 

@@ -13,7 +13,7 @@ import { pickLanguage, t, type MessageKey } from '../pages/i18n.js';
 import { SecondStepFormBody } from '../pages/second-step-form.js';
 import type { Handover, SignedIn } from './attempt.js';
 import { sendToClient } from './delivery.js';
-import { HostedClientQuery, type HostedFormDeps } from './hosted-client.js';
+import { HostedClientQuery, interactionOf, type HostedFormDeps } from './hosted-client.js';
 import { answerOfForm, finishSecondStep, type SecondStepDeps } from './second-step.js';
 import { renderSecondStep, SECOND_STEP_PATH } from './second-step-page.js';
 
@@ -41,7 +41,7 @@ export const secondStepPageRoutes: FastifyPluginAsync<SecondStepPageDeps> = asyn
     const pending = open ? await deps.factors.pending.find(mfaToken) : undefined;
     const methods = pending ? await deps.factors.methodsOf(pending.accountId) : [];
     const shown: MessageKey = pending || !open ? message : 'mfa.expired';
-    return renderSecondStep(request, reply, deps.loginCsrf, client, status, { mfaToken, methods, errors: { form: [t(lang, shown)] } });
+    return renderSecondStep(request, reply, deps.loginCsrf, client, interactionOf(request), status, { mfaToken, methods, errors: { form: [t(lang, shown)] } });
   };
 
   app.post(SECOND_STEP_PATH, {

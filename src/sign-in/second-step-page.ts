@@ -5,21 +5,25 @@ import { issueFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { pickLanguage, t } from '../pages/i18n.js';
 import { offersPasskey, secondStepForm, type EnrolOptions, type SecondStepState } from '../pages/second-step-form.js';
 import { sendHtmlPage } from '../pages/layout.js';
-import { clientFormOrigins, hostedQuery, interactionOf } from './hosted-client.js';
+import { clientFormOrigins, hostedQuery } from './hosted-client.js';
 
 /** Where the hosted login's second page posts its code. */
 export const SECOND_STEP_PATH = '/auth/login/mfa';
 /** Where the second page of a sign-in that ends in the auth cookie posts (the account page's route, which finishes it). */
 const COOKIE_SECOND_STEP_PATH = '/account/login/mfa';
 
-/** The hosted login's second page (CONTRACT §5), for a client: its form posts to SECOND_STEP_PATH. */
+/**
+ * The hosted login's second page (CONTRACT §5), for a client and the OpenID interaction it signs in for, if any: its
+ * form posts to SECOND_STEP_PATH. Why the interaction is given, not read from the request: a provider login shows
+ * this page at its callback, whose query is the identity provider's.
+ */
 export function renderSecondStep(
-  request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, client: Client, status: number, shown: SecondStepState,
+  request: FastifyRequest, reply: FastifyReply, loginCsrf: LoginCsrfDeps, client: Client, interaction: string | undefined, status: number, shown: SecondStepState,
 ): FastifyReply {
   const lang = pickLanguage(request.headers['accept-language']);
   const state = withEnrolOptions(loginCsrf.config, shown);
   const formToken = issueFormToken(request, reply, loginCsrf);
-  const query = hostedQuery(client, interactionOf(request));
+  const query = hostedQuery(client, interaction);
   const body = secondStepForm(lang, `${SECOND_STEP_PATH}?${query}`, formToken, state, `/auth/login?${query}`);
   return sendHtmlPage(reply, status, t(lang, 'mfa.title'), body, lang, { ...clientFormOrigins(client), passkeys: offersPasskey(state) });
 }

@@ -2,8 +2,7 @@ import type { Config } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { migrateToLatest, openDatabase, type DialectName } from '../db/database.js';
 import { openClusterBus } from '../cluster/bus.js';
-import { PROVIDER_ALGORITHMS } from '../oidc-provider/keys.js';
-import { loadKeyRing, rotateSigningKeys } from './signing-keys.js';
+import { loadKeyRing, PROVIDER_ALGORITHMS, rotateSigningKeys } from './signing-keys.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key takes over; the old ones keep verifying the tokens they signed.

@@ -5,6 +5,13 @@ import type { Clock } from '../clock.js';
 import type { TokenAlgorithm } from '../config/index.js';
 import type { DB, SigningKeyRow } from '../db/types.js';
 
+/**
+ * The algorithms the OpenID provider signs ID tokens (and JWT access tokens) with: RS256 first, the default every
+ * client library expects (OIDC Core §15.1), then the others discovery lists (CONTRACT §5). Kept with the keys, since
+ * `gatehouse keys rotate` rotates them too.
+ */
+export const PROVIDER_ALGORITHMS = ['RS256', 'RS512', 'ES256'] as const;
+
 /** A key ready to verify tokens carrying its `kid`. */
 export interface VerificationKey {
   kid: string;

@@ -187,12 +187,13 @@ from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
 `;
 
+/** Gatehouse on any loopback address (127.0.0.1, or 127.0.0.3 as an OpenID provider to its apps) may use the CAS server. */
 const SEED = `
 import json
 from django.contrib.auth.models import User
 from cas_server.models import ServicePattern, ReplaceAttributName
 for name, user in json.loads('@USERS@').items():
     User.objects.create_user(name, user['email'], user['password'])
-pattern = ServicePattern.objects.create(pos=100, name='gatehouse', pattern=r'^http://127\\.0\\.0\\.1:[0-9]+/auth/cas$')
+pattern = ServicePattern.objects.create(pos=100, name='gatehouse', pattern=r'^http://127\\.0\\.0\\.[0-9]+:[0-9]+/auth/cas$')
 ReplaceAttributName.objects.create(name='email', replace='', service_pattern=pattern)
 `;

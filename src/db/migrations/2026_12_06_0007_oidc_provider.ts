@@ -9,6 +9,8 @@ import type { Kysely } from 'kysely';
  *   interactions), one row per model instance, so every node sees the same state and a restart keeps it.
  *   `grant_id`, `uid` and `user_code` are the adapter's lookup keys; `session_id` binds a record to the Gatehouse
  *   session it was made in, so ending that session ends it too (on every node: the check is in the query).
+ * - `saml_requests.interaction`, `saml_completions.interaction`: the OpenID interaction a SAML login started from the
+ *   hosted login runs for (null otherwise), kept beside its client until the login completes and goes back to it.
  * Frozen.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -31,9 +33,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('oidc_records_uid_idx').on('oidc_records').columns(['model', 'uid']).execute();
   await db.schema.createIndex('oidc_records_session_idx').on('oidc_records').column('session_id').execute();
   await db.schema.createIndex('oidc_records_expiry_idx').on('oidc_records').column('expires_at').execute();
+  await db.schema.alterTable('saml_requests').addColumn('interaction', 'text').execute();
+  await db.schema.alterTable('saml_completions').addColumn('interaction', 'text').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('saml_completions').dropColumn('interaction').execute();
+  await db.schema.alterTable('saml_requests').dropColumn('interaction').execute();
   await db.schema.dropTable('oidc_records').ifExists().execute();
   await db.schema.alterTable('clients').dropColumn('secret_created_at').execute();
   await db.schema.alterTable('clients').dropColumn('secret_hash').execute();
