@@ -47,7 +47,16 @@ export function resourceIndicators(config: Config): ResourceIndicators {
 export const SCOPE_CHECK = 'gatehouse_scope_check';
 
 export async function refuseUnknownScopes(ctx: KoaContextWithOIDC, _value: string | undefined, client: Client): Promise<void> {
-  assertAllowed(ctx.oidc.params?.scope, client);
+  assertAllowed(sentScope(ctx), client);
+}
+
+/**
+ * The scope as the request sent it. Why not `params.scope`: by the time extra parameters are checked, the provider's
+ * resource check has already cut it down to the OpenID scopes it knows when no resource is named.
+ */
+function sentScope(ctx: KoaContextWithOIDC): unknown {
+  const sent = ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope;
+  return sent ?? ctx.oidc.params?.scope;
 }
 
 /** Every requested scope is an OpenID one the client may ask for, or one of its permission strings. */

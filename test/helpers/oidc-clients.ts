@@ -14,26 +14,35 @@ export async function addOidcClient(server: TestServer, clientID: string, fields
 
 /**
  * A relying party's web server on a loopback address of its own (a site apart from Gatehouse's): it answers every
- * request with a small page, and remembers the URLs it was sent to (the callback with the code, the logout return).
+ * request with a small page, and remembers the URLs it was sent to (the callback with the code, the logout return)
+ * and the bodies posted to it (`response_mode=form_post`).
  */
 export interface RelyingParty {
   origin: string;
   visits: URL[];
+  posts: Array<{ url: URL; body: URLSearchParams }>;
   close(): Promise<void>;
 }
 
 export function startRelyingParty(host = '127.0.0.1'): Promise<RelyingParty> {
   const visits: URL[] = [];
+  const posts: RelyingParty['posts'] = [];
   const server: Server = createServer((request, response) => {
-    visits.push(new URL(request.url ?? '/', `http://${host}`));
-    response.writeHead(200, { 'content-type': 'text/html' });
-    response.end('<h1>relying party</h1>');
+    const url = new URL(request.url ?? '/', `http://${host}`);
+    visits.push(url);
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method === 'POST') posts.push({ url, body: new URLSearchParams(Buffer.concat(chunks).toString('utf8')) });
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<h1>relying party</h1>');
+    });
   });
   return new Promise((resolve) => {
     server.listen(0, host, () => {
       const origin = `http://${host}:${(server.address() as { port: number }).port}`;
       resolve({
-        origin, visits,
+        origin, visits, posts,
         close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
       });
     });
