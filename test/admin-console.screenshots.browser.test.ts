@@ -88,6 +88,10 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await page.getByRole('button', { name: /^(Preview|Vorschau)$/ }).click();
       await page.locator('#preview').waitFor();
     }],
+    ['audit', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/audit'));
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

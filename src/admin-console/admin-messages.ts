@@ -1,4 +1,5 @@
 import type { Lang } from '../pages/i18n.js';
+import { auditDe, auditEn } from './audit-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
 
 /**
@@ -146,6 +147,7 @@ const en = {
   'delete.mismatch': 'That is not {value}. Nothing was deleted.',
   'delete.submit': 'Delete the account for good',
   ...groupEn,
+  ...auditEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -284,6 +286,7 @@ const de: Record<AdminMessageKey, string> = {
   'delete.mismatch': 'Das ist nicht {value}. Es wurde nichts gelöscht.',
   'delete.submit': 'Konto endgültig löschen',
   ...groupDe,
+  ...auditDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };

@@ -24,6 +24,7 @@ export interface ConsoleSection {
 export const SECTIONS: readonly ConsoleSection[] = [
   { path: '/admin/accounts', permission: 'accounts:read', label: 'nav.accounts', summary: 'home.accounts' },
   { path: '/admin/groups', permission: 'groups:read', label: 'nav.groups', summary: 'home.groups' },
+  { path: '/admin/audit', permission: 'audit:read', label: 'nav.audit', summary: 'home.audit' },
 ];
 
 /** Who is using the console: the cookie session, the actor as every JSON route builds it, its page language. */
