@@ -92,6 +92,14 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await asSysadmin();
       await page.goto(url('/admin/audit'));
     }],
+    ['keys', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/keys'));
+    }],
+    ['keys-rotate', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/keys/rotate'));
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

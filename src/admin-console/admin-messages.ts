@@ -1,6 +1,7 @@
 import type { Lang } from '../pages/i18n.js';
 import { auditDe, auditEn } from './audit-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
+import { systemDe, systemEn } from './system-messages.js';
 
 /**
  * The admin console's messages, English and German. Why a table of its own beside pages/i18n.ts: the console is
@@ -148,6 +149,7 @@ const en = {
   'delete.submit': 'Delete the account for good',
   ...groupEn,
   ...auditEn,
+  ...systemEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -287,6 +289,7 @@ const de: Record<AdminMessageKey, string> = {
   'delete.submit': 'Konto endgültig löschen',
   ...groupDe,
   ...auditDe,
+  ...systemDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };
