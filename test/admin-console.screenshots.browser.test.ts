@@ -100,6 +100,10 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await asSysadmin();
       await page.goto(url('/admin/keys/rotate'));
     }],
+    ['config', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/config'));
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

@@ -8,6 +8,7 @@ import type { AccountDetailDeps } from './account-detail.data.js';
 import { accountDetailRoutes } from './account-detail.routes.js';
 import { accountListRoutes, type AccountListDeps } from './account-list.routes.js';
 import { auditPageRoutes, type AuditConsoleDeps } from './audit-page.routes.js';
+import { configPageRoutes } from './config-page.routes.js';
 import { consoleCaller } from './console-access.js';
 import type { GroupConsoleDeps } from './group-page.data.js';
 import { groupPageRoutes } from './group-pages.routes.js';
@@ -45,4 +46,5 @@ export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (a
   await app.register(groupPageRoutes, deps);
   await app.register(auditPageRoutes, deps);
   await app.register(keysPageRoutes, deps);
+  await app.register(configPageRoutes, deps);
 };

@@ -25,6 +25,16 @@ export const systemEn = {
   'keys.confirmTitle': 'Rotate the signing keys?',
   'keys.confirmText': 'A new key is made for {algorithms} and signs from now on; the current ones are retired. This cannot be undone. Tokens already issued stay valid, since retired keys keep verifying them, but an application that caches the JWKS must fetch it again to know the new key.',
   'keys.confirmSubmit': 'Rotate the keys',
+
+  'nav.config': 'Configuration',
+  'home.config': 'Read the effective configuration this node runs with — defaults, file and environment together — with its secrets masked.',
+  'config.title': 'Effective configuration',
+  'config.intro': 'What this node runs with, after defaults, the configuration file and the environment (the output of gatehouse config check). Secrets read {mask}: the HMAC secret, the confirmation key, the admin passwords, the providers’ and clients’ secrets and the passwords in the database, Redis and SMTP URLs. Durations are in milliseconds. Read-only: change the file or the environment and restart.',
+  'config.contents': 'Sections',
+  'config.caption': 'Settings of {section}',
+  'config.col.setting': 'Setting',
+  'config.col.value': 'Value',
+  'config.empty': 'none',
 };
 
 export const systemDe: Record<keyof typeof systemEn, string> = {
@@ -50,4 +60,14 @@ export const systemDe: Record<keyof typeof systemEn, string> = {
   'keys.confirmTitle': 'Signaturschlüssel erneuern?',
   'keys.confirmText': 'Für {algorithms} wird ein neuer Schlüssel erstellt, der ab jetzt signiert; die bisherigen werden ausgemustert. Das lässt sich nicht rückgängig machen. Bereits ausgestellte Tokens bleiben gültig, da ausgemusterte Schlüssel sie weiter prüfen, aber eine Anwendung, die das JWKS zwischenspeichert, muss es neu abrufen, um den neuen Schlüssel zu kennen.',
   'keys.confirmSubmit': 'Schlüssel erneuern',
+
+  'nav.config': 'Konfiguration',
+  'home.config': 'Die wirksame Konfiguration dieses Knotens lesen — Vorgaben, Datei und Umgebung zusammen —, Geheimnisse maskiert.',
+  'config.title': 'Wirksame Konfiguration',
+  'config.intro': 'Womit dieser Knoten läuft, nach Vorgaben, Konfigurationsdatei und Umgebung (die Ausgabe von gatehouse config check). Geheimnisse lauten {mask}: das HMAC-Geheimnis, der Bestätigungsschlüssel, die Admin-Passwörter, die Geheimnisse der Anbieter und Clients und die Passwörter in den URLs von Datenbank, Redis und SMTP. Dauern in Millisekunden. Nur lesbar: Ändern Sie Datei oder Umgebung und starten Sie neu.',
+  'config.contents': 'Abschnitte',
+  'config.caption': 'Einstellungen von {section}',
+  'config.col.setting': 'Einstellung',
+  'config.col.value': 'Wert',
+  'config.empty': 'keine',
 };
