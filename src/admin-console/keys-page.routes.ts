@@ -20,7 +20,7 @@ export const KEYS_PATH = '/admin/keys';
 /** The permission of the keys' pages: the JSON API has no key administration, and CONTRACT §3 names this one for the system's. */
 export const KEYS_PERMISSION = 'system:config';
 
-const KeysQuery = Type.Object({ rotated: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,7}$' })) }, { additionalProperties: false });
+const KeysQuery = Type.Object({ done: Type.Optional(Type.Literal('rotated')) }, { additionalProperties: false });
 const EmptyForm = Type.Object({}, { additionalProperties: false });
 
 /** What the keys' pages use: the stored keys, this node's key store, the cluster bus, the clock, and the audit log. */
@@ -43,7 +43,7 @@ export const keysPageRoutes: FastifyPluginAsync<KeysConsoleDeps> = async (fastif
 
   app.get(KEYS_PATH, { errorHandler, schema: { tags, summary: 'The signing keys (HTML; system:config)', querystring: KeysQuery } }, async (request, reply) => {
     const caller = await keysCaller(request, deps);
-    const body = keyListBody(caller, await keyState(deps), request.query.rotated?.split(','));
+    const body = keyListBody(caller, await keyState(deps), request.query.done === 'rotated');
     return sendAdminPage(reply, { title: at(caller.lang, 'keys.title'), body, lang: caller.lang, caller, current: KEYS_PATH });
   });
 
@@ -65,7 +65,8 @@ export const keysPageRoutes: FastifyPluginAsync<KeysConsoleDeps> = async (fastif
     const { db, keys, bus, now } = deps.signingKeys;
     const rotated = await rotateRunningKeys({ db, config: deps.config, keys, bus, now, warn: (error) => request.log.warn({ err: error }, 'keysRotated broadcast failed; nodes load the keys within 30 s') });
     await deps.audit.record('keys.rotated', { sessionId: caller.sessionId, inetAddress: request.ip, data: { by: caller.accountId, keys: rotated.map((key) => `${key.kid} (${key.algorithm})`) } });
-    return reply.redirect(`${KEYS_PATH}?rotated=${rotated.map((key) => key.kid).join(',')}`, 303);
+    // The notice names the keys that sign now, read from the store — never kids from the URL, which anyone can write.
+    return reply.redirect(`${KEYS_PATH}?done=rotated`, 303);
   });
 };
 

@@ -18,9 +18,10 @@ export interface KeyState {
 }
 
 /** The page's body: what signs, the table, the rotate button (or why there is none), and the notice after a rotation. */
-export function keyListBody(caller: ConsoleCaller, state: KeyState, rotated: string[] | undefined): SafeHtml {
+export function keyListBody(caller: ConsoleCaller, state: KeyState, rotated: boolean): SafeHtml {
   const { lang } = caller;
-  const notice = rotated ? html`<p class="ok notice" role="status">${at(lang, 'keys.rotated', { kids: rotated.join(', ') })}</p>` : '';
+  const signing = state.keys.filter((key) => key.retiredAt === null).map((key) => key.kid);
+  const notice = rotated ? html`<p class="ok notice" role="status">${at(lang, 'keys.rotated', { kids: signing.join(', ') })}</p>` : '';
   const intro = state.accessSigner === null ? at(lang, 'keys.hmac') : at(lang, 'keys.intro', { algorithm: state.algorithm });
   const rotate = state.canRotate
     ? html`<div class="actions"><a class="button secondary" href="/admin/keys/rotate">${at(lang, 'keys.rotate')}</a></div>`
