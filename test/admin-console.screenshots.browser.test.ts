@@ -88,6 +88,22 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await page.getByRole('button', { name: /^(Preview|Vorschau)$/ }).click();
       await page.locator('#preview').waitFor();
     }],
+    ['audit', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/audit'));
+    }],
+    ['keys', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/keys'));
+    }],
+    ['keys-rotate', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/keys/rotate'));
+    }],
+    ['config', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/config'));
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

@@ -131,7 +131,7 @@ ${labelledCell(at(lang, 'account.audit.details'), eventDetails(lang, event.data)
 }
 
 /** An event's data as `key: value` pairs; `by` (the actor) links to that account's page. */
-function eventDetails(lang: Lang, data: string | null): SafeHtml | string {
+export function eventDetails(lang: Lang, data: string | null): SafeHtml | string {
   if (!data) return '—';
   let parsed: Record<string, unknown>;
   try {

@@ -7,13 +7,16 @@ import { adminStyleRoutes } from './admin-style.js';
 import type { AccountDetailDeps } from './account-detail.data.js';
 import { accountDetailRoutes } from './account-detail.routes.js';
 import { accountListRoutes, type AccountListDeps } from './account-list.routes.js';
+import { auditPageRoutes, type AuditConsoleDeps } from './audit-page.routes.js';
+import { configPageRoutes } from './config-page.routes.js';
 import { consoleCaller } from './console-access.js';
 import type { GroupConsoleDeps } from './group-page.data.js';
 import { groupPageRoutes } from './group-pages.routes.js';
+import { keysPageRoutes, type KeysConsoleDeps } from './keys-page.routes.js';
 import { consoleSignInRoutes, type ConsoleSignInDeps } from './sign-in.routes.js';
 
 /** Everything the console uses; the composition root (app.ts) hands each part the services the JSON API uses. */
-export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps;
+export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps;
 
 /**
  * `GET /admin` and everything under it (CONTRACT §5 "Admin console"; docs/admin-console.md): server-rendered pages in
@@ -41,4 +44,7 @@ export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (a
   await app.register(accountListRoutes, deps);
   await app.register(accountDetailRoutes, deps);
   await app.register(groupPageRoutes, deps);
+  await app.register(auditPageRoutes, deps);
+  await app.register(keysPageRoutes, deps);
+  await app.register(configPageRoutes, deps);
 };

@@ -1,5 +1,7 @@
 import type { Lang } from '../pages/i18n.js';
+import { auditDe, auditEn } from './audit-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
+import { systemDe, systemEn } from './system-messages.js';
 
 /**
  * The admin console's messages, English and German. Why a table of its own beside pages/i18n.ts: the console is
@@ -146,6 +148,8 @@ const en = {
   'delete.mismatch': 'That is not {value}. Nothing was deleted.',
   'delete.submit': 'Delete the account for good',
   ...groupEn,
+  ...auditEn,
+  ...systemEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -284,6 +288,8 @@ const de: Record<AdminMessageKey, string> = {
   'delete.mismatch': 'Das ist nicht {value}. Es wurde nichts gelöscht.',
   'delete.submit': 'Konto endgültig löschen',
   ...groupDe,
+  ...auditDe,
+  ...systemDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };

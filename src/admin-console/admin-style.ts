@@ -22,6 +22,10 @@ h3{font-size:1rem}
 select{padding:.5rem;font-size:1rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--text)}
 form.filters{grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));align-items:end}
 form.filters .wide{grid-column:1/-1}
+table.events td:nth-of-type(-n+3),table.events td:nth-of-type(-n+3) code{overflow-wrap:normal}
+ul.inline{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
+table.config th[scope=row]{white-space:normal}
+form.filters>*{min-width:0}form.filters input{min-width:0;max-width:100%;box-sizing:border-box}
 .filter-actions{display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
 caption{text-align:left;font-weight:600;padding:.35rem 0}
 th{white-space:nowrap}td{overflow-wrap:anywhere}

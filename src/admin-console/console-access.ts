@@ -24,6 +24,10 @@ export interface ConsoleSection {
 export const SECTIONS: readonly ConsoleSection[] = [
   { path: '/admin/accounts', permission: 'accounts:read', label: 'nav.accounts', summary: 'home.accounts' },
   { path: '/admin/groups', permission: 'groups:read', label: 'nav.groups', summary: 'home.groups' },
+  { path: '/admin/audit', permission: 'audit:read', label: 'nav.audit', summary: 'home.audit' },
+  // The JSON API has no key administration; CONTRACT §3 names system:config for the system's administration.
+  { path: '/admin/keys', permission: 'system:config', label: 'nav.keys', summary: 'home.keys' },
+  { path: '/admin/config', permission: 'system:config', label: 'nav.config', summary: 'home.config' },
 ];
 
 /** Who is using the console: the cookie session, the actor as every JSON route builds it, its page language. */

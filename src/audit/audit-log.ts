@@ -13,7 +13,8 @@ export type AuditType =
   | 'password.changed' | 'password.reset-requested' | 'password.reset' | 'email.changed' | 'admin.bootstrapped'
   | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.challenged' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated' | 'mfa.reset'
   | 'mfa.passkey-renamed' | 'mfa.passkey-refused' | 'mfa.passkey-disabled'
-  | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret-rotated';
+  | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret-rotated'
+  | 'keys.rotated';
 
 /** What an event is about; every field optional. Never put a secret here. */
 export interface AuditDetails {

@@ -6,12 +6,14 @@ import { requireAuth } from '../http/authenticate.js';
 import { curies, HAL_JSON, halListSchema, halPage, HalLinksSchema, PageQuery, pageWindow } from '../http/hal.js';
 import type { Config } from '../config/index.js';
 import type { AuditLog } from './audit-log.js';
+import { AUDIT_ACTOR } from './audit.repository.js';
 
 const AuditQuery = Type.Object(
   {
     ...PageQuery,
     type: Type.Optional(Type.String({ pattern: '^[a-z]+(\\.[a-z-]+)*\\.?$', maxLength: 64, description: 'an event type, or a prefix ending in "." (login.)' })),
     accountId: Type.Optional(Type.String({ format: 'uuid' })),
+    actor: Type.Optional(Type.String({ pattern: AUDIT_ACTOR, description: 'who did it: the account id in the event’s data.by, or "cli"' })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -42,7 +44,7 @@ export interface AuditRouteDeps {
   };
 }
 
-/** `GET /audit`: security events, newest first, filtered by type (or type prefix), account and time; `audit:read`. */
+/** `GET /audit`: security events, newest first, filtered by type (or type prefix), account, actor (`data.by`) and time; `audit:read`. */
 export const auditRoutes: FastifyPluginAsync<AuditRouteDeps> = async (fastify, { config, audit, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const base = config.server.baseUrl;
@@ -51,9 +53,9 @@ export const auditRoutes: FastifyPluginAsync<AuditRouteDeps> = async (fastify, {
   }, async (request, reply) => {
     const auth = requireAuth(request);
     accounts.requirePermission(await accounts.principal(auth.accountId, auth.sessionId), 'audit:read');
-    const { page, size, type, accountId, from, to } = request.query;
+    const { page, size, type, accountId, actor, from, to } = request.query;
     const window = pageWindow(page, size);
-    const filter = { type, accountId, from: from === undefined ? undefined : Date.parse(from), to: to === undefined ? undefined : Date.parse(to) };
+    const filter = { type, accountId, actor: actor?.toLowerCase(), from: from === undefined ? undefined : Date.parse(from), to: to === undefined ? undefined : Date.parse(to) };
     const { total, rows } = await audit.search(filter, window);
     const items = rows.map((row) => ({
       id: Number(row.id),

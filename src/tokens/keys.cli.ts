@@ -2,7 +2,8 @@ import type { Config } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { migrateToLatest, openDatabase, type DialectName } from '../db/database.js';
 import { openClusterBus } from '../cluster/bus.js';
-import { loadKeyRing, PROVIDER_ALGORITHMS, rotateSigningKeys } from './signing-keys.js';
+import { rotationAlgorithms } from './key-rotation.js';
+import { loadKeyRing, rotateSigningKeys } from './signing-keys.js';
 
 /**
  * `gatehouse keys rotate`: a new signing key takes over; the old ones keep verifying the tokens they signed.
@@ -16,7 +17,7 @@ export async function keysRotate(config: Config): Promise<number> {
     // Make sure a first key exists, so rotating a fresh database still leaves an old and a new key.
     await loadKeyRing(database.db, { algorithm: config.tokens.algorithm, hmacSecret: config.tokens.hmacSecret, clock: systemClock });
     // The OpenID provider's keys rotate with the access tokens' (issue 18): one command, one JWKS.
-    const algorithms = config.oidc.enabled ? [config.tokens.algorithm, ...PROVIDER_ALGORITHMS] : [config.tokens.algorithm];
+    const algorithms = rotationAlgorithms(config);
     const kids = await rotateSigningKeys(database.db, algorithms, systemClock.now());
     const used = [...new Set(algorithms)].filter((a) => a !== 'HS512');
     kids.forEach((kid, index) => process.stdout.write(`new signing key ${kid} (${used[index]}); older keys keep verifying their tokens\n`));
