@@ -96,4 +96,15 @@ describe.each(dialects)('the authorization endpoint refuses bad requests (%s)', 
     expect(fragment.get('error')).toBe('unsupported_response_type');
     expect(fragment.has('access_token')).toBe(false);
   });
+
+  it('an interaction that is over (expired, finished, or begun in another browser) is a 404 that says to start again, not a 500', async () => {
+    const gone = '/oidc/interaction/AbCdEfGhIjKlMnOpQrStU';
+    const page = await server.request('GET', gone, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('This sign-in expired, was already finished, or was begun in another browser.');
+    const problem = await server.request('GET', gone);
+    expect(problem.status).toBe(404);
+    expect(problem.body).toMatchObject({ code: 'not-found', detail: expect.stringContaining('go back to the app and sign in again'), errors: [{ field: 'uid' }] });
+  });
 });

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { InteractionResults } from 'oidc-provider';
+import { errors, type InteractionResults } from 'oidc-provider';
 import { Type } from 'typebox';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { Clock } from '../clock.js';
@@ -45,7 +45,8 @@ export const interactionRoutes: FastifyPluginAsync<InteractionDeps> = async (fas
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   const detailsOf = async (request: FastifyRequest, reply: FastifyReply) => {
     const { provider } = await deps.holder.current();
-    return { provider, interaction: (await provider.interactionDetails(request.raw, reply.raw)) as unknown as Interaction };
+    const details = await provider.interactionDetails(request.raw, reply.raw).catch(interactionOver);
+    return { provider, interaction: details as unknown as Interaction };
   };
   const finish = async (request: FastifyRequest, reply: FastifyReply, result: InteractionResults) => {
     const { provider } = await deps.holder.current();
@@ -111,4 +112,13 @@ function hostedLoginUrl(interaction: Interaction): string {
   const query = new URLSearchParams({ clientID: interaction.params.client_id, interaction: interaction.uid });
   if (isPrefillableLogin(interaction.params.login_hint)) query.set('email', interaction.params.login_hint);
   return `/auth/login?${query.toString()}`;
+}
+
+/** An interaction that expired, finished or began in another browser is the provider's SessionNotFound: a 404 that says what to do. */
+function interactionOver(error: unknown): never {
+  if (error instanceof errors.OIDCProviderError) {
+    const detail = 'this sign-in is over (it expired, or was finished or begun in another browser): go back to the app and sign in again';
+    throw new AppError('not-found', detail, { errors: [{ field: 'uid', message: 'is over' }] });
+  }
+  throw error;
 }

@@ -32,7 +32,7 @@ function qualityOf(params: string[]): number {
   return 1;
 }
 
-type Explanation = 'clientMissing' | 'clientUnknown' | 'methodDisabled' | 'rateLimited' | 'invalid' | 'other';
+type Explanation = 'clientMissing' | 'clientUnknown' | 'methodDisabled' | 'rateLimited' | 'invalid' | 'signInOver' | 'other';
 
 /** Title, message and what to do, per explanation; typed so every key exists in both languages. */
 const texts: Record<Explanation, [title: MessageKey, message: MessageKey, next: MessageKey]> = {
@@ -41,6 +41,7 @@ const texts: Record<Explanation, [title: MessageKey, message: MessageKey, next: 
   methodDisabled: ['problem.methodDisabled.title', 'problem.methodDisabled', 'problem.methodDisabled.next'],
   rateLimited: ['problem.rateLimited.title', 'problem.rateLimited', 'problem.rateLimited.next'],
   invalid: ['problem.invalid.title', 'problem.invalid', 'problem.invalid.next'],
+  signInOver: ['problem.signInOver.title', 'problem.signInOver', 'problem.signInOver.next'],
   other: ['problem.other.title', 'problem.other', 'problem.other.next'],
 };
 
@@ -48,6 +49,8 @@ const texts: Record<Explanation, [title: MessageKey, message: MessageKey, next: 
 function explain(problem: Problem): Explanation {
   const client = problem.errors?.find((error) => error.field === 'clientID');
   if (client) return client.message === 'is required' ? 'clientMissing' : 'clientUnknown';
+  // An OpenID sign-in (interaction) that is over: a person who waited too long needs to know to start again.
+  if (problem.code === 'not-found' && problem.errors?.some((error) => error.field === 'uid')) return 'signInOver';
   switch (problem.code) {
     case 'login-method-disabled': return 'methodDisabled';
     case 'rate-limited':

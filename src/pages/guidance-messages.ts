@@ -24,6 +24,9 @@ export const guidanceEn = {
   'problem.other.title': 'Something went wrong',
   'problem.other': 'The request could not be completed ({title}).',
   'problem.other.next': 'Go back and try again, or start again from the application.',
+  'problem.signInOver.title': 'This sign-in is over',
+  'problem.signInOver': 'This sign-in expired, was already finished, or was begun in another browser.',
+  'problem.signInOver.next': 'Go back to the application and sign in again.',
 
   // GET /auth/password-reset?clientID= without an e-mail: the reset form of its own
   'forgot.title': 'Reset your password',
@@ -69,6 +72,9 @@ export const guidanceDe: Record<GuidanceKey, string> = {
   'problem.other.title': 'Etwas ist schiefgegangen',
   'problem.other': 'Die Anfrage konnte nicht ausgeführt werden ({title}).',
   'problem.other.next': 'Gehen Sie zurück und versuchen Sie es erneut, oder beginnen Sie noch einmal in der Anwendung.',
+  'problem.signInOver.title': 'Diese Anmeldung ist vorbei',
+  'problem.signInOver': 'Diese Anmeldung ist abgelaufen, wurde schon abgeschlossen oder in einem anderen Browser begonnen.',
+  'problem.signInOver.next': 'Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
 
   'forgot.title': 'Passwort zurücksetzen',
   'forgot.intro': 'Geben Sie die E-Mail-Adresse Ihres Kontos ein. Wir schicken Ihnen einen Link, mit dem Sie ein neues Passwort wählen können.',
