@@ -48,6 +48,38 @@ export async function startConsoleServer(dialect: Dialect, options: StartOptions
   return { server, sysId: login.body.userId, sysToken, carol, alice, reader, readersId: readers.body.id };
 }
 
+/** A console suite's fixture: the cast's server, Chromium, and a page on which the sysadmin is signed in. */
+export interface SysadminConsole {
+  cast: ConsoleCast;
+  chromium: Browser;
+  sys: ConsolePage;
+}
+
+/**
+ * Starts a console server (startConsoleServer), runs `prepare` on it (events a suite wants before anyone signs in),
+ * launches Chromium and signs the sysadmin in: the `beforeAll` of most console suites.
+ */
+export async function openSysadminConsole(
+  dialect: Dialect,
+  options: StartOptions = {},
+  label = 'c',
+  prepare: (cast: ConsoleCast) => Promise<void> = async () => {},
+): Promise<SysadminConsole> {
+  const cast = await startConsoleServer(dialect, options, label);
+  await prepare(cast);
+  const chromium = await launchChromium();
+  const sys = await openPage(chromium);
+  await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+  return { cast, chromium, sys };
+}
+
+/** The `afterAll` of openSysadminConsole: closes whatever of it was opened (a failed `beforeAll` leaves parts). */
+export async function closeConsole(opened: Partial<SysadminConsole> | undefined): Promise<void> {
+  await opened?.sys?.context.close();
+  await opened?.chromium?.close();
+  await opened?.cast?.server.close();
+}
+
 /** A Chromium page whose CSP refusals are collected, so a test can say the page needed nothing the CSP forbids. */
 export interface ConsolePage {
   context: BrowserContext;
