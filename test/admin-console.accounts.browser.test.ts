@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './helpers/chromium.js';
 import { dialects } from './helpers/server.js';
-import { BOOTSTRAP_PASSWORD, expectAccessible, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
+import { BOOTSTRAP_PASSWORD, closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 
 /*
  * The console's account list (issue 19 item 2) in Debian's Chromium, on SQLite and PostgreSQL: keyset pages (the
@@ -22,28 +22,22 @@ describe.each(dialects)('admin console: the account list (%s, Debian chromium)',
   let order: string[];
 
   beforeAll(async () => {
-    cast = await startConsoleServer(dialect);
-    const { accounts } = cast.server.app.services;
-    for (let i = 1; i <= FILLERS; i++) {
-      cast.server.clock.advance(1000);
-      const type = i % 10 === 0 ? 'guest' : 'user';
-      await accounts.createAccount({ username: `filler-${i}`, email: type === 'user' ? `filler-${i}@example.org` : null, type, confirmed: i % 7 !== 0 });
-    }
-    // Enough confirmed people for a second page of `type=user&confirmed=yes`.
-    for (let i = 1; i <= 6; i++) await accounts.createAccount({ username: `extra-${i}`, email: `extra-${i}@example.org`, type: 'user', confirmed: true });
-    await accounts.createAccount({ username: 'nickname', email: 'Zed.Person@example.org', type: 'user', confirmed: true });
-    await accounts.createAccount({ username: 'percent%_user', email: null, type: 'apikey', confirmed: true });
-    const db = cast.server.app.services.database.db;
-    order = (await db.selectFrom('accounts').select('id').orderBy('created_at').orderBy('id').execute()).map((row) => row.id);
-    chromium = await launchChromium();
-    open = await openPage(chromium);
-    await signIn(open.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    ({ cast, chromium, sys: open } = await openSysadminConsole(dialect, {}, 'c', async (prepared) => {
+      const { accounts } = prepared.server.app.services;
+      for (let i = 1; i <= FILLERS; i++) {
+        prepared.server.clock.advance(1000);
+        const type = i % 10 === 0 ? 'guest' : 'user';
+        await accounts.createAccount({ username: `filler-${i}`, email: type === 'user' ? `filler-${i}@example.org` : null, type, confirmed: i % 7 !== 0 });
+      }
+      // Enough confirmed people for a second page of `type=user&confirmed=yes`.
+      for (let i = 1; i <= 6; i++) await accounts.createAccount({ username: `extra-${i}`, email: `extra-${i}@example.org`, type: 'user', confirmed: true });
+      await accounts.createAccount({ username: 'nickname', email: 'Zed.Person@example.org', type: 'user', confirmed: true });
+      await accounts.createAccount({ username: 'percent%_user', email: null, type: 'apikey', confirmed: true });
+      const db = prepared.server.app.services.database.db;
+      order = (await db.selectFrom('accounts').select('id').orderBy('created_at').orderBy('id').execute()).map((row) => row.id);
+    }));
   });
-  afterAll(async () => {
-    await open?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys: open }));
   const url = (path: string) => `${cast.server.url}${path}`;
   /** The account ids of the rows on the page, in order. */
   const rowIds = () => open.page.locator('tbody th[scope="row"] a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!.split('/').pop()!));

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './helpers/groups.js';
 import { dialects } from './helpers/server.js';
-import { BOOTSTRAP_PASSWORD, expectAccessible, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
+import { closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 import { goodPassword } from './helpers/server.js';
 
 /*
@@ -39,24 +39,18 @@ describe.each(dialects)('admin console: audit log (%s, Debian chromium)', (diale
   let sys: ConsolePage;
 
   beforeAll(async () => {
-    cast = await startConsoleServer(dialect);
-    // Events to find: the sysadmin ends Alice's session (session.revoked, by the sysadmin), and someone types a
-    // formula as a login name (login.failed with that login name).
-    const sessions = await cast.server.request('GET', `/accounts/${cast.alice.userId}/tokens`, { token: cast.sysToken });
-    expect(sessions.status, sessions.text).toBe(200);
-    const sessionId = sessions.body._embedded['ec:account/token'][0].id as string;
-    expect((await cast.server.request('DELETE', `/accounts/${cast.alice.userId}/tokens/${sessionId}`, { token: cast.sysToken })).status).toBe(204);
-    const failed = await cast.server.request('POST', '/api/auth/login', { json: { username: FORMULA, password: 'wrong-password' } });
-    expect(failed.status, failed.text).toBe(401);
-    chromium = await launchChromium();
-    sys = await openPage(chromium);
-    await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    ({ cast, chromium, sys } = await openSysadminConsole(dialect, {}, 'c', async (prepared) => {
+      // Events to find: the sysadmin ends Alice's session (session.revoked, by the sysadmin), and someone types a
+      // formula as a login name (login.failed with that login name).
+      const sessions = await prepared.server.request('GET', `/accounts/${prepared.alice.userId}/tokens`, { token: prepared.sysToken });
+      expect(sessions.status, sessions.text).toBe(200);
+      const sessionId = sessions.body._embedded['ec:account/token'][0].id as string;
+      expect((await prepared.server.request('DELETE', `/accounts/${prepared.alice.userId}/tokens/${sessionId}`, { token: prepared.sysToken })).status).toBe(204);
+      const failed = await prepared.server.request('POST', '/api/auth/login', { json: { username: FORMULA, password: 'wrong-password' } });
+      expect(failed.status, failed.text).toBe(401);
+    }));
   });
-  afterAll(async () => {
-    await sys?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys }));
   const url = (path: string) => `${cast.server.url}${path}`;
   const types = (page: Page) => page.locator('#events tbody td:nth-of-type(1) code').allTextContents();
   const filter = async (page: Page, fields: Record<string, string>) => {

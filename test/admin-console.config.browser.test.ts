@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, goodPassword } from './helpers/server.js';
-import { BOOTSTRAP_PASSWORD, expectAccessible, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
+import { BOOTSTRAP_PASSWORD, closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 
 /*
  * The effective configuration in the console (issue 19) in Debian's Chromium, on SQLite and PostgreSQL: every setting
@@ -21,22 +21,15 @@ describe.each(dialects)('admin console: effective configuration (%s, Debian chro
   let sys: ConsolePage;
 
   beforeAll(async () => {
-    cast = await startConsoleServer(dialect, {
+    ({ cast, chromium, sys } = await openSysadminConsole(dialect, {
       config: {
         tokens: { hmacSecret: SECRETS.hmac },
         signup: { confirmationKey: SECRETS.confirmation },
         providers: { google: { clientId: 'gid.apps.example', clientSecret: SECRETS.google } },
       },
-    }, 'cfg');
-    chromium = await launchChromium();
-    sys = await openPage(chromium);
-    await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    }, 'cfg'));
   });
-  afterAll(async () => {
-    await sys?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys }));
   const url = (path: string) => `${cast.server.url}${path}`;
   const valueOf = (setting: string) => sys.page.locator('tr', { has: sys.page.locator('th code', { hasText: new RegExp(`^${setting.replace(/[.[\]]/g, '\\$&')}$`) }) }).locator('td').textContent();
 

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './helpers/chromium.js';
 import { dialects } from './helpers/server.js';
-import { auditEvents, BOOTSTRAP_PASSWORD, expectAccessible, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
+import { auditEvents, closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 
 /*
  * Groups and permissions in the console (issue 19 item 3) in Debian's Chromium, on SQLite and PostgreSQL: the list,
@@ -17,16 +17,9 @@ describe.each(dialects)('admin console: groups and permissions (%s, Debian chrom
   let supportId: string;
 
   beforeAll(async () => {
-    cast = await startConsoleServer(dialect);
-    chromium = await launchChromium();
-    sys = await openPage(chromium);
-    await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    ({ cast, chromium, sys } = await openSysadminConsole(dialect));
   });
-  afterAll(async () => {
-    await sys?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys }));
   const url = (path: string) => `${cast.server.url}${path}`;
   const groupCount = async () => (await cast.server.app.services.database.db.selectFrom('groups').select('id').execute()).length;
   const fillGroup = async (page: Page, name: string, permissions: string[]) => {

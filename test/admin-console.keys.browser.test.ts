@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, goodPassword } from './helpers/server.js';
-import { BOOTSTRAP_PASSWORD, expectAccessible, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
+import { closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 
 /*
  * Signing keys in the console (issue 19) in Debian's Chromium, on SQLite and PostgreSQL: the stored keys with what each
@@ -16,16 +16,9 @@ describe.each(dialects)('admin console: signing keys (%s, Debian chromium)', (di
   let sys: ConsolePage;
 
   beforeAll(async () => {
-    cast = await startConsoleServer(dialect);
-    chromium = await launchChromium();
-    sys = await openPage(chromium);
-    await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    ({ cast, chromium, sys } = await openSysadminConsole(dialect));
   });
-  afterAll(async () => {
-    await sys?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys }));
   const url = (path: string) => `${cast.server.url}${path}`;
   const db = () => cast.server.app.services.database.db;
   const storedKeys = () => db().selectFrom('signing_keys').select(['kid', 'algorithm', 'retired_at']).orderBy('created_at').orderBy('kid').execute();
@@ -113,16 +106,9 @@ describe('admin console: signing keys with HS512 and the provider off (sqlite)',
   let sys: ConsolePage;
 
   beforeAll(async () => {
-    cast = await startConsoleServer('sqlite', { config: { tokens: { algorithm: 'HS512', hmacSecret: 'h'.repeat(64) }, oidc: { enabled: false } } }, 'hs');
-    chromium = await launchChromium();
-    sys = await openPage(chromium);
-    await signIn(sys.page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+    ({ cast, chromium, sys } = await openSysadminConsole('sqlite', { config: { tokens: { algorithm: 'HS512', hmacSecret: 'h'.repeat(64) }, oidc: { enabled: false } } }, 'hs'));
   });
-  afterAll(async () => {
-    await sys?.context.close();
-    await chromium?.close();
-    await cast?.server.close();
-  });
+  afterAll(async () => closeConsole({ cast, chromium, sys }));
 
   it('says the configured secret signs, offers no rotation, and answers a hand-made one with 409', async () => {
     const { page } = sys;
