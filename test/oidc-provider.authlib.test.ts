@@ -6,6 +6,7 @@ import { launchChromium } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import { backAtRelyingParty, submitHostedLogin } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * Gatehouse as an OpenID provider for Debian's python3-authlib, unmodified (issue 18 item 6): client credentials with
@@ -43,10 +44,7 @@ describe.each(dialects)('python3-authlib against Gatehouse as OpenID provider (%
     });
     await addOidcClient(server, 'webapp', { redirectUris: [`${rp.origin}/cb`], firstParty: true }, secret);
   });
-  afterAll(async () => {
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(server, rp));
 
   it('client_secret_basic: an RFC 9068 access token for the client that authlib verifies against the JWKS', async () => {
     const answer = await runAuthlib<AuthlibTokenAnswer>(server.url, 'client_credentials', { clientId: 'svc', secret, scope: 'orders:read', verify: true });

@@ -4,6 +4,7 @@ import { launchChromium, screenshot } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import { authorizationRequest, backAtRelyingParty, exchangeCode, issuedTokenCount, pagesShownDuring, submitHostedLogin } from './helpers/oidc-flow.js';
 import { registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * The consent page of an app that is not first-party (CONTRACT §5), in German by the browser's Accept-Language: it
@@ -33,11 +34,7 @@ describe('the consent page (sqlite, Chromium, German)', () => {
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   it('lists the scopes in German; "Ablehnen" goes back to the app as access_denied with nothing issued', async () => {
     const request = authorizationRequest(server, gamma.id, redirectUri, { scope, prompt: 'consent' });

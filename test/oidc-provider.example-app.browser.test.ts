@@ -7,6 +7,7 @@ import { launchChromium, screenshot } from './helpers/chromium.js';
 import { addOidcClient } from './helpers/oidc-clients.js';
 import { freePort } from './helpers/ports.js';
 import { goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /** README "Use Gatehouse as your apps' sign-in": the example app signs a person in and out through Gatehouse in Chromium. */
 describe('the README example app (openid-client) against Gatehouse (sqlite, Chromium)', () => {
@@ -29,11 +30,7 @@ describe('the README example app (openid-client) against Gatehouse (sqlite, Chro
     page = await (await chromium.newContext()).newPage();
   });
 
-  afterAll(async () => {
-    await chromium?.close();
-    await app?.close();
-    await server?.close();
-  });
+  afterAll(async () => closeAll(chromium, app, server));
 
   it('signs in on the hosted login, shows the person, and signs out of the app and Gatehouse', async () => {
     await page.goto(`${appUrl}/`);

@@ -7,6 +7,7 @@ import { oathtool, STEP } from './helpers/mfa.js';
 import { authorization, codeExchange, startOidcApp, type OidcApp } from './helpers/oidc-app.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
 import { registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * `mfa.trustProviders: false` inside an OpenID interaction (CONTRACT §5): an account with TOTP signs in for an app
@@ -47,12 +48,7 @@ describe('a provider login inside an OpenID interaction asks for the second fact
     chromium = await launchChromium();
   }, 60_000);
 
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await peer?.close();
-    await app?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, peer, app));
 
   it('the second page appears at the provider\'s return, a wrong code shows it again, oathtool\'s code ends at the app with amr fed+otp+mfa', async () => {
     const context = await chromium.newContext({ locale: 'en-US' });

@@ -5,6 +5,7 @@ import { launchChromium, screenshot } from './helpers/chromium.js';
 import { authorization, codeExchange, startOidcApp, type OidcApp } from './helpers/oidc-app.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * The identity-provider logins of the hosted login inside an OpenID interaction (issue 18 item 3, CONTRACT §5): an app
@@ -37,12 +38,7 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
     chromium = await launchChromium();
   }, 60_000);
 
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await peer?.close();
-    await app?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, peer, app));
 
   async function browse(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await chromium.newContext({ locale: 'en-US' });

@@ -6,6 +6,7 @@ import { enrolTotp, oathtool, STEP, type EnrolledUser } from './helpers/mfa.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import { authorizationRequest, backAtRelyingParty, exchangeCode, pagesShownDuring, submitHostedLogin } from './helpers/oidc-flow.js';
 import { dialects, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * A second factor inside an OpenID sign-in (CONTRACT §5: the interaction is the hosted login with everything it
@@ -36,11 +37,7 @@ describe.each(dialects)('a second factor inside the OpenID sign-in (%s, Chromium
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
   });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   /** The ID token of the code in `callback`, its signature checked against the shared JWKS. */
   const idToken = async (request: ReturnType<typeof authorizationRequest>, callback: URL, client: { id: string; secret: string }): Promise<JWTPayload> => {

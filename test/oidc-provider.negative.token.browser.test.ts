@@ -7,6 +7,7 @@ import {
   type AuthorizationRequest,
 } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * What the token endpoint refuses (issue 18 item 6, CONTRACT §5), with raw requests and real codes: the person signs
@@ -39,11 +40,7 @@ describe.each(dialects)('the token endpoint refuses bad exchanges (%s, Chromium)
     await backAtRelyingParty(page, rp);
   });
 
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   /** A fresh code for `app` by single sign-on (no page of ours shown). */
   const freshCode = async (extra: Record<string, string> = {}): Promise<{ request: AuthorizationRequest; callback: URL }> => {

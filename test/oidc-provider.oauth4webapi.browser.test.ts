@@ -5,6 +5,7 @@ import { launchChromium } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import { backAtRelyingParty, submitHostedLogin } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * Gatehouse as an OpenID provider, driven by oauth4webapi 3 — a relying-party library we did not write, unmodified
@@ -39,11 +40,7 @@ describe.each(dialects)('oauth4webapi against Gatehouse as OpenID provider (%s, 
     page.setDefaultTimeout(10_000);
   });
 
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   it('discovery: RFC 8414 names the same issuer and endpoints as OpenID discovery', async () => {
     const issuer = new URL(server.url);

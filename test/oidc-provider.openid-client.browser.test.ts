@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * Gatehouse as an OpenID provider, driven by openid-client 6 — a certified relying-party library we did not write,
@@ -31,11 +32,7 @@ describe.each(dialects)('openid-client against Gatehouse as OpenID provider (%s,
     page = await (await chromium.newContext()).newPage();
   });
 
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   it('discovery names the issuer, S256 PKCE only, the shared JWKS and RS256 ID tokens', () => {
     const metadata = config.serverMetadata();

@@ -7,6 +7,7 @@ import {
   authorizationRequest, backAtRelyingParty, exchangeCode, pagesShownDuring, submitHostedLogin, type AuthorizationRequest,
 } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, sqliteOnly, startServer, type TestServer } from './helpers/server.js';
+import { closeAll } from './helpers/close-all.js';
 
 /**
  * Single sign-on and the prompts in Chromium (CONTRACT §5): a person signed in for one app is signed in for the next
@@ -36,11 +37,7 @@ describe.each(dialects)('single sign-on across Gatehouse\'s OpenID clients (%s, 
     accountId = (await registerAndLogin(server, email)).userId;
     chromium = await launchChromium();
   });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-    await rp?.close();
-  });
+  afterAll(async () => closeAll(chromium, server, rp));
 
   /** A browser of its own (no Gatehouse session yet). */
   const freshBrowser = async (locale = 'en-US') => {
