@@ -16,6 +16,7 @@ import type { SessionService } from '../sessions/session.service.js';
 import type { AccountService } from './account.service.js';
 import type { AccountView } from './account.view.js';
 import { sessionList } from './session-list.js';
+import { signInRefusal } from '../pages/sign-in-refusals.js';
 
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
@@ -104,7 +105,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       if (error.code === 'mfa-required') return showSecondStep(request, reply, error);
       if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.extra.retryAfterSeconds)));
-      const message = t(lang, signInMessages[error.code] ?? 'form.failed');
+      const message = t(lang, signInRefusal(error.code, 'form.failed'));
       return render(request, reply, error.status, '', { form: [message] });
     }
   });
@@ -134,7 +135,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       if (error.code === 'invalid-mfa-code') return again(401, wrong);
       if (error.code === 'invalid-request') return again(400, wrong);
-      return again(error.status, signInMessages[error.code] ?? 'mfa.expired');
+      return again(error.status, signInRefusal(error.code, 'mfa.expired'));
     }
   });
 
@@ -169,14 +170,6 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
   });
 };
 
-/** What a failed sign-in tells the person. */
-const signInMessages: Partial<Record<AppError['code'], MessageKey>> = {
-  'invalid-credentials': 'account.wrong',
-  'account-not-confirmed': 'login.notConfirmed',
-  'account-locked': 'login.locked',
-  'rate-limited': 'login.locked',
-  'login-method-disabled': 'login.methodDisabled',
-};
 
 function passwordErrors(lang: Lang, error: AppError, config: Config): FieldErrors {
   if (error.code === 'password-policy') return translateFieldErrors(lang, error.extra.errors ?? [], ['password'], config.password.policy);

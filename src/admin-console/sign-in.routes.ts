@@ -14,6 +14,7 @@ import type { CookieSecondStep, CookieSignIn } from '../sign-in/cookie-login.rou
 import { at } from './admin-messages.js';
 import { adminPageErrors, CONSOLE_PATH, sendAdminPage, SIGN_IN_PATH, SIGN_OUT_PATH } from './admin-page.js';
 import { requireConsoleFormToken } from './console-access.js';
+import { signInRefusal } from '../pages/sign-in-refusals.js';
 
 const SECOND_STEP_PATH = '/admin/sign-in/mfa';
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
@@ -29,14 +30,6 @@ export interface ConsoleSignInDeps {
   logins: Pick<SessionEnding, 'logout'>;
 }
 
-/** What a refused sign-in tells the person, in the hosted pages' words. */
-const signInMessages: Partial<Record<AppError['code'], MessageKey>> = {
-  'invalid-credentials': 'account.wrong',
-  'account-not-confirmed': 'login.notConfirmed',
-  'account-locked': 'login.locked',
-  'rate-limited': 'login.locked',
-  'login-method-disabled': 'login.methodDisabled',
-};
 
 /**
  * `/admin/sign-in` and `/admin/sign-out`. Signing in is the account page's cookie sign-in (the one pipeline: lockout,
@@ -85,7 +78,7 @@ ${field('password', t(lang, 'account.password'), { type: 'password', autocomplet
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       if (error.code === 'mfa-required') return secondStepPage(request, reply, 200, secondStepStateOf(error.extra.members ?? {}));
       if (error.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.extra.retryAfterSeconds)));
-      return signInPage(request, reply, error.status, { form: [t(lang, signInMessages[error.code] ?? 'form.failed')] });
+      return signInPage(request, reply, error.status, { form: [t(lang, signInRefusal(error.code, 'form.failed'))] });
     }
   });
 
@@ -111,7 +104,7 @@ ${field('password', t(lang, 'account.password'), { type: 'password', autocomplet
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       if (error.code === 'invalid-mfa-code' || error.code === 'invalid-request') return again(error.status, wrong);
-      return again(error.status, signInMessages[error.code] ?? 'mfa.expired');
+      return again(error.status, signInRefusal(error.code, 'mfa.expired'));
     }
   });
 
