@@ -38,6 +38,12 @@ describe('maskSecrets', () => {
     expect(config.tokens.hmacSecret).toBe('h'.repeat(40));
   });
 
+  it('masks a password given as a query parameter of the database URL, as libpq and node-postgres accept it', () => {
+    const url = 'postgres://gate@db/gate?sslmode=require&password=db-pass&sslpassword=key-pass&application_name=gh';
+    const masked = maskSecrets(parseConfig({ database: { url } }, {})) as Config;
+    expect(masked.database.url).toBe('postgres://gate@db/gate?sslmode=require&password=******&sslpassword=******&application_name=gh');
+  });
+
   it('leaves unset secrets and password-less URLs alone', () => {
     const masked = maskSecrets(parseConfig({ database: { url: 'postgres://gate@db/gate' } }, {})) as Config;
     expect(masked.tokens.hmacSecret).toBeNull();

@@ -31,9 +31,12 @@ function maskValue(value: string | null): string | null {
 }
 
 /**
- * Replaces the password of a URL's userinfo (`scheme://user:secret@host`), leaving the rest as written.
+ * Replaces the password of a URL's userinfo (`scheme://user:secret@host`) and of its `password`/`sslpassword` query
+ * parameters (libpq and node-postgres read `?password=` too), leaving the rest as written.
  * Why: string surgery keeps the URL exactly as configured, where `URL` would re-serialise it.
  */
 export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#]*@/i, (_match, head: string) => `${head}${MASK}@`);
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#]*@/i, (_match, head: string) => `${head}${MASK}@`)
+    .replace(/([?&](?:ssl)?password=)[^&#]*/gi, (_match, head: string) => `${head}${MASK}`);
 }
