@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from './helpers/env.js';
 import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
 import { within } from './helpers/poll.js';
 import { rotateSigningKeys } from '../src/tokens/signing-keys.js';
 import { KEY_RELOAD_MS } from '../src/tokens/key-store.js';
+import { runCli } from './helpers/cli.js';
 
 
 describe.each([
@@ -41,14 +41,12 @@ describe.each([
     const before = await registerAndLogin(a, `rotate-${Date.now()}@example.com`);
     const oldKid = kidOf(before.accessToken);
     const redisEnv: Record<string, string> = 'redis' in extra ? { REDIS_URL: extra.redis.url } : {};
-    const rotated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', 'rotate'], {
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATABASE_URL: database.url, ...redisEnv },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const rotated = await runCli(['keys', 'rotate'], { DATABASE_URL: database.url, ...redisEnv });
     expect(rotated.stderr).toBe('');
     const newKid = /new signing key (\S+)/.exec(rotated.stdout)![1]!;
     expect(newKid).not.toBe(oldKid);
+    const audited = await a.app.services.database.db.selectFrom('audit_events').select('data').where('type', '=', 'keys.rotated').execute();
+    expect(audited.map((row) => JSON.parse(row.data!))).toContainEqual({ by: 'cli', keys: expect.arrayContaining([expect.stringContaining(newKid)]) });
     // The broadcast reaches both nodes: no clock advance, no waiting for the 30 s reload.
     for (const node of [a, b]) await within(1000, async () => (await publishedKids(node)).includes(newKid));
     for (const node of [a, b]) expect(await publishedKids(node)).toEqual(expect.arrayContaining([oldKid, newKid]));

@@ -71,3 +71,8 @@ export class AuditLog {
 const eventInsert = new PreparedStatement(7, (db, at: number, type: string, account_id: string | null, session_id: string | null,
   login_name: string | null, inet_address: string | null, data: string | null) =>
   db.insertInto('audit_events').values({ at, type, account_id, session_id, login_name, inet_address, data }));
+
+/** The audit log of a command-line run: its changes are audited like the API's; a failed write is said on stderr. */
+export function commandLineAuditLog(db: Kysely<DB>, clock: Clock): AuditLog {
+  return new AuditLog(db, clock, (error) => process.stderr.write(`gatehouse: audit write failed: ${(error as Error).message}\n`));
+}

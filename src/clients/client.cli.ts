@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AuditLog } from '../audit/audit-log.js';
+import { commandLineAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { cryptoRandom, systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
@@ -155,7 +155,7 @@ function fail(command: string, problems: string[]): number {
 }
 
 function auditLog(database: Database): AuditLog {
-  return new AuditLog(database.db, systemClock, (error) => process.stderr.write(`gatehouse: audit write failed: ${(error as Error).message}\n`));
+  return commandLineAuditLog(database.db, systemClock);
 }
 
 async function withDatabase(config: Config, work: (database: Database) => Promise<number>): Promise<number> {

@@ -1,3 +1,4 @@
+import { commandLineAuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../clock.js';
 import { migrateToLatest, openDatabase, type DialectName } from '../db/database.js';
@@ -21,6 +22,8 @@ export async function keysRotate(config: Config): Promise<number> {
     const kids = await rotateSigningKeys(database.db, algorithms, systemClock.now());
     const used = [...new Set(algorithms)].filter((a) => a !== 'HS512');
     kids.forEach((kid, index) => process.stdout.write(`new signing key ${kid} (${used[index]}); older keys keep verifying their tokens\n`));
+    // Audited as the console's Rotate is (admin-console/keys-page.routes.ts), with the command line as the actor.
+    await commandLineAuditLog(database.db, systemClock).record('keys.rotated', { data: { by: 'cli', keys: kids.map((kid, index) => `${kid} (${used[index]})`) } });
     await announce(config, database.dialect, kids[0]!);
     return 0;
   } catch (error) {
