@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { passwordStep, uniqueEmail } from './helpers/mfa.js';
+import { enrolTotp, passwordStep, uniqueEmail } from './helpers/mfa.js';
 import { dialects, goodPassword, registerAndLogin, useTwoNodes, type TestServer } from './helpers/server.js';
 import { auditEvents, claimsOf, passkeyLogin, PRESENT_ONLY, registerPasskey, softPasskey, type SoftPasskey } from './helpers/webauthn.js';
 
@@ -194,5 +194,14 @@ describe.each(dialects)('passkey sign-in on %s, across two nodes', (dialect) => 
     expect((await passkeyLogin(a, user.passkey)).body.code).toBe('account-locked');
     expect((await a.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).body.code).toBe('account-locked');
     expect(await auditEvents(a, user.userId, 'mfa.failed')).toHaveLength(12);
+  });
+
+  it('second step: an account without a usable passkey gets 409 for passkey options, not an empty allow-list any passkey could answer', async () => {
+    const user = await enrolTotp(a, 'second-no-passkey');
+    const mfaToken = await passwordStep(a, user.email);
+    const options = await b.request('POST', '/api/auth/mfa/webauthn/options', { json: { mfaToken } });
+    expect(options.status, options.text).toBe(409);
+    expect(options.body.code).toBe('conflict');
+    expect((await b.request('POST', '/api/auth/mfa/webauthn/options', { json: { mfaToken: 'nonsense' } })).body.code).toBe('invalid-token');
   });
 });

@@ -131,21 +131,28 @@ export class Passkeys {
     return enabledPasskeyCount(this.deps.db, accountId);
   }
 
-  /** Request options: for a second step, the account's usable passkeys; for a passwordless login, an empty allow-list. */
+  /**
+   * Request options: for a passwordless login, an empty allow-list (any passkey of this site may answer); for a
+   * second step, the account's usable passkeys (boundOptions).
+   */
   async requestOptions(purpose: 'login' | 'second-step', accountId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const challenge = await this.deps.challenges.issue(purpose, purpose === 'login' ? null : accountId);
-    const allow = accountId === null ? [] : await this.usableCredentials(accountId);
-    return this.rp.requestOptions(challenge, allow);
+    if (purpose === 'login' || accountId === null) return this.rp.requestOptions(await this.deps.challenges.issue('login', null), []);
+    return this.boundOptions('second-step', accountId);
+  }
+
+  /** Request options for step-up: a challenge bound to the account and to step-up, allowing only its usable passkeys. */
+  stepUpOptions(accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return this.boundOptions('step-up', accountId);
   }
 
   /**
-   * Request options for step-up: a challenge bound to the account and to step-up, allowing only its usable passkeys.
-   * `conflict` when it has none — an empty allow-list would let the browser offer any passkey of this site.
+   * Options whose challenge is bound to the account and the purpose, allowing only its usable passkeys. `conflict`
+   * when it has none: an empty allow-list would let the browser offer any passkey of this site.
    */
-  async stepUpOptions(accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  private async boundOptions(purpose: 'second-step' | 'step-up', accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allow = await this.usableCredentials(accountId);
     if (allow.length === 0) throw new AppError('conflict', 'this account has no passkey to confirm with: use the password or a code');
-    return this.rp.requestOptions(await this.deps.challenges.issue('step-up', accountId), allow);
+    return this.rp.requestOptions(await this.deps.challenges.issue(purpose, accountId), allow);
   }
 
   private async usableCredentials(accountId: string): Promise<StoredCredential[]> {
