@@ -64,9 +64,9 @@ if not record[1] then return nil end
 if field ~= 'id' and record[5] ~= value then return nil end
 return {record[1], record[2] or '', record[3] or '', record[4] or ''}`;
 
-/** KEYS[1] the record; ARGV[1] the time. 1 when this call marked it consumed, 0 when it is gone or was consumed. */
+/** KEYS[1] the record; ARGV: prefix, the time. 1 when this call marked it consumed, 0 when it is gone or was consumed. */
 export const CONSUME = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`;
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[2])`;
 
 /** KEYS[1] the record. Removes it; answers its Gatehouse session ('' for none). */
 export const REMOVE = `local session = redis.call('HGET', KEYS[1], 'session') or ''
