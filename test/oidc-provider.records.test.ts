@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/types.js';
-import { oidcAdapter, type RecordStore, type RequestSessionLink } from '../src/oidc-provider/adapter.js';
+import { AlreadyConsumedError, oidcAdapter, type RecordStore, type RequestSessionLink } from '../src/oidc-provider/adapter.js';
 import { RedisRecordStore } from '../src/oidc-provider/redis-records.js';
 import { SqlRecordStore } from '../src/oidc-provider/sql-records.js';
 import { insertSession } from '../src/sessions/session.repository.js';
@@ -99,14 +99,24 @@ describe.each(stores)('the provider’s records, %s store (%s)', (kind, dialect)
     server.clock.advance(-600_000);
   });
 
-  it('consumes a code exactly once among racing requests on two nodes; the payload then says when', async () => {
+  it('consumes a code exactly once among racing requests on two nodes; a loser answers invalid_grant and revokes the grant', async () => {
+    const { grantId, refreshId } = await grantWithTokens();
     const codeId = id();
-    await adapter('AuthorizationCode').upsert(codeId, { jti: codeId }, 60);
+    await adapter('AuthorizationCode').upsert(codeId, { jti: codeId, grantId }, 60);
     const nodes = [adapter, oidcAdapter(second, server.clock, link)];
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => nodes[i % 2]!('AuthorizationCode').consume(codeId)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect((await adapter('AuthorizationCode').find(codeId))?.consumed).toBe(Math.floor(server.clock.now() / 1000));
-    await expect(adapter('AuthorizationCode').consume('never-issued')).rejects.toThrow(/consumed or gone/);
+    const refused = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((result) => result.reason);
+    expect(refused.every((error) => error instanceof AlreadyConsumedError && error.message === 'invalid_grant' && error.statusCode === 400)).toBe(true);
+    expect(await adapter('RefreshToken').find(refreshId)).toBeUndefined();
+    await expect(adapter('AuthorizationCode').consume('never-issued')).rejects.toBeInstanceOf(AlreadyConsumedError);
+  });
+
+  it('marks a consumed record with the time of consumption', async () => {
+    const codeId = id();
+    await adapter('AuthorizationCode').upsert(codeId, { jti: codeId }, 60);
+    await adapter('AuthorizationCode').consume(codeId);
+    expect(await adapter('AuthorizationCode').find(codeId)).toEqual({ jti: codeId, consumed: Math.floor(server.clock.now() / 1000) });
   });
 
   it('revokes by grant: every record of that grant, none of another', async () => {

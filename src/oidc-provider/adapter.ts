@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 
 /** Models whose records belong to a grant: they end with the Gatehouse session their grant was made in. */
@@ -16,8 +16,11 @@ export interface RequestSessionLink {
   currentRequest(): object | undefined;
 }
 
-/** Thrown by `consume` when another request (on any node) consumed the record first. */
-export class AlreadyConsumedError extends Error {}
+/**
+ * Thrown by `consume` when another request (on any node) consumed the record first. Why an `invalid_grant`: the
+ * loser of the race must get the answer a second exchange gets (RFC 6749 §5.2), not a server error.
+ */
+export class AlreadyConsumedError extends errors.InvalidGrant {}
 
 /** One record as the adapter hands it to a store; `sessionId` undefined keeps the binding a saved record has. */
 export interface RecordToSave {
@@ -115,10 +118,14 @@ class OidcRecords implements Adapter {
 
   /**
    * Marks a code or refresh token used, exactly once across the cluster: of two requests racing on two nodes one
-   * wins and the other is told (and its grant revoked by the caller).
+   * wins; the other revokes the grant, as oidc-provider does for a code or refresh token presented twice in a row
+   * (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.14), and answers `invalid_grant`.
    */
   async consume(id: string): Promise<void> {
-    if (!(await this.store.consume(this.model, id, Math.floor(this.clock.now() / 1000)))) throw new AlreadyConsumedError(`${this.model} already consumed or gone`);
+    if (await this.store.consume(this.model, id, Math.floor(this.clock.now() / 1000))) return;
+    const grantId = (await this.store.find(this.model, 'id', id))?.grantId;
+    if (grantId) await this.store.removeGrant(grantId);
+    throw new AlreadyConsumedError(`${this.model} already consumed or gone`);
   }
 
   async destroy(id: string): Promise<void> {
