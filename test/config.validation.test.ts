@@ -114,6 +114,14 @@ describe('validation', () => {
     expect(relaxed.cas.serverUrl).toBe('http://cas.example/cas/');
   });
 
+  it('oidc.store: redis is refused without redis.url, naming the key; REDIS_URL or redis.url satisfies it', () => {
+    expect(problemsOf({ oidc: { store: 'redis' } })).toEqual(['oidc.store: redis requires redis.url (or REDIS_URL)']);
+    expect(problemsOf({ oidc: { store: 'memcached' } })[0]).toMatch(/^oidc\.store: /);
+    expect(parseConfig({ oidc: { store: 'redis' }, redis: { url: 'redis://127.0.0.1:6379' } }, {}).oidc.store).toBe('redis');
+    expect(parseConfig({}, { GATEHOUSE_OIDC__STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }).oidc.store).toBe('redis');
+    expect(parseConfig({}, {}).oidc.store).toBe('database');
+  });
+
   it('requires the SAML and CAS essentials when enabled', () => {
     expect(problemsOf({ saml: { enabled: true }, cas: { enabled: 'on' } })).toEqual([
       'saml.relyingPartyId: required when saml.enabled is true',

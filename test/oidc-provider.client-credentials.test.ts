@@ -2,7 +2,14 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOidcClient } from './helpers/oidc-clients.js';
-import { dialects, startServer, type TestServer } from './helpers/server.js';
+import { clearPrefix, recordPrefix, redisClient, testRedisUrl } from './helpers/redis-records.js';
+import { dialects, startServer, type Dialect, type TestServer } from './helpers/server.js';
+
+async function clearRecords(prefix: string): Promise<void> {
+  const redis = redisClient();
+  await clearPrefix(redis, prefix);
+  redis.disconnect();
+}
 
 const secret = 'svc-secret-0123456789abcdef-0123456789';
 
@@ -56,21 +63,28 @@ describe('client credentials with tokens.clientFormat: opaque (sqlite)', () => {
   });
 });
 
-describe.each(dialects)('the provider’s records survive a restart (%s)', (dialect) => {
+const restarts: Array<[Dialect, 'database' | 'redis']> = [...dialects.map((dialect) => [dialect, 'database'] as [Dialect, 'database']), ['postgres', 'redis']];
+
+describe.each(restarts)('the provider’s records survive a restart (%s, oidc.store %s)', (dialect, store) => {
   let first: TestServer;
   let second: TestServer | undefined;
+  const config = { tokens: { clientFormat: 'opaque' }, oidc: { store }, ...(store === 'redis' ? { redis: { url: testRedisUrl } } : {}) };
   afterAll(async () => {
+    if (store === 'redis' && first) await clearRecords(recordPrefix(first));
     await second?.stop();
     await first?.close();
   });
 
   it('an opaque access token issued before the restart is still active after it, and revocable', async () => {
-    first = await startServer(dialect, { config: { tokens: { clientFormat: 'opaque' } } });
+    first = await startServer(dialect, { config });
     await addOidcClient(first, 'svc', { redirectUris: [], grantTypes: ['client_credentials'], scopes: ['orders:read'] }, secret);
     const before = await client.discovery(new URL(first.url), 'svc', secret, undefined, { execute: [client.allowInsecureRequests] });
     const tokens = await client.clientCredentialsGrant(before, { scope: 'orders:read' });
+    // The token is where oidc.store says: a row of oidc_records, or a Redis key (and no row).
+    const rows = await first.app.services.database.db.selectFrom('oidc_records').select('id').where('model', '=', 'ClientCredentials').execute();
+    expect(rows.length).toBe(store === 'database' ? 1 : 0);
     await first.stop();
-    second = await startServer(dialect, { database: first.database, smtp: first.smtp, clock: first.clock, config: { tokens: { clientFormat: 'opaque' } } });
+    second = await startServer(dialect, { database: first.database, smtp: first.smtp, clock: first.clock, config });
     const after = await client.discovery(new URL(second.url), 'svc', secret, undefined, { execute: [client.allowInsecureRequests] });
     expect(await client.tokenIntrospection(after, tokens.access_token)).toMatchObject({ active: true, client_id: 'svc' });
     await client.tokenRevocation(after, tokens.access_token);

@@ -86,6 +86,8 @@ function checkRequired(config: Config, problems: string[]): void {
     [config.saml.enabled && config.saml.idpMetadataUrl === null, 'saml.idpMetadataUrl', 'saml.enabled'],
     [config.cas.enabled && config.cas.serverUrl === null, 'cas.serverUrl', 'cas.enabled'],
   ];
+  // The provider's records in Redis need a Redis; refused here, not at the first sign-in.
+  if (config.oidc.store === 'redis' && config.redis.url === null && !hasProblem(problems, 'redis.url')) problems.push('oidc.store: redis requires redis.url (or REDIS_URL)');
   for (const [missing, path, switchKey] of required) {
     if (missing && !hasProblem(problems, path)) problems.push(`${path}: required when ${switchKey} is true`);
   }

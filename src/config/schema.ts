@@ -89,7 +89,8 @@ export interface Config {
     requiredFor: string[];                          // role names, or ['all']
     trustProviders: boolean; challengeTtl: number };
   oidc: { enabled: boolean; issuer: string;         // Gatehouse as an OpenID provider; issuer default server.baseUrl (a URL)
-    accessTokenTtl: number; refreshTokenTtl: number; consent: 'explicit' | 'implicit' };  // implicit: no consent page for any client
+    accessTokenTtl: number; refreshTokenTtl: number; consent: 'explicit' | 'implicit';  // implicit: no consent page for any client
+    store: 'database' | 'redis' };                  // where the provider's records live; redis requires redis.url
   branding: { productName: string;                // theme of every hosted page (pages/layout.ts)
     logoUrl: string | null; css: string | null;     // an http(s) URL or a path on this server ("/brand/logo.svg")
     primaryColor: string | null };                  // '#rgb' or '#rrggbb', lower-cased
@@ -300,6 +301,7 @@ export const SCHEMA: Spec<Config> = {
     accessTokenTtl: duration(10 * MINUTE, { positive: true }),
     refreshTokenTtl: duration(30 * DAY, { positive: true }),
     consent: oneOf(['explicit', 'implicit'] as const, 'explicit'),
+    store: oneOf(['database', 'redis'] as const, 'database'),
   }),
   branding: section({
     productName: str('Gatehouse', productName),

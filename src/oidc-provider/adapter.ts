@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
-import type { DB } from '../db/types.js';
 
 /** Models whose records belong to a grant: they end with the Gatehouse session their grant was made in. */
 const GRANT_BOUND = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'BackchannelAuthenticationRequest', 'DeviceCode']);
@@ -18,23 +16,78 @@ export interface RequestSessionLink {
   currentRequest(): object | undefined;
 }
 
-/** Thrown by `consume` when another request (on any node) consumed the record first. */
-export class AlreadyConsumedError extends Error {}
+/**
+ * Thrown by `consume` when another request (on any node) consumed the record first. Why an `invalid_grant`: the
+ * loser of the race must get the answer a second exchange gets (RFC 6749 §5.2), not a server error.
+ */
+export class AlreadyConsumedError extends errors.InvalidGrant {}
+
+/** One record as the adapter hands it to a store; `sessionId` undefined keeps the binding a saved record has. */
+export interface RecordToSave {
+  payload: AdapterPayload;
+  /** Epoch milliseconds on the injected clock, or null for a record without an expiry. */
+  expiresAt: number | null;
+  /** The lifetime oidc-provider asked for, in seconds (a Redis `EX`). */
+  expiresIn: number | undefined;
+  sessionId: string | undefined;
+}
+
+/** The lookups oidc-provider makes: by id, by interaction `uid`, by device `userCode`. */
+export type LookupField = 'id' | 'uid' | 'userCode';
 
 /**
- * node-oidc-provider's storage on our own table `oidc_records` (migration 2026_12_06_0007), SQLite and PostgreSQL
- * alike, so that every node shares codes, tokens, grants, sessions and interactions and a restart keeps them.
- * Why records carry a Gatehouse session: ending that session (logout, an administrator, a password change) must
- * end what was made in it on every node at once, so `find` answers nothing for a record whose session is over.
+ * Where the provider's records live: the database (`sql-records.ts`) or Redis (`redis-records.ts`), `oidc.store`.
+ * The rules — which Gatehouse session a record belongs to, what logout ends — live once, in this module; a store
+ * only keeps records and answers for them atomically across nodes.
  */
-export function kyselyAdapter(db: Kysely<DB>, clock: Clock, link: RequestSessionLink): (model: string) => Adapter {
+export interface RecordStore {
+  save(model: string, id: string, record: RecordToSave): Promise<void>;
+  /** The payload, unless there is none, it expired, or the Gatehouse session it is bound to is over. */
+  find(model: string, field: LookupField, value: string): Promise<AdapterPayload | undefined>;
+  /** Compare-and-set of the `consumed` mark: `false` when the record is gone or another request consumed it first. */
+  consume(model: string, id: string, at: number): Promise<boolean>;
+  /** Removes one record; answers the Gatehouse session it was bound to. */
+  remove(model: string, id: string): Promise<string | null>;
+  /** Removes every record of a grant (oidc-provider's `revokeByGrantId`). */
+  removeGrant(grantId: string): Promise<void>;
+  /** The Gatehouse session a grant is bound to. */
+  sessionOfGrant(grantId: string): Promise<string | null>;
+  /** Binds a grant to the Gatehouse session of the provider's browser session with `uid` (if it has one). */
+  bindGrant(grantId: string, sessionUid: string): Promise<void>;
+  /**
+   * Takes (removes and answers) the browser sessions of ended Gatehouse sessions, and removes their grants with every
+   * code and token. Taking is atomic: of two nodes ending the same session, one gets the browser sessions.
+   */
+  takeSessions(sessionIds: string[]): Promise<AdapterPayload[]>;
+  close(): Promise<void>;
+}
+
+/** A Gatehouse session row as far as liveness goes (the `sessions` table). */
+export interface SessionState {
+  revoked_at: number | string | null;
+  expires_at: number | string | null;
+}
+
+/** Whether a Gatehouse session still counts: it exists, was not revoked, and has not expired on the injected clock. */
+export function sessionLive(session: SessionState | undefined, now: number): boolean {
+  if (!session || session.revoked_at !== null) return false;
+  return session.expires_at === null || Number(session.expires_at) > now;
+}
+
+/**
+ * node-oidc-provider's storage on a `RecordStore`, so that every node shares codes, tokens, grants, sessions and
+ * interactions and a restart keeps them. Why records carry a Gatehouse session: ending that session (logout, an
+ * administrator, a password change) must end what was made in it on every node at once, so `find` answers nothing
+ * for a record whose session is over.
+ */
+export function oidcAdapter(store: RecordStore, clock: Clock, link: RequestSessionLink): (model: string) => Adapter {
   const carried = new WeakMap<object, string>();
-  return (model) => new OidcRecords(db, clock, link, model, carried);
+  return (model) => new OidcRecords(store, clock, link, model, carried);
 }
 
 class OidcRecords implements Adapter {
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly store: RecordStore,
     private readonly clock: Clock,
     private readonly link: RequestSessionLink,
     private readonly model: string,
@@ -47,69 +100,45 @@ class OidcRecords implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = expiresIn ? this.clock.now() + expiresIn * 1000 : null;
-    const sessionId = await this.sessionOf(payload);
-    const values = {
-      model: this.model, id, payload: JSON.stringify(payload), expires_at: expiresAt,
-      grant_id: payload.grantId ?? null, uid: payload.uid ?? null, user_code: payload.userCode ?? null, session_id: sessionId ?? null,
-    };
     // A record saved again keeps the session it was bound to unless this save names one (a new sign-in).
-    const update = { payload: values.payload, expires_at: expiresAt, grant_id: values.grant_id, uid: values.uid, user_code: values.user_code, ...(sessionId ? { session_id: sessionId } : {}) };
-    await this.db.insertInto('oidc_records').values(values)
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(update)).execute();
+    await this.store.save(this.model, id, { payload, expiresAt, expiresIn, sessionId: await this.sessionOf(payload) });
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('id', id);
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.store.find(this.model, 'id', id);
   }
 
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('uid', uid);
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.store.find(this.model, 'uid', uid);
   }
 
-  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere('user_code', userCode);
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.store.find(this.model, 'userCode', userCode);
   }
 
   /**
-   * Marks a code or refresh token used, exactly once across the cluster: the update only applies to the payload as
-   * read, so of two requests racing on two nodes one wins and the other is told (and its grant revoked by the caller).
+   * Marks a code or refresh token used, exactly once across the cluster: of two requests racing on two nodes one
+   * wins; the other revokes the grant, as oidc-provider does for a code or refresh token presented twice in a row
+   * (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.14), and answers `invalid_grant`.
    */
   async consume(id: string): Promise<void> {
-    const row = await this.db.selectFrom('oidc_records').select('payload').where('model', '=', this.model).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new AlreadyConsumedError(`${this.model} not found`);
-    const payload = JSON.parse(row.payload) as AdapterPayload;
-    if (payload.consumed) throw new AlreadyConsumedError(`${this.model} already consumed`);
-    const consumed = JSON.stringify({ ...payload, consumed: Math.floor(this.clock.now() / 1000) });
-    const result = await this.db.updateTable('oidc_records').set({ payload: consumed })
-      .where('model', '=', this.model).where('id', '=', id).where('payload', '=', row.payload).executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new AlreadyConsumedError(`${this.model} already consumed`);
+    if (await this.store.consume(this.model, id, Math.floor(this.clock.now() / 1000))) return;
+    const grantId = (await this.store.find(this.model, 'id', id))?.grantId;
+    if (grantId) await this.store.removeGrant(grantId);
+    throw new AlreadyConsumedError(`${this.model} already consumed or gone`);
   }
 
   async destroy(id: string): Promise<void> {
-    const gone = await this.db.deleteFrom('oidc_records').where('model', '=', this.model).where('id', '=', id).returning('session_id').executeTakeFirst();
+    const sessionId = await this.store.remove(this.model, id);
     // The browser session goes at a confirmed RP-initiated logout: the Gatehouse session it stood for ends with it.
-    if (this.model !== 'Session' || !gone?.session_id) return;
-    if (this.link.isLogout()) return this.link.endGatehouseSession(gone.session_id);
+    if (this.model !== 'Session' || !sessionId) return;
+    if (this.link.isLogout()) return this.link.endGatehouseSession(sessionId);
     const request = this.link.currentRequest();
-    if (request) this.carried.set(request, gone.session_id);
+    if (request) this.carried.set(request, sessionId);
   }
 
-  async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.deleteFrom('oidc_records').where('grant_id', '=', grantId).execute();
-  }
-
-  /** One record by a lookup column, unless it expired or the Gatehouse session it belongs to is over. */
-  private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db.selectFrom('oidc_records as r')
-      .leftJoin('sessions as s', 's.id', 'r.session_id')
-      .select(['r.payload', 'r.expires_at', 'r.session_id', 's.id as live_id', 's.revoked_at', 's.expires_at as session_expires_at'])
-      .where('r.model', '=', this.model).where(`r.${column}`, '=', value)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const now = this.clock.now();
-    if (row.expires_at !== null && Number(row.expires_at) <= now) return undefined;
-    if (row.session_id !== null && !sessionLive(row, now)) return undefined;
-    return JSON.parse(row.payload) as AdapterPayload;
+  revokeByGrantId(grantId: string): Promise<void> {
+    return this.store.removeGrant(grantId);
   }
 
   /**
@@ -123,24 +152,6 @@ class OidcRecords implements Adapter {
       return this.link.signedInSessionId() ?? (request && this.carried.get(request));
     }
     if (!GRANT_BOUND.has(this.model) || !payload.grantId) return undefined;
-    const grant = await this.db.selectFrom('oidc_records').select('session_id')
-      .where('model', '=', 'Grant').where('id', '=', payload.grantId).executeTakeFirst();
-    return grant?.session_id ?? undefined;
+    return (await this.store.sessionOfGrant(payload.grantId)) ?? undefined;
   }
-}
-
-function sessionLive(row: { live_id: string | null; revoked_at: number | string | null; session_expires_at: number | string | null }, now: number): boolean {
-  if (row.live_id === null || row.revoked_at !== null) return false;
-  return row.session_expires_at === null || Number(row.session_expires_at) > now;
-}
-
-/**
- * Binds a grant made on the consent step to the Gatehouse session of the provider's browser session `sessionUid`.
- * Why after saving: the consent step runs outside the provider's request (no `Provider.ctx`), so the adapter cannot
- * know it; codes and tokens of the grant then take the binding from it (`sessionOf`).
- */
-export async function bindGrantToBrowserSession(db: Kysely<DB>, grantId: string, sessionUid: string): Promise<void> {
-  const browser = await db.selectFrom('oidc_records').select('session_id').where('model', '=', 'Session').where('uid', '=', sessionUid).executeTakeFirst();
-  if (!browser?.session_id) return;
-  await db.updateTable('oidc_records').set({ session_id: browser.session_id }).where('model', '=', 'Grant').where('id', '=', grantId).execute();
 }

@@ -1,13 +1,11 @@
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { errors, type InteractionResults } from 'oidc-provider';
 import { Type } from 'typebox';
 import type { ClientDirectory } from '../clients/client-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import type { DB } from '../db/types.js';
 import { AppError } from '../http/errors.js';
 import { requireFormToken, type LoginCsrfDeps } from '../pages/form-token.js';
 import { hostedPageErrors } from '../pages/error-page.js';
@@ -15,14 +13,15 @@ import { sendLandingPage } from '../providers/landing-page.js';
 import type { SessionService } from '../sessions/session.service.js';
 import { isPrefillableLogin } from '../sign-in/hosted-client.js';
 import { INTERACTION_PATH, INTERACTION_UID_PATTERN, interactionUrl } from '../sign-in/interaction-return.js';
-import { bindGrantToBrowserSession } from './adapter.js';
+import type { RecordStore } from './adapter.js';
 import { renderConsent } from './consent-page.js';
 import { grantRequested, loginOfSession, type Interaction } from './interaction.js';
 import type { ProviderHolder } from './mount.js';
 
 export interface InteractionDeps {
   config: Config;
-  db: Kysely<DB>;
+  /** Where the provider's records live: the consent step binds the grant it makes. */
+  records: Pick<RecordStore, 'bindGrant'>;
   holder: ProviderHolder;
   clients: Pick<ClientDirectory, 'find'>;
   sessions: Pick<SessionService, 'find'>;
@@ -88,7 +87,9 @@ export const interactionRoutes: FastifyPluginAsync<InteractionDeps> = async (fas
   const grant = async (request: FastifyRequest, reply: FastifyReply, interaction: Interaction) => {
     const { provider } = await deps.holder.current();
     const grantId = await grantRequested(provider, interaction);
-    await bindGrantToBrowserSession(deps.db, grantId, interaction.session!.uid);
+    // Why after saving: the consent step runs outside the provider's request (no `Provider.ctx`), so the adapter cannot
+    // know the Gatehouse session; codes and tokens of the grant then take the binding from it.
+    await deps.records.bindGrant(grantId, interaction.session!.uid);
     return finish(request, reply, { consent: { grantId } });
   };
 

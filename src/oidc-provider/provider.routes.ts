@@ -9,6 +9,7 @@ import type { LoginCsrfDeps } from '../pages/form-token.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { LoginService } from '../sign-in/login.service.js';
 import { endProviderSessions } from './session-end.js';
+import { openRecordStore } from './record-store.js';
 import type { KeyStore } from '../tokens/key-store.js';
 import { interactionRoutes } from './interaction.routes.js';
 import { ProviderKeys } from './keys.js';
@@ -37,10 +38,12 @@ export const oidcProviderRoutes: FastifyPluginAsync<OidcProviderDeps> = async (f
     const session = await sessions.find(sessionId);
     await logins.logout(sessionId, session?.account_id ?? null);
   };
-  const holder = new ProviderHolder({ config, db, clock, accounts, serverKey, endGatehouseSession }, keys, log);
-  sessions.onEnded((ids) => endProviderSessions(db, holder, ids, log).catch(log));
+  const records = openRecordStore(config, db, clock, serverKey, log);
+  fastify.addHook('onClose', () => records.close());
+  const holder = new ProviderHolder({ config, db, records, clock, accounts, serverKey, endGatehouseSession }, keys, log);
+  sessions.onEnded((ids) => endProviderSessions(records, holder, ids, log).catch(log));
   // Built once now, so a broken configuration or key fails the start, not the first sign-in.
   await holder.current();
   await fastify.register(providerMountRoutes, { holder });
-  await fastify.register(interactionRoutes, { config, db, clock, holder, clients: deps.clients, sessions: deps.sessions, loginCsrf: deps.loginCsrf });
+  await fastify.register(interactionRoutes, { config, records, clock, holder, clients: deps.clients, sessions: deps.sessions, loginCsrf: deps.loginCsrf });
 };

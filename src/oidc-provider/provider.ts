@@ -6,7 +6,7 @@ import type { AccountService } from '../accounts/account.service.js';
 import type { Clock } from '../clock.js';
 import { isLoopback, type Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
-import { kyselyAdapter } from './adapter.js';
+import { oidcAdapter, type RecordStore } from './adapter.js';
 import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
@@ -19,6 +19,8 @@ import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resource
 export interface ProviderDeps {
   config: Config;
   db: Kysely<DB>;
+  /** Where the provider's records live (`oidc.store`). */
+  records: RecordStore;
   clock: Clock;
   accounts: Pick<AccountService, 'view'>;
   /** The server secret: the provider's cookie keys are derived from it. */
@@ -35,7 +37,7 @@ export interface GatehouseResult {
 /**
  * Builds node-oidc-provider with Gatehouse's storage, accounts, clients and keys (CONTRACT §5 "OpenID Connect
  * provider"). Why a function of the keys: the provider's key set is fixed when it is built, so a rotation builds it
- * anew (oidc-provider/mount.ts); everything else it holds lives in the database.
+ * anew (oidc-provider/mount.ts); everything else it holds lives in the database (or Redis, `oidc.store`).
  */
 export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
   const { config, db, clock } = deps;
@@ -45,7 +47,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     endGatehouseSession: deps.endGatehouseSession,
     currentRequest: () => Provider.ctx,
   };
-  const records = kyselyAdapter(db, clock, sessionLink);
+  const records = oidcAdapter(deps.records, clock, sessionLink);
   const pages = providerPages(config.branding);
   const configuration: Configuration = {
     renderError: pages.renderError,

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { AdapterPayload } from 'oidc-provider';
-import type { DB } from '../db/types.js';
+import type { RecordStore } from './adapter.js';
 import type { ProviderHolder } from './mount.js';
 
 /** node-oidc-provider's client model sends the logout token (its type declarations leave the method out). */
@@ -14,14 +13,12 @@ type Authorizations = Record<string, { sid?: string; grantId?: string }>;
 /**
  * Ends what the provider made in Gatehouse sessions that just ended (logout, an administrator, a password change —
  * CONTRACT §5): their browser sessions, their grants with every code and token, and tells each app that asked to be
- * told (OIDC Back-Channel Logout 1.0). Why delete although `find` already refuses them: the apps' logout tokens need
- * the sessions' `sid`s, and taking the rows (DELETE … RETURNING) makes exactly one node send them.
+ * told (OIDC Back-Channel Logout 1.0). Why remove although `find` already refuses them: the apps' logout tokens need
+ * the sessions' `sid`s, and taking the records (DELETE … RETURNING, or one Redis script) makes exactly one node send them.
  */
-export async function endProviderSessions(db: Kysely<DB>, holder: ProviderHolder, sessionIds: string[], log: (error: unknown) => void): Promise<void> {
-  const browsers = await db.deleteFrom('oidc_records').where('model', '=', 'Session').where('session_id', 'in', sessionIds).returning('payload').execute();
-  const grants = await db.deleteFrom('oidc_records').where('model', '=', 'Grant').where('session_id', 'in', sessionIds).returning('id').execute();
-  if (grants.length) await db.deleteFrom('oidc_records').where('grant_id', 'in', grants.map((grant) => grant.id)).execute();
-  const notices = browsers.flatMap((row) => logoutNotices(JSON.parse(row.payload) as AdapterPayload));
+export async function endProviderSessions(records: RecordStore, holder: ProviderHolder, sessionIds: string[], log: (error: unknown) => void): Promise<void> {
+  const browsers = await records.takeSessions(sessionIds);
+  const notices = browsers.flatMap(logoutNotices);
   if (notices.length === 0) return;
   const { provider } = await holder.current();
   await Promise.all(notices.map(async ({ clientId, accountId, sid }) => {
