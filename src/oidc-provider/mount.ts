@@ -31,6 +31,14 @@ export class ProviderHolder {
 }
 
 /**
+ * The CSP of the provider's own answers. Its one page with a script, `form_post`'s self-submitting form, adds that
+ * script's hash to `script-src` (node-oidc-provider does so when a CSP with `script-src` is set), so no other inline
+ * script could run there. No `form-action`: that form posts to the client's redirect URI, which the provider checked
+ * against the registered ones. Our pages rendered inside the provider (provider-pages.ts) set their own CSP.
+ */
+const PROVIDER_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
  * Mounts node-oidc-provider's endpoints (`/oidc/*`, the discovery documents) on the Fastify app. The provider reads
  * its own bodies and credentials, so the route neither parses nor authenticates (`ownCredentials`, app.ts); the
  * forwarded-for headers it trusts are rewritten from Fastify's reading of `server.trustProxy`.
@@ -46,6 +54,7 @@ export const providerMountRoutes: FastifyPluginAsync<{ holder: ProviderHolder }>
     raw.headers['x-forwarded-for'] = request.ip;
     if (path) raw.url = path;
     reply.raw.setHeader('x-content-type-options', 'nosniff');
+    reply.raw.setHeader('content-security-policy', PROVIDER_CSP);
     reply.hijack();
     handle(raw, reply.raw);
   };
