@@ -54,7 +54,7 @@ export function apiKeyCreatedBody(caller: ConsoleCaller, key: { jwt: string; acc
   const { lang } = caller;
   const words = { label: at(lang, 'apiKeys.token'), copy: at(lang, 'copy.copy'), copied: at(lang, 'copy.copied'), failed: at(lang, 'copy.failed') };
   return html`<p class="notice">${at(lang, 'apiKeys.createdText')}</p>
-${copyField('token', key.jwt, words, 4)}
+${copyField('token', key.jwt, words, 8)}
 <p><a href="/admin/accounts/${key.accountID}">${at(lang, 'apiKeys.account', { name: key.username })}</a></p>
 <p><a href="${API_KEYS_PATH}">${at(lang, 'apiKeys.back')}</a></p>${copyScript()}`;
 }
