@@ -132,7 +132,7 @@ describe.each(dialects)('admin console: API keys (%s, Debian chromium)', (dialec
     const before = await apiKeyIds();
     const csrf = await tokenOf(page);
     const wrong = `${csrf.slice(0, -2)}xx`;
-    for (const form of [{}, { csrf: wrong }]) {
+    for (const form of [{}, { csrf: wrong }] as Array<Record<string, string>>) {
       expect((await post(page, '/admin/api-keys', form)).status()).toBe(403);
       const revoke = await post(page, `/admin/api-keys/${listedKeyId}/revoke`, form);
       expect(revoke.status()).toBe(403);

@@ -127,7 +127,7 @@ describe.each(dialects)('admin console: invites (%s, Debian chromium)', (dialect
     await page.goto(url('/admin/invites'));
     const before = await unusedIds();
     const csrf = await tokenOf(page);
-    for (const form of [{}, { csrf: `${csrf.slice(0, -2)}xx` }]) {
+    for (const form of [{}, { csrf: `${csrf.slice(0, -2)}xx` }] as Array<Record<string, string>>) {
       const created = await post(page, '/admin/invites', { ...form, count: '1' });
       expect(created.status()).toBe(403);
       expect((await created.json()).detail).toBe('form token missing or wrong');
