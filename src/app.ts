@@ -232,6 +232,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
     config, serverKey: services.serverKey, accounts: services.accounts, accountAdmin: services.accountAdmin, groups: services.groups,
     factors: services.mfa.factors, audit: services.audit, logins: services.logins, loginCsrf,
     signingKeys: { db: services.database.db, keys: services.keys, bus: services.bus, now: () => clock.now() },
+    invites: services.invites,
     signIn: cookieSignIn(services.signIn, config),
     secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
     resetMfa: (actor, accountId, log) => resetSecondFactors(mfaAdmin, actor, accountId, log),

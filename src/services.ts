@@ -153,7 +153,7 @@ async function wireServices(config: Config, deps: ServiceDeps, bus: ClusterBus):
     accountAdmin: new AccountAdminService({ db, config, clock, random, accounts, sessions, accessTokens, audit, stepUp }),
     groups: new GroupService(db, clock, random, audit, accounts),
     clientAdmin: new ClientService({ db, clock, random, audit }),
-    invites: new InviteService({ db, clock, random }),
+    invites: new InviteService({ db, clock, random, audit }),
   };
   return { config, database, clock, random, hasher, keys, bus, sessions, profiles, accessTokens, refreshTokens, accounts, ...admin, logins, signIn, lockout, authenticator, audit, clients: clientDirectory(db), serverKey, mailer, emailChanges, passwordResets, mfa, metrics, lifecycle: { draining: false } };
 }

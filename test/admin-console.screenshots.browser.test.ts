@@ -104,6 +104,25 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       await asSysadmin();
       await page.goto(url('/admin/config'));
     }],
+    ['api-keys', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/api-keys'));
+    }],
+    ['api-key-created', async () => {
+      await asSysadmin();
+      await page.goto(url('/admin/api-keys'));
+      await page.getByRole('button', { name: /^(Create an API key|API-Schlüssel erstellen)$/ }).click();
+      await page.locator('#token').waitFor();
+    }],
+    ['invites', async () => {
+      // One unused invite, stored directly: through the service it would also add an event to the audit pictures.
+      const db = cast.server.app.services.database.db;
+      if (!(await db.selectFrom('invites').select('id').executeTakeFirst())) {
+        await db.insertInto('invites').values({ id: '3f2a9c1e-8b4d-4e6f-9a0b-1c2d3e4f5a6b', code_hash: 'not-a-code', created_at: Date.UTC(2026, 11, 6, 9, 0), created_by: cast.sysId, used_at: null, used_by: null }).execute();
+      }
+      await asSysadmin();
+      await page.goto(url('/admin/invites'));
+    }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],
   ];

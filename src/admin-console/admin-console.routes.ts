@@ -4,6 +4,9 @@ import { html } from '../pages/layout.js';
 import { at } from './admin-messages.js';
 import { adminPageErrors, CONSOLE_PATH, sendAdminPage } from './admin-page.js';
 import { adminStyleRoutes } from './admin-style.js';
+import { apiKeysPageRoutes, type ApiKeysConsoleDeps } from './api-keys-page.routes.js';
+import { copyScriptRoutes } from './copy-script.js';
+import { invitesPageRoutes, type InvitesConsoleDeps } from './invites-page.routes.js';
 import type { AccountDetailDeps } from './account-detail.data.js';
 import { accountDetailRoutes } from './account-detail.routes.js';
 import { accountListRoutes, type AccountListDeps } from './account-list.routes.js';
@@ -16,7 +19,8 @@ import { keysPageRoutes, type KeysConsoleDeps } from './keys-page.routes.js';
 import { consoleSignInRoutes, type ConsoleSignInDeps } from './sign-in.routes.js';
 
 /** Everything the console uses; the composition root (app.ts) hands each part the services the JSON API uses. */
-export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps;
+export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps
+  & ApiKeysConsoleDeps & InvitesConsoleDeps;
 
 /**
  * `GET /admin` and everything under it (CONTRACT §5 "Admin console"; docs/admin-console.md): server-rendered pages in
@@ -26,6 +30,7 @@ export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDeta
 export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (app, deps) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(adminStyleRoutes);
+  await app.register(copyScriptRoutes);
   await app.register(consoleSignInRoutes, deps);
 
   app.get(CONSOLE_PATH, {
@@ -47,4 +52,6 @@ export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (a
   await app.register(auditPageRoutes, deps);
   await app.register(keysPageRoutes, deps);
   await app.register(configPageRoutes, deps);
+  await app.register(apiKeysPageRoutes, deps);
+  await app.register(invitesPageRoutes, deps);
 };

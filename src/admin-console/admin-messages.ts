@@ -1,4 +1,5 @@
 import type { Lang } from '../pages/i18n.js';
+import { apiKeyInviteDe, apiKeyInviteEn } from './apikey-invite-messages.js';
 import { auditDe, auditEn } from './audit-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
 import { systemDe, systemEn } from './system-messages.js';
@@ -150,6 +151,7 @@ const en = {
   ...groupEn,
   ...auditEn,
   ...systemEn,
+  ...apiKeyInviteEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -290,6 +292,7 @@ const de: Record<AdminMessageKey, string> = {
   ...groupDe,
   ...auditDe,
   ...systemDe,
+  ...apiKeyInviteDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };

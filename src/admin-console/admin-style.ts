@@ -38,6 +38,8 @@ ul.cards li{border:1px solid var(--line);border-radius:8px;padding:1rem}
 ul.plain{margin:0;padding-left:1.2rem}
 code{overflow-wrap:anywhere}
 .notice{border-left:4px solid var(--primary);padding:.5rem .75rem}
+#api-keys th[scope=row]{white-space:normal;overflow-wrap:anywhere}
+.copy{display:grid;gap:.35rem}.copy input,.copy textarea{width:100%;box-sizing:border-box;font-family:ui-monospace,monospace;word-break:break-all}
 @media (max-width:40rem){
 table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 table.stack tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}

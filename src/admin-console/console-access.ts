@@ -28,6 +28,9 @@ export const SECTIONS: readonly ConsoleSection[] = [
   // The JSON API has no key administration; CONTRACT §3 names system:config for the system's administration.
   { path: '/admin/keys', permission: 'system:config', label: 'nav.keys', summary: 'home.keys' },
   { path: '/admin/config', permission: 'system:config', label: 'nav.config', summary: 'home.config' },
+  // GET /accounts?type=apikey's permission; creating and revoking need accounts:create-anonymous and accounts:delete.
+  { path: '/admin/api-keys', permission: 'accounts:read', label: 'nav.apiKeys', summary: 'home.apiKeys' },
+  { path: '/admin/invites', permission: 'invites:read', label: 'nav.invites', summary: 'home.invites' },
 ];
 
 /** Who is using the console: the cookie session, the actor as every JSON route builds it, its page language. */

@@ -14,7 +14,8 @@ export type AuditType =
   | 'mfa.enrolled' | 'mfa.removed' | 'mfa.failed' | 'mfa.challenged' | 'mfa.succeeded' | 'mfa.recovery-codes-regenerated' | 'mfa.reset'
   | 'mfa.passkey-renamed' | 'mfa.passkey-refused' | 'mfa.passkey-disabled'
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret-rotated'
-  | 'keys.rotated';
+  | 'keys.rotated'
+  | 'invite.created' | 'invite.revoked';
 
 /** What an event is about; every field optional. Never put a secret here. */
 export interface AuditDetails {

@@ -38,7 +38,7 @@ export const inviteRoutes: FastifyPluginAsync<InviteRouteDeps> = async (fastify,
     schema: { tags, summary: 'Create invitation codes (invites:write); the codes are shown only in this answer', body: CreateInvitesBody, response: { 201: CreatedInvites, ...errorResponses } },
   }, async (request, reply) => {
     const actor = await authorize(request, 'invites:write');
-    const codes = await invites.create(request.body.count, actor.accountId);
+    const codes = await invites.create(request.body.count, actor);
     return reply.code(201).type(HAL_JSON).header('cache-control', 'no-store').send({ codes, _links: { self: { href: `${base}/invites` }, curies: curies(base) } });
   });
 
@@ -62,8 +62,8 @@ export const inviteRoutes: FastifyPluginAsync<InviteRouteDeps> = async (fastify,
   app.delete('/invites/:id', {
     schema: { tags, summary: 'Withdraw an unused invite (invites:write)', params: InviteParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
-    await authorize(request, 'invites:write');
-    await invites.revoke(request.params.id);
+    const actor = await authorize(request, 'invites:write');
+    await invites.revoke(request.params.id, actor);
     return reply.code(204).send(null);
   });
 };

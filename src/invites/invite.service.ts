@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock, RandomSource } from '../clock.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
@@ -19,6 +20,13 @@ export interface InviteServiceDeps {
   db: Kysely<DB>;
   clock: Clock;
   random: RandomSource;
+  audit: Pick<AuditLog, 'record'>;
+}
+
+/** Who creates or withdraws invites: the account and session of the caller (a Principal has both). */
+export interface InviteActor {
+  accountId: string;
+  sessionId: string;
 }
 
 /** The most invites one request may create. */
@@ -35,14 +43,19 @@ const CODE_SHAPE = /^[A-Za-z0-9_-]{20,128}$/;
 export class InviteService {
   constructor(private readonly deps: InviteServiceDeps) {}
 
-  /** Creates `count` invites and returns their codes in clear — the only time they exist in clear. */
-  async create(count: number, createdBy: string | null): Promise<string[]> {
+  /**
+   * Creates `count` invites and returns their codes in clear — the only time they exist in clear. Audited as
+   * `invite.created` under the creator with `by` and the new invites' ids (never a code: the log is no place for one).
+   */
+  async create(count: number, actor: InviteActor): Promise<string[]> {
     if (!Number.isInteger(count) || count < 1 || count > MAX_INVITES_PER_REQUEST) throw invalidField('count', `must be an integer from 1 to ${MAX_INVITES_PER_REQUEST}`);
     const now = this.deps.clock.now();
     const codes = Array.from({ length: count }, () => this.deps.random.bytes(32).toString('base64url'));
-    await insertInvites(this.deps.db, codes.map((code) => ({
-      id: this.deps.random.uuid(), code_hash: sha256(code), created_at: now, created_by: createdBy, used_at: null, used_by: null,
-    })));
+    const rows = codes.map((code) => ({
+      id: this.deps.random.uuid(), code_hash: sha256(code), created_at: now, created_by: actor.accountId, used_at: null, used_by: null,
+    }));
+    await insertInvites(this.deps.db, rows);
+    await this.record('invite.created', actor, { count, invites: rows.map((row) => row.id) });
     return codes;
   }
 
@@ -59,9 +72,10 @@ export class InviteService {
     return inviteView(row);
   }
 
-  /** Withdraws an unused invite (a code handed to the wrong person); `not-found` when unknown or already used. */
-  async revoke(id: string): Promise<void> {
+  /** Withdraws an unused invite (a code handed to the wrong person), audited as `invite.revoked`; `not-found` when unknown or already used. */
+  async revoke(id: string, actor: InviteActor): Promise<void> {
     if (!(await deleteUnusedInvite(this.deps.db, id))) throw new AppError('not-found', 'no unused invite with this id');
+    await this.record('invite.revoked', actor, { invite: id });
   }
 
   /** Throws `invalid-request` naming `invite` unless the code is a known, unused invite. Claims nothing. */
@@ -85,6 +99,11 @@ export class InviteService {
   /** Returns a claimed invite whose registration failed, so the code works again. */
   async release(id: string): Promise<void> {
     await releaseInvite(this.deps.db, id);
+  }
+
+  /** Invite changes go to the audit log under the account that made them, as client changes do (`by` names it too). */
+  private record(type: 'invite.created' | 'invite.revoked', actor: InviteActor, data: Record<string, unknown>): Promise<void> {
+    return this.deps.audit.record(type, { accountId: actor.accountId, sessionId: actor.sessionId, data: { by: actor.accountId, ...data } });
   }
 }
 
