@@ -13,9 +13,13 @@ import { dialects, goodPassword, type TestServer } from './helpers/server.js';
  * `attempts` fails this suite, so every new action gets its rank test.
  */
 
-type Cast = ConsoleCast & { sysSessionId: string; sysEmail: string };
-/** One attempt per console POST route: the path with its parameters filled in, and a body the route's schema takes. */
-type Attempt = { path: string; form: Record<string, string> };
+type Cast = ConsoleCast & { sysSessionId: string; sysEmail: string; rankedKeyId: string; inviteId: string };
+type Who = 'alice' | 'reader' | 'carol';
+/**
+ * One attempt per console POST route: the path with its parameters filled in, a body the route's schema takes, and
+ * who is refused (all three unless the route is one an admin may use: making API keys and invites is an admin's job).
+ */
+type Attempt = { path: string; form: Record<string, string>; refused?: Who[] };
 
 /** What each console action is tried with: always aimed at the sysadmin, or at what only a sysadmin may change. */
 function attempts(cast: Cast, carolEmail: string): Record<string, Attempt> {
@@ -32,6 +36,10 @@ function attempts(cast: Cast, carolEmail: string): Record<string, Attempt> {
     '/admin/groups/{id}/members': { path: '/admin/groups/sysadmin/members', form: { account: carolEmail } },
     '/admin/groups/{id}/members/remove': { path: '/admin/groups/sysadmin/members/remove', form: { account: sys } },
     '/admin/keys/rotate': { path: '/admin/keys/rotate', form: {} },
+    '/admin/api-keys': { path: '/admin/api-keys', form: {}, refused: ['alice', 'reader'] },
+    '/admin/api-keys/{id}/revoke': { path: `/admin/api-keys/${cast.rankedKeyId}/revoke`, form: {} },
+    '/admin/invites': { path: '/admin/invites', form: { count: '1' }, refused: ['alice', 'reader'] },
+    '/admin/invites/{invite}/revoke': { path: `/admin/invites/${cast.inviteId}/revoke`, form: {}, refused: ['alice', 'reader'] },
   };
 }
 
@@ -47,15 +55,15 @@ async function consolePostRoutes(server: TestServer): Promise<string[]> {
 /** Everything a refused action could have changed, read straight from the database. */
 async function snapshot(server: TestServer): Promise<unknown> {
   const db = server.app.services.database.db;
-  const rows = async (table: 'accounts' | 'memberships' | 'groups' | 'permissions' | 'signing_keys') => db.selectFrom(table).selectAll().execute();
+  const rows = async (table: 'accounts' | 'memberships' | 'groups' | 'permissions' | 'signing_keys' | 'invites') => db.selectFrom(table).selectAll().execute();
   const live = await db.selectFrom('sessions').select('id').where('revoked_at', 'is', null).execute();
-  const tables = { accounts: await rows('accounts'), memberships: await rows('memberships'), groups: await rows('groups'), permissions: await rows('permissions'), keys: await rows('signing_keys') };
+  const tables = { accounts: await rows('accounts'), memberships: await rows('memberships'), groups: await rows('groups'), permissions: await rows('permissions'), keys: await rows('signing_keys'), invites: await rows('invites') };
   return { ...tables, live: live.map((session) => session.id).sort() };
 }
 
 describe.each(dialects)('admin console: every action refused above the caller’s rank (%s)', (dialect) => {
   let cast: Cast;
-  const browsers: Record<'alice' | 'reader' | 'carol', { browser: Browser; csrf: string }> = {} as never;
+  const browsers: Record<Who, { browser: Browser; csrf: string }> = {} as never;
 
   /** Signs in on the console's form and works out the session's form token as the server does. */
   const signedIn = async (login: string, password = goodPassword): Promise<{ browser: Browser; csrf: string }> => {
@@ -76,7 +84,12 @@ describe.each(dialects)('admin console: every action refused above the caller’
     const sysSession = await db.selectFrom('sessions').select('id').where('account_id', '=', started.sysId).executeTakeFirstOrThrow();
     const sys = await db.selectFrom('accounts').select('email').where('id', '=', started.sysId).executeTakeFirstOrThrow();
     // The typed confirmation is right, so a refusal is the rank check and not the confirmation's.
-    cast = { ...started, sysSessionId: sysSession.id, sysEmail: sys.email! };
+    // An API key the sysadmin made and put in the sysadmin group: above an admin's rank.
+    const key = await started.server.request('POST', '/accounts/create-anonymous', { token: started.sysToken });
+    expect((await started.server.request('PUT', `/groups/sysadmin/accounts/${key.body.accountID}`, { token: started.sysToken })).status).toBe(204);
+    expect((await started.server.request('POST', '/invites', { token: started.sysToken, json: { count: 1 } })).status).toBe(201);
+    const invite = (await started.server.request('GET', '/invites', { token: started.sysToken })).body._embedded['ec:invite'][0];
+    cast = { ...started, sysSessionId: sysSession.id, sysEmail: sys.email!, rankedKeyId: key.body.accountID, inviteId: invite.id };
     browsers.alice = await signedIn(cast.alice.email);
     browsers.reader = await signedIn(cast.reader.email);
     browsers.carol = await signedIn(cast.carol.email);
@@ -87,10 +100,11 @@ describe.each(dialects)('admin console: every action refused above the caller’
     expect(Object.keys(attempts(cast, cast.carol.email)).sort()).toEqual(await consolePostRoutes(cast.server));
   });
 
-  it.each(['alice', 'reader', 'carol'] as const)('refuses %s every action with 403 and changes nothing, though the form token is real', async (who) => {
+  it.each(['alice', 'reader', 'carol'] as const)('refuses %s every action above it with 403 and changes nothing, though the form token is real', async (who) => {
     const before = await snapshot(cast.server);
     const { browser, csrf } = browsers[who];
     for (const [route, attempt] of Object.entries(attempts(cast, cast.carol.email))) {
+      if (!(attempt.refused ?? ['alice', 'reader', 'carol']).includes(who)) continue;
       const answer = await browser.request('POST', attempt.path, { form: { csrf, ...attempt.form } });
       expect(answer.status, `${who} ${route}: ${answer.text}`).toBe(403);
       // A form the console draws again (the group editor) shows the refusal on its page; the rest answer problem+json.
