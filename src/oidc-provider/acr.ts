@@ -1,4 +1,4 @@
-import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, type ClaimsParameter, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR } from './interaction.js';
 
 /**
@@ -53,6 +53,24 @@ export function gatehousePolicy(): interactionPolicy.DefaultPolicy {
   ));
   return policy;
 }
+
+/** The members of the ID token the `claims` parameter may ask about: the class, and the sign-in time. */
+const CLAIMS_PARAMETER_MEMBERS = new Set(['acr', 'auth_time']);
+
+/**
+ * The `claims` parameter (OIDC Core §5.5), limited to `id_token.acr` and `id_token.auth_time` — enough to make a class
+ * essential (acrOutcome). Why limited: the consent page lists scopes only, and every other claim comes with its scope
+ * (claims.ts); a request asking for more is refused with `invalid_request` rather than granted unseen.
+ */
+export const claimsParameterFeature = {
+  enabled: true,
+  assertClaimsParameter(_ctx: KoaContextWithOIDC, claims: ClaimsParameter): void {
+    const asked = Object.keys(claims.id_token ?? {});
+    if (claims.userinfo !== undefined || asked.some((name) => !CLAIMS_PARAMETER_MEMBERS.has(name))) {
+      throw new errors.InvalidRequest('claims: only id_token acr and auth_time can be requested this way; ask for other claims by scope');
+    }
+  },
+};
 
 function stepUpDue(ctx: KoaContextWithOIDC): boolean {
   const { oidc } = ctx;

@@ -11,7 +11,7 @@ import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
 import { ACR_VALUES } from './interaction.js';
-import { gatehousePolicy } from './acr.js';
+import { claimsParameterFeature, gatehousePolicy } from './acr.js';
 import { PROVIDER_ALGORITHMS } from '../tokens/signing-keys.js';
 import { providerPages } from './provider-pages.js';
 import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
@@ -92,6 +92,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: pages.logout,
       resourceIndicators: resourceIndicators(config),
+      claimsParameter: claimsParameterFeature,
     },
   };
   const provider = new Provider(config.oidc.issuer, configuration);
