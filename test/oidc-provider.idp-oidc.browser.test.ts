@@ -84,7 +84,15 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
       // The callback answered our own landing page (the SameSite=Strict cookie needs a hop from our site), no token anywhere.
       expect(callbacks.map((response) => response.status())).toEqual([200]);
       expect(new URL(page.url()).searchParams.has('token')).toBe(false);
-      expect((await context.cookies(server.url)).find((cookie) => cookie.name === 'auth_token')).toMatchObject({ sameSite: 'Strict', httpOnly: true });
+      const cookie = (await context.cookies(server.url)).find((c) => c.name === 'auth_token');
+      expect(cookie).toMatchObject({ sameSite: 'Strict', httpOnly: true });
+      // The Gatehouse session records the provider's method, as the same login outside an interaction does.
+      const sessionId = decodeURIComponent(cookie!.value).split('.')[0]!;
+      const db = server.app.services.database.db;
+      const session = await db.selectFrom('sessions').select(['method', 'amr']).where('id', '=', sessionId).executeTakeFirstOrThrow();
+      expect(session).toEqual({ method: 'oidc', amr: 'fed' });
+      const audited = await db.selectFrom('audit_events').select('data').where('type', '=', 'login.succeeded').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+      expect(JSON.parse(String(audited.data))).toMatchObject({ method: 'oidc' });
 
       // The Gatehouse browser session the provider login started signs the person in to the next authorization.
       const again = await authorization(app);
