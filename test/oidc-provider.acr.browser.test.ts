@@ -175,6 +175,17 @@ describe.each(dialects)('acr_values demanding a second factor (%s, Chromium)', (
     expect(await issuedTokenCount(server)).toBe(tokensBefore);
   });
 
+  it('prompt=none asking for loa:2 from a single-factor session: login_required (the provider cannot ask), no code', async () => {
+    const request = authorizationRequest(server, alpha.id, redirectUri, { scope: 'openid', acr_values: LOA2, prompt: 'none' });
+    await page.goto(request.url.href);
+    const callback = await backAtRelyingParty(page, rp);
+    expect([callback.searchParams.get('error'), callback.searchParams.has('code')]).toEqual(['login_required', false]);
+    // Without acr_values the same browser is single sign-on for the same app (its grant exists), so the refusal is the class's.
+    const plainRequest = authorizationRequest(server, alpha.id, redirectUri, { scope: 'openid', prompt: 'none' });
+    await page.goto(plainRequest.url.href);
+    expect(await idToken(plainRequest, await backAtRelyingParty(page, rp), alpha)).toMatchObject({ sub: plain.userId, acr: LOA1 });
+  });
+
   it('the claims parameter asks for acr and auth_time only: another claim is invalid_request', async () => {
     const request = authorizationRequest(server, gamma.id, redirectUri, { scope: 'openid', claims: JSON.stringify({ id_token: { roles: null } }) });
     await page.goto(request.url.href);
