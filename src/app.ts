@@ -240,6 +240,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
   if (config.oidc.enabled) {
     await app.register(oidcProviderRoutes, {
       config, db: services.database.db, clock, keys: services.keys, serverKey, accounts, clients, sessions: services.sessions, logins: services.logins, loginCsrf,
+      factors, audit,
     });
   }
   await app.register(enrolStepRoutes, {

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from './helpers/chromium.js';
 import { authorization, codeExchange, startOidcApp, type OidcApp } from './helpers/oidc-app.js';
+import { addTotp, oathtool, STEP } from './helpers/mfa.js';
 import { openOidcPeer, type OidcPeer } from './helpers/oidc-peer.js';
 import { dialects, goodPassword, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 import { closeAll } from './helpers/close-all.js';
@@ -21,6 +22,7 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
   let chromium: Browser;
   const email = `fed-${dialect}@corp.example`;
   let accountId = '';
+  let accessToken = '';
 
   beforeAll(async () => {
     peer = await openOidcPeer('127.0.0.2');
@@ -34,7 +36,7 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
     peer.accounts.set('c-ann', { email, email_verified: true });
     peer.accounts.set('c-eve', { email, email_verified: false });
     app = await startOidcApp(server);
-    accountId = (await registerAndLogin(server, email)).userId;
+    ({ userId: accountId, accessToken } = await registerAndLogin(server, email));
     chromium = await launchChromium();
   }, 60_000);
 
@@ -80,7 +82,15 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
       // The callback answered our own landing page (the SameSite=Strict cookie needs a hop from our site), no token anywhere.
       expect(callbacks.map((response) => response.status())).toEqual([200]);
       expect(new URL(page.url()).searchParams.has('token')).toBe(false);
-      expect((await context.cookies(server.url)).find((cookie) => cookie.name === 'auth_token')).toMatchObject({ sameSite: 'Strict', httpOnly: true });
+      const cookie = (await context.cookies(server.url)).find((c) => c.name === 'auth_token');
+      expect(cookie).toMatchObject({ sameSite: 'Strict', httpOnly: true });
+      // The Gatehouse session records the provider's method, as the same login outside an interaction does.
+      const sessionId = decodeURIComponent(cookie!.value).split('.')[0]!;
+      const db = server.app.services.database.db;
+      const session = await db.selectFrom('sessions').select(['method', 'amr']).where('id', '=', sessionId).executeTakeFirstOrThrow();
+      expect(session).toEqual({ method: 'oidc', amr: 'fed' });
+      const audited = await db.selectFrom('audit_events').select('data').where('type', '=', 'login.succeeded').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+      expect(JSON.parse(String(audited.data))).toMatchObject({ method: 'oidc' });
 
       // The Gatehouse browser session the provider login started signs the person in to the next authorization.
       const again = await authorization(app);
@@ -118,4 +128,35 @@ describe.each(dialects)('a generic OIDC login inside an OpenID interaction (%s, 
       await context.close();
     }
   });
+
+  // Last: it gives the account a second factor.
+  it('signed in by federation (mfa.trustProviders), the account then gets TOTP: acr_values loa:2 asks for the code only, then amr fed otp mfa on the same oidc session', async () => {
+    const { context, page } = await browse();
+    try {
+      const started = await authorization(app);
+      await page.goto(started.url.href);
+      await page.waitForURL((url) => url.pathname === '/auth/login');
+      await signInAtPeer(page, 'c-ann');
+      expect((await codeExchange(app, page, started)).acr).toBe('urn:gatehouse:loa:1');
+      const { secret } = await addTotp(server, accessToken);
+
+      const stepUp = await authorization(app, { acr_values: 'urn:gatehouse:loa:2' });
+      await page.goto(stepUp.url.href);
+      await page.locator('#totp-code').waitFor();
+      server.clock.advance(STEP);
+      await page.locator('#totp-code').fill(oathtool(secret, server.clock.now()));
+      await page.locator('#totp-code').press('Enter');
+      const claims = await codeExchange(app, page, stepUp);
+      expect([claims.sub, claims.acr]).toEqual([accountId, 'urn:gatehouse:loa:2']);
+      expect(claims.amr).toEqual(expect.arrayContaining(['fed', 'otp', 'mfa']));
+      expect(claims.amr).not.toContain('pwd');
+      const cookie = (await context.cookies(server.url)).find((c) => c.name === 'auth_token');
+      const session = await server.app.services.database.db.selectFrom('sessions').select(['method', 'amr'])
+        .where('id', '=', decodeURIComponent(cookie!.value).split('.')[0]!).executeTakeFirstOrThrow();
+      expect(session.method).toBe('oidc');
+      expect(session.amr?.split(' ')).toEqual(['fed', 'otp', 'mfa']);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });

@@ -15,6 +15,8 @@ import { isPrefillableLogin } from '../sign-in/hosted-client.js';
 import { INTERACTION_PATH, INTERACTION_UID_PATTERN, interactionUrl } from '../sign-in/interaction-return.js';
 import type { RecordStore } from './adapter.js';
 import { renderConsent } from './consent-page.js';
+import { askForSecondFactor, canStepUp, type StepUpDeps } from '../sign-in/step-up.js';
+import { acrOutcome, acrRequestOf } from './acr.js';
 import { grantRequested, loginOfSession, type Interaction } from './interaction.js';
 import type { ProviderHolder } from './mount.js';
 
@@ -27,6 +29,8 @@ export interface InteractionDeps {
   sessions: Pick<SessionService, 'find'>;
   loginCsrf: LoginCsrfDeps;
   clock: Clock;
+  /** Asking a single-factor session for its second factor when the request wants the multi-factor class. */
+  stepUp: StepUpDeps;
 }
 
 const Params = Type.Object({ uid: Type.String({ pattern: INTERACTION_UID_PATTERN }) });
@@ -72,8 +76,14 @@ export const interactionRoutes: FastifyPluginAsync<InteractionDeps> = async (fas
     if (!cookie && (request.query as { seen?: string }).seen !== '1') return sendLandingPage(request, reply, `${interactionUrl(deps.config.server.baseUrl, interaction.uid)}?seen=1`);
     const session = cookie ? await deps.sessions.find(cookie.sessionId) : undefined;
     const result = session && loginOfSession(interaction, session, deps.clock.now());
-    if (result) return finish(request, reply, result);
-    return reply.redirect(hostedLoginUrl(interaction), 303);
+    if (!session || !result) return reply.redirect(hostedLoginUrl(interaction), 303);
+    // The class the session reached against the one asked for (acr.ts): as it is, a second factor first, or refused.
+    const outcome = await acrOutcome(acrRequestOf(interaction.params), result.login.acr, () => canStepUp(deps.stepUp, session.account_id));
+    if (outcome === 'as-is') return finish(request, reply, result);
+    if (outcome === 'unmet') return finish(request, reply, { error: 'unmet_authentication_requirements', error_description: 'the authentication class the request made essential (claims acr) could not be reached' });
+    const client = await deps.clients.find(interaction.params.client_id);
+    if (!client) throw new AppError('invalid-request', 'client_id: not a registered client');
+    return askForSecondFactor(deps.stepUp, request, reply, session, client, interaction.uid);
   };
 
   /** First-party clients (and `oidc.consent: implicit`) are granted what they ask; others ask the person. */

@@ -10,7 +10,7 @@ export interface Interaction {
   /** When the interaction began (seconds). */
   iat: number;
   prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
-  params: { client_id: string; max_age?: number | string; login_hint?: unknown; scope?: string; [key: string]: unknown };
+  params: { client_id: string; max_age?: number | string; login_hint?: unknown; scope?: string; acr_values?: unknown; claims?: unknown; [key: string]: unknown };
   session?: { uid: string; accountId?: string };
   grantId?: string;
 }
@@ -20,11 +20,14 @@ export const ACR_SINGLE_FACTOR = 'urn:gatehouse:loa:1';
 export const ACR_MULTI_FACTOR = 'urn:gatehouse:loa:2';
 export const ACR_VALUES = [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR];
 
+/** A login result made from a Gatehouse session: its class (`acr`) always set. */
+export type SessionLogin = InteractionResults & GatehouseResult & { login: { acr: string } };
+
 /**
  * The login result for the provider from a Gatehouse browser session, or undefined when the request wants a fresh
  * one: `prompt=login` (a sign-in made after the request began) or `max_age` (one recent enough).
  */
-export function loginOfSession(interaction: Interaction, session: SessionRow, now: number): (InteractionResults & GatehouseResult) | undefined {
+export function loginOfSession(interaction: Interaction, session: SessionRow, now: number): SessionLogin | undefined {
   if (session.revoked_at !== null || (session.expires_at !== null && Number(session.expires_at) <= now)) return undefined;
   const loginTime = Number(session.login_time);
   const { reasons } = interaction.prompt;

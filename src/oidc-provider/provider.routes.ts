@@ -8,6 +8,7 @@ import type { DB } from '../db/types.js';
 import type { LoginCsrfDeps } from '../pages/form-token.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { LoginService } from '../sign-in/login.service.js';
+import type { StepUpDeps } from '../sign-in/step-up.js';
 import { endProviderSessions } from './session-end.js';
 import { openRecordStore } from './record-store.js';
 import type { KeyStore } from '../tokens/key-store.js';
@@ -27,6 +28,9 @@ export interface OidcProviderDeps {
   sessions: Pick<SessionService, 'find' | 'onEnded'>;
   logins: Pick<LoginService, 'logout'>;
   loginCsrf: LoginCsrfDeps;
+  /** What a step-up uses: the account's second factors, the parked sign-ins, the audit log. */
+  factors: StepUpDeps['factors'];
+  audit: StepUpDeps['audit'];
 }
 
 /** Gatehouse as an OpenID provider (CONTRACT §5): the provider's endpoints, and the interactions on our pages. */
@@ -45,5 +49,6 @@ export const oidcProviderRoutes: FastifyPluginAsync<OidcProviderDeps> = async (f
   // Built once now, so a broken configuration or key fails the start, not the first sign-in.
   await holder.current();
   await fastify.register(providerMountRoutes, { holder });
-  await fastify.register(interactionRoutes, { config, records, clock, holder, clients: deps.clients, sessions: deps.sessions, loginCsrf: deps.loginCsrf });
+  const stepUp = { factors: deps.factors, audit: deps.audit, loginCsrf: deps.loginCsrf };
+  await fastify.register(interactionRoutes, { config, records, clock, holder, clients: deps.clients, sessions: deps.sessions, loginCsrf: deps.loginCsrf, stepUp });
 };

@@ -11,6 +11,7 @@ import { accountFinder, KNOWN_SCOPES, SCOPE_CLAIMS } from './claims.js';
 import { clientAdapter, compareHashedSecret } from './client-metadata.js';
 import { INTERACTION_PATH, PROVIDER_ROUTES } from './routes.js';
 import { ACR_VALUES } from './interaction.js';
+import { claimsParameterFeature, gatehousePolicy } from './acr.js';
 import { PROVIDER_ALGORITHMS } from '../tokens/signing-keys.js';
 import { providerPages } from './provider-pages.js';
 import { refuseUnknownScopes, resourceIndicators, SCOPE_CHECK } from './resources.js';
@@ -66,7 +67,8 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true },
     routes: PROVIDER_ROUTES,
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    // The provider's policy, and a step-up when `acr_values` prefers the multi-factor class (acr.ts).
+    interactions: { policy: gatehousePolicy(), url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     cookies: { keys: [cookieKey(deps.serverKey)], long: { sameSite: 'lax' }, short: { sameSite: 'lax' } },
     ttl: {
       AccessToken: seconds(config.oidc.accessTokenTtl),
@@ -92,6 +94,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: pages.logout,
       resourceIndicators: resourceIndicators(config),
+      claimsParameter: claimsParameterFeature,
     },
   };
   const provider = new Provider(config.oidc.issuer, configuration);

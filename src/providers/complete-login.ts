@@ -114,7 +114,9 @@ export async function completeLogin(
     // The identity is the proof; the sign-in pipeline does the rest, as for every way in.
     const proof: Proof = { kind: 'identity', strategy: completion.provider.strategy, resolve: () => context.identities.resolve(identity, completion.rule) };
     if (client) {
-      const signedIn = await deps.signIn.run({ proof, plan: { kind: 'client', client, interaction }, client, info: clientInfo(request) });
+      // Inside an interaction the sign-in is the browser's Gatehouse session: recorded with the provider's method.
+      const plan = { kind: 'client', client, interaction, method: interaction ? completion.provider.method : undefined } as const;
+      const signedIn = await deps.signIn.run({ proof, plan, client, info: clientInfo(request) });
       return sendToClient(request, reply, deps.config, signedIn, (url) => sendLandingPage(request, reply, url));
     }
     const plan = { kind: 'cookie', method: completion.provider.method, maxAgeSeconds: completion.maxAgeSeconds } as const;

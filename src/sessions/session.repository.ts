@@ -37,6 +37,11 @@ export async function revokeAccountSessions(db: Db, accountId: string, now: numb
   return ids;
 }
 
+/** Records how a live session's person has now proved who they are (a step-up added a second factor). */
+export async function raiseSessionAmr(db: Db, id: string, amr: string): Promise<void> {
+  await db.updateTable('sessions').set({ amr }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
 /** Moves a session's end (refresh rotation slides it). */
 export async function extendSession(db: Db, id: string, expiresAt: number | null, now: number): Promise<void> {
   await sessionEnd.run(db, id, expiresAt, now);

@@ -6,7 +6,7 @@ import type { Awaitable } from '../util/awaitable.js';
 import { LruCache } from '../util/lru.js';
 import { localBus, type ClusterBus } from '../cluster/bus.js';
 import { AppError } from '../http/errors.js';
-import { findSession, insertSession, listLiveSessions, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
+import { findSession, insertSession, listLiveSessions, raiseSessionAmr, revokeAccountSessions, revokeSessionRow, touchSession } from './session.repository.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -204,6 +204,17 @@ export class SessionService {
   /** A session row, fresh from the database. */
   async find(sessionId: string): Promise<SessionRow | undefined> {
     return findSession(this.db, sessionId);
+  }
+
+  /**
+   * A step-up's second factor raised a live session of the account (CONTRACT §5, OpenID `acr`): its `amr` becomes
+   * `amr`, its id, secret and sign-in time stay. Undefined when it is no longer live or not the account's.
+   */
+  async raise(sessionId: string, accountId: string, amr: readonly string[]): Promise<SessionRow | undefined> {
+    const [session] = await listLiveSessions(this.db, accountId, this.clock.now(), sessionId);
+    if (!session) return undefined;
+    await raiseSessionAmr(this.db, sessionId, amr.join(' '));
+    return { ...session, amr: amr.join(' ') };
   }
 
   /** The account's live sessions, newest first (the one live-sessions query, session.repository.ts). */

@@ -36,9 +36,11 @@ export type SessionPlan =
   /**
    * An access token for a registered client, in a session that lasts as long as the token (seed 000's hosted pages,
    * provider flows a client started) — or, signing in for one of the OpenID provider's interactions (`interaction`:
-   * its uid), a browser session (the auth cookie) that the interaction then hands to the provider.
+   * its uid), a browser session (the auth cookie) that the interaction then hands to the provider, recorded with
+   * `method` (a provider login's own; else `password`). `stepUp` (with `interaction`): no new session — the second
+   * factor raises the browser's Gatehouse session of that id (oidc-provider/acr.ts), whose cookie stays.
    */
-  | { kind: 'client'; client: Client; interaction?: string | undefined }
+  | { kind: 'client'; client: Client; interaction?: string | undefined; method?: LoginMethod | undefined; stepUp?: string | undefined }
   /** The auth cookie (`POST /auth/cookie`, the account page, provider flows without a client). */
   | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
   /** HTTP Basic: the credential itself is sent again with every request; the session only stands for it. */
@@ -64,7 +66,8 @@ export type Handover =
 /** A sign-in for an OpenID interaction: the browser session's cookie credential, and the interaction to go back to. */
 export interface InteractionReturn {
   uid: string;
-  credential: string;
+  /** Unset for a step-up: the browser keeps the cookie of the session it raised. */
+  credential?: string | undefined;
   maxAgeSeconds: number;
 }
 
@@ -89,6 +92,8 @@ export interface StartedSession {
   refreshToken?: string;
   /** A cookie session's `id.secret`. */
   credential?: string;
+  /** A step-up raised this existing session instead of starting one. */
+  raised?: boolean;
 }
 
 /** What the steps may use. */

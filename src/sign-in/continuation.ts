@@ -9,7 +9,7 @@ import type { SessionPlan, SignInAttempt } from './attempt.js';
 type StoredPlan =
   | { kind: 'token'; method: LoginMethod; clientId?: string | undefined; scope?: string | undefined }
   | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
-  | { kind: 'client'; clientId: string; interaction?: string | undefined };
+  | { kind: 'client'; clientId: string; interaction?: string | undefined; method?: LoginMethod | undefined; stepUp?: string | undefined };
 
 interface StoredContinuation {
   plan: StoredPlan;
@@ -22,9 +22,11 @@ interface StoredContinuation {
  * the client of the way in. Why stored: `POST /api/auth/mfa/verify` may reach another node, minutes later, and must
  * finish the login the way it started (CONTRACT §5). HTTP Basic never gets here: it cannot carry a second step.
  */
-export function continuationOf(attempt: SignInAttempt): string {
+export function continuationOf(attempt: Pick<SignInAttempt, 'plan' | 'client'>): string {
   const { plan } = attempt;
-  const stored: StoredPlan = plan.kind === 'client' ? { kind: 'client', clientId: plan.client.clientID, interaction: plan.interaction } : storable(plan);
+  const stored: StoredPlan = plan.kind === 'client'
+    ? { kind: 'client', clientId: plan.client.clientID, interaction: plan.interaction, method: plan.method, stepUp: plan.stepUp }
+    : storable(plan);
   const continuation: StoredContinuation = { plan: stored, clientId: attempt.client?.clientID ?? null };
   return JSON.stringify(continuation);
 }
@@ -34,7 +36,8 @@ export async function resumePlan(db: Kysely<DB>, continuation: string): Promise<
   const stored = JSON.parse(continuation) as StoredContinuation;
   const client = stored.clientId === null ? null : await clientOrRefuse(db, stored.clientId);
   if (stored.plan.kind !== 'client') return { plan: stored.plan, client };
-  return { plan: { kind: 'client', client: await clientOrRefuse(db, stored.plan.clientId), interaction: stored.plan.interaction }, client };
+  const { interaction, method, stepUp } = stored.plan;
+  return { plan: { kind: 'client', client: await clientOrRefuse(db, stored.plan.clientId), interaction, method, stepUp }, client };
 }
 
 function storable(plan: Exclude<SessionPlan, { kind: 'client' }>): StoredPlan {

@@ -24,7 +24,8 @@ export function sendToClient(
 ): FastifyReply {
   const { handover } = signedIn;
   if ('interaction' in handover) {
-    setAuthCookie(reply, config, handover.interaction.credential, handover.interaction.maxAgeSeconds);
+    // A step-up raised the session the browser's cookie already names: no new cookie.
+    if (handover.interaction.credential) setAuthCookie(reply, config, handover.interaction.credential, handover.interaction.maxAgeSeconds);
     const target = interactionUrl(config.server.baseUrl, handover.interaction.uid);
     return continueTo ? continueTo(target) : reply.redirect(target, 303);
   }

@@ -27,12 +27,17 @@ export interface EnrolledUser {
 export async function enrolTotp(server: TestServer, label = 'mfa'): Promise<EnrolledUser> {
   const email = uniqueEmail(label);
   const { userId, accessToken } = await registerAndLogin(server, email);
+  return { email, userId, ...(await addTotp(server, accessToken)) };
+}
+
+/** Sets up TOTP for the account of `accessToken` (an existing one), confirming with oathtool's code; the clock moves a step on. */
+export async function addTotp(server: TestServer, accessToken: string): Promise<{ secret: string; recoveryCodes: string[] }> {
   const setup = await server.request('POST', '/api/auth/mfa/totp', { token: accessToken });
   expect(setup.status, setup.text).toBe(200);
   const confirm = await server.request('POST', '/api/auth/mfa/totp/confirm', { token: accessToken, json: { code: oathtool(setup.body.secret, server.clock.now()) } });
   expect(confirm.status, confirm.text).toBe(200);
   server.clock.advance(STEP);
-  return { email, userId, secret: setup.body.secret, recoveryCodes: confirm.body.recoveryCodes };
+  return { secret: setup.body.secret, recoveryCodes: confirm.body.recoveryCodes };
 }
 
 /** A password login through the API, expected to stop at the second step; answers the `mfaToken`. */

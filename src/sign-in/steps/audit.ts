@@ -8,5 +8,5 @@ import { startedSession } from './handover.js';
 export const auditSignIn: Step = async ({ audit }, context) => {
   const account = provenAccount(context);
   const session = startedSession(context);
-  await audit.record('login.succeeded', { accountId: account.id, sessionId: session.id, inetAddress: context.attempt.info.inetAddress, data: { method: session.method } });
+  await audit.record('login.succeeded', { accountId: account.id, sessionId: session.id, inetAddress: context.attempt.info.inetAddress, data: { method: session.method, ...(session.raised ? { stepUp: true } : {}) } });
 };

@@ -19,7 +19,7 @@ async function handoverOf(deps: SignInDeps, context: SignInContext, session: Sta
     }
     case 'client': {
       if (plan.interaction) {
-        const interaction = { uid: plan.interaction, credential: session.credential!, maxAgeSeconds: deps.config.cookie.maxAge };
+        const interaction = { uid: plan.interaction, credential: session.credential, maxAgeSeconds: deps.config.cookie.maxAge };
         return { kind: 'client', client: plan.client, interaction };
       }
       const access = await deps.issuer.clientAccessToken(account, session.id, context.amr);

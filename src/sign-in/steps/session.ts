@@ -1,5 +1,6 @@
 import { setLastLogin } from '../../accounts/account.repository.js';
 import { transaction } from '../../db/prepared.js';
+import { AppError } from '../../http/errors.js';
 import { sessionTtlMs } from '../../sessions/cookies.js';
 import type { LoginMethod } from '../../sessions/session.service.js';
 import { provenAccount, type SessionPlan, type SignInContext, type SignInDeps, type StartedSession, type Step } from '../attempt.js';
@@ -27,8 +28,9 @@ async function startTokenSession(deps: SignInDeps, context: SignInContext, plan:
   });
 }
 
-/** A client's, a cookie's or HTTP Basic's session. */
+/** A client's, a cookie's or HTTP Basic's session — or, for a step-up, the browser's session raised. */
 async function startOtherSession(deps: SignInDeps, context: SignInContext, plan: Exclude<SessionPlan, { kind: 'token' }>): Promise<StartedSession> {
+  if (plan.kind === 'client' && plan.stepUp) return raiseSession(deps, context, plan.stepUp);
   const account = provenAccount(context);
   const { method, ttl } = lifetime(deps, plan);
   const input = { accountId: account.id, method, clientId: plan.kind === 'client' ? plan.client.clientID : null, scope: null, expiresAt: deps.clock.now() + ttl, amr: context.amr, ...context.attempt.info };
@@ -44,10 +46,26 @@ async function startOtherSession(deps: SignInDeps, context: SignInContext, plan:
   return started;
 }
 
+/**
+ * A step-up (oidc-provider/acr.ts): the second factor raises the browser's Gatehouse session, as Keycloak raises its
+ * session's level — so the apps already signed in with it (grants bound to it, oidc-provider/adapter.ts) and a later
+ * logout still hold together. Its `amr` gains the factor; its id, cookie and sign-in time (`auth_time`) stay.
+ */
+async function raiseSession(deps: SignInDeps, context: SignInContext, sessionId: string): Promise<StartedSession> {
+  const account = provenAccount(context);
+  const current = await deps.sessions.find(sessionId);
+  const amr = [...new Set([...(current?.amr?.split(' ') ?? []), ...(context.amr ?? [])])];
+  const raised = current?.account_id === account.id ? await deps.sessions.raise(sessionId, account.id, amr) : undefined;
+  if (!raised) throw new AppError('invalid-token', 'mfaToken: the session it was to raise is over; sign in again');
+  context.amr = amr;
+  return { id: raised.id, expiresAt: raised.expires_at === null ? null : Number(raised.expires_at), method: raised.method as LoginMethod, raised: true };
+}
+
 /** Seed 000: a client's session lasts as long as its access token; a cookie's (and Basic's, and an interaction's) as the cookie's Max-Age. */
 function lifetime({ config }: SignInDeps, plan: Exclude<SessionPlan, { kind: 'token' }>): { method: LoginMethod; ttl: number } {
   // An OpenID interaction's sign-in is the browser's Gatehouse session (single sign-on): it lives as a cookie's does.
-  if (plan.kind === 'client' && plan.interaction) return { method: 'password', ttl: sessionTtlMs(config.cookie.maxAge) };
+  // Its method is the way in's own (a provider login's), as the same login outside an interaction records it.
+  if (plan.kind === 'client' && plan.interaction) return { method: plan.method ?? 'password', ttl: sessionTtlMs(config.cookie.maxAge) };
   if (plan.kind === 'client') return { method: 'password', ttl: config.tokens.accessTokenTtl };
   if (plan.kind === 'cookie') return { method: plan.method, ttl: sessionTtlMs(plan.maxAgeSeconds) };
   return { method: 'basic', ttl: sessionTtlMs(config.cookie.maxAge) };
