@@ -9,6 +9,8 @@ import { accountDetailRoutes } from './account-detail.routes.js';
 import { accountListRoutes, type AccountListDeps } from './account-list.routes.js';
 import { auditPageRoutes, type AuditConsoleDeps } from './audit-page.routes.js';
 import { configPageRoutes } from './config-page.routes.js';
+import type { ClientConsoleDeps } from './client-page.data.js';
+import { clientPageRoutes } from './client-pages.routes.js';
 import { consoleCaller } from './console-access.js';
 import type { GroupConsoleDeps } from './group-page.data.js';
 import { groupPageRoutes } from './group-pages.routes.js';
@@ -16,7 +18,8 @@ import { keysPageRoutes, type KeysConsoleDeps } from './keys-page.routes.js';
 import { consoleSignInRoutes, type ConsoleSignInDeps } from './sign-in.routes.js';
 
 /** Everything the console uses; the composition root (app.ts) hands each part the services the JSON API uses. */
-export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps;
+export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps
+  & ClientConsoleDeps;
 
 /**
  * `GET /admin` and everything under it (CONTRACT §5 "Admin console"; docs/admin-console.md): server-rendered pages in
@@ -47,4 +50,5 @@ export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (a
   await app.register(auditPageRoutes, deps);
   await app.register(keysPageRoutes, deps);
   await app.register(configPageRoutes, deps);
+  await app.register(clientPageRoutes, deps);
 };

@@ -1,5 +1,6 @@
 import type { Lang } from '../pages/i18n.js';
 import { auditDe, auditEn } from './audit-messages.js';
+import { clientDe, clientEn } from './client-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
 import { systemDe, systemEn } from './system-messages.js';
 
@@ -150,6 +151,7 @@ const en = {
   ...groupEn,
   ...auditEn,
   ...systemEn,
+  ...clientEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -290,6 +292,7 @@ const de: Record<AdminMessageKey, string> = {
   ...groupDe,
   ...auditDe,
   ...systemDe,
+  ...clientDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };
