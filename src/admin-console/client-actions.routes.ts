@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Lang } from '../pages/i18n.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
 import { sendAdminPage } from './admin-page.js';
-import { clientInput, ClientForm, postedForm, serviceErrors, withSummary, type ClientFormState } from './client-form.js';
+import { clientInput, ClientForm, postedForm, serviceErrors, withRuleErrors, withSummary, type ClientFormState } from './client-form.js';
 import { ClientPageParams, clientPageErrors, clientsCaller, WRITE, type ClientConsoleDeps } from './client-page.data.js';
 import { clientForm, clientPath, CLIENTS_PATH, secretBody } from './client.view.js';
 import { requireConsoleFormToken, type ConsoleCaller } from './console-access.js';
@@ -41,7 +41,7 @@ export const clientActionRoutes: FastifyPluginAsync<ClientConsoleDeps> = async (
     const again = (status: number, errors: ClientFormState['errors']) =>
       sendForm(reply, caller, status, at(lang, 'client.newTitle'), CLIENTS_PATH, 'client.create', { values: state.values, errors: withSummary(lang, errors) });
     const input = clientInput(lang, state.values, state.errors);
-    if (Object.keys(state.errors).length) return again(400, state.errors);
+    if (Object.keys(state.errors).length) return again(400, withRuleErrors(lang, state.values, input, state.errors, { checkId: true }));
     try {
       const { client, clientSecret } = await deps.clientAdmin.create(caller.actor, input);
       if (clientSecret === null) return reply.redirect(`${clientPath(client.clientID)}?done=created`, 303);
@@ -65,7 +65,7 @@ export const clientActionRoutes: FastifyPluginAsync<ClientConsoleDeps> = async (
     const again = (status: number, errors: ClientFormState['errors']) =>
       sendForm(reply, caller, status, at(lang, 'client.editTitle', { id }), clientPath(id), 'client.save', { values, errors: withSummary(lang, errors) });
     const input = clientInput(lang, values, state.errors);
-    if (Object.keys(state.errors).length) return again(400, state.errors);
+    if (Object.keys(state.errors).length) return again(400, withRuleErrors(lang, values, input, state.errors, { checkId: false }));
     try {
       const { clientSecret } = await deps.clientAdmin.replace(caller.actor, id, input);
       // A client that now authenticates with a secret and had none gets one: shown here, this once.

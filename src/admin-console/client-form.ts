@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Client } from '../clients/client.repository.js';
-import type { ClientInput } from '../clients/client.service.js';
+import { checkClient, type ClientInput } from '../clients/client.service.js';
 import { defaultOidcFields } from '../config/oidc-client-fields.js';
 import { STANDARD_SCOPES } from '../config/oidc-client-rules.js';
-import { AppError } from '../http/errors.js';
+import { AppError, type FieldError } from '../http/errors.js';
 import { fieldErrors } from '../http/validation.js';
 import { addError, type FieldErrors } from '../pages/forms.js';
 import type { Lang } from '../pages/i18n.js';
@@ -160,9 +160,27 @@ export function serviceErrors(lang: Lang, values: ClientFormValues, error: unkno
     return { status: 403, errors: { scopes: [at(lang, 'client.scopesAbove', { scopes: above })] } };
   }
   if (error.code !== 'invalid-request' && error.code !== 'conflict') throw error;
-  for (const problem of error.extra.errors ?? []) {
+  addProblems(lang, values, error.extra.errors ?? [], errors);
+  if (!Object.keys(errors).length) throw error;
+  return { status: error.status, errors };
+}
+
+/**
+ * The form's own errors (a JWK Set that is not JSON, a field too long) and, with them, every problem ClientService's
+ * rules (checkClient, which stores nothing) find in the rest — so one post names every field to correct.
+ */
+export function withRuleErrors(lang: Lang, values: ClientFormValues, input: ClientInput, errors: FieldErrors, options: { checkId: boolean }): FieldErrors {
+  const all: FieldErrors = { ...errors };
+  addProblems(lang, values, checkClient(input, options).errors, all);
+  return all;
+}
+
+/** Each of the service's problems next to its field; a list's names its line and value (`redirectUris.1` → "Line 2 (…)"). */
+function addProblems(lang: Lang, values: ClientFormValues, problems: readonly FieldError[], errors: FieldErrors): void {
+  for (const problem of problems) {
     const [first, index] = problem.field.replace(/^config\./, '').split('.');
     const field = first ?? 'form';
+    if (field === 'jwks' && errors.jwks?.length) continue; // the form's own "not JSON" says it already
     if (index !== undefined && /^\d+$/.test(index) && LINE_FIELDS.has(field)) {
       const value = linesOf(values[field as 'scopes'])[Number(index)] ?? '';
       addError(errors, field, at(lang, 'client.line', { line: Number(index) + 1, value, message: problem.message }));
@@ -170,8 +188,6 @@ export function serviceErrors(lang: Lang, values: ClientFormValues, error: unkno
       addError(errors, field in values ? field : 'form', problem.message);
     }
   }
-  if (!Object.keys(errors).length) throw error;
-  return { status: error.status, errors };
 }
 
 /** Adds, above the form, which fields need correcting, by their labels (the first of them takes the focus). */
