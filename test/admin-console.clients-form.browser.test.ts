@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashClientSecret } from '../src/config/oidc-client-fields.js';
 import { BOOTSTRAP_PASSWORD, closeConsole, expectAccessible, openPage, openSysadminConsole, signIn, type ConsolePage, type SysadminConsole } from './helpers/admin-console.js';
 import { dialects, goodPassword, sqliteOnly } from './helpers/server.js';
 
@@ -60,6 +61,46 @@ describe.each(dialects)('admin console: the client form’s rules (%s, Debian ch
     // The same post with the real token goes through: the refusals above were the token's.
     expect((await page.request.post(url('/admin/clients'), { form: { csrf, ...create }, headers, maxRedirects: 0 })).status()).toBe(303);
     expect((await everyClient()).map((client) => client.client_id)).toContain('forged');
+  });
+
+  it('answers hand-made odd input with a 400 naming the field, stores nothing; a secretless rotation is a 409', async () => {
+    const { page } = opened.sys;
+    await page.goto(url('/admin/clients'));
+    const csrf = await csrfOf(page);
+    const before = await everyClient();
+    const headers = { origin: opened.cast.server.url };
+    const unknownField = await page.request.post(url('/admin/clients'), { form: { csrf, clientID: 'odd', callbackURL: 'https://odd.example/cb', tokenMethod: 'query', evil: '1' }, headers });
+    expect(unknownField.status()).toBe(400);
+    expect(await unknownField.text()).toContain('<p class="error" role="alert">These fields are not valid: evil.</p>');
+    const tooLong = await page.request.post(url('/admin/clients'), { form: { csrf, clientID: 'x'.repeat(1025), callbackURL: 'https://odd.example/cb' }, headers });
+    expect(tooLong.status()).toBe(400);
+    expect(await tooLong.text()).toContain('<span id="clientID-error" class="field-error">These fields are not valid: clientID. must be 1 to 128');
+    const control = await page.request.get(url('/admin/clients/a%00b'), { headers: { accept: 'application/json' } });
+    expect(control.status()).toBe(400);
+    expect((await control.json()).errors).toEqual([expect.objectContaining({ field: 'clientID' })]);
+    // `forged` (a seed-000 client made by the test before) has no secret: no Rotate, and a hand-made one is a 409.
+    await page.goto(url('/admin/clients/forged'));
+    expect(await page.getByRole('link', { name: 'Rotate the secret…' }).count()).toBe(0);
+    expect((await page.request.post(url('/admin/clients/forged/secret'), { form: { csrf }, headers })).status()).toBe(409);
+    expect(await everyClient()).toEqual(before);
+  });
+
+  it('a change that makes a client authenticate with a secret shows it once; unticking OpenID removes it', async () => {
+    const { page } = opened.sys;
+    await page.goto(url('/admin/clients/forged/edit'));
+    await page.locator('input[name=oidc]').check();
+    await page.locator('#redirectUris').fill('https://forged.example/oidc');
+    expect((await submit(page, 'Save')).status()).toBe(200);
+    expect(await page.locator('h1').textContent()).toBe('Client forged saved');
+    const secret = await page.locator('#client-secret').inputValue();
+    const hash = async () => (await db().selectFrom('clients').select('secret_hash').where('client_id', '=', 'forged').executeTakeFirstOrThrow()).secret_hash;
+    expect(await hash()).toBe(hashClientSecret(secret));
+    await page.goto(url('/admin/clients/forged/edit'));
+    await page.locator('input[name=oidc]').uncheck();
+    expect((await submit(page, 'Save')).status()).toBe(303);
+    await page.waitForURL(url('/admin/clients/forged?done=saved'));
+    expect(await page.locator('#oidc').locator('xpath=..').textContent()).toContain('Not an OpenID client');
+    expect(await hash()).toBeNull();
   });
 
   it('names a redirect URI that is not a URL next to its field, keeps what was typed, stores nothing', async () => {
