@@ -83,6 +83,12 @@ describe.each(dialects)('admin console: the client form’s rules (%s, Debian ch
     expect(await page.getByRole('link', { name: 'Rotate the secret…' }).count()).toBe(0);
     expect((await page.request.post(url('/admin/clients/forged/secret'), { form: { csrf }, headers })).status()).toBe(409);
     expect(await everyClient()).toEqual(before);
+    // 20 redirect URIs of 1 KB are over the console's 16 KiB form limit, which the client form raises.
+    const redirectUris = Array.from({ length: 20 }, (_, i) => `https://long.example/${i}/${'a'.repeat(1000)}`).join('\n');
+    const form = { csrf, clientID: 'long', callbackURL: 'https://long.example/cb', tokenMethod: 'query', oidc: 'on', redirectUris, grantTypes: 'authorization_code', tokenEndpointAuthMethod: 'none', scopes: 'openid' };
+    expect((await page.request.post(url('/admin/clients'), { form, headers, maxRedirects: 0 })).status()).toBe(303);
+    const long = await db().selectFrom('clients').select('oidc').where('client_id', '=', 'long').executeTakeFirstOrThrow();
+    expect(JSON.parse(long.oidc!).redirectUris).toHaveLength(20);
   });
 
   it('a change that makes a client authenticate with a secret shows it once; unticking OpenID removes it', async () => {
