@@ -1,7 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { Lang } from '../pages/i18n.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
 import { sendAdminPage } from './admin-page.js';
 import { clientInput, ClientForm, postedForm, serviceErrors, withRuleErrors, withSummary, type ClientFormState } from './client-form.js';
@@ -99,6 +98,6 @@ function sendForm(reply: FastifyReply, caller: ConsoleCaller, status: number, ti
 }
 
 function sendSecret(reply: FastifyReply, caller: ConsoleCaller, status: number, title: AdminMessageKey, clientId: string, secret: string, rotated: boolean): FastifyReply {
-  const lang: Lang = caller.lang;
+  const { lang } = caller;
   return sendAdminPage(reply, { status, title: at(lang, title, { id: clientId }), body: secretBody(caller, clientId, secret, rotated), lang, caller, current: CLIENTS_PATH });
 }

@@ -71,6 +71,9 @@ export const clientEn = {
   'field.backchannelLogoutUri': 'Back-channel logout URI (backchannelLogoutUri, optional)',
   'field.jwksUri': 'JWK Set URL (jwksUri, optional; private_key_jwt)',
   'field.jwks': 'JWK Set (jwks, optional; private_key_jwt)',
+  'fact.backchannelLogoutUri': 'Back-channel logout URI (backchannelLogoutUri)',
+  'fact.jwksUri': 'JWK Set URL (jwksUri)',
+  'fact.jwks': 'JWK Set (jwks)',
   'field.jwks.hint': 'The client’s public keys as JSON: {"keys": [...]}. Give the keys here or their URL above, not both.',
 
   'secret.createdTitle': 'Client {id} registered',
@@ -160,6 +163,9 @@ export const clientDe: Record<keyof typeof clientEn, string> = {
   'field.backchannelLogoutUri': 'Back-Channel-Logout-URI (backchannelLogoutUri, optional)',
   'field.jwksUri': 'JWK-Set-URL (jwksUri, optional; private_key_jwt)',
   'field.jwks': 'JWK-Set (jwks, optional; private_key_jwt)',
+  'fact.backchannelLogoutUri': 'Back-Channel-Logout-URI (backchannelLogoutUri)',
+  'fact.jwksUri': 'JWK-Set-URL (jwksUri)',
+  'fact.jwks': 'JWK-Set (jwks)',
   'field.jwks.hint': 'Die öffentlichen Schlüssel des Clients als JSON: {"keys": [...]}. Die Schlüssel hier oder ihre URL oben angeben, nicht beides.',
 
   'secret.createdTitle': 'Client {id} registriert',

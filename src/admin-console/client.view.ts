@@ -94,9 +94,9 @@ function oidcSection(lang: Lang, client: Client): SafeHtml {
 <dt>${at(lang, 'field.tokenEndpointAuthMethod')}</dt><dd><code>${oidc.tokenEndpointAuthMethod}</code></dd>
 <dt>${at(lang, 'field.scopes')}</dt><dd>${list(lang, oidc.scopes)}</dd>
 <dt>${at(lang, 'clients.col.firstParty')}</dt><dd>${yesNo(lang, oidc.firstParty)}</dd>
-<dt>${at(lang, 'field.backchannelLogoutUri')}</dt><dd>${codeOrNone(lang, oidc.backchannelLogoutUri)}</dd>
-<dt>${at(lang, 'field.jwksUri')}</dt><dd>${codeOrNone(lang, oidc.jwksUri)}</dd>
-<dt>${at(lang, 'field.jwks')}</dt><dd>${oidc.jwks ? at(lang, 'client.keys', { count: oidc.jwks.keys.length }) : at(lang, 'client.none')}</dd></dl>
+<dt>${at(lang, 'fact.backchannelLogoutUri')}</dt><dd>${codeOrNone(lang, oidc.backchannelLogoutUri)}</dd>
+<dt>${at(lang, 'fact.jwksUri')}</dt><dd>${codeOrNone(lang, oidc.jwksUri)}</dd>
+<dt>${at(lang, 'fact.jwks')}</dt><dd>${oidc.jwks ? at(lang, 'client.keys', { count: oidc.jwks.keys.length }) : at(lang, 'client.none')}</dd></dl>
 ${usesSecret ? html`<p>${at(lang, 'client.secretNote')}</p>` : ''}</section>`;
 }
 
