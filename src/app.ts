@@ -236,6 +236,7 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
     signIn: cookieSignIn(services.signIn, config),
     secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
     resetMfa: (actor, accountId, log) => resetSecondFactors(mfaAdmin, actor, accountId, log),
+    clientAdmin: services.clientAdmin,
   });
   if (config.oidc.enabled) {
     await app.register(oidcProviderRoutes, {

@@ -12,6 +12,8 @@ import { accountDetailRoutes } from './account-detail.routes.js';
 import { accountListRoutes, type AccountListDeps } from './account-list.routes.js';
 import { auditPageRoutes, type AuditConsoleDeps } from './audit-page.routes.js';
 import { configPageRoutes } from './config-page.routes.js';
+import type { ClientConsoleDeps } from './client-page.data.js';
+import { clientPageRoutes } from './client-pages.routes.js';
 import { consoleCaller } from './console-access.js';
 import type { GroupConsoleDeps } from './group-page.data.js';
 import { groupPageRoutes } from './group-pages.routes.js';
@@ -20,7 +22,8 @@ import { consoleSignInRoutes, type ConsoleSignInDeps } from './sign-in.routes.js
 
 /** Everything the console uses; the composition root (app.ts) hands each part the services the JSON API uses. */
 export type AdminConsoleDeps = ConsoleSignInDeps & AccountListDeps & AccountDetailDeps & GroupConsoleDeps & AuditConsoleDeps & KeysConsoleDeps
-  & ApiKeysConsoleDeps & InvitesConsoleDeps;
+  & ApiKeysConsoleDeps & InvitesConsoleDeps
+  & ClientConsoleDeps;
 
 /**
  * `GET /admin` and everything under it (CONTRACT §5 "Admin console"; docs/admin-console.md): server-rendered pages in
@@ -54,4 +57,5 @@ export const adminConsoleRoutes: FastifyPluginAsync<AdminConsoleDeps> = async (a
   await app.register(configPageRoutes, deps);
   await app.register(apiKeysPageRoutes, deps);
   await app.register(invitesPageRoutes, deps);
+  await app.register(clientPageRoutes, deps);
 };

@@ -1,6 +1,7 @@
 import type { Lang } from '../pages/i18n.js';
 import { apiKeyInviteDe, apiKeyInviteEn } from './apikey-invite-messages.js';
 import { auditDe, auditEn } from './audit-messages.js';
+import { clientDe, clientEn } from './client-messages.js';
 import { groupDe, groupEn } from './group-messages.js';
 import { systemDe, systemEn } from './system-messages.js';
 
@@ -152,6 +153,7 @@ const en = {
   ...auditEn,
   ...systemEn,
   ...apiKeyInviteEn,
+  ...clientEn,
 };
 
 /** The console's message keys; the German table must have every one. */
@@ -293,6 +295,7 @@ const de: Record<AdminMessageKey, string> = {
   ...auditDe,
   ...systemDe,
   ...apiKeyInviteDe,
+  ...clientDe,
 };
 
 const tables: Record<Lang, Record<AdminMessageKey, string>> = { en, de };

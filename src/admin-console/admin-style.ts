@@ -37,6 +37,7 @@ ul.cards{list-style:none;padding:0;display:grid;gap:1rem;grid-template-columns:r
 ul.cards li{border:1px solid var(--line);border-radius:8px;padding:1rem}
 ul.plain{margin:0;padding-left:1.2rem}
 code{overflow-wrap:anywhere}
+fieldset{border:1px solid var(--line);border-radius:8px;display:grid;gap:.75rem;min-width:0}fieldset.ticks{gap:.25rem}label.tick{display:flex;gap:.5rem;align-items:center}input.secret{font-family:ui-monospace,monospace;width:100%;box-sizing:border-box}
 .notice{border-left:4px solid var(--primary);padding:.5rem .75rem}
 #api-keys th[scope=row]{white-space:normal;overflow-wrap:anywhere}
 .copy{display:grid;gap:.35rem}.copy input,.copy textarea{width:100%;box-sizing:border-box;font-family:ui-monospace,monospace;word-break:break-all}

@@ -25,6 +25,7 @@ export const SECTIONS: readonly ConsoleSection[] = [
   { path: '/admin/accounts', permission: 'accounts:read', label: 'nav.accounts', summary: 'home.accounts' },
   { path: '/admin/groups', permission: 'groups:read', label: 'nav.groups', summary: 'home.groups' },
   { path: '/admin/audit', permission: 'audit:read', label: 'nav.audit', summary: 'home.audit' },
+  { path: '/admin/clients', permission: 'clients:read', label: 'nav.clients', summary: 'home.clients' },
   // The JSON API has no key administration; CONTRACT §3 names system:config for the system's administration.
   { path: '/admin/keys', permission: 'system:config', label: 'nav.keys', summary: 'home.keys' },
   { path: '/admin/config', permission: 'system:config', label: 'nav.config', summary: 'home.config' },

@@ -172,9 +172,12 @@ export class ClientService {
     return client;
   }
 
-  /** Client changes go to the audit log under the account that made them; never with a secret. */
+  /**
+   * Client changes go to the audit log under the account that made them; never with a secret. `by` names it too, as
+   * the CLI's events (`by: cli`) and every other administrative event do, so the audit log's "done by" filter finds them.
+   */
   private record(type: 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret-rotated', actor: Principal, clientId: string, data: Record<string, unknown>): Promise<void> {
-    return this.deps.audit.record(type, { accountId: actor.accountId, sessionId: actor.sessionId, data: { clientID: clientId, ...data } });
+    return this.deps.audit.record(type, { accountId: actor.accountId, sessionId: actor.sessionId, data: { clientID: clientId, by: actor.accountId, ...data } });
   }
 }
 
