@@ -49,15 +49,15 @@ export function filteredAccounts(db: Kysely<DB>, filters: AccountFilters) {
 
 /**
  * "Holds a second factor", as SecondFactors.stateOf counts one: a confirmed TOTP secret, or a passkey — a disabled one
- * too, since disabling a passkey must not turn the password alone back into a way in. Two EXISTS on the factor
- * tables' account_id indexes (mfa_totp's primary key, passkeys_account_idx): one index probe per account the
- * listing walks, so a page still stops after its rows, and a deep page costs what the first does.
+ * too, since disabling a passkey must not turn the password alone back into a way in. One EXISTS over a UNION ALL of
+ * the two factor tables, each probed by its account_id index (mfa_totp's primary key, passkeys_account_idx): a page
+ * walks the listing index and probes each account it passes, so it stops after its rows at any depth. Why not two
+ * EXISTS joined by OR: PostgreSQL then hashes every factor holder's id once per query (measured: 150–290 ms a page
+ * with 70,000 holders among 1,000,000 accounts, deep or not); it cannot hash a correlated UNION, and probes (~5 ms).
  */
 function holdsFactor(eb: ExpressionBuilder<DB, 'accounts'>) {
-  return eb.or([
-    eb.exists(eb.selectFrom('mfa_totp').select('mfa_totp.account_id').whereRef('mfa_totp.account_id', '=', 'accounts.id').where('mfa_totp.confirmed_at', 'is not', null)),
-    eb.exists(eb.selectFrom('passkeys').select('passkeys.id').whereRef('passkeys.account_id', '=', 'accounts.id')),
-  ]);
+  return eb.exists(eb.selectFrom('mfa_totp').select('mfa_totp.account_id').whereRef('mfa_totp.account_id', '=', 'accounts.id').where('mfa_totp.confirmed_at', 'is not', null)
+    .unionAll(eb.selectFrom('passkeys').select('passkeys.account_id').whereRef('passkeys.account_id', '=', 'accounts.id')));
 }
 
 /** The ids of the accounts in a group, to narrow by `groups.*`. */
