@@ -47,6 +47,7 @@ import { MemoryStore, RateLimiter, RedisStore, type RateLimitStore } from './htt
 import { validatorCompiler } from './http/validation.js';
 import { accountPageRoutes } from './accounts/account-page.routes.js';
 import { adminConsoleRoutes } from './admin-console/admin-console.routes.js';
+import { SECOND_STEP_PATH as CONSOLE_SECOND_STEP_PATH } from './admin-console/sign-in.routes.js';
 import { sessionRoutes } from './sessions/session.routes.js';
 import { cookieLoginRoutes, cookieSecondStep, cookieSignIn } from './sign-in/cookie-login.routes.js';
 import { loginCsrfDeps } from './sign-in/hosted-client.js';
@@ -232,8 +233,9 @@ async function registerFeatures(app: FastifyInstance, config: Config, services: 
     config, serverKey: services.serverKey, accounts: services.accounts, accountAdmin: services.accountAdmin, groups: services.groups,
     factors: services.mfa.factors, audit: services.audit, logins: services.logins, loginCsrf,
     signingKeys: { db: services.database.db, keys: services.keys, bus: services.bus, now: () => clock.now() },
-    invites: services.invites,
-    signIn: cookieSignIn(services.signIn, config),
+      invites: services.invites,
+    // Its own second step: a sign-in that must set up a factor first continues to the console, not to /account.
+    signIn: cookieSignIn(services.signIn, config, { secondStepPath: CONSOLE_SECOND_STEP_PATH }),
     secondStep: cookieSecondStep({ config, db: services.database.db, signIn: services.signIn, factors: services.mfa.factors, loginCsrf }),
     resetMfa: (actor, accountId, log) => resetSecondFactors(mfaAdmin, actor, accountId, log),
     clientAdmin: services.clientAdmin,

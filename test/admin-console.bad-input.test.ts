@@ -42,6 +42,8 @@ describe('admin console: bad input and odd callers', () => {
     expectProblem(await carol.request('GET', `/admin/accounts?q=${encodeURIComponent('a\u0000b')}`), 400, 'invalid-request', ['q']);
     expectProblem(await carol.request('GET', `/admin/accounts?q=${'x'.repeat(255)}`), 400, 'invalid-request', ['q']);
     expectProblem(await carol.request('GET', '/admin/accounts?confirmed=maybe'), 400, 'invalid-request', ['confirmed']);
+    expectProblem(await carol.request('GET', '/admin/accounts?mfa=maybe'), 400, 'invalid-request', ['mfa']);
+    expectProblem(await carol.request('GET', '/admin/accounts?mfa=yes&mfa=no'), 400, 'invalid-request', ['mfa']);
     expectProblem(await carol.request('GET', '/admin/accounts?role=user'), 400, 'invalid-request', ['role']);
     expectProblem(await carol.request('GET', '/admin/accounts?after=%2Fetc%2Fpasswd'), 400, 'invalid-request', ['after']);
     expectProblem(await carol.request('GET', `/admin/accounts/${victimId}?done=hacked`), 400, 'invalid-request', ['done']);

@@ -4,7 +4,8 @@
  * Migrates first (idempotent), then seeds with a handful of set-based statements (`insert … select … from
  * generate_series`), VACUUM ANALYZEs, and prints `SEEDED {json}` with the row counts and the time it took.
  *
- * What a seeded install holds: N confirmed `user` accounts `user<n>@example.com` (oldest first), each with a password
+ * What a seeded install holds: N confirmed `user` accounts `user<n>@example.com` (or, with `names: 'people'`, names like
+ * `maria.garcia12@example.net`; oldest first), each with a password
  * credential (one shared argon2id hash of {@link SEED_PASSWORD} at production cost, so a login still does one full
  * verify), M live password sessions spread at random over the accounts with one refresh token each, the audit events
  * registration and login would have written, and the bootstrap admin (`admin`, sysadmin role, same password).
@@ -41,6 +42,11 @@ export interface SeedOptions {
   databaseUrl: string;
   accounts: number;
   sessions: number;
+  /**
+   * How the accounts are named: `numbered` (default) `user<n>@example.com`, which the login scenarios sign in with;
+   * `people` `<first>.<last><k>@<domain>` ({@link personEmail}), so a prefix search meets the spread of real names.
+   */
+  names?: 'numbered' | 'people';
 }
 
 /** What a seeding run did, for the report. */
@@ -55,6 +61,31 @@ export interface SeedResult {
 /** The login e-mail (and user name) of seeded account `n` (1 ≤ n ≤ accounts); why: the bench logs in by it. */
 export function seededEmail(n: number): string {
   return `user${n}@example.com`;
+}
+
+const FIRST_NAMES = ['anna', 'ben', 'clara', 'david', 'emma', 'felix', 'greta', 'hannah', 'ivan', 'julia', 'karl', 'lena', 'maria', 'noah',
+  'olga', 'paul', 'quinn', 'rosa', 'sami', 'tom', 'ute', 'victor', 'wei', 'xenia', 'yusuf', 'zoe', 'aisha', 'bruno', 'chen', 'diego', 'elif',
+  'fatima', 'gabriel', 'hiro', 'ines', 'jonas', 'kemal', 'lucia', 'mohammed', 'nina'];
+const LAST_NAMES = ['smith', 'mueller', 'garcia', 'nguyen', 'kowalski', 'rossi', 'schmidt', 'silva', 'yilmaz', 'tanaka', 'johnson', 'martin',
+  'weber', 'fischer', 'lopez', 'kim', 'novak', 'horvat', 'jensen', 'dubois', 'brown', 'wagner', 'becker', 'hoffmann', 'schulz', 'koch', 'richter',
+  'klein', 'wolf', 'neumann', 'schwarz', 'zimmermann', 'braun', 'krueger', 'hartmann', 'lange', 'werner', 'krause', 'meier', 'lehmann', 'huber',
+  'kaiser', 'fuchs', 'peters', 'scholz', 'moeller', 'keller', 'vogel', 'frank', 'berger'];
+const DOMAINS = ['example.com', 'mail.example.org', 'example.net', 'uni.example.edu', 'corp.example.com', 'example.de', 'post.example.at'];
+
+/**
+ * The e-mail (and user name) of account `n` under `names: 'people'`: first name by `n % 40`, last name by
+ * `(n / 40) % 50`, and `n / 2000` to tell the 2,000 combinations apart — the same formula as the seeding SQL.
+ */
+export function personEmail(n: number): string {
+  return `${FIRST_NAMES[n % FIRST_NAMES.length]}.${LAST_NAMES[Math.floor(n / FIRST_NAMES.length) % LAST_NAMES.length]}${Math.floor(n / (FIRST_NAMES.length * LAST_NAMES.length))}@${DOMAINS[n % DOMAINS.length]}`;
+}
+
+/** The SQL of the login name of account `a.n`, with the name lists as `$1`–`$3` for `people`. */
+function loginNameSql(names: SeedOptions['names']): [string, unknown[]] {
+  if (names !== 'people') return [`'user' || a.n || '@example.com'`, []];
+  const [first, last] = [FIRST_NAMES.length, LAST_NAMES.length];
+  return [`($1::text[])[1 + a.n % ${first}] || '.' || ($2::text[])[1 + (a.n / ${first}) % ${last}] || (a.n / ${first * last}) || '@' || ($3::text[])[1 + a.n % ${DOMAINS.length}]`,
+    [FIRST_NAMES, LAST_NAMES, DOMAINS]];
 }
 
 /**
@@ -183,6 +214,7 @@ type Statement = [name: string, text: string, values: unknown[]];
 function seedStatements(options: SeedOptions, passwordHash: string, now: number): Statement[] {
   const firstCreated = now - SESSION_TTL_MS - ACCOUNT_HISTORY_MS;
   const createdStep = Math.floor(ACCOUNT_HISTORY_MS / options.accounts);
+  const [loginName, nameLists] = loginNameSql(options.names);
   return [
     ['admin', ...adminStatement(passwordHash, firstCreated)],
     ['plan accounts', `create temp table seed_accounts as
@@ -196,10 +228,10 @@ function seedStatements(options: SeedOptions, passwordHash: string, now: number)
       from generate_series(1, $1::int) as j`,
     [options.sessions, options.accounts, now - 60_000, SESSION_TTL_MS - 86_400_000]],
     ['accounts', `insert into accounts (id, username, username_key, email, email_key, pending_email, type, confirmed, language, created_at, last_login_at)
-      select a.id, 'user' || a.n || '@example.com', 'user' || a.n || '@example.com', 'user' || a.n || '@example.com', 'user' || a.n || '@example.com',
-             null, 'user', 1, case when a.n % 7 = 0 then 'de' end, a.created_at, l.last_login
-      from seed_accounts a left join (select n, max(login_time) as last_login from seed_sessions group by n) l on l.n = a.n
-      order by a.created_at`, []],
+      select a.id, name, name, name, name, null, 'user', 1, case when a.n % 7 = 0 then 'de' end, a.created_at, l.last_login
+      from seed_accounts a cross join lateral (select ${loginName} as name) as login
+        left join (select n, max(login_time) as last_login from seed_sessions group by n) l on l.n = a.n
+      order by a.created_at`, nameLists],
     ['credentials', `insert into credentials (id, account_id, type, secret_hash, external_id, created_at, updated_at)
       select gen_random_uuid()::text as id, id, 'password', $1, null, created_at, created_at from seed_accounts order by 1`, [passwordHash]],
     ['sessions', `insert into sessions (id, account_id, method, client_id, scope, secret_hash, login_time, expires_at, last_access, inet_address, user_agent, revoked_at)

@@ -2,7 +2,7 @@ import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type RawBuil
 import type { DB } from '../db/types.js';
 import { loginKey } from './account.repository.js';
 
-/** Filters of an account list: `GET /accounts` (e-mail, group, type) and the admin console (also search, role, confirmed). */
+/** Filters of an account list: `GET /accounts` (e-mail, group, type) and the admin console (also search, role, confirmed, MFA). */
 export interface AccountFilters {
   email?: string;
   group?: string;
@@ -12,6 +12,8 @@ export interface AccountFilters {
   /** A built-in role (`admin`, `sysadmin`). */
   role?: string;
   confirmed?: boolean;
+  /** Whether the account holds a second factor: a confirmed TOTP secret or a passkey (the console's "has MFA"). */
+  mfa?: boolean;
 }
 
 /** Whether no filter is set; why it matters: only the whole table's size may be estimated rather than counted. */
@@ -41,7 +43,21 @@ export function filteredAccounts(db: Kysely<DB>, filters: AccountFilters) {
     const role = filters.role;
     query = query.where('accounts.id', 'in', (eb) => membersOf(eb).where('groups.id', '=', role).where('groups.builtin', '=', 1));
   }
+  if (filters.mfa !== undefined) query = query.where(filters.mfa ? holdsFactor : (eb) => eb.not(holdsFactor(eb)));
   return query;
+}
+
+/**
+ * "Holds a second factor", as SecondFactors.stateOf counts one: a confirmed TOTP secret, or a passkey — a disabled one
+ * too, since disabling a passkey must not turn the password alone back into a way in. One EXISTS over a UNION ALL of
+ * the two factor tables, each probed by its account_id index (mfa_totp's primary key, passkeys_account_idx): a page
+ * walks the listing index and probes each account it passes, so it stops after its rows at any depth. Why not two
+ * EXISTS joined by OR: PostgreSQL then hashes every factor holder's id once per query (measured: 150–290 ms a page
+ * with 70,000 holders among 1,000,000 accounts, deep or not); it cannot hash a correlated UNION, and probes (~5 ms).
+ */
+function holdsFactor(eb: ExpressionBuilder<DB, 'accounts'>) {
+  return eb.exists(eb.selectFrom('mfa_totp').select('mfa_totp.account_id').whereRef('mfa_totp.account_id', '=', 'accounts.id').where('mfa_totp.confirmed_at', 'is not', null)
+    .unionAll(eb.selectFrom('passkeys').select('passkeys.account_id').whereRef('passkeys.account_id', '=', 'accounts.id')));
 }
 
 /** The ids of the accounts in a group, to narrow by `groups.*`. */

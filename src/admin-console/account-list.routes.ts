@@ -22,6 +22,7 @@ const ListQuery = Type.Object({
   role: anyOr('admin', 'sysadmin'),
   type: anyOr('user', 'guest', 'apikey'),
   confirmed: anyOr('yes', 'no'),
+  mfa: anyOr('yes', 'no'),
   // Checked in full by AccountAdminService (a 400 naming `after`); the schema keeps it short and URL-safe.
   after: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' })),
   done: Type.Optional(Type.Literal('deleted')),
@@ -35,8 +36,8 @@ export interface AccountListDeps extends ConsoleAccessDeps {
 }
 
 /**
- * `GET /admin/accounts` (`accounts:read`): search by the start of an e-mail or user name, filter by group, role, type
- * and confirmation, and page through any number of accounts. The rows come from AccountAdminService — the query behind
+ * `GET /admin/accounts` (`accounts:read`): search by the start of an e-mail or user name, filter by group, role, type,
+ * confirmation and second factor, and page through any number of accounts. The rows come from AccountAdminService — the query behind
  * `GET /accounts` — paged by its keyset cursor (`after`), never by OFFSET, so the millionth account's page costs what
  * the first does. A GET form: the filters live in the URL, so a list can be bookmarked and works without script.
  */
@@ -66,5 +67,6 @@ function filtersOf(query: ListQuery): AccountFilters {
     role: query.role || undefined,
     type: query.type || undefined,
     confirmed: query.confirmed ? query.confirmed === 'yes' : undefined,
+    mfa: query.mfa ? query.mfa === 'yes' : undefined,
   };
 }

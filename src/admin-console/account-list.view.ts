@@ -41,6 +41,7 @@ function filterForm(lang: Lang, state: ListState): SafeHtml {
 <div><label for="filter-role">${at(lang, 'accounts.role')}</label><select id="filter-role" name="role">${any(query.role)}${option('admin', 'admin', query.role)}${option('sysadmin', 'sysadmin', query.role)}</select></div>
 <div><label for="filter-type">${at(lang, 'accounts.type')}</label><select id="filter-type" name="type">${any(query.type)}${TYPES.map((type) => option(type, at(lang, `accounts.type.${type}`), query.type))}</select></div>
 <div><label for="filter-confirmed">${at(lang, 'accounts.confirmed')}</label><select id="filter-confirmed" name="confirmed">${any(query.confirmed)}${option('yes', at(lang, 'accounts.yes'), query.confirmed)}${option('no', at(lang, 'accounts.no'), query.confirmed)}</select></div>
+<div><label for="filter-mfa">${at(lang, 'accounts.mfa')}</label><select id="filter-mfa" name="mfa">${any(query.mfa)}${option('yes', at(lang, 'accounts.yes'), query.mfa)}${option('no', at(lang, 'accounts.no'), query.mfa)}</select></div>
 <div class="filter-actions"><button type="submit">${at(lang, 'accounts.apply')}</button><a href="/admin/accounts">${at(lang, 'accounts.clear')}</a></div>
 </form></section>`;
 }
@@ -74,7 +75,7 @@ function pager(lang: Lang, state: ListState): SafeHtml | '' {
 /** The list's URL with the same filters, starting after `after` (or at the start). */
 function pageUrl(query: ListQuery, after?: string): string {
   const params = new URLSearchParams();
-  for (const key of ['q', 'group', 'role', 'type', 'confirmed'] as const) {
+  for (const key of ['q', 'group', 'role', 'type', 'confirmed', 'mfa'] as const) {
     const value = query[key];
     if (value) params.set(key, value);
   }

@@ -11,12 +11,14 @@ import { offersPasskey, SecondStepFormBody, secondStepForm, secondStepStateOf, t
 import { clearAuthCookies } from '../sessions/cookies.js';
 import type { SessionEnding } from '../sessions/session.routes.js';
 import type { CookieSecondStep, CookieSignIn } from '../sign-in/cookie-login.routes.js';
+import { enrolOptionsOf } from '../sign-in/second-step-page.js';
 import { at } from './admin-messages.js';
 import { adminPageErrors, CONSOLE_PATH, sendAdminPage, SIGN_IN_PATH, SIGN_OUT_PATH } from './admin-page.js';
 import { requireConsoleFormToken } from './console-access.js';
 import { signInRefusal } from '../pages/sign-in-refusals.js';
 
-const SECOND_STEP_PATH = '/admin/sign-in/mfa';
+/** The console's second step; a sign-in that must set up a factor first continues here too (app.ts hands it to cookieSignIn). */
+export const SECOND_STEP_PATH = '/admin/sign-in/mfa';
 const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
 const SignInForm = Type.Object({ login: Type.String({ minLength: 1, maxLength: 254, pattern: NO_CONTROL }), password: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 
@@ -52,8 +54,10 @@ ${field('password', t(lang, 'account.password'), { type: 'password', autocomplet
   };
   const secondStepPage = (request: FastifyRequest, reply: FastifyReply, status: number, state: SecondStepState) => {
     const lang = langOf(request);
-    const body = secondStepForm(lang, SECOND_STEP_PATH, issueFormToken(request, reply, deps.loginCsrf), state, SIGN_IN_PATH);
-    return sendAdminPage(reply, { status, title: t(lang, 'mfa.title'), body, lang, passkeys: offersPasskey(state) });
+    // A sign-in that must set up a factor first is offered what this server has on (a passkey too), as on /account.
+    const shown = state.enrol ? { ...state, enrolWith: enrolOptionsOf(deps.config) } : state;
+    const body = secondStepForm(lang, SECOND_STEP_PATH, issueFormToken(request, reply, deps.loginCsrf), shown, SIGN_IN_PATH);
+    return sendAdminPage(reply, { status, title: t(lang, 'mfa.title'), body, lang, passkeys: offersPasskey(shown) });
   };
   const expired = (request: FastifyRequest, reply: FastifyReply) => signInPage(request, reply, 403, { form: [t(langOf(request), 'form.expired')] });
 

@@ -42,7 +42,7 @@ export type SessionPlan =
    */
   | { kind: 'client'; client: Client; interaction?: string | undefined; method?: LoginMethod | undefined; stepUp?: string | undefined }
   /** The auth cookie (`POST /auth/cookie`, the account page, provider flows without a client). */
-  | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
+  | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number; secondStepPath?: string | undefined }
   /** HTTP Basic: the credential itself is sent again with every request; the session only stands for it. */
   | { kind: 'basic' };
 

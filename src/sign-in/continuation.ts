@@ -8,7 +8,7 @@ import type { SessionPlan, SignInAttempt } from './attempt.js';
 /** A plan as the pending sign-in stores it: a registered client by its id, so a later change of the client holds. */
 type StoredPlan =
   | { kind: 'token'; method: LoginMethod; clientId?: string | undefined; scope?: string | undefined }
-  | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number }
+  | { kind: 'cookie'; method: LoginMethod; maxAgeSeconds: number; secondStepPath?: string | undefined }
   | { kind: 'client'; clientId: string; interaction?: string | undefined; method?: LoginMethod | undefined; stepUp?: string | undefined };
 
 interface StoredContinuation {

@@ -25,10 +25,13 @@ export type CookieSignIn = (request: FastifyRequest, reply: FastifyReply, login:
 /**
  * The password-to-cookie way in, for `POST /auth/cookie` and the account page's form. Why a function handed out:
  * accounts/ (the account page) sits below sign-in/, so the composition root passes this in rather than it importing up.
+ * `secondStepPath`: the page whose second-step form finishes such a sign-in when it must first set up a factor
+ * (sign-in/enrol-step.routes.ts posts "continue" there); the account page's when not given, the console's for its own.
  */
-export function cookieSignIn(signIn: SignIn, config: Config): CookieSignIn {
+export function cookieSignIn(signIn: SignIn, config: Config, options: { secondStepPath?: string } = {}): CookieSignIn {
   return async (request, reply, login, password, maxAgeSeconds = config.cookie.maxAge) => {
-    const signedIn = await signIn.run({ proof: { kind: 'password', login, password }, plan: { kind: 'cookie', method: 'cookie', maxAgeSeconds }, info: clientInfo(request) });
+    const plan = { kind: 'cookie', method: 'cookie', maxAgeSeconds, ...(options.secondStepPath ? { secondStepPath: options.secondStepPath } : {}) } as const;
+    const signedIn = await signIn.run({ proof: { kind: 'password', login, password }, plan, info: clientInfo(request) });
     setSessionCookie(reply, config, signedIn);
     return signedIn;
   };

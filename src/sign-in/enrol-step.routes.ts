@@ -121,10 +121,13 @@ ${enrolChoice(lang, formToken, state)}`, { passkeys: true });
   });
 };
 
-/** The second page the sign-in began with: a client's hosted login, or the account page's (cookie sign-ins). */
+/**
+ * The second page the sign-in began with: a client's hosted login, or for a cookie sign-in the page it began on (the
+ * admin console's, or the account page's), so that it lands where it started.
+ */
 async function continuationOf(db: Kysely<DB>, pending: PendingSignIn): Promise<Continuation> {
   const { plan } = await resumePlan(db, pending.continuation);
   if (plan.kind === 'client') return { action: `${SECOND_STEP_PATH}?clientID=${encodeURIComponent(plan.client.clientID)}`, allow: clientFormOrigins(plan.client) };
-  if (plan.kind === 'cookie') return { action: '/account/login/mfa', allow: {} };
+  if (plan.kind === 'cookie') return { action: plan.secondStepPath ?? '/account/login/mfa', allow: {} };
   throw new AppError('invalid-token', 'this sign-in began at the API: finish it there with POST /api/auth/mfa/verify');
 }
