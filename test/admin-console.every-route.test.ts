@@ -3,6 +3,7 @@ import { sessionFormToken } from '../src/pages/form-token.js';
 import { accountIdOf, BOOTSTRAP_PASSWORD, startConsoleServer, type ConsoleCast } from './helpers/admin-console.js';
 import { Browser } from './helpers/browser.js';
 import { expectProblem } from './helpers/groups.js';
+import { addOidcClient } from './helpers/oidc-clients.js';
 import { dialects, goodPassword, type TestServer } from './helpers/server.js';
 
 /*
@@ -40,8 +41,19 @@ function attempts(cast: Cast, carolEmail: string): Record<string, Attempt> {
     '/admin/api-keys/{id}/revoke': { path: `/admin/api-keys/${cast.rankedKeyId}/revoke`, form: {} },
     '/admin/invites': { path: '/admin/invites', form: { count: '1' }, refused: ['alice', 'reader'] },
     '/admin/invites/{invite}/revoke': { path: `/admin/invites/${cast.inviteId}/revoke`, form: {}, refused: ['alice', 'reader'] },
+    '/admin/clients': { path: '/admin/clients', form: { ...serviceClient, clientID: 'escalate' } },
+    '/admin/clients/{clientID}': { path: '/admin/clients/ranked', form: { ...serviceClient, clientID: 'ranked', scopes: 'accounts:read' } },
+    '/admin/clients/{clientID}/secret': { path: '/admin/clients/ranked/secret', form: {} },
+    // Deleting a client asks clients:write only, as DELETE /clients does (docs/admin-console.md).
+    '/admin/clients/{clientID}/delete': { path: '/admin/clients/ranked/delete', form: {}, refused: ['alice', 'reader'] },
   };
 }
+
+/** A client form the console takes: a service client allowed system:config, which no admin holds. */
+const serviceClient = {
+  callbackURL: 'https://ranked.example/cb', tokenMethod: 'query', oidc: 'on', grantTypes: 'client_credentials',
+  tokenEndpointAuthMethod: 'client_secret_basic', scopes: 'system:config',
+};
 
 /** The console's POST routes as /openapi.json lists them, without the sign-in's own. */
 async function consolePostRoutes(server: TestServer): Promise<string[]> {
@@ -55,9 +67,9 @@ async function consolePostRoutes(server: TestServer): Promise<string[]> {
 /** Everything a refused action could have changed, read straight from the database. */
 async function snapshot(server: TestServer): Promise<unknown> {
   const db = server.app.services.database.db;
-  const rows = async (table: 'accounts' | 'memberships' | 'groups' | 'permissions' | 'signing_keys' | 'invites') => db.selectFrom(table).selectAll().execute();
+  const rows = async (table: 'accounts' | 'memberships' | 'groups' | 'permissions' | 'signing_keys' | 'invites' | 'clients') => db.selectFrom(table).selectAll().execute();
   const live = await db.selectFrom('sessions').select('id').where('revoked_at', 'is', null).execute();
-  const tables = { accounts: await rows('accounts'), memberships: await rows('memberships'), groups: await rows('groups'), permissions: await rows('permissions'), keys: await rows('signing_keys'), invites: await rows('invites') };
+  const tables = { accounts: await rows('accounts'), memberships: await rows('memberships'), groups: await rows('groups'), permissions: await rows('permissions'), keys: await rows('signing_keys'), invites: await rows('invites'), clients: await rows('clients') };
   return { ...tables, live: live.map((session) => session.id).sort() };
 }
 
@@ -89,6 +101,7 @@ describe.each(dialects)('admin console: every action refused above the caller’
     expect((await started.server.request('PUT', `/groups/sysadmin/accounts/${key.body.accountID}`, { token: started.sysToken })).status).toBe(204);
     expect((await started.server.request('POST', '/invites', { token: started.sysToken, json: { count: 1 } })).status).toBe(201);
     const invite = (await started.server.request('GET', '/invites', { token: started.sysToken })).body._embedded['ec:invite'][0];
+    await addOidcClient(started.server, 'ranked', { redirectUris: [], grantTypes: ['client_credentials'], scopes: ['system:config'] }, 'ranked-secret-0123456789abcdef-0123456789');
     cast = { ...started, sysSessionId: sysSession.id, sysEmail: sys.email!, rankedKeyId: key.body.accountID, inviteId: invite.id };
     browsers.alice = await signedIn(cast.alice.email);
     browsers.reader = await signedIn(cast.reader.email);
