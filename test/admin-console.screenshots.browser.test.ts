@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { screenshotDir } from './helpers/chromium.js';
+import { addOidcClient } from './helpers/oidc-clients.js';
 import { goodPassword, registerAndLogin } from './helpers/server.js';
 import { BOOTSTRAP_PASSWORD, launchChromium, openPage, signIn, startConsoleServer, type ConsoleCast, type ConsolePage } from './helpers/admin-console.js';
 
@@ -59,6 +60,13 @@ describe('screenshots of the admin console (Debian chromium)', () => {
 
   const url = (path: string) => `${cast.server.url}${path}`;
   const asSysadmin = () => signIn(page, cast.server, 'admin', BOOTSTRAP_PASSWORD);
+
+  /** An OpenID client to picture, stored directly (through the service it would add an event to the audit pictures). */
+  const registeredClient = async () => {
+    const db = cast.server.app.services.database.db;
+    if (await db.selectFrom('clients').select('client_id').where('client_id', '=', 'orders-app').executeTakeFirst()) return;
+    await addOidcClient(cast.server, 'orders-app', { redirectUris: ['https://orders.example.org/callback'], scopes: ['openid', 'email', 'roles'], firstParty: true });
+  };
 
   /** Each page and how to reach it. */
   const PAGES: Array<[name: string, open: () => Promise<unknown>]> = [
@@ -122,6 +130,16 @@ describe('screenshots of the admin console (Debian chromium)', () => {
       }
       await asSysadmin();
       await page.goto(url('/admin/invites'));
+    }],
+    ['clients', async () => {
+      await registeredClient();
+      await asSysadmin();
+      await page.goto(url('/admin/clients'));
+    }],
+    ['client', async () => {
+      await registeredClient();
+      await asSysadmin();
+      await page.goto(url('/admin/clients/orders-app'));
     }],
     // A plain user signed in: the console's 403 page.
     ['forbidden', () => signIn(page, cast.server, 'pat@example.org')],

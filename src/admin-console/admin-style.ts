@@ -25,7 +25,7 @@ form.filters .wide{grid-column:1/-1}
 table.events td:nth-of-type(-n+3),table.events td:nth-of-type(-n+3) code{overflow-wrap:normal}
 ul.inline{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
 table.config th[scope=row]{white-space:normal}
-form.filters>*{min-width:0}form.filters input{min-width:0;max-width:100%;box-sizing:border-box}
+form.filters>*{min-width:0}form.filters input,form.filters select{min-width:0;max-width:100%;box-sizing:border-box}
 .filter-actions{display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
 caption{text-align:left;font-weight:600;padding:.35rem 0}
 th{white-space:nowrap}td{overflow-wrap:anywhere}
@@ -37,7 +37,7 @@ ul.cards{list-style:none;padding:0;display:grid;gap:1rem;grid-template-columns:r
 ul.cards li{border:1px solid var(--line);border-radius:8px;padding:1rem}
 ul.plain{margin:0;padding-left:1.2rem}
 code{overflow-wrap:anywhere}
-fieldset{border:1px solid var(--line);border-radius:8px;display:grid;gap:.75rem;min-width:0}fieldset.ticks{gap:.25rem}label.tick{display:flex;gap:.5rem;align-items:center}input.secret{font-family:ui-monospace,monospace;width:100%;box-sizing:border-box}
+fieldset{border:1px solid var(--line);border-radius:8px;display:grid;gap:.75rem;min-width:0}fieldset.ticks{gap:.25rem}label.tick{display:flex;gap:.5rem;align-items:center}
 .notice{border-left:4px solid var(--primary);padding:.5rem .75rem}
 #api-keys th[scope=row]{white-space:normal;overflow-wrap:anywhere}
 .copy{display:grid;gap:.35rem}.copy input,.copy textarea{width:100%;box-sizing:border-box;font-family:ui-monospace,monospace;word-break:break-all}

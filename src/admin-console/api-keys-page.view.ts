@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../pages/layout.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
 import { csrfField, labelledCell } from './admin-page.js';
 import { may, type ConsoleCaller } from './console-access.js';
-import { copyField, copyScript } from './copy-script.js';
+import { copyField, copyScript, copyWords } from './copy-script.js';
 
 export const API_KEYS_PATH = '/admin/api-keys';
 
@@ -52,7 +52,7 @@ ${labelledCell(at(lang, 'apiKeys.col.permissions'), granted.length ? html`${gran
 /** The answer to "Create": the token, once, as selectable text with Copy, and the way to its account. */
 export function apiKeyCreatedBody(caller: ConsoleCaller, key: { jwt: string; accountID: string; username: string }): SafeHtml {
   const { lang } = caller;
-  const words = { label: at(lang, 'apiKeys.token'), copy: at(lang, 'copy.copy'), copied: at(lang, 'copy.copied'), failed: at(lang, 'copy.failed') };
+  const words = copyWords(lang, at(lang, 'apiKeys.token'));
   return html`<p class="notice">${at(lang, 'apiKeys.createdText')}</p>
 ${copyField('token', key.jwt, words, 8)}
 <p><a href="/admin/accounts/${key.accountID}">${at(lang, 'apiKeys.account', { name: key.username })}</a></p>

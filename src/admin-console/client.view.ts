@@ -8,6 +8,7 @@ import { at, type AdminMessageKey } from './admin-messages.js';
 import { csrfField, labelledCell } from './admin-page.js';
 import type { ClientFormState } from './client-form.js';
 import type { ConsoleCaller } from './console-access.js';
+import { copyField, copyScript, copyWords } from './copy-script.js';
 
 export const CLIENTS_PATH = '/admin/clients';
 /**
@@ -172,14 +173,14 @@ function ticks(lang: Lang, errors: FieldErrors, name: FieldName, options: readon
 }
 
 /**
- * The page that shows a client secret, the one time it exists in clear: a read-only field to select and copy (the
- * page works without script), and the way on to the client's page. Sent with `no-store`, as every console page.
+ * The page that shows a client secret, the one time it exists in clear: a read-only field to select, with Copy
+ * (copy-script.ts; the page works without script), and the way on to the client's page. Sent with `no-store`, as every console page.
  */
 export function secretBody(caller: ConsoleCaller, clientId: string, secret: string, rotated: boolean): SafeHtml {
   const { lang } = caller;
   return html`<p class="ok notice" role="status">${at(lang, 'secret.text')}${rotated ? html` ${at(lang, 'secret.oldStopped')}` : ''}</p>
-<div class="secret"><label for="client-secret">${at(lang, 'secret.label')}</label><input id="client-secret" class="secret" type="text" value="${secret}" readonly autocomplete="off" spellcheck="false"></div>
-<p><a href="${clientPath(clientId)}">${at(lang, 'secret.back')}</a></p>`;
+${copyField('client-secret', secret, copyWords(lang, at(lang, 'secret.label')))}
+<p><a href="${clientPath(clientId)}">${at(lang, 'secret.back')}</a></p>${copyScript()}`;
 }
 
 /** A confirmation page's body: the text, the danger button posting to `action`, and "Cancel" back to the client. */

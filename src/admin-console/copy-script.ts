@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Lang } from '../pages/i18n.js';
 import { html, type SafeHtml } from '../pages/layout.js';
+import { at } from './admin-messages.js';
 
 /** Where the console's "Copy" script is served; console pages send `script-src 'self'`, which admits it (admin-page.ts). */
 export const COPY_SCRIPT_PATH = '/assets/admin-copy.js';
@@ -44,6 +46,11 @@ export interface CopyWords {
   copy: string;
   copied: string;
   failed: string;
+}
+
+/** The console's words for a copy field labelled `label`. */
+export function copyWords(lang: Lang, label: string): CopyWords {
+  return { label, copy: at(lang, 'copy.copy'), copied: at(lang, 'copy.copied'), failed: at(lang, 'copy.failed') };
 }
 
 /**

@@ -5,7 +5,7 @@ import { html, type SafeHtml } from '../pages/layout.js';
 import { at, type AdminMessageKey } from './admin-messages.js';
 import { csrfField, labelledCell } from './admin-page.js';
 import { may, type ConsoleCaller } from './console-access.js';
-import { copyField, copyScript } from './copy-script.js';
+import { copyField, copyScript, copyWords } from './copy-script.js';
 
 export const INVITES_PATH = '/admin/invites';
 
@@ -56,7 +56,7 @@ ${labelledCell(at(lang, 'invites.col.by'), by)}${action}</tr>`;
 export function invitesCreatedBody(caller: ConsoleCaller, codes: string[]): SafeHtml {
   const { lang } = caller;
   const label = at(lang, codes.length === 1 ? 'invites.code' : 'invites.codes');
-  const words = { label, copy: at(lang, 'copy.copy'), copied: at(lang, 'copy.copied'), failed: at(lang, 'copy.failed') };
+  const words = copyWords(lang, label);
   return html`<p class="notice">${at(lang, 'invites.createdText')}</p>
 ${copyField('codes', codes.join('\n'), words, codes.length === 1 ? 1 : Math.min(codes.length, 12))}
 <p><a href="${INVITES_PATH}">${at(lang, 'invites.back')}</a></p>${copyScript()}`;
