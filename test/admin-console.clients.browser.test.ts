@@ -154,7 +154,7 @@ describe.each(dialects)('admin console: clients (%s, Debian chromium)', (dialect
     await page.getByRole('button', { name: 'Rotate the secret' }).click();
     await page.locator('#client-secret').waitFor();
     expect(await page.locator('h1').textContent()).toBe('New secret for svc');
-    expect(await page.getByRole('status').textContent()).toContain('The previous secret no longer works.');
+    expect(await page.locator('p.notice').textContent()).toContain('The previous secret no longer works.');
     const rotated = await page.locator('#client-secret').inputValue();
     expect(rotated).not.toBe(secret);
     const old = await grant('svc', secret);

@@ -24,11 +24,11 @@ form.filters{grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));align-item
 form.filters .wide{grid-column:1/-1}
 table.events td:nth-of-type(-n+3),table.events td:nth-of-type(-n+3) code{overflow-wrap:normal}
 ul.inline{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
-table.config th[scope=row]{white-space:normal}
+
 form.filters>*{min-width:0}form.filters input,form.filters select{min-width:0;max-width:100%;box-sizing:border-box}
 .filter-actions{display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
 caption{text-align:left;font-weight:600;padding:.35rem 0}
-th{white-space:nowrap}td{overflow-wrap:anywhere}
+th{white-space:nowrap}td{overflow-wrap:anywhere}th[scope=row]{white-space:normal;overflow-wrap:anywhere}
 .pager{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.75rem 0}
@@ -39,7 +39,6 @@ ul.plain{margin:0;padding-left:1.2rem}
 code{overflow-wrap:anywhere}
 fieldset{border:1px solid var(--line);border-radius:8px;display:grid;gap:.75rem;min-width:0}fieldset.ticks{gap:.25rem}label.tick{display:flex;gap:.5rem;align-items:center}
 .notice{border-left:4px solid var(--primary);padding:.5rem .75rem}
-#api-keys th[scope=row]{white-space:normal;overflow-wrap:anywhere}
 .copy{display:grid;gap:.35rem}.copy input,.copy textarea{width:100%;box-sizing:border-box;font-family:ui-monospace,monospace;word-break:break-all}
 @media (max-width:40rem){
 table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
