@@ -86,6 +86,10 @@ describe.each(dialects)('client credentials for an API of oidc.resources (%s)', 
     await expect(client.clientCredentialsGrant(svc, { resource: `${ORDERS}/` })).rejects.toMatchObject({ error: 'invalid_target' });
     const fragment = await postToProvider(server, '/oidc/token', { grant_type: 'client_credentials', resource: `${ORDERS}#x` }, { id: 'svc', secret });
     expect(fragment).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
+    // One audience per token: two resources in one token request are refused.
+    const two = new URLSearchParams([['grant_type', 'client_credentials'], ['resource', ORDERS], ['resource', `${ORDERS}/v2`]]);
+    const answer = await fetch(`${server.url}/oidc/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}` }, body: two });
+    expect([answer.status, ((await answer.json()) as { error: string }).error]).toEqual([400, 'invalid_target']);
     // A scope of an API the client may not use is no scope of this request at all.
     await expect(client.clientCredentialsGrant(svc, { scope: 'orders:read invoices:read', resource: ORDERS })).rejects.toMatchObject({ error: 'invalid_scope' });
     const authlib = await runAuthlib<AuthlibTokenAnswer>(server.url, 'client_credentials', { clientId: 'other', secret, scope: 'orders:read', resource: ORDERS });
