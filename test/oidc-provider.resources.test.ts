@@ -15,9 +15,11 @@ import { dialects, startServer, type TestServer } from './helpers/server.js';
 const secret = 'svc-secret-0123456789abcdef-0123456789';
 const ORDERS = 'https://orders.example.com/api';
 const BILLING = 'https://billing.example.com';
-export const resources = [
+const REPORTS = 'https://reports.example.com';
+const resources = [
   { indicator: ORDERS, name: 'Orders', scopes: ['orders:read', 'orders:write'], clients: ['svc', 'rp'], accessTokenTtl: '2m' },
   { indicator: BILLING, scopes: ['invoices:read'], clients: ['other'] },
+  { indicator: REPORTS, scopes: ['reports:all'], clients: ['svc'] },
 ];
 
 async function discover(server: TestServer, id: string): Promise<client.Configuration> {
@@ -86,8 +88,9 @@ describe.each(dialects)('client credentials for an API of oidc.resources (%s)', 
     await expect(client.clientCredentialsGrant(svc, { resource: `${ORDERS}/` })).rejects.toMatchObject({ error: 'invalid_target' });
     const fragment = await postToProvider(server, '/oidc/token', { grant_type: 'client_credentials', resource: `${ORDERS}#x` }, { id: 'svc', secret });
     expect(fragment).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
-    // One audience per token: two resources in one token request are refused.
-    const two = new URLSearchParams([['grant_type', 'client_credentials'], ['resource', ORDERS], ['resource', `${ORDERS}/v2`]]);
+    expect((await client.clientCredentialsGrant(svc, { scope: 'reports:all', resource: REPORTS })).scope).toBe('reports:all');
+    // One audience per token: two resources in one token request are refused, even two the client may use.
+    const two = new URLSearchParams([['grant_type', 'client_credentials'], ['resource', ORDERS], ['resource', REPORTS]]);
     const answer = await fetch(`${server.url}/oidc/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`svc:${secret}`).toString('base64')}` }, body: two });
     expect([answer.status, ((await answer.json()) as { error: string }).error]).toEqual([400, 'invalid_target']);
     // A scope of an API the client may not use is no scope of this request at all.
