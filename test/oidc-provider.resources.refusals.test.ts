@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/index.js';
 import { problemsOf } from './helpers/config.js';
 import { addOidcClient } from './helpers/oidc-clients.js';
@@ -83,6 +85,14 @@ describe('oidc.resources in the configuration', () => {
     expect(own).toMatchObject({ name: 'Orders', accessTokenTtl: 90_000 });
     const fromEnv = parseConfig({}, { GATEHOUSE_OIDC__RESOURCES: `[{indicator: "${BILLING}", scopes: [invoices:read], clients: [svc]}]` }).oidc.resources;
     expect(fromEnv).toEqual([{ indicator: BILLING, scopes: ['invoices:read'], clients: ['svc'], name: null, accessTokenTtl: null }]);
+  });
+
+  it('takes the example of docs/oidc-provider.md as written', () => {
+    const docs = readFileSync('docs/oidc-provider.md', 'utf8');
+    const example = /## Resource servers \(APIs\)[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)![1]!;
+    expect(parseConfig(parseYaml(example), {}).oidc.resources).toEqual([{
+      indicator: 'https://orders.example.com/api', name: 'Orders', scopes: ['orders:read', 'orders:write'], clients: ['my-app', 'billing-worker'], accessTokenTtl: 5 * 60_000,
+    }]);
   });
 
   it('names the key of every problem: a bad URI, a fragment, the reserved URN, a duplicate, a bad scope, a bad lifetime', () => {
