@@ -49,7 +49,7 @@ describe('defaults', () => {
         webauthn: { enabled: true, rpId: 'localhost', rpName: 'Gatehouse', origins: ['http://localhost:8080'] },
         requiredFor: [], trustProviders: true, challengeTtl: 5 * MINUTE,
       },
-      oidc: { enabled: true, issuer: 'http://localhost:8080', accessTokenTtl: 10 * MINUTE, refreshTokenTtl: 30 * 24 * 60 * MINUTE, consent: 'explicit', store: 'database' },
+      oidc: { enabled: true, issuer: 'http://localhost:8080', accessTokenTtl: 10 * MINUTE, refreshTokenTtl: 30 * 24 * 60 * MINUTE, consent: 'explicit', store: 'database', resources: [] },
       branding: { productName: 'Gatehouse', logoUrl: null, primaryColor: null, css: null },
     };
     expect(parseConfig({}, {})).toEqual(expected);

@@ -14,6 +14,7 @@ export {
   type TokenMethod,
 } from './schema.js';
 export { isLoopback } from './rules.js';
+export { CLIENT_RESOURCE, type OidcResource } from './oidc-resources.js';
 export { envVarName, type Env } from './env.js';
 export { MIN_ADMIN_PASSWORD_LENGTH, loadConfig, parseConfig, readConfigFile, type LoadConfigOptions } from './loader.js';
 export { MASK, maskSecrets, maskUrlPassword } from './mask.js';

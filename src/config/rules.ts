@@ -21,6 +21,7 @@ export function checkRules(config: Config, problems: string[]): void {
   checkHmacSecret(config, problems);
   checkUnique(config.clients.map((client) => client.clientID), 'clients', 'clientID', problems);
   checkUnique(config.providers.oidc.map((provider) => provider.id), 'providers.oidc', 'id', problems);
+  checkUnique(config.oidc.resources.map((resource) => resource.indicator), 'oidc.resources', 'indicator', problems);
   checkProviderUrls(config, problems);
   checkRequired(config, problems);
   checkTrustProxy(config.server, problems);

@@ -35,6 +35,7 @@ import {
 } from './values.js';
 import { trustProxyField, type TrustProxy } from './trust-proxy.js';
 import { clientSeeds, type ClientSeed, type TokenMethod } from './client-seed.js';
+import { resourceSpec, type OidcResource } from './oidc-resources.js';
 
 export type { ClientSeed, TokenMethod };
 
@@ -90,7 +91,8 @@ export interface Config {
     trustProviders: boolean; challengeTtl: number };
   oidc: { enabled: boolean; issuer: string;         // Gatehouse as an OpenID provider; issuer default server.baseUrl (a URL)
     accessTokenTtl: number; refreshTokenTtl: number; consent: 'explicit' | 'implicit';  // implicit: no consent page for any client
-    store: 'database' | 'redis' };                  // where the provider's records live; redis requires redis.url
+    store: 'database' | 'redis';                    // where the provider's records live; redis requires redis.url
+    resources: OidcResource[] };                    // the APIs access tokens are for (oidc-resources.ts)
   branding: { productName: string;                // theme of every hosted page (pages/layout.ts)
     logoUrl: string | null; css: string | null;     // an http(s) URL or a path on this server ("/brand/logo.svg")
     primaryColor: string | null };                  // '#rgb' or '#rrggbb', lower-cased
@@ -302,6 +304,7 @@ export const SCHEMA: Spec<Config> = {
     refreshTokenTtl: duration(30 * DAY, { positive: true }),
     consent: oneOf(['explicit', 'implicit'] as const, 'explicit'),
     store: oneOf(['database', 'redis'] as const, 'database'),
+    resources: listOf(resourceSpec),
   }),
   branding: section({
     productName: str('Gatehouse', productName),

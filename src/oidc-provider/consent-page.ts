@@ -20,7 +20,7 @@ export function renderConsent(
   const name = client.name ?? client.clientID;
   const token = issueFormToken(request, reply, formTokens);
   const body = html`<p>${t(lang, 'consent.intro', { client: name })}</p>
-<ul>${requestedScopes(interaction).map((scope) => html`<li>${describe(lang, scope)}</li>`)}</ul>
+<ul>${requestedScopes(interaction).map(({ scope, api }) => html`<li>${describe(lang, scope, api)}</li>`)}</ul>
 <form method="post" action="${INTERACTION_PATH}/${interaction.uid}/consent">${formTokenField(token)}
 <button type="submit" name="decision" value="allow">${t(lang, 'consent.allow')}</button>
 <button type="submit" name="decision" value="deny" class="secondary">${t(lang, 'consent.deny')}</button>
@@ -28,14 +28,23 @@ export function renderConsent(
   return sendHtmlPage(reply, status, t(lang, 'consent.title', { client: name }), body, lang, clientFormOrigins(client));
 }
 
-/** The scopes the prompt says are not granted yet, else all the request names. */
-function requestedScopes(interaction: Interaction): string[] {
-  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
-  const scopes = [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()];
-  return [...new Set(scopes.length ? scopes : (interaction.params.scope ?? 'openid').split(' '))];
+/** A scope to show, with the API (resource indicator, oidc.resources) it is for when it is an API's. */
+interface ShownScope {
+  scope: string;
+  api?: string;
 }
 
-function describe(lang: Lang, scope: string): SafeHtml | string {
+/** The scopes the prompt says are not granted yet (an API's with its indicator), else all the request names. */
+function requestedScopes(interaction: Interaction): ShownScope[] {
+  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const openid = (details.missingOIDCScope ?? []).map((scope) => ({ scope }));
+  const apis = Object.entries(details.missingResourceScopes ?? {}).flatMap(([api, scopes]) => scopes.map((scope) => ({ scope, api })));
+  if (openid.length + apis.length === 0) return [...new Set((interaction.params.scope ?? 'openid').split(' '))].map((scope) => ({ scope }));
+  return [...openid, ...apis];
+}
+
+function describe(lang: Lang, scope: string, api: string | undefined): SafeHtml | string {
+  if (api !== undefined) return t(lang, 'consent.scope.api', { scope, api });
   if (DESCRIBED.has(scope)) return t(lang, `consent.scope.${scope}` as MessageKey);
   return t(lang, 'consent.scope.other', { scope });
 }

@@ -71,8 +71,9 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     interactions: { policy: gatehousePolicy(), url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
     cookies: { keys: [cookieKey(deps.serverKey)], long: { sameSite: 'lax' }, short: { sameSite: 'lax' } },
     ttl: {
-      AccessToken: seconds(config.oidc.accessTokenTtl),
-      ClientCredentials: seconds(config.oidc.accessTokenTtl),
+      // An API of the register may set its own lifetime (oidc.resources[].accessTokenTtl, resources.ts).
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? seconds(config.oidc.accessTokenTtl),
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? seconds(config.oidc.accessTokenTtl),
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 600,

@@ -15,6 +15,7 @@ export const consentEn = {
   'consent.scope.roles': 'your roles',
   'consent.scope.groups': 'your groups',
   'consent.scope.other': 'the permission “{scope}”',
+  'consent.scope.api': 'the permission “{scope}” at {api}',
   // The provider's own pages (oidc-provider/provider-pages.ts)
   'logout.title': 'Sign out?',
   'logout.intro': 'Do you want to sign out of {product}?',
@@ -39,6 +40,7 @@ export const consentDe: Record<keyof typeof consentEn, string> = {
   'consent.scope.roles': 'Ihre Rollen',
   'consent.scope.groups': 'Ihre Gruppen',
   'consent.scope.other': 'die Berechtigung „{scope}“',
+  'consent.scope.api': 'die Berechtigung „{scope}“ bei {api}',
   'logout.title': 'Abmelden?',
   'logout.intro': 'Möchten Sie sich von {product} abmelden?',
   'logout.yes': 'Ja, abmelden',

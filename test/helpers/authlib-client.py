@@ -45,9 +45,11 @@ def token_or_error(fetch):
 
 def client_credentials(data, metadata):
     session = OAuth2Session(data["clientId"], data["secret"], token_endpoint_auth_method="client_secret_basic", scope=data["scope"])
-    answer = token_or_error(lambda: session.fetch_token(metadata["token_endpoint"], grant_type="client_credentials"))
+    # RFC 8707: `resource` names the API the token is for; its indicator is then the audience to verify.
+    extra = {"resource": data["resource"]} if data.get("resource") else {}
+    answer = token_or_error(lambda: session.fetch_token(metadata["token_endpoint"], grant_type="client_credentials", **extra))
     if "token" in answer and data.get("verify"):
-        answer["verified"] = verify_access_token(metadata, answer["token"]["access_token"], data["clientId"])
+        answer["verified"] = verify_access_token(metadata, answer["token"]["access_token"], data.get("resource") or data["clientId"])
     return answer
 
 

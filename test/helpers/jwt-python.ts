@@ -16,6 +16,8 @@ export interface PyJwtInput {
   jwks?: { keys: Array<Record<string, unknown>> };
   pem?: string;
   secret?: string;
+  /** The audience the token must name (PyJWT refuses a token with `aud` when none is given). */
+  audience?: string;
 }
 
 /** The verified header and claims, once per key source (JWKS entry and PEM). */
@@ -47,9 +49,9 @@ else:
         sys.exit("expected exactly one JWKS key with kid %r, found %d" % (header.get("kid"), len(matches)))
     key = jwt.PyJWK(matches[0]).key
 
-out["claims"] = jwt.decode(token, key, algorithms=[alg], issuer=issuer, options=required)
+out["claims"] = jwt.decode(token, key, algorithms=[alg], issuer=issuer, audience=data.get("audience"), options=required)
 if data.get("pem"):
-    out["claimsFromPem"] = jwt.decode(token, load_pem_public_key(data["pem"].encode()), algorithms=[alg], issuer=issuer, options=required)
+    out["claimsFromPem"] = jwt.decode(token, load_pem_public_key(data["pem"].encode()), algorithms=[alg], issuer=issuer, audience=data.get("audience"), options=required)
 
 try:
     jwt.decode(token, key, algorithms=[alg], issuer=issuer + "-other")
