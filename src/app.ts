@@ -165,8 +165,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<Fas
     addRouteHook(route, 'onRequest', rateLimiter.hookFor(route));
     // The OpenID provider's endpoints read credentials of their own (a client's secret in Basic, the provider's access
     // tokens): Gatehouse's authentication must not take a client's Basic header for an account's password.
-    if (!(route.config as { ownCredentials?: boolean } | undefined)?.ownCredentials) addRouteHook(route, 'onRequest', authenticate);
-    addRouteHook(route, 'onRequest', sameOriginHookFor(route, config.server.baseUrl));
+    // Nor the CSRF check, which guards only cookie-authenticated callers: such a route never has one.
+    if (!(route.config as { ownCredentials?: boolean } | undefined)?.ownCredentials) {
+      addRouteHook(route, 'onRequest', authenticate);
+      addRouteHook(route, 'onRequest', sameOriginHookFor(route, config.server.baseUrl));
+    }
     addRouteHook(route, 'onResponse', services.metrics.requestDuration.hookFor(route));
   });
 

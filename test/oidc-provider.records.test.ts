@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DB } from '../src/db/types.js';
 import { AlreadyConsumedError, oidcAdapter, type RecordStore, type RequestSessionLink } from '../src/oidc-provider/adapter.js';
 import { RedisRecordStore } from '../src/oidc-provider/redis-records.js';
@@ -149,6 +149,26 @@ describe.each(stores)('the provider’s records, %s store (%s)', (kind, dialect)
     await adapter('Grant').upsert(grantId, { jti: grantId, accountId }, 3600);
     link.signedIn = undefined;
     expect(await adapter('Grant').find(grantId)).toEqual({ jti: grantId, accountId });
+  });
+
+  it('reads a grant’s session once per request for its tokens; a grant saved again in the request rebinds the tokens after it', async () => {
+    const { sessionId, grantId } = await grantWithTokens();
+    const reads = vi.spyOn(store, 'sessionOfGrant');
+    link.request = {};
+    const [accessId, refreshId, laterId] = [id(), id(), id()];
+    await adapter('AccessToken').upsert(accessId, { jti: accessId, grantId }, 600);
+    await adapter('RefreshToken').upsert(refreshId, { jti: refreshId, grantId }, 3600);
+    expect(reads).toHaveBeenCalledTimes(1);
+    link.signedIn = await gatehouseSession();
+    await adapter('Grant').upsert(grantId, { jti: grantId, accountId }, 3600);
+    link.signedIn = undefined;
+    await adapter('AccessToken').upsert(laterId, { jti: laterId, grantId }, 600);
+    link.request = undefined;
+    expect(reads).toHaveBeenCalledTimes(2);
+    reads.mockRestore();
+    await db.updateTable('sessions').set({ revoked_at: server.clock.now() }).where('id', '=', sessionId).execute();
+    expect(await adapter('RefreshToken').find(refreshId)).toBeUndefined();
+    expect(await adapter('AccessToken').find(laterId)).toMatchObject({ grantId });
   });
 
   it('a browser session destroyed at a confirmed logout ends its Gatehouse session; else its binding carries to the next save of the request', async () => {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientSeed } from '../config/index.js';
+import { PreparedStatement } from '../db/prepared.js';
 import type { ClientTable, DB } from '../db/types.js';
 import { hashClientSecret, usesClientSecret, type OidcClientFields } from '../config/oidc-client-fields.js';
 
@@ -26,11 +27,14 @@ function toClient(row: Selectable<ClientTable>): Client {
   };
 }
 
-/** A client by id with its secret hash (the OpenID provider checks client secrets). */
+/** A client by id with its secret hash (the OpenID provider checks client secrets, at every token request). */
 export async function findClientWithSecret(db: Kysely<DB>, clientId: string): Promise<ClientWithSecret | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  const row = await clientById.first(db, clientId);
   return row && { ...toClient(row), secretHash: row.secret_hash };
 }
+
+/** Prepared once (db/prepared.ts): every grant at the provider's token endpoint reads its client. */
+const clientById = new PreparedStatement(1, (db, clientId: string) => db.selectFrom('clients').selectAll().where('client_id', '=', clientId));
 
 /** Stores a new client secret's hash (generation and rotation); false when there is no such client. */
 export async function setClientSecretHash(db: Kysely<DB>, clientId: string, secretHash: string | null, now: number): Promise<boolean> {

@@ -82,7 +82,8 @@ export function sessionLive(session: SessionState | undefined, now: number): boo
  */
 export function oidcAdapter(store: RecordStore, clock: Clock, link: RequestSessionLink): (model: string) => Adapter {
   const carried = new WeakMap<object, string>();
-  return (model) => new OidcRecords(store, clock, link, model, carried);
+  const grantSessions = new WeakMap<object, Map<string, string | null>>();
+  return (model) => new OidcRecords(store, clock, link, model, carried, grantSessions);
 }
 
 class OidcRecords implements Adapter {
@@ -96,12 +97,17 @@ class OidcRecords implements Adapter {
      * old id, then saves it under the new one, in one request): the new record keeps the binding.
      */
     private readonly carried: WeakMap<object, string>,
+    /**
+     * The Gatehouse session of each grant one request saved a token of: a code exchange saves an access token and a
+     * refresh token of one grant, and the second save need not read the grant's binding again.
+     */
+    private readonly grantSessions: WeakMap<object, Map<string, string | null>>,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = expiresIn ? this.clock.now() + expiresIn * 1000 : null;
     // A record saved again keeps the session it was bound to unless this save names one (a new sign-in).
-    await this.store.save(this.model, id, { payload, expiresAt, expiresIn, sessionId: await this.sessionOf(payload) });
+    await this.store.save(this.model, id, { payload, expiresAt, expiresIn, sessionId: await this.sessionOf(id, payload) });
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
@@ -145,13 +151,28 @@ class OidcRecords implements Adapter {
    * The Gatehouse session a record is bound to: a browser session and its grant take the one the resumed
    * interaction signed in with; a code or token takes its grant's.
    */
-  private async sessionOf(payload: AdapterPayload): Promise<string | undefined> {
-    if (this.model === 'Grant') return this.link.signedInSessionId();
+  private async sessionOf(id: string, payload: AdapterPayload): Promise<string | undefined> {
+    if (this.model === 'Grant') {
+      // Saved again, the grant may have a new binding: its tokens read it afresh.
+      const request = this.link.currentRequest();
+      if (request) this.grantSessions.get(request)?.delete(id);
+      return this.link.signedInSessionId();
+    }
     if (this.model === 'Session') {
       const request = this.link.currentRequest();
       return this.link.signedInSessionId() ?? (request && this.carried.get(request));
     }
     if (!GRANT_BOUND.has(this.model) || !payload.grantId) return undefined;
-    return (await this.store.sessionOfGrant(payload.grantId)) ?? undefined;
+    return (await this.sessionOfGrant(payload.grantId)) ?? undefined;
+  }
+
+  /** The grant's session, read once per request (see `grantSessions`); outside a request, read every time. */
+  private async sessionOfGrant(grantId: string): Promise<string | null> {
+    const request = this.link.currentRequest();
+    const known = request && this.grantSessions.get(request);
+    if (known?.has(grantId)) return known.get(grantId)!;
+    const sessionId = await this.store.sessionOfGrant(grantId);
+    if (request) this.grantSessions.set(request, (known ?? new Map<string, string | null>()).set(grantId, sessionId));
+    return sessionId;
   }
 }
