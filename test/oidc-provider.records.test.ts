@@ -109,6 +109,7 @@ describe.each(stores)('the provider’s records, %s store (%s)', (kind, dialect)
     const refused = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((result) => result.reason);
     expect(refused.every((error) => error instanceof AlreadyConsumedError && error.message === 'invalid_grant' && error.statusCode === 400)).toBe(true);
     expect(await adapter('RefreshToken').find(refreshId)).toBeUndefined();
+    expect(await adapter('Grant').find(grantId)).toBeUndefined();
     await expect(adapter('AuthorizationCode').consume('never-issued')).rejects.toBeInstanceOf(AlreadyConsumedError);
   });
 
@@ -126,6 +127,31 @@ describe.each(stores)('the provider’s records, %s store (%s)', (kind, dialect)
     expect(await adapter('AccessToken').find(one.accessId)).toBeUndefined();
     expect(await adapter('RefreshToken').find(one.refreshId)).toBeUndefined();
     expect(await adapter('RefreshToken').find(other.refreshId)).toMatchObject({ grantId: other.grantId });
+  });
+
+  it('keeps no code or token saved after its grant was revoked (the winner of a code race saving while the loser revokes)', async () => {
+    const { grantId, sessionId } = await grantWithTokens();
+    // oidc-provider's revocation: the grant record, then the grant's records (the loser of a race does the same).
+    await adapter('Grant').destroy(grantId);
+    await adapter('AccessToken').revokeByGrantId(grantId);
+    const [accessId, refreshId, codeId, interactionId, clientTokenId] = [id(), id(), id(), id(), id()];
+    await adapter('AccessToken').upsert(accessId, { jti: accessId, grantId }, 600);
+    await adapter('RefreshToken').upsert(refreshId, { jti: refreshId, grantId }, 3600);
+    await adapter('AuthorizationCode').upsert(codeId, { jti: codeId, grantId }, 60);
+    expect(await adapter('AccessToken').find(accessId)).toBeUndefined();
+    expect(await adapter('RefreshToken').find(refreshId)).toBeUndefined();
+    expect(await adapter('AuthorizationCode').find(codeId)).toBeUndefined();
+    // Records that are not a grant's codes or tokens are saved as before: an interaction naming a grant, a token without one.
+    await adapter('Interaction').upsert(interactionId, { jti: interactionId, grantId }, 600);
+    await adapter('ClientCredentials').upsert(clientTokenId, { jti: clientTokenId }, 600);
+    expect(await adapter('Interaction').find(interactionId)).toMatchObject({ grantId });
+    expect(await adapter('ClientCredentials').find(clientTokenId)).toEqual({ jti: clientTokenId });
+    // A live grant's tokens are still written, bound to its session.
+    link.signedIn = sessionId;
+    await adapter('Grant').upsert(grantId, { jti: grantId, accountId }, 3600);
+    link.signedIn = undefined;
+    await adapter('AccessToken').upsert(accessId, { jti: accessId, grantId }, 600);
+    expect(await adapter('AccessToken').find(accessId)).toMatchObject({ grantId });
   });
 
   it('binds a grant to the signed-in Gatehouse session and its tokens to the grant’s: a session revoked or expired hides them', async () => {
@@ -240,6 +266,7 @@ describe('the provider’s records in Redis keep the provider’s lifetimes as T
 
   it('sets EX = expiresIn on the record, its lookups and its grant set; the table stays empty', async () => {
     const adapter = oidcAdapter(store, server.clock, requestLink());
+    await adapter('Grant').upsert('g1', { jti: 'g1' }, 1_209_600);
     await adapter('Interaction').upsert('i1', { jti: 'i1', uid: 'u1', grantId: 'g1' }, 600);
     await adapter('RefreshToken').upsert('r1', { jti: 'r1', grantId: 'g1' }, 86_400);
     const prefix = `gatehouse:${namespace}:oidc:`;
@@ -249,7 +276,10 @@ describe('the provider’s records in Redis keep the provider’s lifetimes as T
     expect(await redis.ttl(`${prefix}r:RefreshToken:r1`)).toBeGreaterThan(86_395);
     // The grant's set lives as long as its longest-living record.
     expect(await redis.ttl(`${prefix}g:g1`)).toBeGreaterThan(86_395);
-    expect((await keysUnder(redis, prefix)).sort()).toEqual([`${prefix}g:g1`, `${prefix}r:Interaction:i1`, `${prefix}r:RefreshToken:r1`, `${prefix}uid:Interaction:u1`]);
+    expect(await redis.ttl(`${prefix}r:Grant:g1`)).toBeGreaterThan(1_209_595);
+    expect((await keysUnder(redis, prefix)).sort()).toEqual([
+      `${prefix}g:g1`, `${prefix}r:Grant:g1`, `${prefix}r:Interaction:i1`, `${prefix}r:RefreshToken:r1`, `${prefix}uid:Interaction:u1`,
+    ]);
     const rows = await server.app.services.database.db.selectFrom('oidc_records').select('id').execute();
     expect(rows).toEqual([]);
     // Redis forgets it when the TTL runs out (PEXPIRE stands in for the time passing).

@@ -82,6 +82,8 @@ describe('the provider’s records in Redis, shared by two nodes (postgres + Red
     // RFC 6749 §4.1.2: a code used twice revokes the tokens issued for it, on every node.
     expect(await active(a, winner.body.refresh_token)).toBe(false);
     expect(await active(b, winner.body.access_token)).toBe(false);
+    // Whichever finished first, nothing of the grant is left: the winner saves its tokens only while the grant exists.
+    expect((await Promise.all(['Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken'].map(keysOf))).flat()).toEqual([]);
     // The records are Redis keys under this cluster's prefix, not rows of the database's table.
     expect(await keysOf('Session')).toHaveLength(1);
     expect(await a.app.services.database.db.selectFrom('oidc_records').select('id').execute()).toEqual([]);

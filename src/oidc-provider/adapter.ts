@@ -30,6 +30,11 @@ export interface RecordToSave {
   /** The lifetime oidc-provider asked for, in seconds (a Redis `EX`). */
   expiresIn: number | undefined;
   sessionId: string | undefined;
+  /**
+   * A code or token of a grant: written only while the grant exists, in the store's one atomic step. Why: a node that
+   * loses a code race revokes the grant while the winner is still saving the tokens it issued; they must not outlive it.
+   */
+  grantRequired: boolean;
 }
 
 /** The lookups oidc-provider makes: by id, by interaction `uid`, by device `userCode`. */
@@ -107,7 +112,8 @@ class OidcRecords implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = expiresIn ? this.clock.now() + expiresIn * 1000 : null;
     // A record saved again keeps the session it was bound to unless this save names one (a new sign-in).
-    await this.store.save(this.model, id, { payload, expiresAt, expiresIn, sessionId: await this.sessionOf(id, payload) });
+    const grantRequired = GRANT_BOUND.has(this.model) && Boolean(payload.grantId);
+    await this.store.save(this.model, id, { payload, expiresAt, expiresIn, sessionId: await this.sessionOf(id, payload), grantRequired });
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
@@ -130,7 +136,11 @@ class OidcRecords implements Adapter {
   async consume(id: string): Promise<void> {
     if (await this.store.consume(this.model, id, Math.floor(this.clock.now() / 1000))) return;
     const grantId = (await this.store.find(this.model, 'id', id))?.grantId;
-    if (grantId) await this.store.removeGrant(grantId);
+    if (grantId) {
+      // The grant first: the winner's tokens, saved only while it exists, are then either refused or removed below.
+      await this.store.remove('Grant', grantId);
+      await this.store.removeGrant(grantId);
+    }
     throw new AlreadyConsumedError(`${this.model} already consumed or gone`);
   }
 

@@ -24,10 +24,11 @@ export class RedisRecordStore implements RecordStore {
   }
 
   async save(model: string, id: string, record: RecordToSave): Promise<void> {
-    const { payload, expiresAt, expiresIn, sessionId } = record;
+    const { payload, expiresAt, expiresIn, sessionId, grantRequired } = record;
     await this.run(SAVE, [this.recordKey(model, id)], [
       model, id, JSON.stringify(payload), sessionId ?? '', expiresAt === null ? '' : String(expiresAt), String(expiresIn ?? 0),
       payload.grantId ?? '', payload.uid ?? '', payload.userCode ?? '', payload.consumed ? String(payload.consumed) : '',
+      grantRequired ? '1' : '',
     ]);
   }
 

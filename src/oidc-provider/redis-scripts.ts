@@ -29,10 +29,12 @@ end
 
 /**
  * KEYS[1] the record; ARGV: prefix, model, id, payload, session ('' keeps the saved one), expiresAt, ttl seconds
- * (0: none), grant, uid, userCode, consumed. Replaces the record, keeping its Gatehouse session unless one is named.
+ * (0: none), grant, uid, userCode, consumed, grant required ('1': write nothing once the grant is gone). Replaces the
+ * record, keeping its Gatehouse session unless one is named. Answers 0 when it wrote nothing.
  */
 export const SAVE = `${MEMBER}
 local p, model, id, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[7])
+if ARGV[12] == '1' and redis.call('EXISTS', p .. 'r:Grant:' .. ARGV[8]) == 0 then return 0 end
 local session = ARGV[5]
 if session == '' then session = redis.call('HGET', KEYS[1], 'session') or '' end
 redis.call('DEL', KEYS[1])

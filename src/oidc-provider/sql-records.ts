@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { PreparedStatement } from '../db/prepared.js';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
@@ -17,10 +17,9 @@ export class SqlRecordStore implements RecordStore {
   constructor(private readonly db: Kysely<DB>, private readonly clock: Clock) {}
 
   async save(model: string, id: string, record: RecordToSave): Promise<void> {
-    const { payload, expiresAt, sessionId } = record;
-    const args = [model, id, JSON.stringify(payload), expiresAt, payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null] as const;
-    if (sessionId) await upsertBound.run(this.db, ...args, sessionId);
-    else await upsertKeepingSession.run(this.db, ...args);
+    const { payload, expiresAt, sessionId, grantRequired } = record;
+    const statement = upserts[`${sessionId ? 'binding' : 'keeping'}${grantRequired ? 'WhileGrantExists' : ''}`];
+    await statement.run(this.db, model, id, JSON.stringify(payload), expiresAt, payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, sessionId ?? null);
   }
 
   async find(model: string, field: LookupField, value: string): Promise<AdapterPayload | undefined> {
@@ -82,17 +81,43 @@ function recordLookup(column: 'r.id' | 'r.uid' | 'r.user_code') {
 
 const recordBy: Record<LookupField, ReturnType<typeof recordLookup>> = { id: recordLookup('r.id'), uid: recordLookup('r.uid'), userCode: recordLookup('r.user_code') };
 
-type RecordValues = [model: string, id: string, payload: string, expiresAt: number | null, grantId: string | null, uid: string | null, userCode: string | null];
+type RecordValues = [model: string, id: string, payload: string, expiresAt: number | null, grantId: string | null, uid: string | null, userCode: string | null, sessionId: string | null];
 
-/** A save that names the Gatehouse session (a new sign-in, or a token of a bound grant): it binds the record. */
-const upsertBound = new PreparedStatement(8, (db, ...[model, id, payload, expires_at, grant_id, uid, user_code, session_id]: [...RecordValues, string]) =>
-  db.insertInto('oidc_records').values({ model, id, payload, expires_at, grant_id, uid, user_code, session_id })
-    .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload, expires_at, grant_id, uid, user_code, session_id })));
+/**
+ * An insert-or-replace of a record. `binding`: the save names the Gatehouse session (a new sign-in, or a token of a
+ * bound grant) and binds the record; else a new record is unbound and a saved one keeps its binding.
+ * `whileGrantExists`: one statement that writes nothing once the grant is gone, so a token issued while another node
+ * revoked its grant (the loser of a code race) is not left behind.
+ */
+function upsert(binding: boolean, whileGrantExists: boolean) {
+  return new PreparedStatement(8, (db, ...[model, id, payload, expires_at, grant_id, uid, user_code, session_id]: RecordValues) => {
+    const replaced = binding ? { payload, expires_at, grant_id, uid, user_code, session_id } : { payload, expires_at, grant_id, uid, user_code };
+    // `session_id` is null when the save names no session (`keeping`).
+    const values = { model, id, payload, expires_at, grant_id, uid, user_code, session_id };
+    const insert = whileGrantExists
+      ? db.insertInto('oidc_records').columns(RECORD_COLUMNS).expression(grantRow(db, grant_id)
+        .select(RECORD_COLUMNS.map((column) => sql`cast(${values[column]} as ${sql.raw(column === 'expires_at' ? 'bigint' : 'text')})`.as(column))))
+      : db.insertInto('oidc_records').values(values);
+    return insert.onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(replaced));
+  });
+}
 
-/** A save that names none: a new record is unbound, a saved one keeps its binding. */
-const upsertKeepingSession = new PreparedStatement(7, (db, ...[model, id, payload, expires_at, grant_id, uid, user_code]: RecordValues) =>
-  db.insertInto('oidc_records').values({ model, id, payload, expires_at, grant_id, uid, user_code, session_id: null })
-    .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload, expires_at, grant_id, uid, user_code })));
+/**
+ * The grant's row, for an insert that happens only while it exists. On PostgreSQL it is locked (`FOR KEY SHARE`): a
+ * concurrent removal of the grant then waits for this insert, and the removal of the grant's records that follows it
+ * sees the new row. SQLite runs one writer at a time.
+ */
+function grantRow(db: Kysely<DB>, grantId: string | null) {
+  const row = db.selectFrom('oidc_records').where('model', '=', 'Grant').where('id', '=', grantId);
+  return db.getExecutor().adapter instanceof PostgresAdapter ? row.forKeyShare() : row;
+}
+
+const RECORD_COLUMNS = ['model', 'id', 'payload', 'expires_at', 'grant_id', 'uid', 'user_code', 'session_id'] as const;
+
+const upserts = {
+  binding: upsert(true, false), keeping: upsert(false, false),
+  bindingWhileGrantExists: upsert(true, true), keepingWhileGrantExists: upsert(false, true),
+};
 
 const payloadById = new PreparedStatement(2, (db, model: string, id: string) =>
   db.selectFrom('oidc_records').select('payload').where('model', '=', model).where('id', '=', id));
