@@ -37,7 +37,7 @@ export type SessionPlan =
    * An access token for a registered client, in a session that lasts as long as the token (seed 000's hosted pages,
    * provider flows a client started) — or, signing in for one of the OpenID provider's interactions (`interaction`:
    * its uid), a browser session (the auth cookie) that the interaction then hands to the provider, recorded with
-   * `method` (a provider login's own; else `password`). `stepUp` (with `interaction`): no new session — the second
+   * `method` (a provider login's or a passkey's own; else `password`). `stepUp` (with `interaction`): no new session — the second
    * factor raises the browser's Gatehouse session of that id (oidc-provider/acr.ts), whose cookie stays.
    */
   | { kind: 'client'; client: Client; interaction?: string | undefined; method?: LoginMethod | undefined; stepUp?: string | undefined }

@@ -126,8 +126,10 @@ export async function signInFromHostedForm(
   deps: HostedFormDeps, request: FastifyRequest, reply: FastifyReply, proof: (client: Client) => Proof, showAgain: ShowAgain,
 ): Promise<FastifyReply> {
   return handleHostedForm(deps, request, reply, async (client) => {
-    const plan = { kind: 'client' as const, client, interaction: interactionOf(request) };
-    const signedIn = await deps.signIn.run({ proof: proof(client), plan, client, info: clientInfo(request) });
+    const given = proof(client);
+    // The session records the way in: "Sign in with a passkey" is a passkey login, as the JSON API's is.
+    const plan = { kind: 'client' as const, client, interaction: interactionOf(request), method: given.kind === 'passkey' ? 'passkey' as const : undefined };
+    const signedIn = await deps.signIn.run({ proof: given, plan, client, info: clientInfo(request) });
     return sendToClient(request, reply, deps.config, signedIn);
   }, showAgain);
 }

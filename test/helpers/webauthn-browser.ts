@@ -2,7 +2,6 @@
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 
 /** What one ceremony in the page does: fetch options (or take them), run navigator.credentials, post the answer. */
-/** What one ceremony in the page does: fetch options (or take them), run navigator.credentials, post the answer. */
 export interface CeremonyArgs {
   kind: 'create' | 'get';
   optionsPath?: string;

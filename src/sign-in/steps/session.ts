@@ -64,9 +64,9 @@ async function raiseSession(deps: SignInDeps, context: SignInContext, sessionId:
 /** Seed 000: a client's session lasts as long as its access token; a cookie's (and Basic's, and an interaction's) as the cookie's Max-Age. */
 function lifetime({ config }: SignInDeps, plan: Exclude<SessionPlan, { kind: 'token' }>): { method: LoginMethod; ttl: number } {
   // An OpenID interaction's sign-in is the browser's Gatehouse session (single sign-on): it lives as a cookie's does.
-  // Its method is the way in's own (a provider login's), as the same login outside an interaction records it.
+  // Its method is the way in's own (a provider login's, a passkey's); else `password`.
   if (plan.kind === 'client' && plan.interaction) return { method: plan.method ?? 'password', ttl: sessionTtlMs(config.cookie.maxAge) };
-  if (plan.kind === 'client') return { method: 'password', ttl: config.tokens.accessTokenTtl };
+  if (plan.kind === 'client') return { method: plan.method ?? 'password', ttl: config.tokens.accessTokenTtl };
   if (plan.kind === 'cookie') return { method: plan.method, ttl: sessionTtlMs(plan.maxAgeSeconds) };
   return { method: 'basic', ttl: sessionTtlMs(config.cookie.maxAge) };
 }
