@@ -30,6 +30,7 @@ describe.each(dialects)('the token endpoint refuses bad exchanges (%s, Chromium)
     server = await startServer(dialect, { host: '127.0.0.3' });
     await addOidcClient(server, app.id, { redirectUris: [redirectUri, `${rp.origin}/cb2`], firstParty: true }, app.secret);
     await addOidcClient(server, other.id, { redirectUris: [redirectUri], firstParty: true }, other.secret);
+    await addOidcClient(server, 'spa', { redirectUris: [redirectUri], firstParty: true, tokenEndpointAuthMethod: 'none' });
     const email = `negative-${dialect}@example.com`;
     await registerAndLogin(server, email);
     chromium = await launchChromium();
@@ -128,13 +129,19 @@ describe.each(dialects)('the token endpoint refuses bad exchanges (%s, Chromium)
     expect((await refresh(rotated.body.refresh_token)).body.error).toBe('invalid_grant');
   });
 
-  it('a refresh token is refreshed only by its own client, and revoked only by it (RFC 7009 §2.1)', async () => {
+  it('a refresh token is refreshed only by its own client, and revoked only by it (RFC 7009 §2.1; a public client is told nothing)', async () => {
     const { request, callback } = await freshCode();
     const tokens = (await exchangeCode(server, request, callback, app)).body;
     const before = await issuedTokenCount(server);
     await refused(await postToProvider(server, '/oidc/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, other), 'invalid_grant', before);
     const revoke = await postToProvider(server, '/oidc/token/revocation', { token: tokens.refresh_token }, other);
-    expect(revoke.status).toBe(400);
+    expect(revoke).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await isActive(server, tokens.refresh_token, app)).toBe(true);
+    // A public client is answered as if it were done (it cannot probe which tokens exist), and nothing is revoked.
+    const fromPublic = await fetch(new URL('/oidc/token/revocation', server.url), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.refresh_token, client_id: 'spa' }),
+    });
+    expect(fromPublic.status).toBe(200);
     expect(await isActive(server, tokens.refresh_token, app)).toBe(true);
   });
 });

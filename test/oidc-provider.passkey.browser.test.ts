@@ -45,7 +45,7 @@ describe.each(dialects)('a passkey login inside an OpenID interaction (%s, Chrom
     // The person's passkey, made by the virtual authenticator through the JSON API (the page is only its origin).
     await page.goto(`${base}/auth/login?clientID=alpha`);
     const added = await page.evaluate(ceremonyInPage, {
-      kind: 'create', optionsPath: '/api/auth/passkeys/options', token: user.accessToken, post: { path: '/api/auth/passkeys', body: { name: 'Chromium' } },
+      kind: 'create' as const, optionsPath: '/api/auth/passkeys/options', token: user.accessToken, post: { path: '/api/auth/passkeys', body: { name: 'Chromium' } },
     });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
   });

@@ -3,10 +3,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
-import { authorizationRequest, postToProvider, submitHostedLogin, type EndpointAnswer } from './helpers/oidc-flow.js';
-import { freePort } from './helpers/ports.js';
+import { authorizationRequest, postToProvider, startTwoProviderNodes, submitHostedLogin, type EndpointAnswer } from './helpers/oidc-flow.js';
 import { clearPrefix, keysUnder, recordPrefix, redisClient, testRedisUrl } from './helpers/redis-records.js';
-import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+import { createTestDatabase, goodPassword, registerAndLogin, type TestDatabase, type TestServer } from './helpers/server.js';
 
 const MINUTE = 60_000;
 
@@ -49,9 +48,7 @@ describe('the provider’s records in Redis, shared by two nodes (postgres + Red
 
   beforeAll(async () => {
     [rp, database] = await Promise.all([startRelyingParty('127.0.0.1'), createTestDatabase('postgres')]);
-    const port = await freePort();
-    a = await startServer('postgres', { database, host: '127.0.0.3', port, config: store });
-    b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config: { ...store, server: { baseUrl: `http://127.0.0.3:${port}` } } });
+    [a, b] = await startTwoProviderNodes(database, store);
     await addOidcClient(a, app.id, { redirectUris: [`${rp.origin}/cb`], firstParty: true }, app.secret);
     await registerAndLogin(a, email);
     redis = redisClient();

@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/chromium.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
-import { freePort } from './helpers/ports.js';
-import { createTestDatabase, goodPassword, registerAndLogin, startServer, type TestDatabase, type TestServer } from './helpers/server.js';
+import { startTwoProviderNodes } from './helpers/oidc-flow.js';
+import { createTestDatabase, goodPassword, registerAndLogin, type TestDatabase, type TestServer } from './helpers/server.js';
 
 /** A back-channel logout receiver (OIDC Back-Channel Logout 1.0): remembers each `logout_token` posted to it. */
 async function startLogoutReceiver(): Promise<{ url: string; tokens: string[]; server: Server }> {
@@ -44,10 +44,7 @@ describe('a Gatehouse session ended on one node ends the provider grants made in
 
   beforeAll(async () => {
     [rp, receiver, database] = await Promise.all([startRelyingParty('127.0.0.1'), startLogoutReceiver(), createTestDatabase('postgres')]);
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.3:${port}`;
-    a = await startServer('postgres', { database, host: '127.0.0.3', port, config: { signup: { enabled: true } } });
-    b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config: { server: { baseUrl }, signup: { enabled: true } } });
+    [a, b] = await startTwoProviderNodes(database, { signup: { enabled: true } });
     await addOidcClient(a, 'rp', { redirectUris: [`${rp.origin}/cb`], backchannelLogoutUri: receiver.url, firstParty: true }, secret);
     await registerAndLogin(a, email);
     config = await client.discovery(new URL(a.url), 'rp', secret, undefined, { execute: [client.allowInsecureRequests] });

@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/account.service.js';
 import type { Clock } from '../clock.js';
 import { isLoopback, type Config } from '../config/index.js';
@@ -90,7 +90,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
       clientCredentials: { enabled: true },
       // Resource servers are clients too: one that authenticates may ask about any token; a public one only its own.
       introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revokesOwnTokensOnly },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: pages.logout,
@@ -128,3 +128,13 @@ function seconds(milliseconds: number): number {
 }
 
 export type { KoaContextWithOIDC };
+
+/**
+ * RFC 7009 §2.1: a client revokes only tokens issued to it. Another confidential client is told so (`invalid_request`);
+ * a public one is answered 200 and nothing is revoked, so that it cannot probe which tokens exist.
+ */
+async function revokesOwnTokensOnly(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string | undefined }): Promise<boolean> {
+  if (token.clientId === client.clientId) return true;
+  if (client.clientAuthMethod === 'none') return false;
+  throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+}

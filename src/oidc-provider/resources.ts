@@ -1,12 +1,6 @@
 import { errors, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { CLIENT_RESOURCE, type Config, type OidcResource } from '../config/index.js';
 
-/**
- * The one resource a client's access tokens are for unless it names none (CONTRACT §5: `aud` is the client). Why a
- * URN: RFC 8707 resource indicators are absolute URIs, and the client's own id is not one.
- */
-export const CLIENT_AUDIENCE = CLIENT_RESOURCE;
-
 type ResourceIndicators = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
 type ResourceServerInfo = Awaited<ReturnType<NonNullable<ResourceIndicators['getResourceServerInfo']>>>;
 
@@ -35,10 +29,10 @@ export function resourceIndicators(config: Config): ResourceIndicators {
     enabled: true,
     defaultResource: async (ctx, _client, oneOf) => {
       if (oneOf) return oneOf;
-      return ctx.oidc.params?.grant_type === 'client_credentials' ? CLIENT_AUDIENCE : undefined;
+      return ctx.oidc.params?.grant_type === 'client_credentials' ? CLIENT_RESOURCE : undefined;
     },
     getResourceServerInfo: async (ctx, indicator, client) => {
-      if (indicator === CLIENT_AUDIENCE) {
+      if (indicator === CLIENT_RESOURCE) {
         assertAllowed(ctx.oidc.params?.scope, client);
         return info(client.clientId, permissionsOf(client), config.oidc.accessTokenTtl);
       }

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { RelyingParty } from './oidc-clients.js';
-import { goodPassword, type TestServer } from './server.js';
+import { freePort } from './ports.js';
+import { goodPassword, startServer, type TestDatabase, type TestServer } from './server.js';
 
 /**
  * The steps of Gatehouse's OpenID flows that several suites share, written with nothing but fetch and Chromium — so
@@ -106,4 +107,15 @@ export async function issuedTokenCount(server: TestServer): Promise<number> {
     .where('model', 'in', ['AccessToken', 'RefreshToken', 'ClientCredentials'])
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * Two nodes of one cluster on one PostgreSQL database, as behind a load balancer: A listens on 127.0.0.3 (the issuer,
+ * a site of its own for Chromium), B on 127.0.0.1 speaks for the same issuer and shares A's clock and mail capture.
+ */
+export async function startTwoProviderNodes(database: TestDatabase, config: Record<string, unknown>): Promise<[TestServer, TestServer]> {
+  const port = await freePort();
+  const a = await startServer('postgres', { database, host: '127.0.0.3', port, config });
+  const b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config: { ...config, server: { baseUrl: `http://127.0.0.3:${port}` } } });
+  return [a, b];
 }
