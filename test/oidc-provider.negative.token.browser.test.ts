@@ -129,7 +129,7 @@ describe.each(dialects)('the token endpoint refuses bad exchanges (%s, Chromium)
     expect((await refresh(rotated.body.refresh_token)).body.error).toBe('invalid_grant');
   });
 
-  it('a refresh token is refreshed only by its own client, and revoked only by it (RFC 7009 §2.1; a public client is told nothing)', async () => {
+  it('a refresh token is refreshed only by its own client, and revoked only by it (RFC 7009 §2.1; a public client is told nothing), introspected only by clients that authenticate', async () => {
     const { request, callback } = await freshCode();
     const tokens = (await exchangeCode(server, request, callback, app)).body;
     const before = await issuedTokenCount(server);
@@ -143,5 +143,9 @@ describe.each(dialects)('the token endpoint refuses bad exchanges (%s, Chromium)
     });
     expect(fromPublic.status).toBe(200);
     expect(await isActive(server, tokens.refresh_token, app)).toBe(true);
+    // Introspection is for clients that authenticate (CONTRACT §5): a public client is refused whatever the token.
+    for (const token of [tokens.refresh_token, tokens.access_token, 'no-such-token']) {
+      expect(await postToProvider(server, '/oidc/token/introspection', { token, client_id: 'spa' })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    }
   });
 });

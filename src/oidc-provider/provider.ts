@@ -88,7 +88,8 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      // Resource servers are clients too: one that authenticates may ask about any token; a public one only its own.
+      // Resource servers are clients too: one that authenticates may ask about any token (public clients are refused
+      // before this, refusePublicIntrospection; the rule here is the second line of that defence).
       introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId },
       revocation: { enabled: true, allowedPolicy: revokesOwnTokensOnly },
       userinfo: { enabled: true },
@@ -103,6 +104,7 @@ export function buildProvider(deps: ProviderDeps, keys: JWK[]): Provider {
   (provider.Client.prototype as unknown as { compareClientSecret: typeof compareHashedSecret }).compareClientSecret = compareHashedSecret;
   // Headers are rewritten by the mount from Fastify's own reading of the trusted proxies (server.trustProxy).
   provider.proxy = true;
+  provider.use(refusePublicIntrospection);
   return provider;
 }
 
@@ -137,4 +139,16 @@ async function revokesOwnTokensOnly(_ctx: KoaContextWithOIDC, client: Client, to
   if (token.clientId === client.clientId) return true;
   if (client.clientAuthMethod === 'none') return false;
   throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+}
+
+/**
+ * CONTRACT §5: introspection is for authenticated clients (RFC 7662 §2.1: the endpoint must require authorization,
+ * against token scanning). A public client (`none`) is answered 401 `invalid_client` whatever the token — decided
+ * after the provider's answer and replacing it whole, so that the answer never tells whether the token exists.
+ */
+async function refusePublicIntrospection(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'introspection' || ctx.oidc.client?.clientAuthMethod !== 'none') return;
+  ctx.status = 401;
+  ctx.body = { error: 'invalid_client', error_description: 'introspection is for clients that authenticate (RFC 7662 §2.1); a public client cannot use it' };
 }
