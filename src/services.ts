@@ -173,7 +173,7 @@ function secondFactors(deps: { db: Kysely<DB>; config: Config; clock: Clock; ran
   const pending = new PendingSignIns(db, clock, random, config.mfa.challengeTtl);
   const challenges = new WebauthnChallenges(db, clock, random, config.mfa.challengeTtl);
   const passkeys = new Passkeys({ db, config, clock, random, audit, recoveryCodes, challenges });
-  return { totp, recoveryCodes, passkeys, factors: new SecondFactors({ db, config, totp, recoveryCodes, passkeys, pending, accounts, lockout }) };
+  return { totp, recoveryCodes, passkeys, factors: new SecondFactors({ db, config, totp, recoveryCodes, passkeys, pending, accounts, lockout, audit }) };
 }
 
 /** A random server-side key, created once per cluster and shared through the database. */

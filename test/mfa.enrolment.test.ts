@@ -193,7 +193,7 @@ describe('step-up of password and e-mail changes and deletion for an account wit
     expect(accepted.body.pendingEmail).toBe(email);
   });
 
-  it('wrong step-up proofs count toward the account\'s lockout: past lockout.maxAttempts (5) even the right password is refused', async () => {
+  it('wrong step-up proofs count toward the account\'s lockout, each audited with its address and the lock\'s start: past lockout.maxAttempts (5) even the right password is refused', async () => {
     const user = await signedIn();
     for (let attempt = 0; attempt < 5; attempt++) {
       const wrong = await server.request('POST', '/api/auth/mfa/recovery-codes', { token: user.token, json: attempt % 2 ? { code: '000000' } : { password: 'not-the-password' } });
@@ -203,6 +203,15 @@ describe('step-up of password and e-mail changes and deletion for an account wit
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('account-locked');
     expect((await server.request('POST', '/api/auth/login', { json: { email: user.email, password: goodPassword } })).body.code).toBe('account-locked');
+    // The lock has its cause in the audit log: each refused proof, from where, and when the lock started.
+    const events = await server.app.services.database.db.selectFrom('audit_events').select(['type', 'data', 'inet_address'])
+      .where('account_id', '=', user.userId).where('type', 'in', ['mfa.failed', 'login.locked']).orderBy('id').execute();
+    expect(events.map((event) => [event.type, event.data === null ? null : JSON.parse(event.data), event.inet_address])).toEqual([
+      ...[0, 1, 2, 3, 4].map((attempt) => ['mfa.failed', { method: attempt % 2 ? 'code' : 'password', step: 'step-up' }, '127.0.0.1']),
+      ['login.locked', { started: true, stepUp: true }, '127.0.0.1'],
+      // The login refused at the lock, as every refused attempt during one is recorded.
+      ['login.locked', null, '127.0.0.1'],
+    ]);
   });
 
   it('deleting one\'s own account: refused without step-up, done with a code', async () => {

@@ -29,6 +29,11 @@ describe.each(dialects)('refused passkey step-up on %s', (dialect) => {
     const audited = await auditEvents(server, holder.userId, 'mfa.passkey-refused');
     expect(audited.length).toBe(before + 1);
     expect(audited.at(-1)!.data).toMatchObject({ reason, purpose: 'step-up' });
+    const [refusal, failure] = await Promise.all(['mfa.passkey-refused', 'mfa.failed'].map((type) => server.app.services.database.db.selectFrom('audit_events')
+      .select(['inet_address', 'data']).where('account_id', '=', holder.userId).where('type', '=', type).orderBy('id', 'desc').executeTakeFirstOrThrow()));
+    expect(refusal!.inet_address, 'the refusal names where the request came from').toBe('127.0.0.1');
+    expect(failure).toMatchObject({ inet_address: '127.0.0.1' });
+    expect(JSON.parse(failure!.data!)).toEqual({ method: 'webauthn', step: 'step-up' });
   };
 
   it('a replayed assertion, and one on an expired challenge', async () => {

@@ -154,7 +154,7 @@ export const accountPageRoutes: FastifyPluginAsync<AccountPageOptions> = async (
     if (password !== passwordRepeat) return render(request, reply, 400, '', { passwordRepeat: [t(lang, 'field.passwordRepeat.differs')] });
     try {
       const principal = await accounts.principal(auth.accountId, auth.sessionId);
-      await accounts.changeOwnPassword(principal, { currentPassword: currentPassword === '' ? undefined : currentPassword, password });
+      await accounts.changeOwnPassword(principal, { currentPassword: currentPassword === '' ? undefined : currentPassword, password, inetAddress: request.ip });
       return render(request, reply, 200, html`<p class="ok" role="status">${t(lang, 'account.passwordChanged')}</p>`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;

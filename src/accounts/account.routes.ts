@@ -132,7 +132,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRouteDeps> = async (fastif
     schema: { tags, summary: 'Delete an account and end its sessions (own, or accounts:delete and a rank at or above the account’s)', params: AccountParams, body: StepUpBody, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const { actor } = await principalOf(request);
-    await admin.delete(actor, request.params.id, request.body ?? {});
+    await admin.delete(actor, request.params.id, { ...request.body, inetAddress: request.ip });
     return reply.code(204).send(null);
   });
 

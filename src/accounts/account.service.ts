@@ -69,6 +69,8 @@ export interface StepUpProof {
   code?: string | undefined;
   /** An assertion of one of the account's passkeys, on a step-up challenge (`POST /api/auth/passkeys/step-up/options`). */
   credential?: AssertionJson | undefined;
+  /** Where the request came from: the audit of a refused proof names it. */
+  inetAddress?: string | null | undefined;
 }
 
 /** A password change of one's own: the new password and what proves the person. */
@@ -77,6 +79,7 @@ export interface OwnPasswordChange {
   currentPassword?: string | undefined;
   code?: string | undefined;
   credential?: AssertionJson | undefined;
+  inetAddress?: string | null | undefined;
 }
 
 /** Step-up (CONTRACT §5): whether an account has a second factor, and checking a password, code or passkey proof. */
@@ -236,13 +239,13 @@ export class AccountService {
    */
   async changeOwnPassword(principal: Principal, input: OwnPasswordChange, keepSession = true): Promise<void> {
     const keep = keepSession ? principal.sessionId : undefined;
-    const { currentPassword, code, credential } = input;
+    const { currentPassword, code, credential, inetAddress } = input;
     if (await this.deps.stepUp.hasFactor(principal.accountId)) {
       // With a second factor the change always needs step-up: the current password, a code or a passkey (CONTRACT §5).
       if (currentPassword === undefined && code === undefined && credential === undefined) {
         throw invalidField('currentPassword', 'the current password (or a second-factor code in code, or a passkey in credential) is required');
       }
-      await this.deps.stepUp.assertStepUp(principal.accountId, { password: currentPassword, code, credential });
+      await this.deps.stepUp.assertStepUp(principal.accountId, { password: currentPassword, code, credential, inetAddress });
       return this.setPassword(principal.accountId, input.password, keep);
     }
     if (code !== undefined) throw invalidField('code', 'this account has no second factor: prove it is you with currentPassword');

@@ -68,7 +68,7 @@ export const apiAuthRoutes: FastifyPluginAsync<ApiAuthRouteDeps> = async (fastif
     schema: { tags, summary: 'Change one’s own password', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     const auth = requireAuth(request);
-    await accounts.changeOwnPassword(await accounts.principal(auth.accountId, auth.sessionId), request.body, survivesPasswordChange(auth));
+    await accounts.changeOwnPassword(await accounts.principal(auth.accountId, auth.sessionId), { ...request.body, inetAddress: request.ip }, survivesPasswordChange(auth));
     return reply.code(204).send(null);
   });
 

@@ -26,7 +26,7 @@ export const emailChangeRoutes: FastifyPluginAsync<{ emailChanges: EmailChangeSe
   }, async (request, reply) => {
     const auth = requireAuth(request);
     const { email, ...proof } = request.body;
-    return reply.code(202).send(await emailChanges.request(auth.accountId, email, proof));
+    return reply.code(202).send(await emailChanges.request(auth.accountId, email, { ...proof, inetAddress: request.ip }));
   });
 
   app.get('/auth/change-email/:token', {

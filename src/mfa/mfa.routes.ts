@@ -61,7 +61,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
     schema: { tags, summary: 'Turn TOTP off (step-up: password, code or passkey)', body: StepUpBody, response: { 204: Type.Null(), ...codeErrors } },
   }, async (request, reply) => {
     const { accountId } = requireAuth(request);
-    await factors.assertStepUp(accountId, request.body);
+    await factors.assertStepUp(accountId, { ...request.body, inetAddress: request.ip });
     if (!(await factors.removeTotp(accountId))) throw new AppError('not-found', 'TOTP is not set up for this account');
     return reply.code(204).send(null);
   });
@@ -70,7 +70,7 @@ export const mfaRoutes: FastifyPluginAsync<MfaRouteDeps> = async (fastify, { con
     schema: { tags, summary: 'Replace the recovery codes (step-up: password, code or passkey)', body: StepUpBody, response: { 200: RecoveryCodeList, ...codeErrors } },
   }, async (request) => {
     const { accountId } = requireAuth(request);
-    await factors.assertStepUp(accountId, request.body);
+    await factors.assertStepUp(accountId, { ...request.body, inetAddress: request.ip });
     if (!(await factors.hasFactor(accountId))) throw new AppError('conflict', 'this account has no second factor: recovery codes come with TOTP or a passkey');
     return { recoveryCodes: await recoveryCodes.regenerate(accountId) };
   });

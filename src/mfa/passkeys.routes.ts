@@ -80,7 +80,7 @@ export const passkeyRoutes: FastifyPluginAsync<PasskeyRouteDeps> = async (fastif
     },
   }, async (request, reply) => {
     const { accountId } = requireAuth(request);
-    await factors.assertStepUp(accountId, request.body);
+    await factors.assertStepUp(accountId, { ...request.body, inetAddress: request.ip });
     await factors.removePasskey(accountId, request.params.id);
     return reply.code(204).send(null);
   });

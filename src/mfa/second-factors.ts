@@ -2,6 +2,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import { findAccountWithRoles, findPasswordHash } from '../accounts/account.repository.js';
 import type { AccountService, StepUpGate, StepUpProof } from '../accounts/account.service.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/index.js';
 import type { DB } from '../db/types.js';
 import { AppError, invalidField } from '../http/errors.js';
@@ -47,6 +48,7 @@ export interface SecondFactorDeps {
   pending: PendingSignIns;
   accounts: Pick<AccountService, 'passwordMatches'>;
   lockout: Pick<Lockout, 'enabled' | 'assertNotLocked' | 'fail'>;
+  audit: Pick<AuditLog, 'record'>;
 }
 
 /**
@@ -158,13 +160,24 @@ export class SecondFactors implements StepUpGate {
     try {
       await this.checkStepUp(accountId, proof);
     } catch (error) {
-      if (lock && error instanceof AppError && (error.code === 'invalid-mfa-code' || error.code === 'invalid-credentials')) await this.deps.lockout.fail(lock);
+      if (error instanceof AppError && (error.code === 'invalid-mfa-code' || error.code === 'invalid-credentials')) await this.refused(accountId, proof, lock);
       throw error;
     }
   }
 
+  /**
+   * A wrong step-up proof: audited as `mfa.failed` (step `step-up`) with where it came from, and counted toward the
+   * lockout — whose start is audited as at sign-in (`login.locked`), so that a lock never appears without its cause.
+   */
+  private async refused(accountId: string, proof: StepUpProof, lock: string | null): Promise<void> {
+    const method = proof.credential !== undefined ? 'webauthn' : proof.code !== undefined ? 'code' : 'password';
+    const where = { accountId, inetAddress: proof.inetAddress ?? null };
+    await this.deps.audit.record('mfa.failed', { ...where, data: { method, step: 'step-up' } });
+    if (lock && (await this.deps.lockout.fail(lock)) === 'locked-now') await this.deps.audit.record('login.locked', { ...where, data: { started: true, stepUp: true } });
+  }
+
   private async checkStepUp(accountId: string, proof: StepUpProof): Promise<void> {
-    if (proof.credential !== undefined) return this.checkPasskeyProof(accountId, proof.credential);
+    if (proof.credential !== undefined) return this.checkPasskeyProof(accountId, proof.credential, proof.inetAddress ?? null);
     if (proof.code !== undefined) {
       if (await this.anyCodeMatches(accountId, proof.code)) return;
       throw new AppError('invalid-mfa-code', 'code: is not a current code of this account\'s authenticator or one of its recovery codes');
@@ -180,9 +193,9 @@ export class SecondFactors implements StepUpGate {
    * to this account (a login's or a second step's challenge does not answer it). A refusal is audited by Passkeys
    * (`mfa.passkey-refused`, purpose `step-up`) and answered like a wrong code.
    */
-  private async checkPasskeyProof(accountId: string, credential: AssertionJson): Promise<void> {
+  private async checkPasskeyProof(accountId: string, credential: AssertionJson, inetAddress: string | null): Promise<void> {
     if (!this.deps.passkeys.enabled) throw invalidField('credential', 'passkeys are disabled on this server (mfa.webauthn.enabled)');
-    const outcome = await this.deps.passkeys.verifyAssertion(credential as AuthenticationResponseJSON, { purpose: 'step-up', accountId, inetAddress: null });
+    const outcome = await this.deps.passkeys.verifyAssertion(credential as AuthenticationResponseJSON, { purpose: 'step-up', accountId, inetAddress });
     if (!outcome.ok) throw new AppError('invalid-mfa-code', `credential: the passkey was refused: ${outcome.message}`);
   }
 

@@ -90,8 +90,8 @@ export async function withStepUp(
   const usesPasskey = body.credential !== undefined && body.credential !== '';
   try {
     const proof: StepUpProof = usesPasskey
-      ? { credential: assertionFromForm(body.credential) }
-      : { password: body.password || undefined, code: body.code?.trim() || undefined };
+      ? { credential: assertionFromForm(body.credential), inetAddress: request.ip }
+      : { password: body.password || undefined, code: body.code?.trim() || undefined, inetAddress: request.ip };
     await deps.factors.assertStepUp(auth.accountId, proof);
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
