@@ -1,11 +1,11 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/chromium.js';
 import { addTotp, oathtool, STEP, uniqueEmail } from './helpers/mfa.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
 import {
-  authorizationRequest, backAtRelyingParty, exchangeCode, issuedTokenCount, pagesShownDuring, submitHostedLogin, type AuthorizationRequest,
+  authorizationRequest, backAtRelyingParty, browserSessionOf, issuedTokenCount, pagesShownDuring, submitHostedLogin, verifiedIdToken,
+  type AuthorizationRequest,
 } from './helpers/oidc-flow.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 
@@ -64,20 +64,8 @@ describe.each(dialects)('acr_values demanding a second factor (%s, Chromium)', (
     page.setDefaultTimeout(10_000);
   };
 
-  const idToken = async (request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }): Promise<JWTPayload> => {
-    const exchange = await exchangeCode(server, request, callback, client);
-    expect(exchange.status, JSON.stringify(exchange.body)).toBe(200);
-    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server.url));
-    return (await jwtVerify(exchange.body.id_token as string, jwks, { issuer: server.url, audience: client.id })).payload;
-  };
-
-  /** The Gatehouse session the browser's auth cookie names, read from the database. */
-  const browserSession = async () => {
-    const cookie = (await context.cookies(server.url)).find((c) => c.name === server.config.cookie.name);
-    expect(cookie, 'the browser has a Gatehouse session').toBeTruthy();
-    const id = decodeURIComponent(cookie!.value).split('.')[0]!;
-    return server.app.services.database.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  };
+  const idToken = (request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }) => verifiedIdToken(server, request, callback, client);
+  const browserSession = () => browserSessionOf(server, context);
 
   const failuresOf = async (accountId: string) => {
     const row = await server.app.services.database.db.selectFrom('login_attempts').select('failures').where('login_key', '=', `account:${accountId}`).executeTakeFirst();

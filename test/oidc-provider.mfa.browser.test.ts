@@ -1,10 +1,9 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './helpers/chromium.js';
 import { enrolTotp, oathtool, STEP, type EnrolledUser } from './helpers/mfa.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
-import { authorizationRequest, backAtRelyingParty, exchangeCode, pagesShownDuring, submitHostedLogin } from './helpers/oidc-flow.js';
+import { authorizationRequest, backAtRelyingParty, pagesShownDuring, submitHostedLogin, verifiedIdToken } from './helpers/oidc-flow.js';
 import { dialects, startServer, type TestServer } from './helpers/server.js';
 import { closeAll } from './helpers/close-all.js';
 
@@ -39,13 +38,7 @@ describe.each(dialects)('a second factor inside the OpenID sign-in (%s, Chromium
   });
   afterAll(async () => closeAll(chromium, server, rp));
 
-  /** The ID token of the code in `callback`, its signature checked against the shared JWKS. */
-  const idToken = async (request: ReturnType<typeof authorizationRequest>, callback: URL, client: { id: string; secret: string }): Promise<JWTPayload> => {
-    const exchange = await exchangeCode(server, request, callback, client);
-    expect(exchange.status, JSON.stringify(exchange.body)).toBe(200);
-    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server.url));
-    return (await jwtVerify(exchange.body.id_token as string, jwks, { issuer: server.url, audience: client.id })).payload;
-  };
+  const idToken = (request: ReturnType<typeof authorizationRequest>, callback: URL, client: { id: string; secret: string }) => verifiedIdToken(server, request, callback, client);
 
   it('password, then the code page, then oathtool\'s code: the ID token has amr otp and mfa, acr urn:gatehouse:loa:2', async () => {
     const request = authorizationRequest(server, app.id, redirectUri, { scope: 'openid email' });

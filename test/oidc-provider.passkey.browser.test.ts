@@ -1,11 +1,10 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from './helpers/admin-console.js';
 import { launchChromium } from './helpers/chromium.js';
 import { uniqueEmail } from './helpers/mfa.js';
 import { addOidcClient, startRelyingParty, type RelyingParty } from './helpers/oidc-clients.js';
-import { authorizationRequest, backAtRelyingParty, exchangeCode, pagesShownDuring, type AuthorizationRequest } from './helpers/oidc-flow.js';
+import { authorizationRequest, backAtRelyingParty, browserSessionOf, pagesShownDuring, verifiedIdToken, type AuthorizationRequest } from './helpers/oidc-flow.js';
 import { freePort } from './helpers/ports.js';
 import { dialects, registerAndLogin, startServer, type TestServer } from './helpers/server.js';
 import { ceremonyInPage, pageWithAuthenticator } from './helpers/webauthn-browser.js';
@@ -56,26 +55,13 @@ describe.each(dialects)('a passkey login inside an OpenID interaction (%s, Chrom
     await rp?.close();
   });
 
-  const idToken = async (request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }): Promise<JWTPayload> => {
-    const exchange = await exchangeCode(server, request, callback, client);
-    expect(exchange.status, JSON.stringify(exchange.body)).toBe(200);
-    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server.url));
-    return (await jwtVerify(exchange.body.id_token as string, jwks, { issuer: base, audience: client.id })).payload;
-  };
+  const idToken = (request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }) => verifiedIdToken(server, request, callback, client, base);
 
   /** An authorization request at the provider's `localhost` address. */
   const browserRequest = (clientId: string, extra: Record<string, string>) => {
     const request = authorizationRequest(server, clientId, `${rp.origin}/cb`, extra);
     request.url.host = new URL(base).host;
     return request;
-  };
-
-  /** The Gatehouse session the browser's auth cookie names. */
-  const browserSession = async () => {
-    const cookie = (await context.cookies(base)).find((c) => c.name === server.config.cookie.name);
-    expect(cookie, 'the browser has a Gatehouse session').toBeTruthy();
-    const id = decodeURIComponent(cookie!.value).split('.')[0]!;
-    return server.app.services.database.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   };
 
   it('"Continue with a passkey" signs in for the app: amr hwk+mfa, acr loa:2, the session recorded as a passkey login', async () => {
@@ -85,7 +71,7 @@ describe.each(dialects)('a passkey login inside an OpenID interaction (%s, Chrom
     await page.getByRole('button', { name: 'Continue with a passkey' }).click();
     const claims = await idToken(request, await backAtRelyingParty(page, rp), alpha);
     expect(claims).toMatchObject({ sub: user.userId, acr: LOA2, amr: ['hwk', 'mfa'] });
-    const session = await browserSession();
+    const session = await browserSessionOf(server, context, base);
     expect(session).toMatchObject({ account_id: user.userId, method: 'passkey', amr: 'hwk mfa', client_id: alpha.id });
     expect(await auditEvents(server, 'login.succeeded', user.userId)).toContainEqual({ method: 'passkey' });
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });

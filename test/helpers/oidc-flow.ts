@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { RelyingParty } from './oidc-clients.js';
 import { freePort } from './ports.js';
@@ -118,4 +119,25 @@ export async function startTwoProviderNodes(database: TestDatabase, config: Reco
   const a = await startServer('postgres', { database, host: '127.0.0.3', port, config });
   const b = await startServer('postgres', { database, smtp: a.smtp, clock: a.clock, config: { ...config, server: { baseUrl: `http://127.0.0.3:${port}` } } });
   return [a, b];
+}
+
+/**
+ * Exchanges the code in `callback` and answers the ID token's claims, its signature checked against the provider's
+ * JWKS with jose. `issuer`: the provider's issuer when it is not the server's own URL (a `localhost` base URL).
+ */
+export async function verifiedIdToken(
+  server: TestServer, request: AuthorizationRequest, callback: URL, client: { id: string; secret: string }, issuer = server.url,
+): Promise<JWTPayload> {
+  const exchange = await exchangeCode(server, request, callback, client);
+  expect(exchange.status, JSON.stringify(exchange.body)).toBe(200);
+  const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server.url));
+  return (await jwtVerify(exchange.body.id_token as string, jwks, { issuer, audience: client.id })).payload;
+}
+
+/** The Gatehouse session the browser's auth cookie for `origin` names, read from the database. */
+export async function browserSessionOf(server: TestServer, context: BrowserContext, origin = server.url) {
+  const cookie = (await context.cookies(origin)).find((c) => c.name === server.config.cookie.name);
+  expect(cookie, 'the browser has a Gatehouse session').toBeTruthy();
+  const id = decodeURIComponent(cookie!.value).split('.')[0]!;
+  return server.app.services.database.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
