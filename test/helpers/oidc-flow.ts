@@ -7,8 +7,9 @@ import { freePort } from './ports.js';
 import { goodPassword, startServer, type TestDatabase, type TestServer } from './server.js';
 
 /**
- * The steps of Gatehouse's OpenID flows that several suites share, written with nothing but fetch and Chromium — so
- * that what a suite asserts about the protocol comes from the library under test, or from the raw answer.
+ * The steps of Gatehouse's OpenID flows that several suites share, written with nothing but fetch, Chromium and jose
+ * (an independent check of signatures) — so that what a suite asserts about the protocol comes from the library
+ * under test, or from the raw answer.
  */
 
 /** One authorization request: its URL, and the PKCE verifier, state and nonce a client keeps for the exchange. */
